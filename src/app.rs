@@ -1,0 +1,47 @@
+//! The HTML shell and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::pages::home::HomePage;
+use crate::pages::not_found::NotFound;
+use crate::pages::watch::WatchPage;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/onair.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "OnAir".to_string() } else { format!("{title} · OnAir") }/>
+        <Router>
+            <header class="topbar">
+                <a href="/" class="brand">"OnAir"</a>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <NotFound what="Nothing lives at this address."/> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/watch/:channel") view=WatchPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,75 @@
+//! The registry of channels, each with its fan-out hub.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use super::api::ChannelSummary;
+use crate::live::hub::{Hub, HubSettings, now_ms};
+use crate::live::wire::ChannelState;
+
+/// One channel: who owns it, what it is called, and its hub.
+pub struct Channel {
+    pub name: String,
+    pub broadcaster: String,
+    title: RwLock<String>,
+    pub hub: Arc<Hub>,
+}
+
+impl Channel {
+    pub fn title(&self) -> String {
+        self.title.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn summary(&self) -> ChannelSummary {
+        let status = self.hub.status();
+        ChannelSummary {
+            name: self.name.clone(),
+            title: self.title(),
+            broadcaster: self.broadcaster.clone(),
+            state: status.state,
+            since_ms: status.since_ms,
+        }
+    }
+}
+
+/// All channels by name.
+#[derive(Clone)]
+pub struct Channels {
+    by_name: Arc<RwLock<BTreeMap<String, Arc<Channel>>>>,
+    hub_settings: HubSettings,
+}
+
+impl Channels {
+    pub fn new(hub_settings: HubSettings) -> Self {
+        Self { by_name: Arc::default(), hub_settings }
+    }
+
+    /// The channel `name`, created (offline) if it does not exist yet.
+    pub fn open(&self, name: &str, broadcaster: &str, title: &str) -> Arc<Channel> {
+        let mut by_name = self.by_name.write().unwrap_or_else(|p| p.into_inner());
+        let channel = by_name.entry(name.to_string()).or_insert_with(|| {
+            Arc::new(Channel {
+                name: name.to_string(),
+                broadcaster: broadcaster.to_string(),
+                title: RwLock::new(title.to_string()),
+                hub: Hub::new(self.hub_settings.clone(), now_ms()),
+            })
+        });
+        Arc::clone(channel)
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Channel>> {
+        self.by_name.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+    }
+
+    /// Every channel's summary: live ones first (longest live first), then offline ones.
+    pub fn summaries(&self) -> Vec<ChannelSummary> {
+        let by_name = self.by_name.read().unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<ChannelSummary> = by_name.values().map(|c| c.summary()).collect();
+        all.sort_by_key(|c| match c.state {
+            ChannelState::Live => (0, c.since_ms),
+            ChannelState::Offline => (1, u64::MAX - c.since_ms),
+        });
+        all
+    }
+}

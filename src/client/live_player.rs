@@ -1,0 +1,236 @@
+//! The player loop: SSE events into the media pipe, the video kept at the live edge, played
+//! media trimmed, the latency measured from the prft boxes, and reconnection without reload.
+//! Everything it creates (EventSource, MediaSource, closures, the timer) is released on drop.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::{Rc, Weak};
+
+use leptos::prelude::{RwSignal, Set};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::HtmlVideoElement;
+
+use super::live_events::{Incoming, LiveEvents};
+use super::media_pipe::MediaPipe;
+use crate::components::player::PlayerState;
+use crate::live::prft;
+use crate::live::wire::ChannelState;
+
+/// Further behind the newest buffered media than this, the player seeks to the live edge.
+const MAX_BEHIND_SECS: f64 = 1.5;
+/// Between this and `MAX_BEHIND_SECS` behind, it plays slightly faster to catch up.
+const DRIFT_SECS: f64 = 0.8;
+/// Where a seek to the live edge lands, before the newest buffered media.
+const EDGE_SECS: f64 = 0.3;
+/// Played media kept behind the playhead; trimming starts past this plus the slack.
+const KEEP_PLAYED_SECS: f64 = 30.0;
+const TRIM_SLACK_SECS: f64 = 10.0;
+const TICK_MS: i32 = 250;
+const RECONNECT_MS: f64 = 1500.0;
+/// Clock samples (from prft boxes) kept to map media time to wall time.
+const CLOCK_SAMPLES: usize = 64;
+
+/// The UI state the player writes.
+#[derive(Clone, Copy)]
+pub struct Signals {
+    pub state: RwSignal<PlayerState>,
+    pub latency: RwSignal<Option<f64>>,
+    pub error: RwSignal<Option<String>>,
+}
+
+/// Media time `media_secs` was produced at `wall_ms`.
+struct ClockSample {
+    media_secs: f64,
+    wall_ms: f64,
+}
+
+struct Core {
+    video: HtmlVideoElement,
+    url: String,
+    signals: Signals,
+    events: Option<LiveEvents>,
+    pipe: Option<MediaPipe>,
+    epoch: Option<u64>,
+    timescales: BTreeMap<u32, u32>,
+    last_id: Option<u64>,
+    clock: VecDeque<ClockSample>,
+    reconnect_at: Option<f64>,
+    myself: Weak<RefCell<Core>>,
+}
+
+pub struct LivePlayer {
+    core: Rc<RefCell<Core>>,
+    timer: i32,
+    _tick: Closure<dyn FnMut()>,
+}
+
+impl LivePlayer {
+    /// Starts playing channel `url` (its `/live/{channel}/events` address) into `video`.
+    pub fn start(video: HtmlVideoElement, url: String, signals: Signals) -> Self {
+        video.set_muted(true);
+        let core = Rc::new_cyclic(|myself| {
+            RefCell::new(Core {
+                video,
+                url,
+                signals,
+                events: None,
+                pipe: None,
+                epoch: None,
+                timescales: BTreeMap::new(),
+                last_id: None,
+                clock: VecDeque::new(),
+                reconnect_at: None,
+                myself: myself.clone(),
+            })
+        });
+        core.borrow_mut().connect();
+        let tick = {
+            let core = Rc::downgrade(&core);
+            Closure::<dyn FnMut()>::new(move || {
+                if let Some(core) = core.upgrade() {
+                    core.borrow_mut().tick();
+                }
+            })
+        };
+        let timer = web_sys::window()
+            .and_then(|w| {
+                w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), TICK_MS).ok()
+            })
+            .unwrap_or(0);
+        Self { core, timer, _tick: tick }
+    }
+}
+
+impl Drop for LivePlayer {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            window.clear_interval_with_handle(self.timer);
+        }
+        let mut core = self.core.borrow_mut();
+        core.events = None;
+        core.pipe = None;
+        let _ = core.video.remove_attribute("src");
+        core.video.load();
+    }
+}
+
+impl Core {
+    /// Opens the event stream, resuming after the last fragment we have.
+    fn connect(&mut self) {
+        let url = match self.last_id {
+            Some(id) => format!("{}?last_event_id={id}", self.url),
+            None => self.url.clone(),
+        };
+        let core = self.myself.clone();
+        let deliver = Rc::new(move |incoming: Incoming| {
+            if let Some(core) = core.upgrade() {
+                core.borrow_mut().on_event(incoming);
+            }
+        });
+        match LiveEvents::open(&url, deliver) {
+            Ok(events) => self.events = Some(events),
+            Err(err) => {
+                self.signals.error.set(Some(err));
+                self.reconnect_at = Some(js_sys::Date::now() + RECONNECT_MS);
+            }
+        }
+    }
+
+    fn on_event(&mut self, incoming: Incoming) {
+        match incoming {
+            Incoming::Open => self.reconnect_at = None,
+            Incoming::Status(status) => match status.state {
+                ChannelState::Live => self.signals.state.set(PlayerState::Live),
+                ChannelState::Offline => {
+                    self.signals.state.set(PlayerState::Offline);
+                    self.signals.latency.set(None);
+                }
+            },
+            Incoming::Init { event, data } => {
+                self.timescales = event.timescales;
+                if self.epoch == Some(event.epoch) && self.pipe.is_some() {
+                    return; // the same encoder run, after a reconnect: keep playing
+                }
+                self.pipe = None;
+                self.clock.clear();
+                match MediaPipe::new(&self.video, &event.mime, data) {
+                    Ok(pipe) => {
+                        self.pipe = Some(pipe);
+                        self.epoch = Some(event.epoch);
+                        self.signals.error.set(None);
+                    }
+                    Err(err) => self.signals.error.set(Some(err)),
+                }
+            }
+            Incoming::Media { id, data } => {
+                self.last_id = id.or(self.last_id);
+                if let Some(sample) = prft::find(&data).and_then(|p| {
+                    let scale = *self.timescales.get(&p.track_id)?;
+                    Some(ClockSample { media_secs: p.media_time as f64 / scale as f64, wall_ms: p.unix_ms })
+                }) {
+                    if self.clock.len() == CLOCK_SAMPLES {
+                        self.clock.pop_front();
+                    }
+                    self.clock.push_back(sample);
+                }
+                if let Some(pipe) = &self.pipe {
+                    pipe.append(data);
+                }
+            }
+            Incoming::Error { closed } => {
+                self.signals.state.set(PlayerState::Reconnecting);
+                self.signals.latency.set(None);
+                if closed {
+                    // The browser gave up; reconnect ourselves, resuming after `last_id`.
+                    self.events = None;
+                    self.reconnect_at = Some(js_sys::Date::now() + RECONNECT_MS);
+                }
+            }
+        }
+    }
+
+    /// Runs every `TICK_MS`: reconnect, live edge, trimming, latency.
+    fn tick(&mut self) {
+        if self.reconnect_at.is_some_and(|at| js_sys::Date::now() >= at) {
+            self.reconnect_at = None;
+            self.connect();
+        }
+        let Some(pipe) = &self.pipe else { return };
+        if let Some(failure) = pipe.failure() {
+            // A refused append: start over with a clean pipe on the next init.
+            self.signals.error.set(Some(failure));
+            self.pipe = None;
+            self.epoch = None;
+            self.events = None;
+            self.reconnect_at = Some(js_sys::Date::now());
+            return;
+        }
+        let ranges = pipe.buffered();
+        let (Some(first), Some(last)) = (ranges.first().copied(), ranges.last().copied()) else { return };
+        let video = &self.video;
+        let now = video.current_time();
+        let behind = last.1 - now;
+        // Waiting at the very end of the buffer is fine; outside every range is not.
+        let in_range = ranges.iter().any(|(s, e)| now >= *s - 0.05 && now <= *e + 0.05);
+        if behind > MAX_BEHIND_SECS || !in_range {
+            video.set_current_time((last.1 - EDGE_SECS).max(last.0));
+        }
+        video.set_playback_rate(if behind > DRIFT_SECS { 1.1 } else { 1.0 });
+        if video.paused() {
+            let _ = video.play();
+        }
+        if now - first.0 > KEEP_PLAYED_SECS + TRIM_SLACK_SECS {
+            pipe.remove(first.0, now - KEEP_PLAYED_SECS);
+        }
+        self.signals.latency.set(self.latency_at(now));
+    }
+
+    /// Seconds between the producer's wall clock for the frame at `media_secs` and now.
+    fn latency_at(&self, media_secs: f64) -> Option<f64> {
+        let sample = self.clock.iter().rev().find(|s| s.media_secs <= media_secs)?;
+        let produced_ms = sample.wall_ms + (media_secs - sample.media_secs) * 1000.0;
+        let latency = (js_sys::Date::now() - produced_ms) / 1000.0;
+        (latency.is_finite() && latency > -1.0).then_some(latency.max(0.0))
+    }
+}

@@ -1,0 +1,155 @@
+//! One MediaSource attached to the video, with one SourceBuffer fed through a queue that the
+//! `updateend` event pumps. Built anew for each encoder run (timestamps restart with it).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{HtmlVideoElement, MediaSource, MediaSourceReadyState, SourceBuffer, SourceBufferAppendMode, Url};
+
+/// What the pipe keeps when the browser says its buffer is full.
+const KEEP_ON_QUOTA_SECS: f64 = 10.0;
+
+enum Op {
+    Append(Vec<u8>),
+    Remove(f64, f64),
+}
+
+struct Queue {
+    buffer: Option<SourceBuffer>,
+    ops: VecDeque<Op>,
+    failure: Option<String>,
+}
+
+pub struct MediaPipe {
+    source: MediaSource,
+    url: String,
+    queue: Rc<RefCell<Queue>>,
+    on_open: Closure<dyn FnMut()>,
+    on_update_end: Rc<Closure<dyn FnMut()>>,
+}
+
+impl MediaPipe {
+    /// Attaches a new MediaSource to `video`; `init` is appended first once it opens.
+    pub fn new(video: &HtmlVideoElement, mime: &str, init: Vec<u8>) -> Result<Self, String> {
+        if !MediaSource::is_type_supported(mime) {
+            return Err(format!("this browser cannot play {mime}"));
+        }
+        let source = MediaSource::new().map_err(|e| format!("{e:?}"))?;
+        let url = Url::create_object_url_with_source(&source).map_err(|e| format!("{e:?}"))?;
+        let queue = Rc::new(RefCell::new(Queue { buffer: None, ops: VecDeque::from([Op::Append(init)]), failure: None }));
+        let on_update_end = {
+            let queue = Rc::downgrade(&queue);
+            Rc::new(Closure::<dyn FnMut()>::new(move || pump(&queue)))
+        };
+        let on_open = {
+            let queue = Rc::downgrade(&queue);
+            let source = source.clone();
+            let mime = mime.to_string();
+            let on_update_end = Rc::downgrade(&on_update_end);
+            Closure::<dyn FnMut()>::new(move || {
+                let (Some(queue_rc), Some(on_update_end)) = (queue.upgrade(), on_update_end.upgrade()) else {
+                    return;
+                };
+                match source.add_source_buffer(&mime) {
+                    Ok(buffer) => {
+                        buffer.set_mode(SourceBufferAppendMode::Segments);
+                        buffer.set_onupdateend(Some(on_update_end.as_ref().as_ref().unchecked_ref()));
+                        queue_rc.borrow_mut().buffer = Some(buffer);
+                        pump(&queue);
+                    }
+                    Err(e) => queue_rc.borrow_mut().failure = Some(format!("addSourceBuffer failed: {e:?}")),
+                }
+            })
+        };
+        source.set_onsourceopen(Some(on_open.as_ref().unchecked_ref()));
+        video.set_src(&url);
+        Ok(Self { source, url, queue, on_open, on_update_end })
+    }
+
+    pub fn append(&self, data: Vec<u8>) {
+        self.queue.borrow_mut().ops.push_back(Op::Append(data));
+        pump(&Rc::downgrade(&self.queue));
+    }
+
+    pub fn remove(&self, start: f64, end: f64) {
+        let mut queue = self.queue.borrow_mut();
+        if !queue.ops.iter().any(|op| matches!(op, Op::Remove(..))) {
+            queue.ops.push_back(Op::Remove(start, end));
+        }
+        drop(queue);
+        pump(&Rc::downgrade(&self.queue));
+    }
+
+    /// Buffered ranges as (start, end) pairs.
+    pub fn buffered(&self) -> Vec<(f64, f64)> {
+        let queue = self.queue.borrow();
+        queue.buffer.as_ref().map(ranges).unwrap_or_default()
+    }
+
+    /// Why the pipe stopped working, if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.queue.borrow().failure.clone()
+    }
+}
+
+impl Drop for MediaPipe {
+    fn drop(&mut self) {
+        self.source.set_onsourceopen(None);
+        if let Some(buffer) = &self.queue.borrow().buffer {
+            buffer.set_onupdateend(None);
+        }
+        if self.source.ready_state() == MediaSourceReadyState::Open {
+            let _ = self.source.end_of_stream();
+        }
+        let _ = Url::revoke_object_url(&self.url);
+        let _ = (&self.on_open, &self.on_update_end);
+    }
+}
+
+fn ranges(buffer: &SourceBuffer) -> Vec<(f64, f64)> {
+    let Ok(ranges) = buffer.buffered() else { return Vec::new() };
+    (0..ranges.length())
+        .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
+        .collect()
+}
+
+/// Starts the next queued operation if the SourceBuffer is idle.
+fn pump(queue: &Weak<RefCell<Queue>>) {
+    let Some(queue) = queue.upgrade() else { return };
+    let mut queue = queue.borrow_mut();
+    let Some(buffer) = queue.buffer.clone() else { return };
+    if buffer.updating() || queue.failure.is_some() {
+        return;
+    }
+    while let Some(op) = queue.ops.pop_front() {
+        let result = match op {
+            Op::Append(mut data) => match buffer.append_buffer_with_u8_array(&mut data) {
+                Err(e) if is_quota_exceeded(&e) => {
+                    // Full: drop all but the last seconds, then retry this append.
+                    queue.ops.push_front(Op::Append(data));
+                    let all = ranges(&buffer);
+                    match (all.first(), all.last()) {
+                        (Some(first), Some(last)) if last.1 - first.0 > KEEP_ON_QUOTA_SECS => {
+                            buffer.remove(first.0, last.1 - KEEP_ON_QUOTA_SECS)
+                        }
+                        _ => Err(e),
+                    }
+                }
+                other => other,
+            },
+            Op::Remove(start, end) if end > start => buffer.remove(start, end),
+            Op::Remove(..) => continue,
+        };
+        if let Err(e) = result {
+            queue.failure = Some(format!("SourceBuffer refused data: {e:?}"));
+        }
+        return;
+    }
+}
+
+fn is_quota_exceeded(error: &wasm_bindgen::JsValue) -> bool {
+    error.dyn_ref::<web_sys::DomException>().is_some_and(|e| e.name() == "QuotaExceededError")
+}

@@ -1,0 +1,23 @@
+//! One channel in the directory: thumbnail, title, broadcaster, live or offline.
+
+use leptos::prelude::*;
+
+use crate::channels::api::ChannelSummary;
+use crate::live::wire::ChannelState;
+
+#[component]
+pub fn ChannelCard(channel: ChannelSummary) -> impl IntoView {
+    let live = channel.state == ChannelState::Live;
+    let href = format!("/watch/{}", channel.name);
+    view! {
+        <li class="channel-card" class:live=live data-channel=channel.name.clone()>
+            <a href=href>
+                <div class="thumbnail" aria-hidden="true">
+                    <span class="badge">{if live { "LIVE" } else { "Offline" }}</span>
+                </div>
+                <h2 class="channel-title">{channel.title}</h2>
+                <p class="broadcaster">{channel.broadcaster}</p>
+            </a>
+        </li>
+    }
+}

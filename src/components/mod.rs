@@ -1,0 +1,4 @@
+//! Reusable view pieces, one per file.
+
+pub mod channel_card;
+pub mod player;

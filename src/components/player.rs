@@ -1,0 +1,94 @@
+//! The live player: a muted autoplaying `<video>` with its state, live latency and an unmute
+//! button. The hydrated client drives it (see `client::LivePlayer`); the server renders it in
+//! the channel's current state.
+
+use leptos::html::Video;
+use leptos::prelude::*;
+
+use crate::live::wire::ChannelState;
+
+/// What the viewer is told about playback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlayerState {
+    Connecting,
+    Live,
+    Offline,
+    Reconnecting,
+}
+
+impl PlayerState {
+    pub fn label(self) -> &'static str {
+        match self {
+            PlayerState::Connecting => "Connecting…",
+            PlayerState::Live => "Live",
+            PlayerState::Offline => "Offline",
+            PlayerState::Reconnecting => "Reconnecting…",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            PlayerState::Connecting => "connecting",
+            PlayerState::Live => "live",
+            PlayerState::Offline => "offline",
+            PlayerState::Reconnecting => "reconnecting",
+        }
+    }
+}
+
+#[component]
+pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
+    let state = RwSignal::new(match initial {
+        ChannelState::Live => PlayerState::Connecting,
+        ChannelState::Offline => PlayerState::Offline,
+    });
+    let latency = RwSignal::new(None::<f64>);
+    let error = RwSignal::new(None::<String>);
+    let muted = RwSignal::new(true);
+    let video = NodeRef::<Video>::new();
+
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::client::LivePlayer;
+        use crate::client::live_player_signals;
+        let player = StoredValue::new_local(None::<LivePlayer>);
+        let url = format!("/live/{channel}/events");
+        Effect::new(move |_| {
+            if let Some(element) = video.get() {
+                if player.with_value(Option::is_none) {
+                    let signals = live_player_signals(state, latency, error);
+                    player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
+                }
+            }
+        });
+        on_cleanup(move || player.set_value(None));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &channel;
+
+    let unmute = move |_| {
+        if let Some(element) = video.get() {
+            element.set_muted(false);
+            let _ = element.play();
+        }
+        muted.set(false);
+    };
+
+    view! {
+        <div class="player" data-state=move || state.get().key()>
+            <video node_ref=video muted=true autoplay=true playsinline=true></video>
+            <div class="player-bar">
+                <span class="player-state" data-testid="player-state">{move || state.get().label()}</span>
+                <span class="player-latency" data-testid="latency" title="Live latency">
+                    {move || latency.get().map(|l| format!("{l:.1} s")).unwrap_or_default()}
+                </span>
+                <Show when=move || muted.get()>
+                    <button class="unmute" on:click=unmute>"Unmute"</button>
+                </Show>
+            </div>
+            <Show when=move || error.get().is_some()>
+                <p class="player-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+        </div>
+    }
+}

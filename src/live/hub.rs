@@ -1,0 +1,469 @@
+//! The per-channel fan-out hub. The encoder publishes init segments and fragments; each is
+//! framed as an SSE event once and the same bytes go to every viewer.
+//!
+//! The hub holds a short, bounded timeline of framed fragments (always the current GOP). A
+//! viewer is only a cursor into it, so a new viewer starts at the newest keyframe at once, a
+//! reconnect with `Last-Event-ID` resumes without gap or duplicate while the fragment is still
+//! held, and a reader that falls behind skips forward to the newest keyframe. Memory depends on
+//! the timeline's bounds, never on how slowly anyone reads.
+
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+use super::frame;
+use super::splitter::{Fragment, InitSegment};
+use super::wire::{ChannelState, InitEvent, StatusEvent};
+use base64::Engine as _;
+
+/// How much the hub holds and how far behind a viewer may fall.
+#[derive(Clone, Debug)]
+pub struct HubSettings {
+    /// Fragments younger than this stay available for resuming viewers.
+    pub hold: Duration,
+    /// Upper bound on held fragment bytes.
+    pub max_held_bytes: usize,
+    /// A viewer further behind the newest fragment than this skips to the newest keyframe.
+    pub max_lag: Duration,
+}
+
+pub struct Hub {
+    timeline: RwLock<Timeline>,
+    changed: watch::Sender<u64>,
+    settings: HubSettings,
+    viewers: AtomicUsize,
+}
+
+struct Timeline {
+    status: HeldStatus,
+    init: Option<Arc<HeldInit>>,
+    epochs: u64,
+    fragments: VecDeque<Held>,
+    next_id: u64,
+    held_bytes: usize,
+}
+
+struct HeldStatus {
+    version: u64,
+    event: StatusEvent,
+    frame: Bytes,
+}
+
+struct HeldInit {
+    epoch: u64,
+    frame: Bytes,
+}
+
+struct Held {
+    id: u64,
+    keyframe: bool,
+    received: Instant,
+    init: Arc<HeldInit>,
+    frame: Bytes,
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Hub {
+    /// A hub whose first fragment gets id `first_id`. Starting ids at the creation time in
+    /// milliseconds keeps them from repeating across server restarts.
+    pub fn new(settings: HubSettings, first_id: u64) -> Arc<Self> {
+        let status = StatusEvent { state: ChannelState::Offline, since_ms: now_ms(), reason: None };
+        Arc::new(Self {
+            timeline: RwLock::new(Timeline {
+                status: HeldStatus { version: 1, frame: frame::json_event("status", &status), event: status },
+                init: None,
+                epochs: 0,
+                fragments: VecDeque::new(),
+                next_id: first_id,
+                held_bytes: 0,
+            }),
+            changed: watch::channel(0).0,
+            settings,
+            viewers: AtomicUsize::new(0),
+        })
+    }
+
+    /// A new encoder run begins: later fragments decode with `init`. Puts the channel live.
+    pub fn publish_init(&self, init: &InitSegment) {
+        let mut tl = self.write();
+        tl.epochs += 1;
+        let event = InitEvent {
+            mime: init.mime.clone(),
+            data: base64::engine::general_purpose::STANDARD.encode(&init.data),
+            epoch: tl.epochs,
+            timescales: init.timescales.clone(),
+        };
+        tl.init = Some(Arc::new(HeldInit { epoch: tl.epochs, frame: frame::json_event("init", &event) }));
+        if tl.status.event.state != ChannelState::Live {
+            tl.set_status(StatusEvent { state: ChannelState::Live, since_ms: now_ms(), reason: None });
+        }
+        drop(tl);
+        self.notify();
+    }
+
+    /// Adds a fragment of the current encoder run; returns its id (None before any init).
+    pub fn publish(&self, fragment: &Fragment) -> Option<u64> {
+        self.publish_at(fragment, Instant::now())
+    }
+
+    /// [`Hub::publish`] with the arrival time given (tests replay time with it).
+    pub(crate) fn publish_at(&self, fragment: &Fragment, received: Instant) -> Option<u64> {
+        // The expensive part, base64, happens once and outside the lock.
+        let data = base64::engine::general_purpose::STANDARD.encode(&fragment.data);
+        let mut tl = self.write();
+        let init = tl.init.clone()?;
+        let id = tl.next_id;
+        let framed = frame::event("media", Some(id), &data);
+        tl.next_id += 1;
+        tl.held_bytes += framed.len();
+        tl.fragments.push_back(Held { id, keyframe: fragment.keyframe, received, init, frame: framed });
+        tl.evict(&self.settings, received);
+        drop(tl);
+        self.notify();
+        Some(id)
+    }
+
+    /// The channel goes off air: held media is dropped, viewers stay connected.
+    pub fn go_offline(&self, reason: Option<String>) {
+        let mut tl = self.write();
+        tl.init = None;
+        tl.fragments.clear();
+        tl.held_bytes = 0;
+        tl.set_status(StatusEvent { state: ChannelState::Offline, since_ms: now_ms(), reason });
+        drop(tl);
+        self.notify();
+    }
+
+    pub fn status(&self) -> StatusEvent {
+        self.read().status.event.clone()
+    }
+
+    /// Bytes of framed fragments held right now.
+    pub fn held_bytes(&self) -> usize {
+        self.read().held_bytes
+    }
+
+    /// Open viewer connections.
+    pub fn viewer_count(&self) -> usize {
+        self.viewers.load(Ordering::Relaxed)
+    }
+
+    /// A new viewer; `last_event_id` is the id of the last media event it already has.
+    pub fn subscribe(self: &Arc<Self>, last_event_id: Option<u64>) -> Viewer {
+        self.viewers.fetch_add(1, Ordering::Relaxed);
+        Viewer {
+            hub: Arc::clone(self),
+            // Subscribe before reading anything, so no change can slip between.
+            changed: self.changed.subscribe(),
+            next: last_event_id.map(|id| id.saturating_add(1)),
+            resuming: last_event_id.is_some(),
+            epoch: None,
+            status_version: 0,
+        }
+    }
+
+    fn notify(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Timeline> {
+        self.timeline.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Timeline> {
+        self.timeline.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Timeline {
+    fn set_status(&mut self, event: StatusEvent) {
+        self.status = HeldStatus { version: self.status.version + 1, frame: frame::json_event("status", &event), event };
+    }
+
+    /// Drops the oldest fragments past the hold time or byte bound, keeping the current GOP
+    /// unless it alone breaks the byte bound.
+    fn evict(&mut self, settings: &HubSettings, now: Instant) {
+        let mut newest_key = self.fragments.iter().rposition(|h| h.keyframe);
+        while let Some(front) = self.fragments.front() {
+            let too_many_bytes = self.held_bytes > settings.max_held_bytes;
+            let too_old = now.duration_since(front.received) > settings.hold;
+            let current_gop = newest_key == Some(0);
+            if !(too_many_bytes || too_old) || (current_gop && !too_many_bytes) {
+                break;
+            }
+            self.held_bytes -= front.frame.len();
+            self.fragments.pop_front();
+            newest_key = newest_key.and_then(|k| k.checked_sub(1));
+        }
+    }
+
+    /// Index of the newest keyframe of the current encoder run.
+    fn newest_keyframe(&self) -> Option<usize> {
+        let epoch = self.init.as_ref()?.epoch;
+        self.fragments.iter().rposition(|h| h.keyframe && h.init.epoch == epoch)
+    }
+
+    fn lags(&self, index: usize, max_lag: Duration) -> bool {
+        match (self.fragments.get(index), self.fragments.back()) {
+            (Some(next), Some(newest)) => newest.received.duration_since(next.received) > max_lag,
+            _ => false,
+        }
+    }
+}
+
+/// One viewer: a cursor into the hub's timeline.
+pub struct Viewer {
+    hub: Arc<Hub>,
+    changed: watch::Receiver<u64>,
+    /// Id of the next fragment to send; None until the viewer has a starting point.
+    next: Option<u64>,
+    /// Connected with `Last-Event-ID` and not served yet: the backlog is owed, not lag.
+    resuming: bool,
+    /// Epoch of the init segment this connection last sent.
+    epoch: Option<u64>,
+    status_version: u64,
+}
+
+impl Viewer {
+    /// Appends to `out` every frame this viewer is owed now; returns how many fragments it
+    /// skipped to catch up with the live edge.
+    pub fn catch_up(&mut self, out: &mut VecDeque<Bytes>) -> u64 {
+        let tl = self.hub.read();
+        if self.status_version != tl.status.version {
+            out.push_back(tl.status.frame.clone());
+            self.status_version = tl.status.version;
+        }
+        let Some(first) = tl.fragments.front().map(|h| h.id) else {
+            return 0;
+        };
+        let mut skipped = 0;
+        let start = match self.next {
+            Some(next) if next == tl.next_id => return 0,
+            Some(next) if next >= first && next < tl.next_id => {
+                let index = (next - first) as usize;
+                match tl.newest_keyframe() {
+                    Some(key) if !self.resuming && key > index && tl.lags(index, self.hub.settings.max_lag) => {
+                        skipped = (key - index) as u64;
+                        key
+                    }
+                    _ => index,
+                }
+            }
+            // A new viewer, a resume point no longer held, or a reader so slow its place was
+            // dropped: the newest keyframe (init first on a new connection).
+            _ => match tl.newest_keyframe() {
+                Some(key) => {
+                    if let Some(next) = self.next.filter(|_| !self.resuming) {
+                        skipped = tl.fragments[key].id.saturating_sub(next);
+                    }
+                    key
+                }
+                None => return 0,
+            },
+        };
+        if skipped > 0 {
+            out.push_back(frame::comment(&format!("skipped {skipped} fragments to keep up with the live edge")));
+        }
+        for held in tl.fragments.range(start..) {
+            if self.epoch != Some(held.init.epoch) {
+                out.push_back(held.init.frame.clone());
+                self.epoch = Some(held.init.epoch);
+            }
+            out.push_back(held.frame.clone());
+        }
+        self.next = Some(tl.next_id);
+        self.resuming = false;
+        skipped
+    }
+
+    /// Waits until the hub has something new; false when the hub is gone.
+    pub async fn changed(&mut self) -> bool {
+        self.changed.changed().await.is_ok()
+    }
+
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        self.hub.viewers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::splitter::Splitter;
+    use crate::live::splitter::Piece;
+    use crate::live::testing::encode_test_pattern;
+    use std::sync::OnceLock;
+
+    /// Real init segment and fragments from ffmpeg, made once.
+    fn real() -> &'static (InitSegment, Vec<Fragment>) {
+        static REAL: OnceLock<(InitSegment, Vec<Fragment>)> = OnceLock::new();
+        REAL.get_or_init(|| {
+            let mut pieces = Splitter::new().push(&encode_test_pattern(3)).unwrap().into_iter();
+            let Some(Piece::Init(init)) = pieces.next() else { panic!("init first") };
+            let fragments = pieces.filter_map(|p| if let Piece::Fragment(f) = p { Some(f) } else { None }).collect();
+            (init, fragments)
+        })
+    }
+
+    fn settings() -> HubSettings {
+        HubSettings { hold: Duration::from_secs(8), max_held_bytes: 4 << 20, max_lag: Duration::from_millis(2500) }
+    }
+
+    /// What a viewer received, parsed back: ("status" | "init" | "media" | "comment", id).
+    fn drain(viewer: &mut Viewer) -> Vec<(String, Option<u64>)> {
+        let mut out = VecDeque::new();
+        viewer.catch_up(&mut out);
+        out.iter()
+            .map(|frame| {
+                let text = std::str::from_utf8(frame).unwrap();
+                if text.starts_with(':') {
+                    return ("comment".to_string(), None);
+                }
+                let name = text.lines().next().unwrap().trim_start_matches("event: ").to_string();
+                let id = text.lines().find_map(|l| l.strip_prefix("id: ")).map(|id| id.parse().unwrap());
+                (name, id)
+            })
+            .collect()
+    }
+
+    fn media_ids(events: &[(String, Option<u64>)]) -> Vec<u64> {
+        events.iter().filter_map(|(name, id)| (name == "media").then(|| id.unwrap())).collect()
+    }
+
+    /// Publishes the real fragments `range`, 100 ms apart starting at `t0`, returning their ids.
+    fn publish(hub: &Hub, range: std::ops::Range<usize>, t0: Instant) -> Vec<u64> {
+        let (_, fragments) = real();
+        range
+            .map(|i| hub.publish_at(&fragments[i % fragments.len()], t0 + Duration::from_millis(100 * i as u64)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_late_viewer_starts_at_the_newest_keyframe_after_status_and_init() {
+        let (init, fragments) = real();
+        let hub = Hub::new(settings(), 1000);
+        hub.publish_init(init);
+        let t0 = Instant::now();
+        let ids = publish(&hub, 0..fragments.len(), t0);
+        let mut viewer = hub.subscribe(None);
+        let got = drain(&mut viewer);
+        assert_eq!(got[0].0, "status");
+        assert_eq!(got[1].0, "init");
+        let media = media_ids(&got);
+        let newest_key = fragments.iter().rposition(|f| f.keyframe).unwrap();
+        assert_eq!(media.first(), Some(&ids[newest_key]));
+        assert_eq!(media.last(), ids.last());
+        assert!(fragments[newest_key].keyframe);
+        // Nothing more is owed until something new is published.
+        assert!(drain(&mut viewer).is_empty());
+        let next = publish(&hub, 0..1, t0 + Duration::from_secs(4));
+        assert_eq!(media_ids(&drain(&mut viewer)), next);
+    }
+
+    #[test]
+    fn resume_with_last_event_id_has_no_gap_and_no_duplicate() {
+        let (init, _) = real();
+        let hub = Hub::new(settings(), 1);
+        hub.publish_init(init);
+        let t0 = Instant::now();
+        let ids = publish(&hub, 0..20, t0);
+        let mut first = hub.subscribe(None);
+        let seen = media_ids(&drain(&mut first));
+        drop(first);
+        let more = publish(&hub, 20..25, t0);
+        let last = *seen.last().unwrap();
+        let mut again = hub.subscribe(Some(last));
+        let got = drain(&mut again);
+        assert_eq!(got[1].0, "init", "a new connection gets init before media");
+        assert_eq!(media_ids(&got), more);
+        // Not held any more: init again and the newest keyframe.
+        let mut stale = hub.subscribe(Some(ids[0].saturating_sub(50)));
+        let got = drain(&mut stale);
+        assert_eq!(got[1].0, "init");
+        let first_media = media_ids(&got)[0];
+        assert!(real().1[((first_media - 1) as usize) % real().1.len()].keyframe);
+    }
+
+    #[test]
+    fn a_resume_across_an_encoder_restart_gets_the_new_init_first() {
+        let (init, _) = real();
+        let hub = Hub::new(settings(), 1);
+        hub.publish_init(init);
+        let t0 = Instant::now();
+        let before = publish(&hub, 0..5, t0);
+        hub.publish_init(init); // the encoder restarted
+        let after = publish(&hub, 0..5, t0 + Duration::from_secs(1));
+        assert_eq!(after[0], before[4] + 1, "ids keep counting across restarts");
+        let mut viewer = hub.subscribe(Some(before[4]));
+        let got = drain(&mut viewer);
+        let init_at = got.iter().position(|(n, _)| n == "init").unwrap();
+        let media_at = got.iter().position(|(n, _)| n == "media").unwrap();
+        assert!(init_at < media_at);
+        assert_eq!(media_ids(&got), after);
+        // A viewer that was watching the old run gets the new init between the runs.
+        let mut watching = hub.subscribe(Some(before[2]));
+        let got = drain(&mut watching);
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names.iter().filter(|n| **n == "init").count(), 2, "{names:?}");
+        assert_eq!(media_ids(&got), [&before[3..], &after[..]].concat());
+    }
+
+    #[test]
+    fn a_stalled_viewer_skips_to_the_newest_keyframe_and_memory_stays_bounded() {
+        let (init, fragments) = real();
+        let settings = HubSettings { max_held_bytes: 1 << 20, ..settings() };
+        let hub = Hub::new(settings.clone(), 1);
+        hub.publish_init(init);
+        let t0 = Instant::now();
+        publish(&hub, 0..10, t0);
+        let mut stalled = hub.subscribe(None);
+        let mut keeping_up = hub.subscribe(None);
+        drain(&mut stalled);
+        drain(&mut keeping_up);
+        // 60 s of stream while one viewer reads nothing.
+        let mut peak = 0;
+        for second in 0..60 {
+            let ids = publish(&hub, 10 + second * 10..20 + second * 10, t0);
+            assert_eq!(media_ids(&drain(&mut keeping_up)), ids);
+            peak = peak.max(hub.held_bytes());
+        }
+        let gop: usize = fragments.iter().map(|f| f.data.len() * 4 / 3 + 64).take(30).sum();
+        assert!(peak <= settings.max_held_bytes + gop, "held {peak} bytes");
+        let got = drain(&mut stalled);
+        assert_eq!(got[0].0, "comment", "the skip is announced as a comment: {got:?}");
+        let media = media_ids(&got);
+        assert!(media.len() <= 31, "skipped to the newest GOP, got {} fragments", media.len());
+        let first = media[0];
+        let index = ((first - 1) as usize) % fragments.len();
+        assert!(fragments[index].keyframe, "resumes at a keyframe");
+    }
+
+    #[test]
+    fn offline_drops_media_and_tells_viewers() {
+        let (init, _) = real();
+        let hub = Hub::new(settings(), 1);
+        hub.publish_init(init);
+        publish(&hub, 0..5, Instant::now());
+        let mut viewer = hub.subscribe(None);
+        drain(&mut viewer);
+        hub.go_offline(Some("stopped".into()));
+        let got = drain(&mut viewer);
+        assert_eq!(got, vec![("status".to_string(), None)]);
+        assert_eq!(hub.held_bytes(), 0);
+        assert_eq!(hub.status().state, ChannelState::Offline);
+        assert!(hub.publish(&real().1[0]).is_none(), "no media without an init");
+    }
+}

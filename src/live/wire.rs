@@ -1,0 +1,37 @@
+//! The JSON payloads of the `/live/{channel}/events` SSE stream, shared by server and player.
+//! The protocol itself is documented in `docs/protocol.md`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Whether a channel is on air.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelState {
+    Live,
+    Offline,
+}
+
+/// `event: status` — first on every connection, then on every change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusEvent {
+    pub state: ChannelState,
+    /// Unix milliseconds at which the channel went live or offline.
+    pub since_ms: u64,
+    /// Why the channel is offline, when there is something to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `event: init` — the init segment (ftyp+moov) the following media decodes with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InitEvent {
+    /// A MIME type with exact codecs, for `MediaSource.addSourceBuffer`.
+    pub mime: String,
+    /// Base64 of the init segment.
+    pub data: String,
+    /// Counts encoder runs on this channel; a new epoch means timestamps restart.
+    pub epoch: u64,
+    /// Track id -> media timescale, to turn a prft box's media time into seconds.
+    pub timescales: BTreeMap<u32, u32>,
+}

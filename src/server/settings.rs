@@ -1,0 +1,234 @@
+//! Runtime settings. `Leptos.toml` is the one source of defaults (compiled in); a copy on disk
+//! (./Leptos.toml or $ONAIR_CONFIG) and then `ONAIR_<SECTION>_<KEY>` variables override it.
+//! The cargo-leptos build settings the server needs are read from Cargo.toml at compile time.
+
+use leptos::config::LeptosOptions;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::live::hub::HubSettings;
+
+const DEFAULTS: &str = include_str!("../../Leptos.toml");
+const CARGO_TOML: &str = include_str!("../../Cargo.toml");
+const ENV_PREFIX: &str = "ONAIR_";
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub ffmpeg: FfmpegSettings,
+    pub live: LiveSettings,
+    pub demo: DemoSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    pub keep_alive_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FfmpegSettings {
+    pub path: String,
+    pub fragment_ms: u32,
+    pub keyframe_secs: u32,
+    pub max_restarts: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    pub hold_secs: u64,
+    pub max_held_mib: usize,
+    pub max_lag_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    pub enabled: bool,
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub video_kbps: u32,
+    pub audio_kbps: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("invalid settings file {path}: {source}")]
+    Parse { path: String, source: toml::de::Error },
+    #[error("{0} does not name a setting (expected ONAIR_<SECTION>_<KEY> from Leptos.toml)")]
+    UnknownVariable(String),
+    #[error("{name}={value}: expected {expected}")]
+    BadValue { name: String, value: String, expected: &'static str },
+    #[error("invalid settings: {0}")]
+    Invalid(toml::de::Error),
+}
+
+impl Settings {
+    /// The settings this process runs with: file, then environment.
+    pub fn load() -> Result<Self, SettingsError> {
+        let path = std::env::var("ONAIR_CONFIG").ok();
+        let file = match &path {
+            Some(path) => Some(read(path)?),
+            None => std::fs::read_to_string("Leptos.toml").ok().map(|text| (text, "Leptos.toml".to_string())),
+        };
+        let vars = std::env::vars().filter(|(name, _)| name != "ONAIR_CONFIG");
+        Self::from_sources(file.as_ref().map(|(text, path)| (text.as_str(), path.as_str())), vars)
+    }
+
+    /// The compiled-in defaults with `vars` applied (tests use this).
+    pub fn with_overrides<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, SettingsError> {
+        Self::from_sources(None, vars.into_iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    fn from_sources(
+        file: Option<(&str, &str)>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let mut table = parse(DEFAULTS, "compiled-in Leptos.toml")?;
+        if let Some((text, path)) = file {
+            overlay(&mut table, parse(text, path)?);
+        }
+        for (name, value) in vars {
+            if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
+                apply_variable(&mut table, &name, &rest.to_ascii_lowercase(), &value)?;
+            }
+        }
+        toml::Value::Table(table).try_into().map_err(SettingsError::Invalid)
+    }
+
+    pub fn hub(&self) -> HubSettings {
+        HubSettings {
+            hold: Duration::from_secs(self.live.hold_secs),
+            max_held_bytes: self.live.max_held_mib << 20,
+            max_lag: Duration::from_millis(self.live.max_lag_ms),
+        }
+    }
+
+    /// Leptos' options: names from Cargo.toml's cargo-leptos metadata, our listen address.
+    /// `LEPTOS_SITE_ROOT` (set by cargo-leptos) may move the static files.
+    pub fn leptos_options(&self) -> LeptosOptions {
+        let build = build_metadata();
+        let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or(build.site_root);
+        LeptosOptions::builder()
+            .output_name(build.output_name)
+            .site_root(site_root)
+            .site_pkg_dir(build.site_pkg_dir)
+            .site_addr(self.server.addr)
+            .build()
+    }
+}
+
+/// The cargo-leptos keys the server must agree with.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct BuildMetadata {
+    output_name: String,
+    site_root: String,
+    site_pkg_dir: String,
+}
+
+fn build_metadata() -> BuildMetadata {
+    let cargo: toml::Table = CARGO_TOML.parse().expect("Cargo.toml is valid TOML");
+    let leptos = cargo["package"]["metadata"]["leptos"].clone();
+    leptos.try_into().expect("Cargo.toml has [package.metadata.leptos] with output-name, site-root, site-pkg-dir")
+}
+
+fn read(path: &str) -> Result<(String, String), SettingsError> {
+    std::fs::read_to_string(path)
+        .map(|text| (text, path.to_string()))
+        .map_err(|source| SettingsError::Read { path: path.to_string(), source })
+}
+
+fn parse(text: &str, path: &str) -> Result<toml::Table, SettingsError> {
+    text.parse().map_err(|source| SettingsError::Parse { path: path.to_string(), source })
+}
+
+fn overlay(base: &mut toml::Table, top: toml::Table) {
+    for (key, value) in top {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base)), toml::Value::Table(top)) => overlay(base, top),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Sets `section.key` from `ONAIR_SECTION_KEY`, typed like the default it replaces.
+fn apply_variable(table: &mut toml::Table, name: &str, rest: &str, value: &str) -> Result<(), SettingsError> {
+    let unknown = || SettingsError::UnknownVariable(name.to_string());
+    let (section, key) = rest.split_once('_').ok_or_else(unknown)?;
+    let slot = table
+        .get_mut(section)
+        .and_then(|s| s.as_table_mut())
+        .and_then(|s| s.get_mut(key))
+        .ok_or_else(unknown)?;
+    let bad = |expected| SettingsError::BadValue { name: name.to_string(), value: value.to_string(), expected };
+    *slot = match slot {
+        toml::Value::Integer(_) => toml::Value::Integer(value.trim().parse().map_err(|_| bad("a whole number"))?),
+        toml::Value::Float(_) => toml::Value::Float(value.trim().parse().map_err(|_| bad("a number"))?),
+        toml::Value::Boolean(_) => toml::Value::Boolean(match value.trim() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => return Err(bad("true or false")),
+        }),
+        _ => toml::Value::String(value.to_string()),
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_come_from_leptos_toml() {
+        let settings = Settings::with_overrides([]).expect("defaults parse");
+        assert_eq!(settings.server.addr.port(), 3000);
+        assert!(settings.demo.enabled);
+    }
+
+    #[test]
+    fn environment_overrides_are_typed_and_checked() {
+        let settings =
+            Settings::with_overrides([("ONAIR_DEMO_ENABLED", "false"), ("ONAIR_SERVER_ADDR", "127.0.0.1:0")]).unwrap();
+        assert!(!settings.demo.enabled);
+        assert_eq!(settings.server.addr.port(), 0);
+        assert!(matches!(
+            Settings::with_overrides([("ONAIR_DEMO_FPS", "fast")]),
+            Err(SettingsError::BadValue { .. })
+        ));
+        assert!(matches!(
+            Settings::with_overrides([("ONAIR_DEMO_COLOUR", "red")]),
+            Err(SettingsError::UnknownVariable(_))
+        ));
+    }
+
+    #[test]
+    fn a_file_overrides_some_keys_and_keeps_the_rest() {
+        let file = "[demo]\nenabled = false\n";
+        let settings = Settings::from_sources(Some((file, "test.toml")), []).unwrap();
+        assert!(!settings.demo.enabled);
+        assert_eq!(settings.demo.fps, 30);
+    }
+
+    #[test]
+    fn leptos_options_match_the_cargo_leptos_metadata() {
+        // cargo-leptos builds into <site-root>/<site-pkg-dir>/<output-name>.{js,wasm}; the
+        // server must look in the same place.
+        let options = Settings::with_overrides([]).unwrap().leptos_options();
+        let build = build_metadata();
+        assert_eq!(&*options.output_name, build.output_name);
+        assert_eq!(&*options.site_pkg_dir, build.site_pkg_dir);
+        assert_eq!(&*options.output_name, env!("CARGO_PKG_NAME"));
+    }
+}

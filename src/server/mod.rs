@@ -90,7 +90,7 @@ fn start_demo(state: &AppState, broadcasts: &TaskTracker) {
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,onair=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,mp4_atom=error".into()),
         )
         .init();
     let settings = Settings::load()?;
@@ -115,3 +115,6 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
 }
+
+#[cfg(test)]
+mod tests;

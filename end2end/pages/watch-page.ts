@@ -1,0 +1,45 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The watch page of one channel, as a viewer sees it. */
+export class WatchPage {
+  readonly video: Locator;
+  readonly state: Locator;
+  readonly latency: Locator;
+  readonly title: Locator;
+
+  constructor(private readonly page: Page) {
+    this.video = page.locator('video');
+    this.state = page.getByTestId('player-state');
+    this.latency = page.getByTestId('latency');
+    this.title = page.locator('.watch-meta .channel-title');
+  }
+
+  async open(channel: string) {
+    await this.page.goto(`/watch/${channel}`);
+  }
+
+  /** The video's playback position, in seconds. */
+  currentTime(): Promise<number> {
+    return this.video.evaluate((v: HTMLVideoElement) => v.currentTime);
+  }
+
+  /** The video element's error code, or null when it has none. */
+  errorCode(): Promise<number | null> {
+    return this.video.evaluate((v: HTMLVideoElement) => v.error?.code ?? null);
+  }
+
+  /** Waits until a frame has been shown and playback is moving. */
+  async waitForPlayback(timeout = 20_000) {
+    await expect
+      .poll(() => this.video.evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2 && v.currentTime > 0), {
+        timeout,
+      })
+      .toBe(true);
+  }
+
+  /** Latency shown by the player, in seconds. */
+  async latencySeconds(): Promise<number> {
+    const text = (await this.latency.textContent()) ?? '';
+    return Number.parseFloat(text);
+  }
+}

@@ -1,0 +1,34 @@
+import { defineConfig } from '@playwright/test';
+
+// The server under test: the real binary built by `cargo leptos build`, run from the repository
+// root with the demo channel (real ffmpeg), on its own port.
+const port = Number(process.env.ONAIR_E2E_PORT ?? 3111);
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 90_000,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: {
+      // Debian's Chromium: Playwright cannot download browsers here, and needs none.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    },
+  },
+  webServer: {
+    command: process.env.ONAIR_E2E_SERVER ?? 'target/debug/onair',
+    cwd: '..',
+    url: `http://127.0.0.1:${port}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { ONAIR_SERVER_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info' },
+  },
+});

@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import { WatchPage } from '../pages/watch-page';
+import { CuttableProxy } from '../support/cuttable-proxy';
+
+test.describe('watching the demo channel', () => {
+  test('plays live, keeps up, and shows its latency', async ({ page }) => {
+    const watch = new WatchPage(page);
+    const started = Date.now();
+    await watch.open('demo');
+    await expect(watch.title).toHaveText('OnAir demo: test pattern');
+    await watch.waitForPlayback();
+    console.log(`join: ${Date.now() - started} ms from navigation to playing`);
+
+    // Over a 5 s window of wall time the video plays at least 3 s, without error.
+    const before = await watch.currentTime();
+    const windowStart = Date.now();
+    await expect.poll(() => Date.now() - windowStart, { timeout: 10_000 }).toBeGreaterThanOrEqual(5_000);
+    const played = (await watch.currentTime()) - before;
+    console.log(`played ${played.toFixed(2)} s in 5 s`);
+    expect(played).toBeGreaterThanOrEqual(3);
+    expect(await watch.errorCode()).toBeNull();
+
+    await expect(watch.state).toHaveText('Live');
+    await expect(watch.latency).toHaveText(/^\d+\.\d s$/);
+    const samples: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await expect.poll(() => watch.latencySeconds()).toBeGreaterThanOrEqual(0);
+      samples.push(await watch.latencySeconds());
+      await page.waitForTimeout(300);
+    }
+    samples.sort((a, b) => a - b);
+    console.log(`latency samples (s): ${samples.join(' ')}`);
+  });
+
+  test('resumes by itself after the network drops and comes back', async ({ page, baseURL }) => {
+    const proxy = await CuttableProxy.start(Number(new URL(baseURL!).port));
+    try {
+      const watch = new WatchPage(page);
+      await page.goto(`${proxy.url}/watch/demo`);
+      await watch.waitForPlayback();
+      proxy.cut();
+      await expect(watch.state).toHaveText('Reconnecting…', { timeout: 10_000 });
+      // Long enough down that the browser's own retries fail too.
+      const cutAt = Date.now();
+      await expect.poll(() => Date.now() - cutAt).toBeGreaterThanOrEqual(4_000);
+      proxy.restore();
+      await expect(watch.state).toHaveText('Live', { timeout: 20_000 });
+      const resumedAt = await watch.currentTime();
+      await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(resumedAt + 2);
+      expect(await watch.errorCode()).toBeNull();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('plays again after a reload', async ({ page }) => {
+    const watch = new WatchPage(page);
+    await watch.open('demo');
+    await watch.waitForPlayback();
+    await page.reload();
+    await watch.waitForPlayback();
+    const after = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(after + 2);
+  });
+
+  test('the directory lists the demo channel as live', async ({ page }) => {
+    await page.goto('/');
+    const card = page.locator('.channel-card[data-channel="demo"]');
+    await expect(card).toBeVisible();
+    await expect(card.locator('.badge')).toHaveText('LIVE');
+    await card.locator('a').click();
+    await expect(page).toHaveURL(/\/watch\/demo$/);
+  });
+});

@@ -1,0 +1,200 @@
+//! HTTP tests: the real server on port 0 with the real demo ffmpeg, read by an SSE client.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
+
+use super::{RunningServer, Settings};
+use crate::live::splitter::{Piece, Splitter};
+
+/// Servers run one at a time: each runs an ffmpeg, and one test looks for leftover ffmpegs.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn start_server() -> RunningServer {
+    let settings = Settings::with_overrides([
+        ("ONAIR_SERVER_ADDR", "127.0.0.1:0"),
+        ("ONAIR_DEMO_WIDTH", "320"),
+        ("ONAIR_DEMO_HEIGHT", "180"),
+        ("ONAIR_DEMO_VIDEO_KBPS", "300"),
+    ])
+    .unwrap();
+    RunningServer::start(settings).await.expect("server starts")
+}
+
+#[derive(Debug)]
+struct Received {
+    name: String,
+    id: Option<u64>,
+    data: String,
+}
+
+/// Reads `url` as SSE until `enough` says so (or 30 s pass, which fails the test).
+async fn read_events(
+    url: &str,
+    last_event_id: Option<u64>,
+    enough: impl Fn(&[Received]) -> bool,
+) -> (reqwest::header::HeaderMap, Vec<Received>) {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(id) = last_event_id {
+        request = request.header("Last-Event-ID", id.to_string());
+    }
+    let response = request.send().await.expect("connects");
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let mut events = response.bytes_stream().eventsource();
+    let mut received = Vec::new();
+    let read = async {
+        while !enough(&received) {
+            let event = events.next().await.expect("stream stays open").expect("well-formed SSE");
+            received.push(Received { name: event.event, id: event.id.parse().ok(), data: event.data });
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read).await.expect("enough events within 30 s");
+    (headers, received)
+}
+
+fn media_count(events: &[Received]) -> usize {
+    events.iter().filter(|e| e.name == "media").count()
+}
+
+fn decode(data: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD.decode(data.trim()).expect("base64")
+}
+
+fn init_bytes(event: &Received) -> Vec<u8> {
+    let init: crate::live::wire::InitEvent = serde_json::from_str(&event.data).expect("init JSON");
+    decode(&init.data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_stream_decodes_with_ffprobe() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let url = format!("http://{}/live/demo/events", server.addr);
+    let (headers, events) = read_events(&url, None, |e| media_count(e) >= 25).await;
+
+    assert_eq!(headers["content-type"], "text/event-stream");
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert_eq!(headers["x-accel-buffering"], "no");
+    assert_eq!(events[0].name, "status", "status comes first");
+    let init_at = events.iter().position(|e| e.name == "init").expect("an init event");
+    let first_media = events.iter().position(|e| e.name == "media").unwrap();
+    assert!(init_at < first_media, "init before any media");
+    let ids: Vec<u64> = events.iter().filter(|e| e.name == "media").map(|e| e.id.expect("media has an id")).collect();
+    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "consecutive ids: {ids:?}");
+
+    // The first media event starts with a keyframe; the whole thing is playable video.
+    let mut file = init_bytes(&events[init_at]);
+    let mut splitter = Splitter::new();
+    let mut pieces = splitter.push(&file).unwrap();
+    for event in events.iter().filter(|e| e.name == "media") {
+        let fragment = decode(&event.data);
+        pieces.extend(splitter.push(&fragment).unwrap());
+        file.extend(fragment);
+    }
+    let Some(Piece::Fragment(first)) = pieces.get(1) else { panic!("a fragment after init") };
+    assert!(first.keyframe, "the first media event starts with a keyframe");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("received.mp4");
+    std::fs::write(&path, &file).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames"])
+        .args(["-of", "csv=p=0"])
+        .arg(&path)
+        .output()
+        .expect("ffprobe is installed");
+    let frames: u32 = String::from_utf8_lossy(&probe.stdout).trim().parse().expect("a frame count");
+    assert!(frames > 30, "decoded {frames} video frames");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_event_id_resumes_with_no_gap_and_no_duplicate() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let url = format!("http://{}/live/demo/events", server.addr);
+    let (_, first) = read_events(&url, None, |e| media_count(e) >= 5).await;
+    let last = first.iter().rev().find_map(|e| e.id).unwrap();
+    let (_, resumed) = read_events(&url, Some(last), |e| media_count(e) >= 3).await;
+    let init_at = resumed.iter().position(|e| e.name == "init").expect("init again on a new connection");
+    let media: Vec<u64> = resumed.iter().filter(|e| e.name == "media").filter_map(|e| e.id).collect();
+    assert_eq!(media[0], last + 1, "continues right after the last id it had");
+    assert!(init_at < resumed.iter().position(|e| e.name == "media").unwrap());
+    // An id the server never held: init and the newest keyframe instead.
+    let (_, fresh) = read_events(&url, Some(1), |e| media_count(e) >= 1).await;
+    let media = fresh.iter().find(|e| e.name == "media").unwrap();
+    let mut splitter = Splitter::new();
+    let init = fresh.iter().find(|e| e.name == "init").unwrap();
+    let mut pieces = splitter.push(&init_bytes(init)).unwrap();
+    pieces.extend(splitter.push(&decode(&media.data)).unwrap());
+    assert!(matches!(&pieces[1], Piece::Fragment(f) if f.keyframe));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_on_the_server_and_unknown_channels_are_404() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    let client = reqwest::Client::new();
+    let watch = client.get(format!("{base}/watch/demo")).send().await.unwrap();
+    assert_eq!(watch.status(), 200);
+    let html = watch.text().await.unwrap();
+    assert!(html.contains("OnAir demo: test pattern"), "the title is server-rendered");
+    assert!(html.contains("data-testid=\"player-state\""));
+    let home = client.get(&base).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("href=\"/watch/demo\""), "the directory lists the demo channel");
+    assert_eq!(client.get(format!("{base}/live/nobody/events")).send().await.unwrap().status(), 404);
+    assert_eq!(client.get(format!("{base}/watch/nobody")).send().await.unwrap().status(), 404);
+    server.shutdown().await.unwrap();
+}
+
+/// Process ids of this process' children running the demo encoder (real time, 320x180).
+fn demo_encoders() -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        // stat: pid (comm) state ppid ...
+        let after_comm = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        let mut fields = after_comm.split_whitespace();
+        let (state, ppid) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
+        if ppid == me && state != "Z" && cmdline.contains("ffmpeg") && cmdline.contains("-re ") {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_open_streams_and_leaves_no_ffmpeg() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let url = format!("http://{}/live/demo/events", server.addr);
+    let response = reqwest::get(&url).await.unwrap();
+    let mut events = response.bytes_stream().eventsource();
+    // Wait until media flows, so the encoder is surely running.
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), events.next()).await.unwrap().unwrap().unwrap();
+        if event.event == "media" {
+            break;
+        }
+    }
+    assert_eq!(demo_encoders().len(), 1, "one demo encoder runs");
+    tokio::time::timeout(Duration::from_secs(10), server.shutdown())
+        .await
+        .expect("graceful shutdown is not blocked by open streams")
+        .unwrap();
+    let rest = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = events.next().await {}
+    })
+    .await;
+    assert!(rest.is_ok(), "the open stream ended");
+    assert!(demo_encoders().is_empty(), "no ffmpeg left behind");
+}

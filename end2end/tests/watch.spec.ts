@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { WatchPage } from '../pages/watch-page';
 import { CuttableProxy } from '../support/cuttable-proxy';
+import { killEncoders } from '../support/server-process';
 
 test.describe('watching the demo channel', () => {
   test('plays live, keeps up, and shows its latency', async ({ page }) => {
@@ -51,6 +52,21 @@ test.describe('watching the demo channel', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  test('recovers by itself when the encoder dies and restarts', async ({ page, baseURL }) => {
+    const watch = new WatchPage(page);
+    await watch.open('demo');
+    await watch.waitForPlayback();
+    await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(3);
+    const before = await watch.currentTime();
+    expect(killEncoders(Number(new URL(baseURL!).port))).toBe(1);
+    // The restarted encoder's timeline starts over; the player follows it without a reload.
+    await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeLessThan(before);
+    const restartedAt = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(restartedAt + 2);
+    await expect(watch.state).toHaveText('Live');
+    expect(await watch.errorCode()).toBeNull();
   });
 
   test('plays again after a reload', async ({ page }) => {

@@ -38,8 +38,9 @@ impl PlayerState {
 
 #[component]
 pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
+    // The server renders the channel's state; the player updates it once connected.
     let state = RwSignal::new(match initial {
-        ChannelState::Live => PlayerState::Connecting,
+        ChannelState::Live => PlayerState::Live,
         ChannelState::Offline => PlayerState::Offline,
     });
     let latency = RwSignal::new(None::<f64>);

@@ -144,7 +144,7 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
     assert_eq!(watch.status(), 200);
     let html = watch.text().await.unwrap();
     assert!(html.contains("OnAir demo: test pattern"), "the title is server-rendered");
-    assert!(html.contains("data-testid=\"player-state\""));
+    assert!(html.contains("data-state=\"live\""), "the channel's state is server-rendered");
     let home = client.get(&base).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("href=\"/watch/demo\""), "the directory lists the demo channel");
     assert_eq!(client.get(format!("{base}/live/nobody/events")).send().await.unwrap().status(), 404);

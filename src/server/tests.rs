@@ -139,6 +139,8 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
     let _serial = SERIAL.lock().await;
     let server = start_server().await;
     let base = format!("http://{}", server.addr);
+    // Once media flows the channel is live.
+    read_events(&format!("{base}/live/demo/events"), None, |e| media_count(e) >= 1).await;
     let client = reqwest::Client::new();
     let watch = client.get(format!("{base}/watch/demo")).send().await.unwrap();
     assert_eq!(watch.status(), 200);

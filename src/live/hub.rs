@@ -163,7 +163,7 @@ impl Hub {
             // Subscribe before reading anything, so no change can slip between.
             changed: self.changed.subscribe(),
             next: last_event_id.map(|id| id.saturating_add(1)),
-            resuming: last_event_id.is_some(),
+            owed_until: if last_event_id.is_some() { OWED_UNKNOWN } else { 0 },
             epoch: None,
             status_version: 0,
         }
@@ -218,23 +218,28 @@ impl Timeline {
     }
 }
 
+const OWED_UNKNOWN: u64 = u64::MAX;
+
 /// One viewer: a cursor into the hub's timeline.
 pub struct Viewer {
     hub: Arc<Hub>,
     changed: watch::Receiver<u64>,
     /// Id of the next fragment to send; None until the viewer has a starting point.
     next: Option<u64>,
-    /// Connected with `Last-Event-ID` and not served yet: the backlog is owed, not lag.
-    resuming: bool,
+    /// A resumed connection is owed the fragments before this id: no lag check until then.
+    /// `OWED_UNKNOWN` until its first catch-up fixes it at the head.
+    owed_until: u64,
     /// Epoch of the init segment this connection last sent.
     epoch: Option<u64>,
     status_version: u64,
 }
 
 impl Viewer {
-    /// Appends to `out` every frame this viewer is owed now; returns how many fragments it
-    /// skipped to catch up with the live edge.
-    pub fn catch_up(&mut self, out: &mut VecDeque<Bytes>) -> u64 {
+    /// Appends to `out` the frames this viewer is owed now, up to `max_fragments` media
+    /// fragments (with any status, init or notice before them); returns how many fragments it
+    /// skipped to catch up with the live edge. A connection takes one fragment at a time, so the
+    /// lag check runs before every fragment it sends and it holds no backlog of its own.
+    pub fn catch_up(&mut self, out: &mut VecDeque<Bytes>, max_fragments: usize) -> u64 {
         let tl = self.hub.read();
         if self.status_version != tl.status.version {
             out.push_back(tl.status.frame.clone());
@@ -243,13 +248,19 @@ impl Viewer {
         let Some(first) = tl.fragments.front().map(|h| h.id) else {
             return 0;
         };
+        let just_resumed = self.owed_until == OWED_UNKNOWN;
+        if just_resumed {
+            self.owed_until = tl.next_id;
+        }
         let mut skipped = 0;
         let start = match self.next {
             Some(next) if next == tl.next_id => return 0,
             Some(next) if next >= first && next < tl.next_id => {
                 let index = (next - first) as usize;
                 match tl.newest_keyframe() {
-                    Some(key) if !self.resuming && key > index && tl.lags(index, self.hub.settings.max_lag) => {
+                    Some(key)
+                        if next >= self.owed_until && key > index && tl.lags(index, self.hub.settings.max_lag) =>
+                    {
                         skipped = (key - index) as u64;
                         key
                     }
@@ -260,7 +271,7 @@ impl Viewer {
             // dropped: the newest keyframe (init first on a new connection).
             _ => match tl.newest_keyframe() {
                 Some(key) => {
-                    if let Some(next) = self.next.filter(|_| !self.resuming) {
+                    if let Some(next) = self.next.filter(|_| !just_resumed) {
                         skipped = tl.fragments[key].id.saturating_sub(next);
                     }
                     key
@@ -271,15 +282,14 @@ impl Viewer {
         if skipped > 0 {
             out.push_back(frame::comment(&format!("skipped {skipped} fragments to keep up with the live edge")));
         }
-        for held in tl.fragments.range(start..) {
+        for held in tl.fragments.range(start..).take(max_fragments) {
             if self.epoch != Some(held.init.epoch) {
                 out.push_back(held.init.frame.clone());
                 self.epoch = Some(held.init.epoch);
             }
             out.push_back(held.frame.clone());
+            self.next = Some(held.id + 1);
         }
-        self.next = Some(tl.next_id);
-        self.resuming = false;
         skipped
     }
 
@@ -325,7 +335,11 @@ mod tests {
     /// What a viewer received, parsed back: ("status" | "init" | "media" | "comment", id).
     fn drain(viewer: &mut Viewer) -> Vec<(String, Option<u64>)> {
         let mut out = VecDeque::new();
-        viewer.catch_up(&mut out);
+        viewer.catch_up(&mut out, usize::MAX);
+        parse(&out)
+    }
+
+    fn parse(out: &VecDeque<Bytes>) -> Vec<(String, Option<u64>)> {
         out.iter()
             .map(|frame| {
                 let text = std::str::from_utf8(frame).unwrap();
@@ -449,6 +463,36 @@ mod tests {
         let first = media[0];
         let index = ((first - 1) as usize) % fragments.len();
         assert!(fragments[index].keyframe, "resumes at a keyframe");
+    }
+
+    #[test]
+    fn one_fragment_at_a_time_a_resumed_backlog_is_owed_but_falling_behind_is_skipped() {
+        let (init, _) = real();
+        let hub = Hub::new(settings(), 1);
+        hub.publish_init(init);
+        let t0 = Instant::now();
+        let ids = publish(&hub, 0..50, t0);
+        // Resuming 4.4 s back (more than the 2.5 s lag limit): every fragment, no skip.
+        let mut viewer = hub.subscribe(Some(ids[5]));
+        let mut got = Vec::new();
+        loop {
+            let mut out = VecDeque::new();
+            assert_eq!(viewer.catch_up(&mut out, 1), 0);
+            if out.is_empty() {
+                break;
+            }
+            got.extend(parse(&out));
+        }
+        assert_eq!(media_ids(&got), ids[6..]);
+        // Then the viewer stops reading while 5 s more arrive: its next fragment skips ahead.
+        let later = publish(&hub, 50..100, t0);
+        let mut out = VecDeque::new();
+        assert!(viewer.catch_up(&mut out, 1) > 0);
+        let got = parse(&out);
+        assert_eq!(got[0].0, "comment");
+        let first = media_ids(&got)[0];
+        assert!(first > later[0], "skipped forward");
+        assert!(real().1[((first - 1) as usize) % real().1.len()].keyframe);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Server-only wiring: settings, shared state, the router, the SSE handler, start and shutdown.
 
+pub mod limits;
+mod serve;
 pub mod settings;
 mod sse;
 mod state;
@@ -50,10 +52,8 @@ impl RunningServer {
             start_demo(&state, &broadcasts);
         }
         let app = router(state.clone());
-        let stop = state.shutdown.clone();
-        let serve = tokio::spawn(async move {
-            axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await
-        });
+        let send_buffer = state.settings.server.send_buffer_kib * 1024;
+        let serve = tokio::spawn(serve::serve(listener, app, send_buffer, state.shutdown.clone()));
         tracing::info!("OnAir listening on http://{addr}");
         Ok(Self { addr, state, broadcasts, serve })
     }
@@ -94,6 +94,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let settings = Settings::load()?;
+    let open_files = limits::raise_open_file_limit();
+    tracing::info!(open_files, "open-file limit");
     let server = RunningServer::start(settings).await?;
     shutdown_signal().await;
     tracing::info!("shutting down");

@@ -27,6 +27,7 @@ pub struct Settings {
 pub struct ServerSettings {
     pub addr: SocketAddr,
     pub keep_alive_secs: u64,
+    pub send_buffer_kib: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]

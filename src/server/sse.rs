@@ -75,7 +75,7 @@ fn viewer_stream(
             if let Some(bytes) = c.pending.pop_front() {
                 return Some((Ok(bytes), c));
             }
-            c.viewer.catch_up(&mut c.pending);
+            c.viewer.catch_up(&mut c.pending, 1);
             if !c.pending.is_empty() {
                 continue;
             }

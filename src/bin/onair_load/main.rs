@@ -1,0 +1,328 @@
+//! onair-load: opens N Server-Sent Events viewers against a running OnAir server on loopback,
+//! keeps them for T seconds, and reports what they received, how late it arrived (arrival time
+//! minus each fragment's prft time), who was skipped forward, and what it cost the server
+//! (CPU and peak RSS, from /proc).
+//!
+//!   cargo run --release --features ssr --bin onair-load -- --viewers 500 --seconds 30
+//!
+//! Options: --url http://127.0.0.1:3000/live/demo/events  --viewers N (≤ 20000)
+//!          --seconds T (≤ 600)  --slow N (of the viewers, read slowly)  --slow-kbps K
+//!          --ramp N (connections opened per second)  --pid P (the server; found by port otherwise)
+//!
+//! It runs on one thread and parses only what it measures, so on a shared machine the limit it
+//! reports is the server's.
+
+mod chunked;
+mod procstat;
+mod sse;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use chunked::Dechunker;
+use onair::live::prft;
+use sse::{Event, SseParser};
+
+const MAX_VIEWERS: usize = 20_000;
+const MAX_SECONDS: u64 = 600;
+/// Viewers settle (their first GOP burst arrives) before measuring starts.
+const SETTLE: Duration = Duration::from_secs(2);
+
+struct Options {
+    addr: SocketAddr,
+    host: String,
+    path: String,
+    viewers: usize,
+    seconds: u64,
+    slow: usize,
+    slow_bytes_per_sec: u64,
+    ramp: usize,
+    pid: Option<u32>,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut url = "http://127.0.0.1:3000/live/demo/events".to_string();
+    let (mut viewers, mut seconds, mut slow, mut slow_kbps, mut ramp, mut pid) = (100, 20, 0, 100, 500, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: String| v.parse::<u64>().map_err(|_| format!("{flag}: not a number: {v}"));
+        match flag.as_str() {
+            "--url" => url = value()?,
+            "--viewers" => viewers = number(value()?)? as usize,
+            "--seconds" => seconds = number(value()?)?,
+            "--slow" => slow = number(value()?)? as usize,
+            "--slow-kbps" => slow_kbps = number(value()?)?,
+            "--ramp" => ramp = number(value()?)?.max(1) as usize,
+            "--pid" => pid = Some(number(value()?)? as u32),
+            "--help" | "-h" => return Err(include_str!("main.rs").lines().take(12).collect::<Vec<_>>().join("\n")),
+            other => return Err(format!("unknown option {other} (see --help)")),
+        }
+    }
+    if viewers == 0 || viewers > MAX_VIEWERS || seconds == 0 || seconds > MAX_SECONDS || slow > viewers {
+        return Err(format!("need 1..={MAX_VIEWERS} viewers, 1..={MAX_SECONDS} seconds, slow ≤ viewers"));
+    }
+    let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let addr = host
+        .to_socket_addrs()
+        .map_err(|e| format!("{host}: {e}"))?
+        .next()
+        .ok_or(format!("{host}: no address"))?;
+    if !addr.ip().is_loopback() {
+        return Err(format!("{host} is not a loopback address: this tool only loads this machine"));
+    }
+    Ok(Options { addr, host: host.to_string(), path, viewers, seconds, slow, slow_bytes_per_sec: slow_kbps * 125, ramp, pid })
+}
+
+fn now_unix_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// What one viewer saw.
+#[derive(Default)]
+struct ViewerReport {
+    connected: bool,
+    error: Option<String>,
+    /// Media events and bytes inside the measuring window.
+    media: u64,
+    bytes: u64,
+    lags_ms: Vec<f32>,
+    /// Jumps in media ids: the server skipped this viewer forward.
+    skips: u32,
+    slow: bool,
+}
+
+impl ViewerReport {
+    fn on_event(&mut self, event: &Event, last_id: &mut Option<u64>, measuring: bool) {
+        if event.name != b"media" {
+            return;
+        }
+        if let (Some(id), Some(last)) = (event.id, *last_id) {
+            if id != last + 1 {
+                self.skips += 1;
+            }
+        }
+        *last_id = event.id.or(*last_id);
+        if !measuring {
+            return;
+        }
+        self.media += 1;
+        let head = &event.data_head[..event.data_head.len() / 4 * 4];
+        if let Some(p) = base64::engine::general_purpose::STANDARD.decode(head).ok().and_then(|b| prft::find(&b)) {
+            self.lags_ms.push((now_unix_ms() - p.unix_ms) as f32);
+        }
+    }
+}
+
+async fn viewer(opts: Arc<Options>, slow: bool, measure_from: Instant, until: Instant) -> ViewerReport {
+    let mut report = ViewerReport { slow, ..Default::default() };
+    if let Err(err) = watch(&opts, &mut report, measure_from, until).await {
+        report.error = Some(err);
+    }
+    report
+}
+
+async fn watch(opts: &Options, report: &mut ViewerReport, measure_from: Instant, until: Instant) -> Result<(), String> {
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(opts.addr))
+        .await
+        .map_err(|_| "connect timed out".to_string())?
+        .map_err(|e| format!("connect: {e}"))?;
+    let request = format!("GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n", opts.path, opts.host);
+    stream.write_all(request.as_bytes()).await.map_err(|e| format!("send: {e}"))?;
+    let mut buf = vec![0u8; if report.slow { 2048 } else { 64 * 1024 }];
+    let mut head = Vec::new();
+    let body_start = loop {
+        let n = stream.read(&mut buf).await.map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            return Err("closed before the response headers".into());
+        }
+        head.extend_from_slice(&buf[..n]);
+        if let Some(at) = memchr::memmem::find(&head, b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let headers = String::from_utf8_lossy(&head[..body_start]).to_ascii_lowercase();
+    if !headers.starts_with("http/1.1 200") {
+        return Err(headers.lines().next().unwrap_or("").to_string());
+    }
+    if !headers.contains("transfer-encoding: chunked") {
+        return Err("expected a chunked event stream".into());
+    }
+    report.connected = true;
+    let mut reader = StreamReader::default();
+    reader.feed(&head[body_start..], report, measure_from)?;
+    // The deadline is checked before each read: a read that is always ready (a slow reader
+    // with a full socket buffer) would otherwise never let a timeout fire.
+    while Instant::now() < until {
+        let read = tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await;
+        let n = match read {
+            Err(_) => return Ok(()), // time is up
+            Ok(Ok(0)) => return Err("the server closed the connection".into()),
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => return Err(format!("read: {e}")),
+        };
+        reader.feed(&buf[..n], report, measure_from)?;
+        if reader.dechunk.done() {
+            return Err("the server ended the stream".into());
+        }
+        if report.slow {
+            let pause = Duration::from_secs_f64(n as f64 / opts.slow_bytes_per_sec.max(1) as f64);
+            tokio::time::sleep(pause).await;
+        }
+    }
+    Ok(())
+}
+
+/// Turns the bytes of one connection into events.
+struct StreamReader {
+    dechunk: Dechunker,
+    parser: SseParser,
+    last_id: Option<u64>,
+}
+
+impl Default for StreamReader {
+    fn default() -> Self {
+        Self { dechunk: Dechunker::new(), parser: SseParser::default(), last_id: None }
+    }
+}
+
+impl StreamReader {
+    fn feed(&mut self, data: &[u8], report: &mut ViewerReport, measure_from: Instant) -> Result<(), String> {
+        let measuring = Instant::now() >= measure_from;
+        if measuring {
+            report.bytes += data.len() as u64;
+        }
+        let Self { dechunk, parser, last_id } = self;
+        dechunk
+            .feed(data, |body| parser.feed(body, |event| report.on_event(event, last_id, measuring)))
+            .map_err(|_| "malformed chunked encoding".to_string())
+    }
+}
+
+fn percentile(sorted: &[f32], p: f64) -> f32 {
+    if sorted.is_empty() {
+        return f32::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Summarises a group of viewers (all, normal or slow).
+fn summarise(label: &str, reports: &[&ViewerReport], seconds: f64) {
+    if reports.is_empty() {
+        return;
+    }
+    let n = reports.len() as f64;
+    let media: u64 = reports.iter().map(|r| r.media).sum();
+    let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
+    let mut lags: Vec<f32> = reports.iter().flat_map(|r| r.lags_ms.iter().copied()).collect();
+    lags.sort_by(f32::total_cmp);
+    let skipped = reports.iter().filter(|r| r.skips > 0).count();
+    let skips: u32 = reports.iter().map(|r| r.skips).sum();
+    println!(
+        "{label}: {:.1} media events/s and {:.0} kbit/s per viewer; lag p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} samples); skipped forward: {skipped} viewers ({skips} skips)",
+        media as f64 / n / seconds,
+        bytes as f64 * 8.0 / 1000.0 / n / seconds,
+        percentile(&lags, 0.50),
+        percentile(&lags, 0.95),
+        percentile(&lags, 0.99),
+        lags.last().copied().unwrap_or(f32::NAN),
+        lags.len(),
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let opts = match parse_args() {
+        Ok(opts) => Arc::new(opts),
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let fd_limit = onair::server::limits::raise_open_file_limit();
+    if (opts.viewers as u64) + 64 > fd_limit {
+        eprintln!("warning: open-file limit {fd_limit} is below {} viewers", opts.viewers);
+    }
+    let server = opts.pid.or_else(|| procstat::listener_pid(opts.addr));
+    let rss_before = server.and_then(procstat::rss_bytes);
+    let start = Instant::now();
+    let ramp = Duration::from_secs_f64(opts.viewers as f64 / opts.ramp as f64);
+    let measure_from = start + ramp + SETTLE;
+    let until = measure_from + Duration::from_secs(opts.seconds);
+
+    // Peak server memory, sampled while the viewers run.
+    let sampler = server.map(|pid| {
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while Instant::now() < until {
+                peak = peak.max(procstat::rss_bytes(pid).unwrap_or(0));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            peak
+        })
+    });
+    let mut tasks = Vec::with_capacity(opts.viewers);
+    for i in 0..opts.viewers {
+        let at = start + Duration::from_secs_f64(i as f64 / opts.ramp as f64);
+        tokio::time::sleep_until(at.into()).await;
+        tasks.push(tokio::spawn(viewer(opts.clone(), i < opts.slow, measure_from, until)));
+    }
+    tokio::time::sleep_until(measure_from.into()).await;
+    let cpu_from = server.and_then(procstat::cpu_seconds);
+    let own_cpu_from = procstat::cpu_seconds(std::process::id());
+    let mut reports = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        reports.push(task.await.unwrap_or_default());
+    }
+    let cpu_to = server.and_then(procstat::cpu_seconds);
+    let own_cpu_to = procstat::cpu_seconds(std::process::id());
+    let peak = match sampler {
+        Some(task) => task.await.ok(),
+        None => None,
+    };
+
+    let seconds = opts.seconds as f64;
+    let opened = reports.iter().filter(|r| r.connected).count();
+    let failed: Vec<&str> = reports.iter().filter_map(|r| r.error.as_deref()).collect();
+    println!("target: http://{}{} for {seconds:.0} s (after {:.1} s ramp-up and settling)", opts.host, opts.path, (measure_from - start).as_secs_f64());
+    println!("connections: {} wanted, {opened} opened, {} failed or dropped", opts.viewers, failed.len());
+    if let Some(first) = failed.first() {
+        println!("  first failure: {first}");
+    }
+    let all: Vec<&ViewerReport> = reports.iter().collect();
+    summarise("all viewers", &all, seconds);
+    if opts.slow > 0 {
+        let normal: Vec<&ViewerReport> = reports.iter().filter(|r| !r.slow).collect();
+        let slow: Vec<&ViewerReport> = reports.iter().filter(|r| r.slow).collect();
+        summarise("normal viewers", &normal, seconds);
+        summarise("slow viewers", &slow, seconds);
+    }
+    match (server, cpu_from, cpu_to) {
+        (Some(pid), Some(a), Some(b)) => {
+            let cpu = b - a;
+            println!(
+                "server (pid {pid}): {cpu:.2} CPU s in {seconds:.0} s = {:.1} % of one core, {:.3} ms CPU per viewer-second",
+                cpu / seconds * 100.0,
+                cpu * 1000.0 / seconds / opts.viewers as f64
+            );
+            if let (Some(before), Some(peak)) = (rss_before, peak) {
+                let per_viewer = peak.saturating_sub(before) as f64 / opts.viewers as f64 / 1024.0;
+                println!(
+                    "server memory: {:.1} MiB before, {:.1} MiB peak, {per_viewer:.1} KiB per viewer",
+                    before as f64 / 1048576.0,
+                    peak as f64 / 1048576.0
+                );
+            }
+        }
+        _ => println!("server: not found on this machine (pass --pid); CPU and memory not measured"),
+    }
+    if let (Some(a), Some(b)) = (own_cpu_from, own_cpu_to) {
+        println!("load tool: {:.2} CPU s = {:.1} % of one core", b - a, (b - a) / seconds * 100.0);
+    }
+}

@@ -2,7 +2,7 @@ import { defineConfig } from '@playwright/test';
 
 // The server under test: the real binary built by `cargo leptos build`, run from the repository
 // root with the demo channel (real ffmpeg), on its own port.
-const port = Number(process.env.ONAIR_E2E_PORT ?? 3111);
+const port = Number(process.env.E2E_PORT ?? 3111);
 
 export default defineConfig({
   testDir: './tests',
@@ -22,7 +22,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: process.env.ONAIR_E2E_SERVER ?? 'target/debug/onair',
+    command: process.env.E2E_SERVER ?? 'target/debug/onair',
     cwd: '..',
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,

@@ -80,7 +80,12 @@ pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
             <video node_ref=video muted=true autoplay=true playsinline=true></video>
             <div class="player-bar">
                 <span class="player-state" data-testid="player-state">{move || state.get().label()}</span>
-                <span class="player-latency" data-testid="latency" title="Live latency">
+                <span
+                    class="player-latency"
+                    data-testid="latency"
+                    title="Live latency"
+                    data-latency-ms=move || latency.get().map(|l| format!("{:.0}", l * 1000.0))
+                >
                     {move || latency.get().map(|l| format!("{l:.1} s")).unwrap_or_default()}
                 </span>
                 <Show when=move || muted.get()>

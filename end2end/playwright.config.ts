@@ -29,6 +29,6 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { ONAIR_SERVER_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info' },
+    env: { ONAIR_SERVER_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info,mp4_atom=error' },
   },
 });

@@ -84,6 +84,9 @@ test.describe('watching the demo channel', () => {
     const card = page.locator('.channel-card[data-channel="demo"]');
     await expect(card).toBeVisible();
     await expect(card.locator('.badge')).toHaveText('LIVE');
+    // A picture of the stream, decoded by the browser.
+    const thumbnail = card.locator('img');
+    await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
     await card.locator('a').click();
     await expect(page).toHaveURL(/\/watch\/demo$/);
   });

@@ -9,10 +9,13 @@ use crate::live::wire::ChannelState;
 pub fn ChannelCard(channel: ChannelSummary) -> impl IntoView {
     let live = channel.state == ChannelState::Live;
     let href = format!("/watch/{}", channel.name);
+    // The picture changes every few seconds; the query keeps one page load's images together.
+    let picture = format!("/live/{}/thumbnail.jpg?at={}", channel.name, channel.since_ms);
     view! {
         <li class="channel-card" class:live=live data-channel=channel.name.clone()>
             <a href=href>
                 <div class="thumbnail" aria-hidden="true">
+                    {live.then(|| view! { <img src=picture alt="" loading="lazy"/> })}
                     <span class="badge">{if live { "LIVE" } else { "Offline" }}</span>
                 </div>
                 <h2 class="channel-title">{channel.title}</h2>

@@ -40,6 +40,8 @@ pub struct Hub {
 struct Timeline {
     status: HeldStatus,
     init: Option<Arc<HeldInit>>,
+    /// The raw newest keyframe fragment of the current run (shared with the splitter's bytes).
+    newest_keyframe: Option<Bytes>,
     epochs: u64,
     fragments: VecDeque<Held>,
     next_id: u64,
@@ -55,6 +57,8 @@ struct HeldStatus {
 struct HeldInit {
     epoch: u64,
     frame: Bytes,
+    /// The raw init segment, for pictures of the stream.
+    data: Bytes,
 }
 
 struct Held {
@@ -79,6 +83,7 @@ impl Hub {
             timeline: RwLock::new(Timeline {
                 status: HeldStatus { version: 1, frame: frame::json_event("status", &status), event: status },
                 init: None,
+                newest_keyframe: None,
                 epochs: 0,
                 fragments: VecDeque::new(),
                 next_id: first_id,
@@ -100,7 +105,12 @@ impl Hub {
             epoch: tl.epochs,
             timescales: init.timescales.clone(),
         };
-        tl.init = Some(Arc::new(HeldInit { epoch: tl.epochs, frame: frame::json_event("init", &event) }));
+        tl.init = Some(Arc::new(HeldInit {
+            epoch: tl.epochs,
+            frame: frame::json_event("init", &event),
+            data: init.data.clone(),
+        }));
+        tl.newest_keyframe = None;
         if tl.status.event.state != ChannelState::Live {
             tl.set_status(StatusEvent { state: ChannelState::Live, since_ms: now_ms(), reason: None });
         }
@@ -123,6 +133,9 @@ impl Hub {
         let framed = frame::event("media", Some(id), &data);
         tl.next_id += 1;
         tl.held_bytes += framed.len();
+        if fragment.keyframe {
+            tl.newest_keyframe = Some(fragment.data.clone());
+        }
         tl.fragments.push_back(Held { id, keyframe: fragment.keyframe, received, init, frame: framed });
         tl.evict(&self.settings, received);
         drop(tl);
@@ -134,6 +147,7 @@ impl Hub {
     pub fn go_offline(&self, reason: Option<String>) {
         let mut tl = self.write();
         tl.init = None;
+        tl.newest_keyframe = None;
         tl.fragments.clear();
         tl.held_bytes = 0;
         tl.set_status(StatusEvent { state: ChannelState::Offline, since_ms: now_ms(), reason });
@@ -143,6 +157,13 @@ impl Hub {
 
     pub fn status(&self) -> StatusEvent {
         self.read().status.event.clone()
+    }
+
+    /// The init segment and the newest keyframe fragment, raw: together a decodable picture
+    /// of the stream right now. None while offline or before the first keyframe.
+    pub fn snapshot(&self) -> Option<(Bytes, Bytes)> {
+        let tl = self.read();
+        Some((tl.init.as_ref()?.data.clone(), tl.newest_keyframe.clone()?))
     }
 
     /// Bytes of framed fragments held right now.
@@ -328,6 +349,19 @@ mod tests {
         })
     }
 
+    /// A hub that went live with the real init segment; its first fragment gets id 1.
+    fn live_hub(settings: HubSettings) -> Arc<Hub> {
+        let hub = Hub::new(settings, 1);
+        hub.publish_init(&real().0);
+        hub
+    }
+
+    /// Whether the fragment a hub from [`live_hub`] numbered `id` starts with a keyframe.
+    fn is_keyframe(id: u64) -> bool {
+        let fragments = &real().1;
+        fragments[(id - 1) as usize % fragments.len()].keyframe
+    }
+
     fn settings() -> HubSettings {
         HubSettings { hold: Duration::from_secs(8), max_held_bytes: 4 << 20, max_lag: Duration::from_millis(2500) }
     }
@@ -389,9 +423,7 @@ mod tests {
 
     #[test]
     fn resume_with_last_event_id_has_no_gap_and_no_duplicate() {
-        let (init, _) = real();
-        let hub = Hub::new(settings(), 1);
-        hub.publish_init(init);
+        let hub = live_hub(settings());
         let t0 = Instant::now();
         let ids = publish(&hub, 0..20, t0);
         let mut first = hub.subscribe(None);
@@ -408,17 +440,15 @@ mod tests {
         let got = drain(&mut stale);
         assert_eq!(got[1].0, "init");
         let first_media = media_ids(&got)[0];
-        assert!(real().1[((first_media - 1) as usize) % real().1.len()].keyframe);
+        assert!(is_keyframe(first_media));
     }
 
     #[test]
     fn a_resume_across_an_encoder_restart_gets_the_new_init_first() {
-        let (init, _) = real();
-        let hub = Hub::new(settings(), 1);
-        hub.publish_init(init);
+        let hub = live_hub(settings());
         let t0 = Instant::now();
         let before = publish(&hub, 0..5, t0);
-        hub.publish_init(init); // the encoder restarted
+        hub.publish_init(&real().0); // the encoder restarted
         let after = publish(&hub, 0..5, t0 + Duration::from_secs(1));
         assert_eq!(after[0], before[4] + 1, "ids keep counting across restarts");
         let mut viewer = hub.subscribe(Some(before[4]));
@@ -437,10 +467,9 @@ mod tests {
 
     #[test]
     fn a_stalled_viewer_skips_to_the_newest_keyframe_and_memory_stays_bounded() {
-        let (init, fragments) = real();
+        let fragments = &real().1;
         let settings = HubSettings { max_held_bytes: 1 << 20, ..settings() };
-        let hub = Hub::new(settings.clone(), 1);
-        hub.publish_init(init);
+        let hub = live_hub(settings.clone());
         let t0 = Instant::now();
         publish(&hub, 0..10, t0);
         let mut stalled = hub.subscribe(None);
@@ -461,15 +490,12 @@ mod tests {
         let media = media_ids(&got);
         assert!(media.len() <= 31, "skipped to the newest GOP, got {} fragments", media.len());
         let first = media[0];
-        let index = ((first - 1) as usize) % fragments.len();
-        assert!(fragments[index].keyframe, "resumes at a keyframe");
+        assert!(is_keyframe(first), "resumes at a keyframe");
     }
 
     #[test]
     fn one_fragment_at_a_time_a_resumed_backlog_is_owed_but_falling_behind_is_skipped() {
-        let (init, _) = real();
-        let hub = Hub::new(settings(), 1);
-        hub.publish_init(init);
+        let hub = live_hub(settings());
         let t0 = Instant::now();
         let ids = publish(&hub, 0..50, t0);
         // Resuming 4.4 s back (more than the 2.5 s lag limit): every fragment, no skip.
@@ -492,14 +518,12 @@ mod tests {
         assert_eq!(got[0].0, "comment");
         let first = media_ids(&got)[0];
         assert!(first > later[0], "skipped forward");
-        assert!(real().1[((first - 1) as usize) % real().1.len()].keyframe);
+        assert!(is_keyframe(first));
     }
 
     #[test]
     fn offline_drops_media_and_tells_viewers() {
-        let (init, _) = real();
-        let hub = Hub::new(settings(), 1);
-        hub.publish_init(init);
+        let hub = live_hub(settings());
         publish(&hub, 0..5, Instant::now());
         let mut viewer = hub.subscribe(None);
         drain(&mut viewer);

@@ -5,6 +5,7 @@ mod serve;
 pub mod settings;
 mod sse;
 mod state;
+mod thumbnail;
 
 use std::net::SocketAddr;
 
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/live/{channel}/events", get(sse::live_events))
+        .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)

@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 use tokio_util::sync::CancellationToken;
 
 use super::Settings;
+use super::thumbnail::Thumbnails;
 use crate::channels::server::Channels;
 
 #[derive(Clone)]
@@ -16,6 +17,7 @@ pub struct AppState {
     pub channels: Channels,
     /// Cancelled on shutdown: broadcasts stop and SSE streams end.
     pub shutdown: CancellationToken,
+    pub thumbnails: Thumbnails,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             channels: Channels::new(settings.hub()),
             settings: Arc::new(settings),
             shutdown: CancellationToken::new(),
+            thumbnails: Thumbnails::default(),
         }
     }
 }

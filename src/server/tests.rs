@@ -68,6 +68,14 @@ fn init_bytes(event: &Received) -> Vec<u8> {
     decode(&init.data)
 }
 
+/// Whether `media` (an event decoding with `init`) starts with a keyframe, per the splitter.
+fn starts_with_keyframe(init: &Received, media: &Received) -> bool {
+    let mut splitter = Splitter::new();
+    let mut pieces = splitter.push(&init_bytes(init)).unwrap();
+    pieces.extend(splitter.push(&decode(&media.data)).unwrap());
+    matches!(&pieces[1], Piece::Fragment(f) if f.keyframe)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_stream_decodes_with_ffprobe() {
     let _serial = SERIAL.lock().await;
@@ -86,16 +94,11 @@ async fn the_demo_stream_decodes_with_ffprobe() {
     assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "consecutive ids: {ids:?}");
 
     // The first media event starts with a keyframe; the whole thing is playable video.
+    assert!(starts_with_keyframe(&events[init_at], &events[first_media]));
     let mut file = init_bytes(&events[init_at]);
-    let mut splitter = Splitter::new();
-    let mut pieces = splitter.push(&file).unwrap();
     for event in events.iter().filter(|e| e.name == "media") {
-        let fragment = decode(&event.data);
-        pieces.extend(splitter.push(&fragment).unwrap());
-        file.extend(fragment);
+        file.extend(decode(&event.data));
     }
-    let Some(Piece::Fragment(first)) = pieces.get(1) else { panic!("a fragment after init") };
-    assert!(first.keyframe, "the first media event starts with a keyframe");
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("received.mp4");
@@ -126,11 +129,8 @@ async fn last_event_id_resumes_with_no_gap_and_no_duplicate() {
     // An id the server never held: init and the newest keyframe instead.
     let (_, fresh) = read_events(&url, Some(1), |e| media_count(e) >= 1).await;
     let media = fresh.iter().find(|e| e.name == "media").unwrap();
-    let mut splitter = Splitter::new();
     let init = fresh.iter().find(|e| e.name == "init").unwrap();
-    let mut pieces = splitter.push(&init_bytes(init)).unwrap();
-    pieces.extend(splitter.push(&decode(&media.data)).unwrap());
-    assert!(matches!(&pieces[1], Piece::Fragment(f) if f.keyframe));
+    assert!(starts_with_keyframe(init, media));
     server.shutdown().await.unwrap();
 }
 
@@ -150,7 +150,30 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
     let home = client.get(&base).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("href=\"/watch/demo\""), "the directory lists the demo channel");
     assert_eq!(client.get(format!("{base}/live/nobody/events")).send().await.unwrap().status(), 404);
+    assert_eq!(client.get(format!("{base}/live/nobody/thumbnail.jpg")).send().await.unwrap().status(), 404);
     assert_eq!(client.get(format!("{base}/watch/nobody")).send().await.unwrap().status(), 404);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_channel_has_a_thumbnail_of_its_picture() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    read_events(&format!("{base}/live/demo/events"), None, |e| media_count(e) >= 1).await;
+    let response = reqwest::get(format!("{base}/live/demo/thumbnail.jpg")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let jpeg = response.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("thumbnail.jpg");
+    std::fs::write(&path, &jpeg).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_name,width", "-of", "csv=p=0"])
+        .arg(&path)
+        .output()
+        .expect("ffprobe is installed");
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "mjpeg,320");
     server.shutdown().await.unwrap();
 }
 

@@ -55,11 +55,11 @@ pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
         let player = StoredValue::new_local(None::<LivePlayer>);
         let url = format!("/live/{channel}/events");
         Effect::new(move |_| {
-            if let Some(element) = video.get() {
-                if player.with_value(Option::is_none) {
-                    let signals = live_player_signals(state, latency, error);
-                    player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
-                }
+            if let Some(element) = video.get()
+                && player.with_value(Option::is_none)
+            {
+                let signals = live_player_signals(state, latency, error);
+                player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
             }
         });
         on_cleanup(move || player.set_value(None));

@@ -216,7 +216,7 @@ impl Timeline {
             let too_many_bytes = self.held_bytes > settings.max_held_bytes;
             let too_old = now.duration_since(front.received) > settings.hold;
             let current_gop = newest_key == Some(0);
-            if !(too_many_bytes || too_old) || (current_gop && !too_many_bytes) {
+            if !(too_many_bytes || (too_old && !current_gop)) {
                 break;
             }
             self.held_bytes -= front.frame.len();
@@ -388,7 +388,7 @@ mod tests {
     }
 
     fn media_ids(events: &[(String, Option<u64>)]) -> Vec<u64> {
-        events.iter().filter_map(|(name, id)| (name == "media").then(|| id.unwrap())).collect()
+        events.iter().filter(|(name, _)| name == "media").map(|(_, id)| id.unwrap()).collect()
     }
 
     /// Publishes the real fragments `range`, 100 ms apart starting at `t0`, returning their ids.

@@ -21,11 +21,14 @@ const FRESH_FOR: Duration = Duration::from_secs(10);
 const WIDTH: u32 = 320;
 const ENCODE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Per channel: the last picture and when it was made. The async mutex makes one request per
-/// channel do the work while others wait for it.
+/// One channel's last picture and when it was made. The async mutex makes one request do the
+/// work while others wait for it.
+type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Bytes)>>>;
+
+/// The pictures by channel.
 #[derive(Clone, Default)]
 pub struct Thumbnails {
-    by_channel: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<(Instant, Bytes)>>>>>>,
+    by_channel: Arc<Mutex<HashMap<String, Slot>>>,
 }
 
 pub async fn thumbnail(State(state): State<AppState>, Path(channel): Path<String>) -> Response {

@@ -103,10 +103,10 @@ impl ViewerReport {
         if event.name != b"media" {
             return;
         }
-        if let (Some(id), Some(last)) = (event.id, *last_id) {
-            if id != last + 1 {
-                self.skips += 1;
-            }
+        if let (Some(id), Some(last)) = (event.id, *last_id)
+            && id != last + 1
+        {
+            self.skips += 1;
         }
         *last_id = event.id.or(*last_id);
         if !measuring {

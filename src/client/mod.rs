@@ -6,12 +6,3 @@ mod live_player;
 mod media_pipe;
 
 pub use live_player::{LivePlayer, Signals};
-
-/// Bundles the player component's signals for the loop that writes them.
-pub fn live_player_signals(
-    state: leptos::prelude::RwSignal<crate::components::player::PlayerState>,
-    latency: leptos::prelude::RwSignal<Option<f64>>,
-    error: leptos::prelude::RwSignal<Option<String>>,
-) -> Signals {
-    Signals { state, latency, error }
-}

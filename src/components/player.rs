@@ -50,15 +50,14 @@ pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
-        use crate::client::LivePlayer;
-        use crate::client::live_player_signals;
+        use crate::client::{LivePlayer, Signals};
         let player = StoredValue::new_local(None::<LivePlayer>);
         let url = format!("/live/{channel}/events");
         Effect::new(move |_| {
             if let Some(element) = video.get()
                 && player.with_value(Option::is_none)
             {
-                let signals = live_player_signals(state, latency, error);
+                let signals = Signals { state, latency, error };
                 player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
             }
         });

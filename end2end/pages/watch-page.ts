@@ -6,12 +6,14 @@ export class WatchPage {
   readonly state: Locator;
   readonly latency: Locator;
   readonly title: Locator;
+  readonly viewers: Locator;
 
   constructor(private readonly page: Page) {
     this.video = page.locator('video');
     this.state = page.getByTestId('player-state');
     this.latency = page.getByTestId('latency');
     this.title = page.locator('.watch-meta .channel-title');
+    this.viewers = page.getByTestId('viewers');
   }
 
   async open(channel: string) {
@@ -35,6 +37,11 @@ export class WatchPage {
         timeout,
       })
       .toBe(true);
+  }
+
+  /** The "N watching" count shown by the player. */
+  async viewerCount(): Promise<number> {
+    return Number.parseInt((await this.viewers.textContent()) ?? '', 10);
   }
 
   /** Latency shown by the player, in seconds. */

@@ -79,11 +79,30 @@ test.describe('watching the demo channel', () => {
     await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(after + 2);
   });
 
+  test('the viewer count goes up and down live in every tab', async ({ page, browser }) => {
+    const first = new WatchPage(page);
+    await first.open('demo');
+    await first.waitForPlayback();
+    const alone = await first.viewerCount();
+    expect(alone).toBeGreaterThanOrEqual(1);
+
+    const otherContext = await browser.newContext();
+    const second = new WatchPage(await otherContext.newPage());
+    await second.open('demo');
+    await second.waitForPlayback();
+    await expect(first.viewers).toHaveText(`${alone + 1} watching`);
+    await expect(second.viewers).toHaveText(`${alone + 1} watching`);
+
+    await otherContext.close();
+    await expect(first.viewers).toHaveText(`${alone} watching`, { timeout: 10_000 });
+  });
+
   test('the directory lists the demo channel as live', async ({ page }) => {
     await page.goto('/');
     const card = page.locator('.channel-card[data-channel="demo"]');
     await expect(card).toBeVisible();
     await expect(card.locator('.badge')).toHaveText('LIVE');
+    await expect(card.locator('.card-viewers')).toHaveText(/\d+ watching/);
     // A picture of the stream, decoded by the browser.
     const thumbnail = card.locator('img');
     await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);

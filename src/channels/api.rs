@@ -16,6 +16,8 @@ pub struct ChannelSummary {
     pub state: ChannelState,
     /// Unix milliseconds at which the channel went live (or offline).
     pub since_ms: u64,
+    /// Distinct viewers watching now.
+    pub viewers: usize,
 }
 
 /// Every channel, live ones first.

@@ -28,6 +28,7 @@ impl Channel {
             broadcaster: self.broadcaster.clone(),
             state: status.state,
             since_ms: status.since_ms,
+            viewers: self.hub.viewer_count(),
         }
     }
 }
@@ -60,6 +61,15 @@ impl Channels {
 
     pub fn get(&self, name: &str) -> Option<Arc<Channel>> {
         self.by_name.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+    }
+
+    /// Tells every channel's viewers its count, where it changed.
+    pub fn publish_viewer_counts(&self) {
+        let hubs: Vec<Arc<Hub>> =
+            self.by_name.read().unwrap_or_else(|p| p.into_inner()).values().map(|c| c.hub.clone()).collect();
+        for hub in hubs {
+            hub.publish_viewer_count();
+        }
     }
 
     /// Every channel's summary: live ones first (longest live first), then offline ones.

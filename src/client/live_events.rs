@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource, MessageEvent};
 
-use crate::live::wire::{InitEvent, StatusEvent};
+use crate::live::wire::{InitEvent, StatusEvent, ViewersEvent};
 
 /// What the stream delivers, decoded.
 pub enum Incoming {
@@ -16,11 +16,12 @@ pub enum Incoming {
     Status(StatusEvent),
     Init { event: InitEvent, data: Vec<u8> },
     Media { id: Option<u64>, data: Vec<u8> },
+    Viewers(ViewersEvent),
     /// The connection broke; `closed` when the browser gave up reconnecting by itself.
     Error { closed: bool },
 }
 
-const EVENTS: [&str; 3] = ["status", "init", "media"];
+const EVENTS: [&str; 4] = ["status", "init", "media", "viewers"];
 
 pub struct LiveEvents {
     source: EventSource,
@@ -76,6 +77,7 @@ fn decode(event: &MessageEvent) -> Option<Incoming> {
     let base64 = base64::engine::general_purpose::STANDARD;
     match event.type_().as_str() {
         "status" => serde_json::from_str(&text).ok().map(Incoming::Status),
+        "viewers" => serde_json::from_str(&text).ok().map(Incoming::Viewers),
         "init" => {
             let event: InitEvent = serde_json::from_str(&text).ok()?;
             let data = base64.decode(&event.data).ok()?;

@@ -28,6 +28,8 @@ const KEEP_PLAYED_SECS: f64 = 30.0;
 const TRIM_SLACK_SECS: f64 = 10.0;
 const TICK_MS: i32 = 250;
 const RECONNECT_MS: f64 = 1500.0;
+/// Where the tab keeps its viewer key, so reconnects and reloads count once.
+const VIEWER_KEY: &str = "onair-viewer";
 /// Clock samples (from prft boxes) kept to map media time to wall time.
 const CLOCK_SAMPLES: usize = 64;
 
@@ -37,6 +39,7 @@ pub struct Signals {
     pub state: RwSignal<PlayerState>,
     pub latency: RwSignal<Option<f64>>,
     pub error: RwSignal<Option<String>>,
+    pub viewers: RwSignal<usize>,
 }
 
 /// Media time `media_secs` was produced at `wall_ms`.
@@ -69,6 +72,7 @@ impl LivePlayer {
     /// Starts playing channel `url` (its `/live/{channel}/events` address) into `video`.
     pub fn start(video: HtmlVideoElement, url: String, signals: Signals) -> Self {
         video.set_muted(true);
+        let url = format!("{url}?viewer={}", viewer_key());
         let core = Rc::new_cyclic(|myself| {
             RefCell::new(Core {
                 video,
@@ -119,7 +123,7 @@ impl Core {
     /// Opens the event stream, resuming after the last fragment we have.
     fn connect(&mut self) {
         let url = match self.last_id {
-            Some(id) => format!("{}?last_event_id={id}", self.url),
+            Some(id) => format!("{}&last_event_id={id}", self.url),
             None => self.url.clone(),
         };
         let core = self.myself.clone();
@@ -147,6 +151,7 @@ impl Core {
                     self.signals.latency.set(None);
                 }
             },
+            Incoming::Viewers(viewers) => self.signals.viewers.set(viewers.count),
             Incoming::Init { event, data } => {
                 self.timescales = event.timescales;
                 if self.epoch == Some(event.epoch) && self.pipe.is_some() {
@@ -233,4 +238,17 @@ impl Core {
         let latency = (js_sys::Date::now() - produced_ms) / 1000.0;
         (latency.is_finite() && latency > -1.0).then_some(latency.max(0.0))
     }
+}
+
+/// This tab's viewer key: random, kept in sessionStorage for the tab's life.
+fn viewer_key() -> String {
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    if let Some(key) = storage.as_ref().and_then(|s| s.get_item(VIEWER_KEY).ok().flatten()) {
+        return key;
+    }
+    let key: String = (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32)).collect();
+    if let Some(storage) = storage {
+        let _ = storage.set_item(VIEWER_KEY, &key);
+    }
+    key
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::channels::api::ChannelSummary;
+use crate::components::player::watching;
 use crate::live::wire::ChannelState;
 
 #[component]
@@ -19,7 +20,10 @@ pub fn ChannelCard(channel: ChannelSummary) -> impl IntoView {
                     <span class="badge">{if live { "LIVE" } else { "Offline" }}</span>
                 </div>
                 <h2 class="channel-title">{channel.title}</h2>
-                <p class="broadcaster">{channel.broadcaster}</p>
+                <p class="broadcaster">
+                    {channel.broadcaster}
+                    {live.then(|| view! { <span class="card-viewers">{watching(channel.viewers)}</span> })}
+                </p>
             </a>
         </li>
     }

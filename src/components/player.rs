@@ -37,7 +37,7 @@ impl PlayerState {
 }
 
 #[component]
-pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
+pub fn Player(channel: String, initial: ChannelState, viewers: usize) -> impl IntoView {
     // The server renders the channel's state; the player updates it once connected.
     let state = RwSignal::new(match initial {
         ChannelState::Live => PlayerState::Live,
@@ -45,6 +45,7 @@ pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
     });
     let latency = RwSignal::new(None::<f64>);
     let error = RwSignal::new(None::<String>);
+    let viewers = RwSignal::new(viewers);
     let muted = RwSignal::new(true);
     let video = NodeRef::<Video>::new();
 
@@ -57,7 +58,7 @@ pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
             if let Some(element) = video.get()
                 && player.with_value(Option::is_none)
             {
-                let signals = Signals { state, latency, error };
+                let signals = Signals { state, latency, error, viewers };
                 player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
             }
         });
@@ -87,6 +88,9 @@ pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
                 >
                     {move || latency.get().map(|l| format!("{l:.1} s")).unwrap_or_default()}
                 </span>
+                <span class="player-viewers" data-testid="viewers" title="Watching now">
+                    {move || watching(viewers.get())}
+                </span>
                 <Show when=move || muted.get()>
                     <button class="unmute" on:click=unmute>"Unmute"</button>
                 </Show>
@@ -96,4 +100,9 @@ pub fn Player(channel: String, initial: ChannelState) -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// "1 watching", "12 watching".
+pub fn watching(count: usize) -> String {
+    format!("{count} watching")
 }

@@ -9,14 +9,14 @@
 
 use bytes::Bytes;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
+use super::audience::{Audience, Seat};
 use super::frame;
 use super::splitter::{Fragment, InitSegment};
-use super::wire::{ChannelState, InitEvent, StatusEvent};
+use super::wire::{ChannelState, InitEvent, StatusEvent, ViewersEvent};
 use base64::Engine as _;
 
 /// How much the hub holds and how far behind a viewer may fall.
@@ -34,11 +34,12 @@ pub struct Hub {
     timeline: RwLock<Timeline>,
     changed: watch::Sender<u64>,
     settings: HubSettings,
-    viewers: AtomicUsize,
+    audience: Arc<Audience>,
 }
 
 struct Timeline {
     status: HeldStatus,
+    viewers: HeldViewers,
     init: Option<Arc<HeldInit>>,
     /// The raw newest keyframe fragment of the current run (shared with the splitter's bytes).
     newest_keyframe: Option<Bytes>,
@@ -51,6 +52,13 @@ struct Timeline {
 struct HeldStatus {
     version: u64,
     event: StatusEvent,
+    frame: Bytes,
+}
+
+/// The viewer count last published, framed once for everybody.
+struct HeldViewers {
+    version: u64,
+    count: usize,
     frame: Bytes,
 }
 
@@ -82,6 +90,7 @@ impl Hub {
         Arc::new(Self {
             timeline: RwLock::new(Timeline {
                 status: HeldStatus { version: 1, frame: frame::json_event("status", &status), event: status },
+                viewers: HeldViewers { version: 1, count: 0, frame: viewers_frame(0) },
                 init: None,
                 newest_keyframe: None,
                 epochs: 0,
@@ -91,7 +100,7 @@ impl Hub {
             }),
             changed: watch::channel(0).0,
             settings,
-            viewers: AtomicUsize::new(0),
+            audience: Arc::default(),
         })
     }
 
@@ -171,15 +180,30 @@ impl Hub {
         self.read().held_bytes
     }
 
-    /// Open viewer connections.
+    /// Distinct viewers watching now.
     pub fn viewer_count(&self) -> usize {
-        self.viewers.load(Ordering::Relaxed)
+        self.audience.count()
     }
 
-    /// A new viewer; `last_event_id` is the id of the last media event it already has.
-    pub fn subscribe(self: &Arc<Self>, last_event_id: Option<u64>) -> Viewer {
-        self.viewers.fetch_add(1, Ordering::Relaxed);
+    /// Tells viewers the count if it changed since it was last told. Called once a second, so a
+    /// burst of joins makes one event.
+    pub fn publish_viewer_count(&self) {
+        let count = self.audience.count();
+        let mut tl = self.write();
+        if tl.viewers.count == count {
+            return;
+        }
+        tl.viewers = HeldViewers { version: tl.viewers.version + 1, count, frame: viewers_frame(count) };
+        drop(tl);
+        self.notify();
+    }
+
+    /// A new viewer; `last_event_id` is the id of the last media event it already has, and
+    /// `key` identifies the watching tab across its reconnects.
+    pub fn subscribe(self: &Arc<Self>, last_event_id: Option<u64>, key: Option<&str>) -> Viewer {
         Viewer {
+            _seat: self.audience.join(key),
+            viewers_version: 0,
             hub: Arc::clone(self),
             // Subscribe before reading anything, so no change can slip between.
             changed: self.changed.subscribe(),
@@ -201,6 +225,10 @@ impl Hub {
     fn write(&self) -> RwLockWriteGuard<'_, Timeline> {
         self.timeline.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+fn viewers_frame(count: usize) -> Bytes {
+    frame::json_event("viewers", &ViewersEvent { count })
 }
 
 impl Timeline {
@@ -253,6 +281,10 @@ pub struct Viewer {
     /// Epoch of the init segment this connection last sent.
     epoch: Option<u64>,
     status_version: u64,
+    /// Version of the viewer count last sent; 0 before the first.
+    viewers_version: u64,
+    /// This connection's place in the audience.
+    _seat: Seat,
 }
 
 impl Viewer {
@@ -265,6 +297,14 @@ impl Viewer {
         if self.status_version != tl.status.version {
             out.push_back(tl.status.frame.clone());
             self.status_version = tl.status.version;
+        }
+        if self.viewers_version == 0 {
+            // The count right now (this viewer included), not the one last published.
+            out.push_back(viewers_frame(self.hub.viewer_count()));
+            self.viewers_version = tl.viewers.version;
+        } else if self.viewers_version != tl.viewers.version {
+            out.push_back(tl.viewers.frame.clone());
+            self.viewers_version = tl.viewers.version;
         }
         let Some(first) = tl.fragments.front().map(|h| h.id) else {
             return 0;
@@ -324,11 +364,6 @@ impl Viewer {
     }
 }
 
-impl Drop for Viewer {
-    fn drop(&mut self) {
-        self.hub.viewers.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -406,10 +441,11 @@ mod tests {
         hub.publish_init(init);
         let t0 = Instant::now();
         let ids = publish(&hub, 0..fragments.len(), t0);
-        let mut viewer = hub.subscribe(None);
+        let mut viewer = hub.subscribe(None, None);
         let got = drain(&mut viewer);
         assert_eq!(got[0].0, "status");
-        assert_eq!(got[1].0, "init");
+        assert_eq!(got[1].0, "viewers");
+        assert_eq!(got[2].0, "init");
         let media = media_ids(&got);
         let newest_key = fragments.iter().rposition(|f| f.keyframe).unwrap();
         assert_eq!(media.first(), Some(&ids[newest_key]));
@@ -426,19 +462,19 @@ mod tests {
         let hub = live_hub(settings());
         let t0 = Instant::now();
         let ids = publish(&hub, 0..20, t0);
-        let mut first = hub.subscribe(None);
+        let mut first = hub.subscribe(None, None);
         let seen = media_ids(&drain(&mut first));
         drop(first);
         let more = publish(&hub, 20..25, t0);
         let last = *seen.last().unwrap();
-        let mut again = hub.subscribe(Some(last));
+        let mut again = hub.subscribe(Some(last), None);
         let got = drain(&mut again);
-        assert_eq!(got[1].0, "init", "a new connection gets init before media");
+        assert_eq!(got[2].0, "init", "a new connection gets init before media");
         assert_eq!(media_ids(&got), more);
         // Not held any more: init again and the newest keyframe.
-        let mut stale = hub.subscribe(Some(ids[0].saturating_sub(50)));
+        let mut stale = hub.subscribe(Some(ids[0].saturating_sub(50)), None);
         let got = drain(&mut stale);
-        assert_eq!(got[1].0, "init");
+        assert_eq!(got[2].0, "init");
         let first_media = media_ids(&got)[0];
         assert!(is_keyframe(first_media));
     }
@@ -451,14 +487,14 @@ mod tests {
         hub.publish_init(&real().0); // the encoder restarted
         let after = publish(&hub, 0..5, t0 + Duration::from_secs(1));
         assert_eq!(after[0], before[4] + 1, "ids keep counting across restarts");
-        let mut viewer = hub.subscribe(Some(before[4]));
+        let mut viewer = hub.subscribe(Some(before[4]), None);
         let got = drain(&mut viewer);
         let init_at = got.iter().position(|(n, _)| n == "init").unwrap();
         let media_at = got.iter().position(|(n, _)| n == "media").unwrap();
         assert!(init_at < media_at);
         assert_eq!(media_ids(&got), after);
         // A viewer that was watching the old run gets the new init between the runs.
-        let mut watching = hub.subscribe(Some(before[2]));
+        let mut watching = hub.subscribe(Some(before[2]), None);
         let got = drain(&mut watching);
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names.iter().filter(|n| **n == "init").count(), 2, "{names:?}");
@@ -472,8 +508,8 @@ mod tests {
         let hub = live_hub(settings.clone());
         let t0 = Instant::now();
         publish(&hub, 0..10, t0);
-        let mut stalled = hub.subscribe(None);
-        let mut keeping_up = hub.subscribe(None);
+        let mut stalled = hub.subscribe(None, None);
+        let mut keeping_up = hub.subscribe(None, None);
         drain(&mut stalled);
         drain(&mut keeping_up);
         // 60 s of stream while one viewer reads nothing.
@@ -499,7 +535,7 @@ mod tests {
         let t0 = Instant::now();
         let ids = publish(&hub, 0..50, t0);
         // Resuming 4.4 s back (more than the 2.5 s lag limit): every fragment, no skip.
-        let mut viewer = hub.subscribe(Some(ids[5]));
+        let mut viewer = hub.subscribe(Some(ids[5]), None);
         let mut got = Vec::new();
         loop {
             let mut out = VecDeque::new();
@@ -522,10 +558,30 @@ mod tests {
     }
 
     #[test]
+    fn viewer_counts_arrive_at_once_then_coalesced() {
+        let hub = live_hub(settings());
+        let mut first = hub.subscribe(None, Some("tab-a"));
+        let count_in = |got: &[(String, Option<u64>)]| got.iter().filter(|(n, _)| n == "viewers").count();
+        assert_eq!(count_in(&drain(&mut first)), 1, "a new connection gets the count at once");
+        // A burst of joins, one of them a reconnect of the first tab.
+        let others: Vec<Viewer> = ["tab-b", "tab-c", "tab-a"].map(|k| hub.subscribe(None, Some(k))).into();
+        assert_eq!(hub.viewer_count(), 3);
+        assert_eq!(count_in(&drain(&mut first)), 0, "nothing until the count is published");
+        hub.publish_viewer_count();
+        hub.publish_viewer_count();
+        let got = drain(&mut first);
+        assert_eq!(count_in(&got), 1, "one event for the whole burst: {got:?}");
+        drop(others);
+        hub.publish_viewer_count();
+        assert_eq!(count_in(&drain(&mut first)), 1);
+        assert_eq!(hub.viewer_count(), 1);
+    }
+
+    #[test]
     fn offline_drops_media_and_tells_viewers() {
         let hub = live_hub(settings());
         publish(&hub, 0..5, Instant::now());
-        let mut viewer = hub.subscribe(None);
+        let mut viewer = hub.subscribe(None, None);
         drain(&mut viewer);
         hub.go_offline(Some("stopped".into()));
         let got = drain(&mut viewer);

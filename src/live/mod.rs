@@ -5,6 +5,8 @@ pub mod prft;
 pub mod wire;
 
 #[cfg(feature = "ssr")]
+pub mod audience;
+#[cfg(feature = "ssr")]
 pub mod frame;
 #[cfg(feature = "ssr")]
 pub mod hub;

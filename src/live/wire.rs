@@ -35,3 +35,10 @@ pub struct InitEvent {
     /// Track id -> media timescale, to turn a prft box's media time into seconds.
     pub timescales: BTreeMap<u32, u32>,
 }
+
+/// `event: viewers` — how many are watching: at once on connecting, then when it changes
+/// (at most once a second).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewersEvent {
+    pub count: usize,
+}

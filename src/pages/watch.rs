@@ -21,7 +21,7 @@ pub fn WatchPage() -> impl IntoView {
                         view! {
                             <Title text=channel.title.clone()/>
                             <section class="watch">
-                                <Player channel=channel.name.clone() initial=channel.state/>
+                                <Player channel=channel.name.clone() initial=channel.state viewers=channel.viewers/>
                                 <div class="watch-meta">
                                     <h1 class="channel-title">{channel.title}</h1>
                                     <p class="broadcaster">{channel.broadcaster}</p>

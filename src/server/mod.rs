@@ -38,7 +38,8 @@ pub fn router(state: AppState) -> Router {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
-    broadcasts: TaskTracker,
+    /// Broadcasts and the viewer-count publisher.
+    tasks: TaskTracker,
     serve: JoinHandle<std::io::Result<()>>,
 }
 
@@ -49,27 +50,39 @@ impl RunningServer {
         let listener = TcpListener::bind(settings.server.addr).await?;
         let addr = listener.local_addr()?;
         let state = AppState::new(settings);
-        let broadcasts = TaskTracker::new();
+        let tasks = TaskTracker::new();
         if state.settings.demo.enabled {
-            start_demo(&state, &broadcasts);
+            start_demo(&state, &tasks);
         }
+        tasks.spawn(publish_viewer_counts(state.clone()));
         let app = router(state.clone());
         let send_buffer = state.settings.server.send_buffer_kib * 1024;
         let serve = tokio::spawn(serve::serve(listener, app, send_buffer, state.shutdown.clone()));
         tracing::info!("OnAir listening on http://{addr}");
-        Ok(Self { addr, state, broadcasts, serve })
+        Ok(Self { addr, state, tasks, serve })
     }
 
     /// Stops every broadcast (and its ffmpeg), ends every SSE stream, and waits for both.
     pub async fn shutdown(self) -> std::io::Result<()> {
         self.state.shutdown.cancel();
-        self.broadcasts.close();
-        self.broadcasts.wait().await;
+        self.tasks.close();
+        self.tasks.wait().await;
         self.serve.await.unwrap_or_else(|join| Err(std::io::Error::other(join)))
     }
 }
 
-fn start_demo(state: &AppState, broadcasts: &TaskTracker) {
+/// Once a second, every channel whose audience changed tells its viewers the new count.
+async fn publish_viewer_counts(state: AppState) {
+    let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = every_second.tick() => state.channels.publish_viewer_counts(),
+        }
+    }
+}
+
+fn start_demo(state: &AppState, tasks: &TaskTracker) {
     let s = &state.settings;
     let channel = state.channels.open("demo", "OnAir", &s.demo.title);
     let broadcast = Broadcast {
@@ -85,7 +98,7 @@ fn start_demo(state: &AppState, broadcasts: &TaskTracker) {
         ffmpeg: s.ffmpeg.path.clone(),
         max_restarts: s.ffmpeg.max_restarts,
     };
-    broadcasts.spawn(supervise(broadcast, channel.hub.clone(), state.shutdown.child_token()));
+    tasks.spawn(supervise(broadcast, channel.hub.clone(), state.shutdown.child_token()));
 }
 
 /// The binary's entry: settings, logging, serve until Ctrl-C or SIGTERM, then shut down.

@@ -19,15 +19,17 @@ use crate::live::frame;
 use crate::live::hub::Viewer;
 
 #[derive(Deserialize)]
-pub struct Resume {
+pub struct Params {
     /// For clients that cannot set the `Last-Event-ID` header (a fresh `EventSource`).
     last_event_id: Option<String>,
+    /// The watching tab, so its reconnects count once.
+    viewer: Option<String>,
 }
 
 pub async fn live_events(
     State(state): State<AppState>,
     Path(channel): Path<String>,
-    Query(resume): Query<Resume>,
+    Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
     let Some(channel) = state.channels.get(&channel) else {
@@ -37,10 +39,10 @@ pub async fn live_events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-        .or(resume.last_event_id)
+        .or(params.last_event_id)
         .and_then(|id| id.trim().parse::<u64>().ok());
     let keep_alive = Duration::from_secs(state.settings.server.keep_alive_secs.max(1));
-    let stream = viewer_stream(channel.hub.subscribe(last_event_id), state.shutdown.clone(), keep_alive);
+    let stream = viewer_stream(channel.hub.subscribe(last_event_id, params.viewer.as_deref()), state.shutdown.clone(), keep_alive);
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),

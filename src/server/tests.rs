@@ -177,6 +177,43 @@ async fn a_live_channel_has_a_thumbnail_of_its_picture() {
     server.shutdown().await.unwrap();
 }
 
+/// Reads `events` until a `viewers` event, and returns its count.
+async fn next_viewer_count<S>(events: &mut S) -> usize
+where
+    S: futures::Stream<Item = Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>>
+        + Unpin,
+{
+    let wait = async {
+        loop {
+            let event = events.next().await.expect("open").expect("well-formed");
+            if event.event == "viewers" {
+                let count: crate::live::wire::ViewersEvent = serde_json::from_str(&event.data).unwrap();
+                return count.count;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait).await.expect("a viewers event within 10 s")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_viewers_see_the_count_go_one_two_one() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let url = |tab: &str| format!("http://{}/live/demo/events?viewer={tab}", server.addr);
+    let mut a = reqwest::get(url("tab-a")).await.unwrap().bytes_stream().eventsource();
+    assert_eq!(next_viewer_count(&mut a).await, 1);
+    let mut b = reqwest::get(url("tab-b")).await.unwrap().bytes_stream().eventsource();
+    assert_eq!(next_viewer_count(&mut b).await, 2, "a newcomer gets the count at once");
+    assert_eq!(next_viewer_count(&mut a).await, 2);
+    // A second connection of tab a (a reconnect) does not count.
+    let mut again = reqwest::get(url("tab-a")).await.unwrap().bytes_stream().eventsource();
+    assert_eq!(next_viewer_count(&mut again).await, 2);
+    drop(again);
+    drop(b);
+    assert_eq!(next_viewer_count(&mut a).await, 1, "a closed connection stops counting");
+    server.shutdown().await.unwrap();
+}
+
 /// Process ids of this process' children running the demo encoder (real time, 320x180).
 fn demo_encoders() -> Vec<u32> {
     let me = std::process::id().to_string();

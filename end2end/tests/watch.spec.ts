@@ -97,7 +97,7 @@ test.describe('watching the demo channel', () => {
     await expect(first.viewers).toHaveText(`${alone} watching`, { timeout: 10_000 });
   });
 
-  test('the directory lists the demo channel as live', async ({ page }) => {
+  test('the directory lists the demo channel as live, with live counts', async ({ page, browser }) => {
     await page.goto('/');
     const card = page.locator('.channel-card[data-channel="demo"]');
     await expect(card).toBeVisible();
@@ -106,6 +106,16 @@ test.describe('watching the demo channel', () => {
     // A picture of the stream, decoded by the browser.
     const thumbnail = card.locator('img');
     await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
+    // The count follows viewers without a reload.
+    const counted = async () => Number.parseInt((await card.locator('.card-viewers').textContent()) ?? '', 10);
+    const before = await counted();
+    const viewerContext = await browser.newContext();
+    const viewer = new WatchPage(await viewerContext.newPage());
+    await viewer.open('demo');
+    await viewer.waitForPlayback();
+    await expect.poll(counted, { timeout: 10_000 }).toBe(before + 1);
+    await viewerContext.close();
+    await expect.poll(counted, { timeout: 15_000 }).toBe(before);
     await card.locator('a').click();
     await expect(page).toHaveURL(/\/watch\/demo$/);
   });

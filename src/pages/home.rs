@@ -1,16 +1,24 @@
-//! `/`: the directory of channels, live ones first.
+//! `/`: the directory of channels, live ones first. In the browser it refreshes itself every
+//! few seconds (who is live, viewer counts), keeping what it shows while it does.
 
 use leptos::prelude::*;
 
 use crate::channels::api::list_channels;
 use crate::components::channel_card::ChannelCard;
 
+#[cfg(feature = "hydrate")]
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let channels = Resource::new(|| (), |_| list_channels());
+    #[cfg(feature = "hydrate")]
+    if let Ok(timer) = set_interval_with_handle(move || channels.refetch(), REFRESH_EVERY) {
+        on_cleanup(move || timer.clear());
+    }
     view! {
         <h1>"Channels"</h1>
-        <Suspense fallback=|| view! { <p>"Loading channels…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading channels…"</p> }>
             {move || Suspend::new(async move {
                 match channels.await {
                     Ok(list) if list.is_empty() => {
@@ -27,6 +35,6 @@ pub fn HomePage() -> impl IntoView {
                     Err(err) => view! { <p class="error">{err.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

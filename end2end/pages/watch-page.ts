@@ -39,11 +39,6 @@ export class WatchPage {
       .toBe(true);
   }
 
-  /** The "N watching" count shown by the player. */
-  async viewerCount(): Promise<number> {
-    return Number.parseInt((await this.viewers.textContent()) ?? '', 10);
-  }
-
   /** Latency shown by the player, in seconds. */
   async latencySeconds(): Promise<number> {
     const text = (await this.latency.textContent()) ?? '';

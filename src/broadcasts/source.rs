@@ -37,9 +37,11 @@ impl Source {
                     ));
                 }
                 let audio = "sine=frequency=440:beep_factor=4:sample_rate=48000".to_string();
-                ["-re", "-f", "lavfi", "-i", &video, "-re", "-f", "lavfi", "-i", &audio]
-                    .map(String::from)
-                    .to_vec()
+                [
+                    "-re", "-f", "lavfi", "-i", &video, "-re", "-f", "lavfi", "-i", &audio,
+                ]
+                .map(String::from)
+                .to_vec()
             }
         }
     }
@@ -50,17 +52,62 @@ impl Source {
 pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
     let gop = (enc.fps * enc.keyframe_secs).max(1).to_string();
     let video_rate = format!("{}k", enc.video_kbps);
-    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning"].map(String::from).to_vec();
+    let mut args: Vec<String> = [
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "warning",
+    ]
+    .map(String::from)
+    .to_vec();
     args.extend(source.input_args());
     let output = [
-        "-map", "0:v:0", "-map", "1:a:0",
-        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
-        "-r", &enc.fps.to_string(), "-g", &gop, "-keyint_min", &gop, "-sc_threshold", "0",
-        "-b:v", &video_rate, "-maxrate", &video_rate, "-bufsize", &video_rate,
-        "-c:a", "aac", "-b:a", &format!("{}k", enc.audio_kbps), "-ar", "48000", "-ac", "2",
-        "-f", "mp4", "-movflags", "empty_moov+default_base_moof+frag_keyframe",
-        "-frag_duration", &(enc.fragment_ms * 1000).to_string(),
-        "-write_prft", "wallclock", "-flush_packets", "1", "pipe:1",
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "zerolatency",
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        &enc.fps.to_string(),
+        "-g",
+        &gop,
+        "-keyint_min",
+        &gop,
+        "-sc_threshold",
+        "0",
+        "-b:v",
+        &video_rate,
+        "-maxrate",
+        &video_rate,
+        "-bufsize",
+        &video_rate,
+        "-c:a",
+        "aac",
+        "-b:a",
+        &format!("{}k", enc.audio_kbps),
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+        "-f",
+        "mp4",
+        "-movflags",
+        "empty_moov+default_base_moof+frag_keyframe",
+        "-frag_duration",
+        &(enc.fragment_ms * 1000).to_string(),
+        "-write_prft",
+        "wallclock",
+        "-flush_packets",
+        "1",
+        "pipe:1",
     ];
     args.extend(output.map(String::from));
     args
@@ -72,10 +119,24 @@ mod tests {
 
     #[test]
     fn args_ask_for_low_latency_fragments_with_prft() {
-        let source = Source::TestPattern { width: 320, height: 240, fps: 25 };
-        let enc = Encoding { fps: 25, video_kbps: 500, audio_kbps: 64, fragment_ms: 150, keyframe_secs: 1 };
+        let source = Source::TestPattern {
+            width: 320,
+            height: 240,
+            fps: 25,
+        };
+        let enc = Encoding {
+            fps: 25,
+            video_kbps: 500,
+            audio_kbps: 64,
+            fragment_ms: 150,
+            keyframe_secs: 1,
+        };
         let args = ffmpeg_args(&source, &enc);
-        let after = |flag: &str| args.iter().position(|a| a == flag).map(|i| args[i + 1].as_str());
+        let after = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .map(|i| args[i + 1].as_str())
+        };
         assert_eq!(after("-tune"), Some("zerolatency"));
         assert_eq!(after("-g"), Some("25"));
         assert_eq!(after("-frag_duration"), Some("150000"));

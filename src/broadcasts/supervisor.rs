@@ -64,10 +64,14 @@ pub async fn supervise(broadcast: Broadcast, hub: Arc<Hub>, stop: CancellationTo
         failures += 1;
         if failures > broadcast.max_restarts {
             tracing::error!(channel = %broadcast.channel, %failure, "encoder gave up after {failures} failures");
-            hub.go_offline(Some(format!("the encoder failed {failures} times in a row: {failure}")));
+            hub.go_offline(Some(format!(
+                "the encoder failed {failures} times in a row: {failure}"
+            )));
             return EndReason::Failed(failure);
         }
-        let backoff = FIRST_BACKOFF.saturating_mul(1 << (failures - 1).min(8)).min(MAX_BACKOFF);
+        let backoff = FIRST_BACKOFF
+            .saturating_mul(1 << (failures - 1).min(8))
+            .min(MAX_BACKOFF);
         tracing::warn!(channel = %broadcast.channel, %failure, ?backoff, "encoder died; restarting");
         tokio::select! {
             _ = stop.cancelled() => {
@@ -79,7 +83,12 @@ pub async fn supervise(broadcast: Broadcast, hub: Arc<Hub>, stop: CancellationTo
     }
 }
 
-async fn run_once(broadcast: &Broadcast, args: &[String], hub: &Hub, stop: &CancellationToken) -> RunEnd {
+async fn run_once(
+    broadcast: &Broadcast,
+    args: &[String],
+    hub: &Hub,
+    stop: &CancellationToken,
+) -> RunEnd {
     let mut child = match Command::new(&broadcast.ffmpeg)
         .args(args)
         .stdin(Stdio::null())
@@ -92,7 +101,10 @@ async fn run_once(broadcast: &Broadcast, args: &[String], hub: &Hub, stop: &Canc
         Err(err) => return RunEnd::Failed(format!("cannot start {}: {err}", broadcast.ffmpeg)),
     };
     tracing::info!(channel = %broadcast.channel, pid = child.id(), "encoder started");
-    let stderr = child.stderr.take().map(|stderr| tokio::spawn(log_stderr(stderr, broadcast.channel.clone())));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|stderr| tokio::spawn(log_stderr(stderr, broadcast.channel.clone())));
     let Some(mut stdout) = child.stdout.take() else {
         return RunEnd::Failed("ffmpeg has no stdout".into());
     };
@@ -182,7 +194,11 @@ impl Figures {
     }
 
     fn report_if_due(&mut self, channel: &str) {
-        if self.since.is_some_and(|since| since.elapsed() >= REPORT_EVERY) && self.count > 0 {
+        if self
+            .since
+            .is_some_and(|since| since.elapsed() >= REPORT_EVERY)
+            && self.count > 0
+        {
             let n = self.count as f64;
             tracing::info!(
                 %channel,

@@ -42,7 +42,10 @@ pub struct Channels {
 
 impl Channels {
     pub fn new(hub_settings: HubSettings) -> Self {
-        Self { by_name: Arc::default(), hub_settings }
+        Self {
+            by_name: Arc::default(),
+            hub_settings,
+        }
     }
 
     /// The channel `name`, created (offline) if it does not exist yet.
@@ -60,13 +63,22 @@ impl Channels {
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<Channel>> {
-        self.by_name.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+        self.by_name
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
     }
 
     /// Tells every channel's viewers its count, where it changed.
     pub fn publish_viewer_counts(&self) {
-        let hubs: Vec<Arc<Hub>> =
-            self.by_name.read().unwrap_or_else(|p| p.into_inner()).values().map(|c| c.hub.clone()).collect();
+        let hubs: Vec<Arc<Hub>> = self
+            .by_name
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|c| c.hub.clone())
+            .collect();
         for hub in hubs {
             hub.publish_viewer_count();
         }

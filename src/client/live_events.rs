@@ -14,11 +14,19 @@ use crate::live::wire::{InitEvent, StatusEvent, ViewersEvent};
 pub enum Incoming {
     Open,
     Status(StatusEvent),
-    Init { event: InitEvent, data: Vec<u8> },
-    Media { id: Option<u64>, data: Vec<u8> },
+    Init {
+        event: InitEvent,
+        data: Vec<u8>,
+    },
+    Media {
+        id: Option<u64>,
+        data: Vec<u8>,
+    },
     Viewers(ViewersEvent),
     /// The connection broke; `closed` when the browser gave up reconnecting by itself.
-    Error { closed: bool },
+    Error {
+        closed: bool,
+    },
 }
 
 const EVENTS: [&str; 4] = ["status", "init", "media", "viewers"];
@@ -48,15 +56,23 @@ impl LiveEvents {
         let on_error = {
             let source = source.clone();
             Closure::<dyn FnMut(Event)>::new(move |_| {
-                deliver(Incoming::Error { closed: source.ready_state() == EventSource::CLOSED })
+                deliver(Incoming::Error {
+                    closed: source.ready_state() == EventSource::CLOSED,
+                })
             })
         };
         for name in EVENTS {
-            let _ = source.add_event_listener_with_callback(name, on_message.as_ref().unchecked_ref());
+            let _ =
+                source.add_event_listener_with_callback(name, on_message.as_ref().unchecked_ref());
         }
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Self { source, on_message, on_open, on_error })
+        Ok(Self {
+            source,
+            on_message,
+            on_open,
+            on_error,
+        })
     }
 }
 
@@ -64,7 +80,10 @@ impl Drop for LiveEvents {
     fn drop(&mut self) {
         self.source.close();
         for name in EVENTS {
-            let _ = self.source.remove_event_listener_with_callback(name, self.on_message.as_ref().unchecked_ref());
+            let _ = self.source.remove_event_listener_with_callback(
+                name,
+                self.on_message.as_ref().unchecked_ref(),
+            );
         }
         self.source.set_onopen(None);
         self.source.set_onerror(None);

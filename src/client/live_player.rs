@@ -99,10 +99,18 @@ impl LivePlayer {
         };
         let timer = web_sys::window()
             .and_then(|w| {
-                w.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), TICK_MS).ok()
+                w.set_interval_with_callback_and_timeout_and_arguments_0(
+                    tick.as_ref().unchecked_ref(),
+                    TICK_MS,
+                )
+                .ok()
             })
             .unwrap_or(0);
-        Self { core, timer, _tick: tick }
+        Self {
+            core,
+            timer,
+            _tick: tick,
+        }
     }
 }
 
@@ -172,7 +180,10 @@ impl Core {
                 self.last_id = id.or(self.last_id);
                 if let Some(sample) = prft::find(&data).and_then(|p| {
                     let scale = *self.timescales.get(&p.track_id)?;
-                    Some(ClockSample { media_secs: p.media_time as f64 / scale as f64, wall_ms: p.unix_ms })
+                    Some(ClockSample {
+                        media_secs: p.media_time as f64 / scale as f64,
+                        wall_ms: p.unix_ms,
+                    })
                 }) {
                     if self.clock.len() == CLOCK_SAMPLES {
                         self.clock.pop_front();
@@ -197,7 +208,10 @@ impl Core {
 
     /// Runs every `TICK_MS`: reconnect, live edge, trimming, latency.
     fn tick(&mut self) {
-        if self.reconnect_at.is_some_and(|at| js_sys::Date::now() >= at) {
+        if self
+            .reconnect_at
+            .is_some_and(|at| js_sys::Date::now() >= at)
+        {
             self.reconnect_at = None;
             self.connect();
         }
@@ -212,12 +226,16 @@ impl Core {
             return;
         }
         let ranges = pipe.buffered();
-        let (Some(first), Some(last)) = (ranges.first().copied(), ranges.last().copied()) else { return };
+        let (Some(first), Some(last)) = (ranges.first().copied(), ranges.last().copied()) else {
+            return;
+        };
         let video = &self.video;
         let now = video.current_time();
         let behind = last.1 - now;
         // Waiting at the very end of the buffer is fine; outside every range is not.
-        let in_range = ranges.iter().any(|(s, e)| now >= *s - 0.05 && now <= *e + 0.05);
+        let in_range = ranges
+            .iter()
+            .any(|(s, e)| now >= *s - 0.05 && now <= *e + 0.05);
         if behind > MAX_BEHIND_SECS || !in_range {
             video.set_current_time((last.1 - EDGE_SECS).max(last.0));
         }
@@ -233,7 +251,11 @@ impl Core {
 
     /// Seconds between the producer's wall clock for the frame at `media_secs` and now.
     fn latency_at(&self, media_secs: f64) -> Option<f64> {
-        let sample = self.clock.iter().rev().find(|s| s.media_secs <= media_secs)?;
+        let sample = self
+            .clock
+            .iter()
+            .rev()
+            .find(|s| s.media_secs <= media_secs)?;
         let produced_ms = sample.wall_ms + (media_secs - sample.media_secs) * 1000.0;
         let latency = (js_sys::Date::now() - produced_ms) / 1000.0;
         (latency.is_finite() && latency > -1.0).then_some(latency.max(0.0))
@@ -243,10 +265,15 @@ impl Core {
 /// This tab's viewer key: random, kept in sessionStorage for the tab's life.
 fn viewer_key() -> String {
     let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
-    if let Some(key) = storage.as_ref().and_then(|s| s.get_item(VIEWER_KEY).ok().flatten()) {
+    if let Some(key) = storage
+        .as_ref()
+        .and_then(|s| s.get_item(VIEWER_KEY).ok().flatten())
+    {
         return key;
     }
-    let key: String = (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32)).collect();
+    let key: String = (0..4)
+        .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
+        .collect();
     if let Some(storage) = storage {
         let _ = storage.set_item(VIEWER_KEY, &key);
     }

@@ -7,7 +7,9 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{HtmlVideoElement, MediaSource, MediaSourceReadyState, SourceBuffer, SourceBufferAppendMode, Url};
+use web_sys::{
+    HtmlVideoElement, MediaSource, MediaSourceReadyState, SourceBuffer, SourceBufferAppendMode, Url,
+};
 
 /// What the pipe keeps when the browser says its buffer is full.
 const KEEP_ON_QUOTA_SECS: f64 = 10.0;
@@ -39,7 +41,11 @@ impl MediaPipe {
         }
         let source = MediaSource::new().map_err(|e| format!("{e:?}"))?;
         let url = Url::create_object_url_with_source(&source).map_err(|e| format!("{e:?}"))?;
-        let queue = Rc::new(RefCell::new(Queue { buffer: None, ops: VecDeque::from([Op::Append(init)]), failure: None }));
+        let queue = Rc::new(RefCell::new(Queue {
+            buffer: None,
+            ops: VecDeque::from([Op::Append(init)]),
+            failure: None,
+        }));
         let on_update_end = {
             let queue = Rc::downgrade(&queue);
             Rc::new(Closure::<dyn FnMut()>::new(move || pump(&queue)))
@@ -50,23 +56,35 @@ impl MediaPipe {
             let mime = mime.to_string();
             let on_update_end = Rc::downgrade(&on_update_end);
             Closure::<dyn FnMut()>::new(move || {
-                let (Some(queue_rc), Some(on_update_end)) = (queue.upgrade(), on_update_end.upgrade()) else {
+                let (Some(queue_rc), Some(on_update_end)) =
+                    (queue.upgrade(), on_update_end.upgrade())
+                else {
                     return;
                 };
                 match source.add_source_buffer(&mime) {
                     Ok(buffer) => {
                         buffer.set_mode(SourceBufferAppendMode::Segments);
-                        buffer.set_onupdateend(Some(on_update_end.as_ref().as_ref().unchecked_ref()));
+                        buffer
+                            .set_onupdateend(Some(on_update_end.as_ref().as_ref().unchecked_ref()));
                         queue_rc.borrow_mut().buffer = Some(buffer);
                         pump(&queue);
                     }
-                    Err(e) => queue_rc.borrow_mut().failure = Some(format!("addSourceBuffer failed: {e:?}")),
+                    Err(e) => {
+                        queue_rc.borrow_mut().failure =
+                            Some(format!("addSourceBuffer failed: {e:?}"))
+                    }
                 }
             })
         };
         source.set_onsourceopen(Some(on_open.as_ref().unchecked_ref()));
         video.set_src(&url);
-        Ok(Self { source, url, queue, on_open, on_update_end })
+        Ok(Self {
+            source,
+            url,
+            queue,
+            on_open,
+            on_update_end,
+        })
     }
 
     pub fn append(&self, data: Vec<u8>) {
@@ -110,7 +128,9 @@ impl Drop for MediaPipe {
 }
 
 fn ranges(buffer: &SourceBuffer) -> Vec<(f64, f64)> {
-    let Ok(ranges) = buffer.buffered() else { return Vec::new() };
+    let Ok(ranges) = buffer.buffered() else {
+        return Vec::new();
+    };
     (0..ranges.length())
         .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
         .collect()
@@ -120,7 +140,9 @@ fn ranges(buffer: &SourceBuffer) -> Vec<(f64, f64)> {
 fn pump(queue: &Weak<RefCell<Queue>>) {
     let Some(queue) = queue.upgrade() else { return };
     let mut queue = queue.borrow_mut();
-    let Some(buffer) = queue.buffer.clone() else { return };
+    let Some(buffer) = queue.buffer.clone() else {
+        return;
+    };
     if buffer.updating() || queue.failure.is_some() {
         return;
     }
@@ -151,5 +173,7 @@ fn pump(queue: &Weak<RefCell<Queue>>) {
 }
 
 fn is_quota_exceeded(error: &wasm_bindgen::JsValue) -> bool {
-    error.dyn_ref::<web_sys::DomException>().is_some_and(|e| e.name() == "QuotaExceededError")
+    error
+        .dyn_ref::<web_sys::DomException>()
+        .is_some_and(|e| e.name() == "QuotaExceededError")
 }

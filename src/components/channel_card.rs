@@ -11,7 +11,10 @@ pub fn ChannelCard(channel: ChannelSummary) -> impl IntoView {
     let live = channel.state == ChannelState::Live;
     let href = format!("/watch/{}", channel.name);
     // The picture changes every few seconds; the query keeps one page load's images together.
-    let picture = format!("/live/{}/thumbnail.jpg?at={}", channel.name, channel.since_ms);
+    let picture = format!(
+        "/live/{}/thumbnail.jpg?at={}",
+        channel.name, channel.since_ms
+    );
     view! {
         <li class="channel-card" class:live=live data-channel=channel.name.clone()>
             <a href=href>

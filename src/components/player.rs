@@ -58,7 +58,12 @@ pub fn Player(channel: String, initial: ChannelState, viewers: usize) -> impl In
             if let Some(element) = video.get()
                 && player.with_value(Option::is_none)
             {
-                let signals = Signals { state, latency, error, viewers };
+                let signals = Signals {
+                    state,
+                    latency,
+                    error,
+                    viewers,
+                };
                 player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
             }
         });

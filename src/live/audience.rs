@@ -30,7 +30,10 @@ impl Audience {
             None => format!("#{}", self.anonymous.fetch_add(1, Ordering::Relaxed)),
         };
         *self.lock().entry(key.clone()).or_insert(0) += 1;
-        Seat { audience: Arc::clone(self), key }
+        Seat {
+            audience: Arc::clone(self),
+            key,
+        }
     }
 
     /// Distinct viewers with an open connection.
@@ -56,7 +59,11 @@ impl Drop for Seat {
 }
 
 fn is_valid_key(key: &str) -> bool {
-    !key.is_empty() && key.len() <= MAX_KEY && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !key.is_empty()
+        && key.len() <= MAX_KEY
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -83,10 +90,16 @@ mod tests {
     #[test]
     fn connections_without_a_usable_key_count_one_each() {
         let audience = Arc::new(Audience::default());
-        let seats: Vec<Seat> = [None, None, Some(""), Some("has space"), Some(&"x".repeat(65)[..])]
-            .into_iter()
-            .map(|key| audience.join(key))
-            .collect();
+        let seats: Vec<Seat> = [
+            None,
+            None,
+            Some(""),
+            Some("has space"),
+            Some(&"x".repeat(65)[..]),
+        ]
+        .into_iter()
+        .map(|key| audience.join(key))
+        .collect();
         assert_eq!(audience.count(), 5);
         drop(seats);
         assert_eq!(audience.count(), 0);

@@ -31,7 +31,6 @@ pub fn json_event(name: &str, value: &impl Serialize) -> Bytes {
     event(name, None, &data)
 }
 
-
 /// A comment line; clients ignore it.
 pub fn comment(text: &str) -> Bytes {
     Bytes::from(format!(": {}\n\n", text.replace('\n', " ")))
@@ -50,7 +49,10 @@ mod tests {
     #[test]
     fn json_event_has_no_id_and_escapes_newlines() {
         let framed = json_event("status", &serde_json::json!({"reason": "a\nb"}));
-        assert_eq!(&framed[..], b"event: status\ndata: {\"reason\":\"a\\nb\"}\n\n");
+        assert_eq!(
+            &framed[..],
+            b"event: status\ndata: {\"reason\":\"a\\nb\"}\n\n"
+        );
         assert_eq!(&comment("x\ny")[..], b": x y\n\n");
     }
 }

@@ -79,18 +79,32 @@ struct Held {
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Hub {
     /// A hub whose first fragment gets id `first_id`. Starting ids at the creation time in
     /// milliseconds keeps them from repeating across server restarts.
     pub fn new(settings: HubSettings, first_id: u64) -> Arc<Self> {
-        let status = StatusEvent { state: ChannelState::Offline, since_ms: now_ms(), reason: None };
+        let status = StatusEvent {
+            state: ChannelState::Offline,
+            since_ms: now_ms(),
+            reason: None,
+        };
         Arc::new(Self {
             timeline: RwLock::new(Timeline {
-                status: HeldStatus { version: 1, frame: frame::json_event("status", &status), event: status },
-                viewers: HeldViewers { version: 1, count: 0, frame: viewers_frame(0) },
+                status: HeldStatus {
+                    version: 1,
+                    frame: frame::json_event("status", &status),
+                    event: status,
+                },
+                viewers: HeldViewers {
+                    version: 1,
+                    count: 0,
+                    frame: viewers_frame(0),
+                },
                 init: None,
                 newest_keyframe: None,
                 epochs: 0,
@@ -121,7 +135,11 @@ impl Hub {
         }));
         tl.newest_keyframe = None;
         if tl.status.event.state != ChannelState::Live {
-            tl.set_status(StatusEvent { state: ChannelState::Live, since_ms: now_ms(), reason: None });
+            tl.set_status(StatusEvent {
+                state: ChannelState::Live,
+                since_ms: now_ms(),
+                reason: None,
+            });
         }
         drop(tl);
         self.notify();
@@ -145,7 +163,13 @@ impl Hub {
         if fragment.keyframe {
             tl.newest_keyframe = Some(fragment.data.clone());
         }
-        tl.fragments.push_back(Held { id, keyframe: fragment.keyframe, received, init, frame: framed });
+        tl.fragments.push_back(Held {
+            id,
+            keyframe: fragment.keyframe,
+            received,
+            init,
+            frame: framed,
+        });
         tl.evict(&self.settings, received);
         drop(tl);
         self.notify();
@@ -159,7 +183,11 @@ impl Hub {
         tl.newest_keyframe = None;
         tl.fragments.clear();
         tl.held_bytes = 0;
-        tl.set_status(StatusEvent { state: ChannelState::Offline, since_ms: now_ms(), reason });
+        tl.set_status(StatusEvent {
+            state: ChannelState::Offline,
+            since_ms: now_ms(),
+            reason,
+        });
         drop(tl);
         self.notify();
     }
@@ -193,7 +221,11 @@ impl Hub {
         if tl.viewers.count == count {
             return;
         }
-        tl.viewers = HeldViewers { version: tl.viewers.version + 1, count, frame: viewers_frame(count) };
+        tl.viewers = HeldViewers {
+            version: tl.viewers.version + 1,
+            count,
+            frame: viewers_frame(count),
+        };
         drop(tl);
         self.notify();
     }
@@ -208,7 +240,11 @@ impl Hub {
             // Subscribe before reading anything, so no change can slip between.
             changed: self.changed.subscribe(),
             next: last_event_id.map(|id| id.saturating_add(1)),
-            owed_until: if last_event_id.is_some() { OWED_UNKNOWN } else { 0 },
+            owed_until: if last_event_id.is_some() {
+                OWED_UNKNOWN
+            } else {
+                0
+            },
             epoch: None,
             status_version: 0,
         }
@@ -219,11 +255,15 @@ impl Hub {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Timeline> {
-        self.timeline.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.timeline
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Timeline> {
-        self.timeline.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.timeline
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -233,7 +273,11 @@ fn viewers_frame(count: usize) -> Bytes {
 
 impl Timeline {
     fn set_status(&mut self, event: StatusEvent) {
-        self.status = HeldStatus { version: self.status.version + 1, frame: frame::json_event("status", &event), event };
+        self.status = HeldStatus {
+            version: self.status.version + 1,
+            frame: frame::json_event("status", &event),
+            event,
+        };
     }
 
     /// Drops the oldest fragments past the hold time or byte bound, keeping the current GOP
@@ -256,7 +300,9 @@ impl Timeline {
     /// Index of the newest keyframe of the current encoder run.
     fn newest_keyframe(&self) -> Option<usize> {
         let epoch = self.init.as_ref()?.epoch;
-        self.fragments.iter().rposition(|h| h.keyframe && h.init.epoch == epoch)
+        self.fragments
+            .iter()
+            .rposition(|h| h.keyframe && h.init.epoch == epoch)
     }
 
     fn lags(&self, index: usize, max_lag: Duration) -> bool {
@@ -320,7 +366,9 @@ impl Viewer {
                 let index = (next - first) as usize;
                 match tl.newest_keyframe() {
                     Some(key)
-                        if next >= self.owed_until && key > index && tl.lags(index, self.hub.settings.max_lag) =>
+                        if next >= self.owed_until
+                            && key > index
+                            && tl.lags(index, self.hub.settings.max_lag) =>
                     {
                         skipped = (key - index) as u64;
                         key
@@ -341,7 +389,9 @@ impl Viewer {
             },
         };
         if skipped > 0 {
-            out.push_back(frame::comment(&format!("skipped {skipped} fragments to keep up with the live edge")));
+            out.push_back(frame::comment(&format!(
+                "skipped {skipped} fragments to keep up with the live edge"
+            )));
         }
         for held in tl.fragments.range(start..).take(max_fragments) {
             if self.epoch != Some(held.init.epoch) {
@@ -364,12 +414,11 @@ impl Viewer {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::splitter::Splitter;
     use crate::live::splitter::Piece;
+    use crate::live::splitter::Splitter;
     use crate::live::testing::encode_test_pattern;
     use std::sync::OnceLock;
 
@@ -377,9 +426,22 @@ mod tests {
     fn real() -> &'static (InitSegment, Vec<Fragment>) {
         static REAL: OnceLock<(InitSegment, Vec<Fragment>)> = OnceLock::new();
         REAL.get_or_init(|| {
-            let mut pieces = Splitter::new().push(&encode_test_pattern(3)).unwrap().into_iter();
-            let Some(Piece::Init(init)) = pieces.next() else { panic!("init first") };
-            let fragments = pieces.filter_map(|p| if let Piece::Fragment(f) = p { Some(f) } else { None }).collect();
+            let mut pieces = Splitter::new()
+                .push(&encode_test_pattern(3))
+                .unwrap()
+                .into_iter();
+            let Some(Piece::Init(init)) = pieces.next() else {
+                panic!("init first")
+            };
+            let fragments = pieces
+                .filter_map(|p| {
+                    if let Piece::Fragment(f) = p {
+                        Some(f)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             (init, fragments)
         })
     }
@@ -398,7 +460,11 @@ mod tests {
     }
 
     fn settings() -> HubSettings {
-        HubSettings { hold: Duration::from_secs(8), max_held_bytes: 4 << 20, max_lag: Duration::from_millis(2500) }
+        HubSettings {
+            hold: Duration::from_secs(8),
+            max_held_bytes: 4 << 20,
+            max_lag: Duration::from_millis(2500),
+        }
     }
 
     /// What a viewer received, parsed back: ("status" | "init" | "media" | "comment", id).
@@ -415,22 +481,40 @@ mod tests {
                 if text.starts_with(':') {
                     return ("comment".to_string(), None);
                 }
-                let name = text.lines().next().unwrap().trim_start_matches("event: ").to_string();
-                let id = text.lines().find_map(|l| l.strip_prefix("id: ")).map(|id| id.parse().unwrap());
+                let name = text
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .trim_start_matches("event: ")
+                    .to_string();
+                let id = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("id: "))
+                    .map(|id| id.parse().unwrap());
                 (name, id)
             })
             .collect()
     }
 
     fn media_ids(events: &[(String, Option<u64>)]) -> Vec<u64> {
-        events.iter().filter(|(name, _)| name == "media").map(|(_, id)| id.unwrap()).collect()
+        events
+            .iter()
+            .filter(|(name, _)| name == "media")
+            .map(|(_, id)| id.unwrap())
+            .collect()
     }
 
     /// Publishes the real fragments `range`, 100 ms apart starting at `t0`, returning their ids.
     fn publish(hub: &Hub, range: std::ops::Range<usize>, t0: Instant) -> Vec<u64> {
         let (_, fragments) = real();
         range
-            .map(|i| hub.publish_at(&fragments[i % fragments.len()], t0 + Duration::from_millis(100 * i as u64)).unwrap())
+            .map(|i| {
+                hub.publish_at(
+                    &fragments[i % fragments.len()],
+                    t0 + Duration::from_millis(100 * i as u64),
+                )
+                .unwrap()
+            })
             .collect()
     }
 
@@ -497,14 +581,21 @@ mod tests {
         let mut watching = hub.subscribe(Some(before[2]), None);
         let got = drain(&mut watching);
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names.iter().filter(|n| **n == "init").count(), 2, "{names:?}");
+        assert_eq!(
+            names.iter().filter(|n| **n == "init").count(),
+            2,
+            "{names:?}"
+        );
         assert_eq!(media_ids(&got), [&before[3..], &after[..]].concat());
     }
 
     #[test]
     fn a_stalled_viewer_skips_to_the_newest_keyframe_and_memory_stays_bounded() {
         let fragments = &real().1;
-        let settings = HubSettings { max_held_bytes: 1 << 20, ..settings() };
+        let settings = HubSettings {
+            max_held_bytes: 1 << 20,
+            ..settings()
+        };
         let hub = live_hub(settings.clone());
         let t0 = Instant::now();
         publish(&hub, 0..10, t0);
@@ -519,12 +610,23 @@ mod tests {
             assert_eq!(media_ids(&drain(&mut keeping_up)), ids);
             peak = peak.max(hub.held_bytes());
         }
-        let gop: usize = fragments.iter().map(|f| f.data.len() * 4 / 3 + 64).take(30).sum();
+        let gop: usize = fragments
+            .iter()
+            .map(|f| f.data.len() * 4 / 3 + 64)
+            .take(30)
+            .sum();
         assert!(peak <= settings.max_held_bytes + gop, "held {peak} bytes");
         let got = drain(&mut stalled);
-        assert_eq!(got[0].0, "comment", "the skip is announced as a comment: {got:?}");
+        assert_eq!(
+            got[0].0, "comment",
+            "the skip is announced as a comment: {got:?}"
+        );
         let media = media_ids(&got);
-        assert!(media.len() <= 31, "skipped to the newest GOP, got {} fragments", media.len());
+        assert!(
+            media.len() <= 31,
+            "skipped to the newest GOP, got {} fragments",
+            media.len()
+        );
         let first = media[0];
         assert!(is_keyframe(first), "resumes at a keyframe");
     }
@@ -561,12 +663,23 @@ mod tests {
     fn viewer_counts_arrive_at_once_then_coalesced() {
         let hub = live_hub(settings());
         let mut first = hub.subscribe(None, Some("tab-a"));
-        let count_in = |got: &[(String, Option<u64>)]| got.iter().filter(|(n, _)| n == "viewers").count();
-        assert_eq!(count_in(&drain(&mut first)), 1, "a new connection gets the count at once");
+        let count_in =
+            |got: &[(String, Option<u64>)]| got.iter().filter(|(n, _)| n == "viewers").count();
+        assert_eq!(
+            count_in(&drain(&mut first)),
+            1,
+            "a new connection gets the count at once"
+        );
         // A burst of joins, one of them a reconnect of the first tab.
-        let others: Vec<Viewer> = ["tab-b", "tab-c", "tab-a"].map(|k| hub.subscribe(None, Some(k))).into();
+        let others: Vec<Viewer> = ["tab-b", "tab-c", "tab-a"]
+            .map(|k| hub.subscribe(None, Some(k)))
+            .into();
         assert_eq!(hub.viewer_count(), 3);
-        assert_eq!(count_in(&drain(&mut first)), 0, "nothing until the count is published");
+        assert_eq!(
+            count_in(&drain(&mut first)),
+            0,
+            "nothing until the count is published"
+        );
         hub.publish_viewer_count();
         hub.publish_viewer_count();
         let got = drain(&mut first);
@@ -588,6 +701,9 @@ mod tests {
         assert_eq!(got, vec![("status".to_string(), None)]);
         assert_eq!(hub.held_bytes(), 0);
         assert_eq!(hub.status().state, ChannelState::Offline);
-        assert!(hub.publish(&real().1[0]).is_none(), "no media without an init");
+        assert!(
+            hub.publish(&real().1[0]).is_none(),
+            "no media without an init"
+        );
     }
 }

@@ -50,7 +50,11 @@ fn parse_body(body: &[u8]) -> Option<ProducerTime> {
         0 => u32::from_be_bytes(body.get(16..20)?.try_into().ok()?) as u64,
         _ => u64::from_be_bytes(body.get(16..24)?.try_into().ok()?),
     };
-    Some(ProducerTime { track_id, unix_ms: ntp_to_unix_ms(ntp), media_time })
+    Some(ProducerTime {
+        track_id,
+        unix_ms: ntp_to_unix_ms(ntp),
+        media_time,
+    })
 }
 
 #[cfg(test)]

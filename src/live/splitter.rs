@@ -57,7 +57,10 @@ pub enum SplitError {
     #[error("'{0}' arrived where it does not belong")]
     OutOfOrder(&'static str),
     #[error("could not decode '{kind}': {source}")]
-    Decode { kind: &'static str, source: mp4_atom::Error },
+    Decode {
+        kind: &'static str,
+        source: mp4_atom::Error,
+    },
     #[error("unsupported codec '{0}' (need H.264 video and/or AAC audio)")]
     UnsupportedCodec(String),
     #[error("the init segment has no audio or video track")]
@@ -134,14 +137,21 @@ impl Splitter {
         };
         let total = header_len as u64 + body_len as u64;
         if total > MAX_BOX_BYTES as u64 {
-            return Err(SplitError::TooLarge { kind: header.kind.to_string(), size: total });
+            return Err(SplitError::TooLarge {
+                kind: header.kind.to_string(),
+                size: total,
+            });
         }
         let total = total as usize;
         Ok((rest.len() >= body_len).then_some((header.kind, header_len, total)))
     }
 
     /// Accounts for one whole box; returns a piece when the box completes one.
-    fn take_box(&mut self, kind: FourCC, body: std::ops::Range<usize>) -> Result<Option<Piece>, SplitError> {
+    fn take_box(
+        &mut self,
+        kind: FourCC,
+        body: std::ops::Range<usize>,
+    ) -> Result<Option<Piece>, SplitError> {
         match kind.as_ref() {
             b"ftyp" => {
                 if self.pending.started {
@@ -204,7 +214,10 @@ impl Splitter {
 }
 
 fn kind_name(bytes: &[u8]) -> String {
-    bytes.get(4..8).map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_default()
+    bytes
+        .get(4..8)
+        .map(|k| String::from_utf8_lossy(k).into_owned())
+        .unwrap_or_default()
 }
 
 fn decode<T: Atom>(kind: &'static str, mut body: &[u8]) -> Result<T, SplitError> {
@@ -233,9 +246,16 @@ fn describe_init(moov: &Moov, data: Bytes) -> Result<InitSegment, SplitError> {
                 Codec::Mp4a(mp4a) => {
                     let config = &mp4a.esds.es_desc.dec_config;
                     let object_type = config.dec_specific.profile;
-                    audio = Some(format!("mp4a.{:02x}.{}", config.object_type_indication, object_type));
+                    audio = Some(format!(
+                        "mp4a.{:02x}.{}",
+                        config.object_type_indication, object_type
+                    ));
                 }
-                other => return Err(SplitError::UnsupportedCodec(format!("{other:?}").chars().take(12).collect())),
+                other => {
+                    return Err(SplitError::UnsupportedCodec(
+                        format!("{other:?}").chars().take(12).collect(),
+                    ));
+                }
             }
         }
     }
@@ -260,10 +280,19 @@ fn describe_init(moov: &Moov, data: Bytes) -> Result<InitSegment, SplitError> {
 
 /// Whether the moof starts with a video sync sample, and how long it plays.
 fn describe_moof(init: &InitSegment, moof: &Moof) -> MoofFacts {
-    let reference = init.video_track.or_else(|| init.timescales.keys().next().copied());
-    let Some(traf) = moof.traf.iter().find(|t| Some(t.tfhd.track_id) == reference) else {
+    let reference = init
+        .video_track
+        .or_else(|| init.timescales.keys().next().copied());
+    let Some(traf) = moof
+        .traf
+        .iter()
+        .find(|t| Some(t.tfhd.track_id) == reference)
+    else {
         // A fragment without the reference track cannot start playback.
-        return MoofFacts { keyframe: false, duration_secs: None };
+        return MoofFacts {
+            keyframe: false,
+            duration_secs: None,
+        };
     };
     let track = traf.tfhd.track_id;
     let first = traf.trun.first().and_then(|trun| trun.entries.first());
@@ -285,7 +314,10 @@ fn describe_moof(init: &InitSegment, moof: &Moof) -> MoofFacts {
         .get(&track)
         .filter(|scale| **scale > 0 && ticks > 0)
         .map(|scale| ticks as f64 / *scale as f64);
-    MoofFacts { keyframe, duration_secs }
+    MoofFacts {
+        keyframe,
+        duration_secs,
+    }
 }
 
 #[cfg(test)]
@@ -300,7 +332,10 @@ mod tests {
         STREAM.get_or_init(|| encode_test_pattern(3))
     }
 
-    fn split_in_chunks(data: &[u8], mut next_len: impl FnMut() -> usize) -> Result<Vec<Piece>, SplitError> {
+    fn split_in_chunks(
+        data: &[u8],
+        mut next_len: impl FnMut() -> usize,
+    ) -> Result<Vec<Piece>, SplitError> {
         let mut splitter = Splitter::new();
         let mut pieces = Vec::new();
         let mut rest = data;
@@ -326,8 +361,14 @@ mod tests {
     #[test]
     fn real_ffmpeg_output_splits_into_init_and_keyframed_fragments() {
         let pieces = split_in_chunks(stream(), || usize::MAX).unwrap();
-        let Piece::Init(init) = &pieces[0] else { panic!("the init segment comes first") };
-        assert!(init.mime.starts_with("video/mp4; codecs=\"avc1.64"), "{}", init.mime);
+        let Piece::Init(init) = &pieces[0] else {
+            panic!("the init segment comes first")
+        };
+        assert!(
+            init.mime.starts_with("video/mp4; codecs=\"avc1.64"),
+            "{}",
+            init.mime
+        );
         assert!(init.mime.ends_with(",mp4a.40.2\""), "{}", init.mime);
         assert_eq!(&init.data[4..8], b"ftyp");
         let fragments: Vec<&Fragment> = pieces[1..]
@@ -338,11 +379,19 @@ mod tests {
             })
             .collect();
         // ~100 ms fragments over 3 s, a keyframe every second, each led by its prft box.
-        assert!((20..=40).contains(&fragments.len()), "{} fragments", fragments.len());
+        assert!(
+            (20..=40).contains(&fragments.len()),
+            "{} fragments",
+            fragments.len()
+        );
         assert!(fragments[0].keyframe);
         let keyframes = fragments.iter().filter(|f| f.keyframe).count();
         assert!((3..=4).contains(&keyframes), "{keyframes} keyframes");
-        assert!(fragments.iter().all(|f| f.produced_ms.is_some() && &f.data[4..8] == b"prft"));
+        assert!(
+            fragments
+                .iter()
+                .all(|f| f.produced_ms.is_some() && &f.data[4..8] == b"prft")
+        );
         let total: f64 = fragments.iter().filter_map(|f| f.duration_secs).sum();
         assert!((2.8..=3.2).contains(&total), "{total} s of video");
         // Nothing is lost or reordered; only the trailing index ffmpeg writes at exit is dropped.
@@ -371,10 +420,16 @@ mod tests {
             let result = split_in_chunks(&stream()[..cut], || 4096);
             // Either the cut fell exactly between boxes, or it is reported as truncated.
             if let Err(err) = result {
-                assert!(matches!(err, SplitError::Truncated(_)), "cut at {cut}: {err}");
+                assert!(
+                    matches!(err, SplitError::Truncated(_)),
+                    "cut at {cut}: {err}"
+                );
             }
         }
-        assert!(matches!(split_in_chunks(&stream()[..stream().len() - 1], || 4096), Err(SplitError::Truncated(_))));
+        assert!(matches!(
+            split_in_chunks(&stream()[..stream().len() - 1], || 4096),
+            Err(SplitError::Truncated(_))
+        ));
     }
 
     #[test]
@@ -392,16 +447,26 @@ mod tests {
         // Specific faults get specific errors.
         let mut huge = data.to_vec();
         huge[0..4].copy_from_slice(&u32::MAX.to_be_bytes());
-        assert!(matches!(split_in_chunks(&huge, || 4096), Err(SplitError::TooLarge { .. })));
+        assert!(matches!(
+            split_in_chunks(&huge, || 4096),
+            Err(SplitError::TooLarge { .. })
+        ));
         let init_len = u32::from_be_bytes(data[0..4].try_into().unwrap()) as usize;
-        let moov_len = u32::from_be_bytes(data[init_len..init_len + 4].try_into().unwrap()) as usize;
+        let moov_len =
+            u32::from_be_bytes(data[init_len..init_len + 4].try_into().unwrap()) as usize;
         let media_only = &data[init_len + moov_len..];
-        assert!(matches!(split_in_chunks(media_only, || 4096), Err(SplitError::BeforeInit("moof"))));
+        assert!(matches!(
+            split_in_chunks(media_only, || 4096),
+            Err(SplitError::BeforeInit("moof"))
+        ));
         let mut broken_moov = data.to_vec();
         for b in &mut broken_moov[init_len + 8..init_len + 40] {
             *b = 0xff;
         }
         assert!(split_in_chunks(&broken_moov, || 4096).is_err());
-        assert!(matches!(split_in_chunks(&[0, 0, 0, 3, b'f', b't', b'y', b'p'], || 8), Err(SplitError::BadSize(_))));
+        assert!(matches!(
+            split_in_chunks(&[0, 0, 0, 3, b'f', b't', b'y', b'p'], || 8),
+            Err(SplitError::BadSize(_))
+        ));
     }
 }

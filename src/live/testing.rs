@@ -6,13 +6,33 @@ use crate::broadcasts::source::{Encoding, Source, ffmpeg_args};
 
 /// `seconds` of the demo test pattern as fragmented MP4, exactly as a broadcast encodes it.
 pub fn encode_test_pattern(seconds: u32) -> Vec<u8> {
-    let source = Source::TestPattern { width: 320, height: 180, fps: 30 };
-    let encoding = Encoding { fps: 30, video_kbps: 400, audio_kbps: 64, fragment_ms: 100, keyframe_secs: 1 };
-    let mut args: Vec<String> = ffmpeg_args(&source, &encoding).into_iter().filter(|a| a != "-re").collect();
+    let source = Source::TestPattern {
+        width: 320,
+        height: 180,
+        fps: 30,
+    };
+    let encoding = Encoding {
+        fps: 30,
+        video_kbps: 400,
+        audio_kbps: 64,
+        fragment_ms: 100,
+        keyframe_secs: 1,
+    };
+    let mut args: Vec<String> = ffmpeg_args(&source, &encoding)
+        .into_iter()
+        .filter(|a| a != "-re")
+        .collect();
     let output = args.len() - 1;
     args.splice(output..output, ["-t".to_string(), seconds.to_string()]);
-    let out = Command::new("ffmpeg").args(&args).output().expect("ffmpeg is installed (scripts/setup)");
-    assert!(out.status.success(), "ffmpeg failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("ffmpeg")
+        .args(&args)
+        .output()
+        .expect("ffmpeg is installed (scripts/setup)");
+    assert!(
+        out.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -21,7 +41,10 @@ pub struct Lcg(pub u64);
 
 impl Lcg {
     pub fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n.max(1)
     }
 }

@@ -57,9 +57,19 @@ impl RunningServer {
         tasks.spawn(publish_viewer_counts(state.clone()));
         let app = router(state.clone());
         let send_buffer = state.settings.server.send_buffer_kib * 1024;
-        let serve = tokio::spawn(serve::serve(listener, app, send_buffer, state.shutdown.clone()));
+        let serve = tokio::spawn(serve::serve(
+            listener,
+            app,
+            send_buffer,
+            state.shutdown.clone(),
+        ));
         tracing::info!("OnAir listening on http://{addr}");
-        Ok(Self { addr, state, tasks, serve })
+        Ok(Self {
+            addr,
+            state,
+            tasks,
+            serve,
+        })
     }
 
     /// Stops every broadcast (and its ffmpeg), ends every SSE stream, and waits for both.
@@ -67,7 +77,9 @@ impl RunningServer {
         self.state.shutdown.cancel();
         self.tasks.close();
         self.tasks.wait().await;
-        self.serve.await.unwrap_or_else(|join| Err(std::io::Error::other(join)))
+        self.serve
+            .await
+            .unwrap_or_else(|join| Err(std::io::Error::other(join)))
     }
 }
 
@@ -87,7 +99,11 @@ fn start_demo(state: &AppState, tasks: &TaskTracker) {
     let channel = state.channels.open("demo", "OnAir", &s.demo.title);
     let broadcast = Broadcast {
         channel: channel.name.clone(),
-        source: Source::TestPattern { width: s.demo.width, height: s.demo.height, fps: s.demo.fps },
+        source: Source::TestPattern {
+            width: s.demo.width,
+            height: s.demo.height,
+            fps: s.demo.fps,
+        },
         encoding: Encoding {
             fps: s.demo.fps,
             video_kbps: s.demo.video_kbps,
@@ -98,14 +114,19 @@ fn start_demo(state: &AppState, tasks: &TaskTracker) {
         ffmpeg: s.ffmpeg.path.clone(),
         max_restarts: s.ffmpeg.max_restarts,
     };
-    tasks.spawn(supervise(broadcast, channel.hub.clone(), state.shutdown.child_token()));
+    tasks.spawn(supervise(
+        broadcast,
+        channel.hub.clone(),
+        state.shutdown.child_token(),
+    ));
 }
 
 /// The binary's entry: settings, logging, serve until Ctrl-C or SIGTERM, then shut down.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,mp4_atom=error".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,mp4_atom=error".into()),
         )
         .init();
     let settings = Settings::load()?;

@@ -23,7 +23,12 @@ use tower::ServiceExt as _;
 /// hyper's per-connection write buffer: its minimum (8 KiB) instead of its default (~417 KiB).
 const WRITE_BUFFER: usize = 8 * 1024;
 
-pub async fn serve(listener: TcpListener, app: Router, send_buffer: usize, stop: CancellationToken) -> io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    send_buffer: usize,
+    stop: CancellationToken,
+) -> io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http1().max_buf_size(WRITE_BUFFER);
     let graceful = GracefulShutdown::new();
@@ -41,7 +46,9 @@ pub async fn serve(listener: TcpListener, app: Router, send_buffer: usize, stop:
             },
         };
         tune_connection(&tcp, send_buffer);
-        let service = app.clone().map_request(|request: hyper::Request<Incoming>| request.map(Body::new));
+        let service = app
+            .clone()
+            .map_request(|request: hyper::Request<Incoming>| request.map(Body::new));
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service))
             .into_owned();

@@ -62,13 +62,23 @@ pub struct DemoSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("invalid settings file {path}: {source}")]
-    Parse { path: String, source: toml::de::Error },
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
     #[error("{0} does not name a setting (expected ONAIR_<SECTION>_<KEY> from Leptos.toml)")]
     UnknownVariable(String),
     #[error("{name}={value}: expected {expected}")]
-    BadValue { name: String, value: String, expected: &'static str },
+    BadValue {
+        name: String,
+        value: String,
+        expected: &'static str,
+    },
     #[error("invalid settings: {0}")]
     Invalid(toml::de::Error),
 }
@@ -79,15 +89,27 @@ impl Settings {
         let path = std::env::var("ONAIR_CONFIG").ok();
         let file = match &path {
             Some(path) => Some(read(path)?),
-            None => std::fs::read_to_string("Leptos.toml").ok().map(|text| (text, "Leptos.toml".to_string())),
+            None => std::fs::read_to_string("Leptos.toml")
+                .ok()
+                .map(|text| (text, "Leptos.toml".to_string())),
         };
         let vars = std::env::vars().filter(|(name, _)| name != "ONAIR_CONFIG");
-        Self::from_sources(file.as_ref().map(|(text, path)| (text.as_str(), path.as_str())), vars)
+        Self::from_sources(
+            file.as_ref()
+                .map(|(text, path)| (text.as_str(), path.as_str())),
+            vars,
+        )
     }
 
     /// The compiled-in defaults with `vars` applied (tests use this).
-    pub fn with_overrides<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, SettingsError> {
-        Self::from_sources(None, vars.into_iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    pub fn with_overrides<'a>(
+        vars: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, SettingsError> {
+        Self::from_sources(
+            None,
+            vars.into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        )
     }
 
     fn from_sources(
@@ -103,7 +125,9 @@ impl Settings {
                 apply_variable(&mut table, &name, &rest.to_ascii_lowercase(), &value)?;
             }
         }
-        toml::Value::Table(table).try_into().map_err(SettingsError::Invalid)
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(SettingsError::Invalid)
     }
 
     pub fn hub(&self) -> HubSettings {
@@ -140,17 +164,25 @@ struct BuildMetadata {
 fn build_metadata() -> BuildMetadata {
     let cargo: toml::Table = CARGO_TOML.parse().expect("Cargo.toml is valid TOML");
     let leptos = cargo["package"]["metadata"]["leptos"].clone();
-    leptos.try_into().expect("Cargo.toml has [package.metadata.leptos] with output-name, site-root, site-pkg-dir")
+    leptos.try_into().expect(
+        "Cargo.toml has [package.metadata.leptos] with output-name, site-root, site-pkg-dir",
+    )
 }
 
 fn read(path: &str) -> Result<(String, String), SettingsError> {
     std::fs::read_to_string(path)
         .map(|text| (text, path.to_string()))
-        .map_err(|source| SettingsError::Read { path: path.to_string(), source })
+        .map_err(|source| SettingsError::Read {
+            path: path.to_string(),
+            source,
+        })
 }
 
 fn parse(text: &str, path: &str) -> Result<toml::Table, SettingsError> {
-    text.parse().map_err(|source| SettingsError::Parse { path: path.to_string(), source })
+    text.parse().map_err(|source| SettingsError::Parse {
+        path: path.to_string(),
+        source,
+    })
 }
 
 fn overlay(base: &mut toml::Table, top: toml::Table) {
@@ -165,7 +197,12 @@ fn overlay(base: &mut toml::Table, top: toml::Table) {
 }
 
 /// Sets `section.key` from `ONAIR_SECTION_KEY`, typed like the default it replaces.
-fn apply_variable(table: &mut toml::Table, name: &str, rest: &str, value: &str) -> Result<(), SettingsError> {
+fn apply_variable(
+    table: &mut toml::Table,
+    name: &str,
+    rest: &str,
+    value: &str,
+) -> Result<(), SettingsError> {
     let unknown = || SettingsError::UnknownVariable(name.to_string());
     let (section, key) = rest.split_once('_').ok_or_else(unknown)?;
     let slot = table
@@ -173,10 +210,18 @@ fn apply_variable(table: &mut toml::Table, name: &str, rest: &str, value: &str) 
         .and_then(|s| s.as_table_mut())
         .and_then(|s| s.get_mut(key))
         .ok_or_else(unknown)?;
-    let bad = |expected| SettingsError::BadValue { name: name.to_string(), value: value.to_string(), expected };
+    let bad = |expected| SettingsError::BadValue {
+        name: name.to_string(),
+        value: value.to_string(),
+        expected,
+    };
     *slot = match slot {
-        toml::Value::Integer(_) => toml::Value::Integer(value.trim().parse().map_err(|_| bad("a whole number"))?),
-        toml::Value::Float(_) => toml::Value::Float(value.trim().parse().map_err(|_| bad("a number"))?),
+        toml::Value::Integer(_) => {
+            toml::Value::Integer(value.trim().parse().map_err(|_| bad("a whole number"))?)
+        }
+        toml::Value::Float(_) => {
+            toml::Value::Float(value.trim().parse().map_err(|_| bad("a number"))?)
+        }
         toml::Value::Boolean(_) => toml::Value::Boolean(match value.trim() {
             "1" | "true" | "yes" | "on" => true,
             "0" | "false" | "no" | "off" => false,
@@ -200,8 +245,11 @@ mod tests {
 
     #[test]
     fn environment_overrides_are_typed_and_checked() {
-        let settings =
-            Settings::with_overrides([("ONAIR_DEMO_ENABLED", "false"), ("ONAIR_SERVER_ADDR", "127.0.0.1:0")]).unwrap();
+        let settings = Settings::with_overrides([
+            ("ONAIR_DEMO_ENABLED", "false"),
+            ("ONAIR_SERVER_ADDR", "127.0.0.1:0"),
+        ])
+        .unwrap();
         assert!(!settings.demo.enabled);
         assert_eq!(settings.server.addr.port(), 0);
         assert!(matches!(

@@ -42,7 +42,13 @@ pub async fn live_events(
         .or(params.last_event_id)
         .and_then(|id| id.trim().parse::<u64>().ok());
     let keep_alive = Duration::from_secs(state.settings.server.keep_alive_secs.max(1));
-    let stream = viewer_stream(channel.hub.subscribe(last_event_id, params.viewer.as_deref()), state.shutdown.clone(), keep_alive);
+    let stream = viewer_stream(
+        channel
+            .hub
+            .subscribe(last_event_id, params.viewer.as_deref()),
+        state.shutdown.clone(),
+        keep_alive,
+    );
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -68,7 +74,12 @@ fn viewer_stream(
     keep_alive: Duration,
 ) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
     let pending = VecDeque::from([Bytes::from_static(frame::RETRY)]);
-    let connection = Connection { viewer, pending, shutdown, keep_alive };
+    let connection = Connection {
+        viewer,
+        pending,
+        shutdown,
+        keep_alive,
+    };
     futures::stream::unfold(connection, |mut c| async move {
         loop {
             if c.shutdown.is_cancelled() {

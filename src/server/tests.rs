@@ -47,11 +47,21 @@ async fn read_events(
     let mut received = Vec::new();
     let read = async {
         while !enough(&received) {
-            let event = events.next().await.expect("stream stays open").expect("well-formed SSE");
-            received.push(Received { name: event.event, id: event.id.parse().ok(), data: event.data });
+            let event = events
+                .next()
+                .await
+                .expect("stream stays open")
+                .expect("well-formed SSE");
+            received.push(Received {
+                name: event.event,
+                id: event.id.parse().ok(),
+                data: event.data,
+            });
         }
     };
-    tokio::time::timeout(Duration::from_secs(30), read).await.expect("enough events within 30 s");
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("enough events within 30 s");
     (headers, received)
 }
 
@@ -60,7 +70,9 @@ fn media_count(events: &[Received]) -> usize {
 }
 
 fn decode(data: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD.decode(data.trim()).expect("base64")
+    base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .expect("base64")
 }
 
 fn init_bytes(event: &Received) -> Vec<u8> {
@@ -87,11 +99,21 @@ async fn the_demo_stream_decodes_with_ffprobe() {
     assert_eq!(headers["cache-control"], "no-cache");
     assert_eq!(headers["x-accel-buffering"], "no");
     assert_eq!(events[0].name, "status", "status comes first");
-    let init_at = events.iter().position(|e| e.name == "init").expect("an init event");
+    let init_at = events
+        .iter()
+        .position(|e| e.name == "init")
+        .expect("an init event");
     let first_media = events.iter().position(|e| e.name == "media").unwrap();
     assert!(init_at < first_media, "init before any media");
-    let ids: Vec<u64> = events.iter().filter(|e| e.name == "media").map(|e| e.id.expect("media has an id")).collect();
-    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "consecutive ids: {ids:?}");
+    let ids: Vec<u64> = events
+        .iter()
+        .filter(|e| e.name == "media")
+        .map(|e| e.id.expect("media has an id"))
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "consecutive ids: {ids:?}"
+    );
 
     // The first media event starts with a keyframe; the whole thing is playable video.
     assert!(starts_with_keyframe(&events[init_at], &events[first_media]));
@@ -104,12 +126,23 @@ async fn the_demo_stream_decodes_with_ffprobe() {
     let path = dir.path().join("received.mp4");
     std::fs::write(&path, &file).unwrap();
     let probe = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames"])
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+        ])
         .args(["-of", "csv=p=0"])
         .arg(&path)
         .output()
         .expect("ffprobe is installed");
-    let frames: u32 = String::from_utf8_lossy(&probe.stdout).trim().parse().expect("a frame count");
+    let frames: u32 = String::from_utf8_lossy(&probe.stdout)
+        .trim()
+        .parse()
+        .expect("a frame count");
     assert!(frames > 30, "decoded {frames} video frames");
     server.shutdown().await.unwrap();
 }
@@ -122,9 +155,20 @@ async fn last_event_id_resumes_with_no_gap_and_no_duplicate() {
     let (_, first) = read_events(&url, None, |e| media_count(e) >= 5).await;
     let last = first.iter().rev().find_map(|e| e.id).unwrap();
     let (_, resumed) = read_events(&url, Some(last), |e| media_count(e) >= 3).await;
-    let init_at = resumed.iter().position(|e| e.name == "init").expect("init again on a new connection");
-    let media: Vec<u64> = resumed.iter().filter(|e| e.name == "media").filter_map(|e| e.id).collect();
-    assert_eq!(media[0], last + 1, "continues right after the last id it had");
+    let init_at = resumed
+        .iter()
+        .position(|e| e.name == "init")
+        .expect("init again on a new connection");
+    let media: Vec<u64> = resumed
+        .iter()
+        .filter(|e| e.name == "media")
+        .filter_map(|e| e.id)
+        .collect();
+    assert_eq!(
+        media[0],
+        last + 1,
+        "continues right after the last id it had"
+    );
     assert!(init_at < resumed.iter().position(|e| e.name == "media").unwrap());
     // An id the server never held: init and the newest keyframe instead.
     let (_, fresh) = read_events(&url, Some(1), |e| media_count(e) >= 1).await;
@@ -140,18 +184,65 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
     let server = start_server().await;
     let base = format!("http://{}", server.addr);
     // Once media flows the channel is live.
-    read_events(&format!("{base}/live/demo/events"), None, |e| media_count(e) >= 1).await;
+    read_events(&format!("{base}/live/demo/events"), None, |e| {
+        media_count(e) >= 1
+    })
+    .await;
     let client = reqwest::Client::new();
-    let watch = client.get(format!("{base}/watch/demo")).send().await.unwrap();
+    let watch = client
+        .get(format!("{base}/watch/demo"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(watch.status(), 200);
     let html = watch.text().await.unwrap();
-    assert!(html.contains("OnAir demo: test pattern"), "the title is server-rendered");
-    assert!(html.contains("data-state=\"live\""), "the channel's state is server-rendered");
-    let home = client.get(&base).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("href=\"/watch/demo\""), "the directory lists the demo channel");
-    assert_eq!(client.get(format!("{base}/live/nobody/events")).send().await.unwrap().status(), 404);
-    assert_eq!(client.get(format!("{base}/live/nobody/thumbnail.jpg")).send().await.unwrap().status(), 404);
-    assert_eq!(client.get(format!("{base}/watch/nobody")).send().await.unwrap().status(), 404);
+    assert!(
+        html.contains("OnAir demo: test pattern"),
+        "the title is server-rendered"
+    );
+    assert!(
+        html.contains("data-state=\"live\""),
+        "the channel's state is server-rendered"
+    );
+    let home = client
+        .get(&base)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("href=\"/watch/demo\""),
+        "the directory lists the demo channel"
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/live/nobody/events"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/live/nobody/thumbnail.jpg"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/watch/nobody"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -160,8 +251,13 @@ async fn a_live_channel_has_a_thumbnail_of_its_picture() {
     let _serial = SERIAL.lock().await;
     let server = start_server().await;
     let base = format!("http://{}", server.addr);
-    read_events(&format!("{base}/live/demo/events"), None, |e| media_count(e) >= 1).await;
-    let response = reqwest::get(format!("{base}/live/demo/thumbnail.jpg")).await.unwrap();
+    read_events(&format!("{base}/live/demo/events"), None, |e| {
+        media_count(e) >= 1
+    })
+    .await;
+    let response = reqwest::get(format!("{base}/live/demo/thumbnail.jpg"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     let jpeg = response.bytes().await.unwrap();
@@ -169,7 +265,14 @@ async fn a_live_channel_has_a_thumbnail_of_its_picture() {
     let path = dir.path().join("thumbnail.jpg");
     std::fs::write(&path, &jpeg).unwrap();
     let probe = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=codec_name,width", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(&path)
         .output()
         .expect("ffprobe is installed");
@@ -180,19 +283,26 @@ async fn a_live_channel_has_a_thumbnail_of_its_picture() {
 /// Reads `events` until a `viewers` event, and returns its count.
 async fn next_viewer_count<S>(events: &mut S) -> usize
 where
-    S: futures::Stream<Item = Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>>
-        + Unpin,
+    S: futures::Stream<
+            Item = Result<
+                eventsource_stream::Event,
+                eventsource_stream::EventStreamError<reqwest::Error>,
+            >,
+        > + Unpin,
 {
     let wait = async {
         loop {
             let event = events.next().await.expect("open").expect("well-formed");
             if event.event == "viewers" {
-                let count: crate::live::wire::ViewersEvent = serde_json::from_str(&event.data).unwrap();
+                let count: crate::live::wire::ViewersEvent =
+                    serde_json::from_str(&event.data).unwrap();
                 return count.count;
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(10), wait).await.expect("a viewers event within 10 s")
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .expect("a viewers event within 10 s")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,17 +310,37 @@ async fn two_viewers_see_the_count_go_one_two_one() {
     let _serial = SERIAL.lock().await;
     let server = start_server().await;
     let url = |tab: &str| format!("http://{}/live/demo/events?viewer={tab}", server.addr);
-    let mut a = reqwest::get(url("tab-a")).await.unwrap().bytes_stream().eventsource();
+    let mut a = reqwest::get(url("tab-a"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
     assert_eq!(next_viewer_count(&mut a).await, 1);
-    let mut b = reqwest::get(url("tab-b")).await.unwrap().bytes_stream().eventsource();
-    assert_eq!(next_viewer_count(&mut b).await, 2, "a newcomer gets the count at once");
+    let mut b = reqwest::get(url("tab-b"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    assert_eq!(
+        next_viewer_count(&mut b).await,
+        2,
+        "a newcomer gets the count at once"
+    );
     assert_eq!(next_viewer_count(&mut a).await, 2);
     // A second connection of tab a (a reconnect) does not count.
-    let mut again = reqwest::get(url("tab-a")).await.unwrap().bytes_stream().eventsource();
+    let mut again = reqwest::get(url("tab-a"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
     assert_eq!(next_viewer_count(&mut again).await, 2);
     drop(again);
     drop(b);
-    assert_eq!(next_viewer_count(&mut a).await, 1, "a closed connection stops counting");
+    assert_eq!(
+        next_viewer_count(&mut a).await,
+        1,
+        "a closed connection stops counting"
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -219,7 +349,9 @@ fn demo_encoders() -> Vec<u32> {
     let me = std::process::id().to_string();
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
@@ -243,7 +375,11 @@ async fn shutdown_ends_open_streams_and_leaves_no_ffmpeg() {
     let mut events = response.bytes_stream().eventsource();
     // Wait until media flows, so the encoder is surely running.
     loop {
-        let event = tokio::time::timeout(Duration::from_secs(30), events.next()).await.unwrap().unwrap().unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(30), events.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         if event.event == "media" {
             break;
         }

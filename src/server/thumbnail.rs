@@ -36,11 +36,18 @@ pub async fn thumbnail(State(state): State<AppState>, Path(channel): Path<String
         return (StatusCode::NOT_FOUND, "no such channel").into_response();
     };
     let slot = {
-        let mut by_channel = state.thumbnails.by_channel.lock().unwrap_or_else(|p| p.into_inner());
+        let mut by_channel = state
+            .thumbnails
+            .by_channel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         by_channel.entry(channel).or_default().clone()
     };
     let mut cached = slot.lock().await;
-    let fresh = cached.as_ref().filter(|(made, _)| made.elapsed() < FRESH_FOR).map(|(_, jpeg)| jpeg.clone());
+    let fresh = cached
+        .as_ref()
+        .filter(|(made, _)| made.elapsed() < FRESH_FOR)
+        .map(|(_, jpeg)| jpeg.clone());
     let jpeg = match fresh {
         Some(jpeg) => jpeg,
         None => {
@@ -54,20 +61,49 @@ pub async fn thumbnail(State(state): State<AppState>, Path(channel): Path<String
                 }
                 Err(err) => {
                     tracing::warn!(%err, "thumbnail failed");
-                    return (StatusCode::SERVICE_UNAVAILABLE, "no picture right now").into_response();
+                    return (StatusCode::SERVICE_UNAVAILABLE, "no picture right now")
+                        .into_response();
                 }
             }
         }
     };
-    ([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "max-age=10")], jpeg).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "max-age=10"),
+        ],
+        jpeg,
+    )
+        .into_response()
 }
 
 /// Decodes the first frame of init + keyframe fragment into a JPEG `WIDTH` pixels wide.
 async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, String> {
     let scale = format!("scale={WIDTH}:-2");
     let mut child = Command::new(ffmpeg)
-        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "mp4", "-i", "pipe:0"])
-        .args(["-frames:v", "1", "-vf", &scale, "-q:v", "5", "-f", "image2", "-c:v", "mjpeg", "pipe:1"])
+        .args([
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "mp4",
+            "-i",
+            "pipe:0",
+        ])
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            &scale,
+            "-q:v",
+            "5",
+            "-f",
+            "image2",
+            "-c:v",
+            "mjpeg",
+            "pipe:1",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -89,8 +125,13 @@ async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, Str
         let status = child.wait().await.map_err(|e| e.to_string())?;
         match (status.success(), jpeg.starts_with(&[0xff, 0xd8])) {
             (true, true) => Ok(Bytes::from(jpeg)),
-            _ => Err(format!("ffmpeg made no picture ({status}, input {})", if fed.is_ok() { "sent" } else { "cut" })),
+            _ => Err(format!(
+                "ffmpeg made no picture ({status}, input {})",
+                if fed.is_ok() { "sent" } else { "cut" }
+            )),
         }
     };
-    tokio::time::timeout(ENCODE_TIMEOUT, run).await.map_err(|_| "ffmpeg took too long".to_string())?
+    tokio::time::timeout(ENCODE_TIMEOUT, run)
+        .await
+        .map_err(|_| "ffmpeg took too long".to_string())?
 }

@@ -24,7 +24,9 @@ pub struct BadChunk;
 
 impl Dechunker {
     pub fn new() -> Self {
-        Self { state: State::Size(0) }
+        Self {
+            state: State::Size(0),
+        }
     }
 
     pub fn done(&self) -> bool {
@@ -59,7 +61,11 @@ impl Dechunker {
                     let take = left.min(input.len());
                     sink(&input[..take]);
                     input = &input[take..];
-                    self.state = if take == left { State::DataEnd } else { State::Data(left - take) };
+                    self.state = if take == left {
+                        State::DataEnd
+                    } else {
+                        State::Data(left - take)
+                    };
                 }
                 State::DataEnd => {
                     let byte = input[0];
@@ -77,7 +83,11 @@ impl Dechunker {
     }
 
     fn after_size(size: usize) -> State {
-        if size == 0 { State::Done } else { State::Data(size) }
+        if size == 0 {
+            State::Done
+        } else {
+            State::Data(size)
+        }
     }
 }
 

@@ -47,11 +47,15 @@ struct Options {
 
 fn parse_args() -> Result<Options, String> {
     let mut url = "http://127.0.0.1:3000/live/demo/events".to_string();
-    let (mut viewers, mut seconds, mut slow, mut slow_kbps, mut ramp, mut pid) = (100, 20, 0, 100, 500, None);
+    let (mut viewers, mut seconds, mut slow, mut slow_kbps, mut ramp, mut pid) =
+        (100, 20, 0, 100, 500, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        let number = |v: String| v.parse::<u64>().map_err(|_| format!("{flag}: not a number: {v}"));
+        let number = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag}: not a number: {v}"))
+        };
         match flag.as_str() {
             "--url" => url = value()?,
             "--viewers" => viewers = number(value()?)? as usize,
@@ -60,28 +64,57 @@ fn parse_args() -> Result<Options, String> {
             "--slow-kbps" => slow_kbps = number(value()?)?,
             "--ramp" => ramp = number(value()?)?.max(1) as usize,
             "--pid" => pid = Some(number(value()?)? as u32),
-            "--help" | "-h" => return Err(include_str!("main.rs").lines().take(12).collect::<Vec<_>>().join("\n")),
+            "--help" | "-h" => {
+                return Err(include_str!("main.rs")
+                    .lines()
+                    .take(12)
+                    .collect::<Vec<_>>()
+                    .join("\n"));
+            }
             other => return Err(format!("unknown option {other} (see --help)")),
         }
     }
-    if viewers == 0 || viewers > MAX_VIEWERS || seconds == 0 || seconds > MAX_SECONDS || slow > viewers {
-        return Err(format!("need 1..={MAX_VIEWERS} viewers, 1..={MAX_SECONDS} seconds, slow ≤ viewers"));
+    if viewers == 0
+        || viewers > MAX_VIEWERS
+        || seconds == 0
+        || seconds > MAX_SECONDS
+        || slow > viewers
+    {
+        return Err(format!(
+            "need 1..={MAX_VIEWERS} viewers, 1..={MAX_SECONDS} seconds, slow ≤ viewers"
+        ));
     }
     let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
     let addr = host
         .to_socket_addrs()
         .map_err(|e| format!("{host}: {e}"))?
         .next()
         .ok_or(format!("{host}: no address"))?;
     if !addr.ip().is_loopback() {
-        return Err(format!("{host} is not a loopback address: this tool only loads this machine"));
+        return Err(format!(
+            "{host} is not a loopback address: this tool only loads this machine"
+        ));
     }
-    Ok(Options { addr, host: host.to_string(), path, viewers, seconds, slow, slow_bytes_per_sec: slow_kbps * 125, ramp, pid })
+    Ok(Options {
+        addr,
+        host: host.to_string(),
+        path,
+        viewers,
+        seconds,
+        slow,
+        slow_bytes_per_sec: slow_kbps * 125,
+        ramp,
+        pid,
+    })
 }
 
 fn now_unix_ms() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 /// What one viewer saw.
@@ -114,31 +147,57 @@ impl ViewerReport {
         }
         self.media += 1;
         let head = &event.data_head[..event.data_head.len() / 4 * 4];
-        if let Some(p) = base64::engine::general_purpose::STANDARD.decode(head).ok().and_then(|b| prft::find(&b)) {
+        if let Some(p) = base64::engine::general_purpose::STANDARD
+            .decode(head)
+            .ok()
+            .and_then(|b| prft::find(&b))
+        {
             self.lags_ms.push((now_unix_ms() - p.unix_ms) as f32);
         }
     }
 }
 
-async fn viewer(opts: Arc<Options>, slow: bool, measure_from: Instant, until: Instant) -> ViewerReport {
-    let mut report = ViewerReport { slow, ..Default::default() };
+async fn viewer(
+    opts: Arc<Options>,
+    slow: bool,
+    measure_from: Instant,
+    until: Instant,
+) -> ViewerReport {
+    let mut report = ViewerReport {
+        slow,
+        ..Default::default()
+    };
     if let Err(err) = watch(&opts, &mut report, measure_from, until).await {
         report.error = Some(err);
     }
     report
 }
 
-async fn watch(opts: &Options, report: &mut ViewerReport, measure_from: Instant, until: Instant) -> Result<(), String> {
+async fn watch(
+    opts: &Options,
+    report: &mut ViewerReport,
+    measure_from: Instant,
+    until: Instant,
+) -> Result<(), String> {
     let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(opts.addr))
         .await
         .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| format!("connect: {e}"))?;
-    let request = format!("GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n", opts.path, opts.host);
-    stream.write_all(request.as_bytes()).await.map_err(|e| format!("send: {e}"))?;
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        opts.path, opts.host
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| format!("send: {e}"))?;
     let mut buf = vec![0u8; if report.slow { 2048 } else { 64 * 1024 }];
     let mut head = Vec::new();
     let body_start = loop {
-        let n = stream.read(&mut buf).await.map_err(|e| format!("read: {e}"))?;
+        let n = stream
+            .read(&mut buf)
+            .await
+            .map_err(|e| format!("read: {e}"))?;
         if n == 0 {
             return Err("closed before the response headers".into());
         }
@@ -188,19 +247,34 @@ struct StreamReader {
 
 impl Default for StreamReader {
     fn default() -> Self {
-        Self { dechunk: Dechunker::new(), parser: SseParser::default(), last_id: None }
+        Self {
+            dechunk: Dechunker::new(),
+            parser: SseParser::default(),
+            last_id: None,
+        }
     }
 }
 
 impl StreamReader {
-    fn feed(&mut self, data: &[u8], report: &mut ViewerReport, measure_from: Instant) -> Result<(), String> {
+    fn feed(
+        &mut self,
+        data: &[u8],
+        report: &mut ViewerReport,
+        measure_from: Instant,
+    ) -> Result<(), String> {
         let measuring = Instant::now() >= measure_from;
         if measuring {
             report.bytes += data.len() as u64;
         }
-        let Self { dechunk, parser, last_id } = self;
+        let Self {
+            dechunk,
+            parser,
+            last_id,
+        } = self;
         dechunk
-            .feed(data, |body| parser.feed(body, |event| report.on_event(event, last_id, measuring)))
+            .feed(data, |body| {
+                parser.feed(body, |event| report.on_event(event, last_id, measuring))
+            })
             .map_err(|_| "malformed chunked encoding".to_string())
     }
 }
@@ -220,7 +294,10 @@ fn summarise(label: &str, reports: &[&ViewerReport], seconds: f64) {
     let n = reports.len() as f64;
     let media: u64 = reports.iter().map(|r| r.media).sum();
     let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
-    let mut lags: Vec<f32> = reports.iter().flat_map(|r| r.lags_ms.iter().copied()).collect();
+    let mut lags: Vec<f32> = reports
+        .iter()
+        .flat_map(|r| r.lags_ms.iter().copied())
+        .collect();
     lags.sort_by(f32::total_cmp);
     let skipped = reports.iter().filter(|r| r.skips > 0).count();
     let skips: u32 = reports.iter().map(|r| r.skips).sum();
@@ -247,7 +324,10 @@ async fn main() {
     };
     let fd_limit = onair::server::limits::raise_open_file_limit();
     if (opts.viewers as u64) + 64 > fd_limit {
-        eprintln!("warning: open-file limit {fd_limit} is below {} viewers", opts.viewers);
+        eprintln!(
+            "warning: open-file limit {fd_limit} is below {} viewers",
+            opts.viewers
+        );
     }
     let server = opts.pid.or_else(|| procstat::listener_pid(opts.addr));
     let rss_before = server.and_then(procstat::rss_bytes);
@@ -271,7 +351,12 @@ async fn main() {
     for i in 0..opts.viewers {
         let at = start + Duration::from_secs_f64(i as f64 / opts.ramp as f64);
         tokio::time::sleep_until(at.into()).await;
-        tasks.push(tokio::spawn(viewer(opts.clone(), i < opts.slow, measure_from, until)));
+        tasks.push(tokio::spawn(viewer(
+            opts.clone(),
+            i < opts.slow,
+            measure_from,
+            until,
+        )));
     }
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu_from = server.and_then(procstat::cpu_seconds);
@@ -290,8 +375,17 @@ async fn main() {
     let seconds = opts.seconds as f64;
     let opened = reports.iter().filter(|r| r.connected).count();
     let failed: Vec<&str> = reports.iter().filter_map(|r| r.error.as_deref()).collect();
-    println!("target: http://{}{} for {seconds:.0} s (after {:.1} s ramp-up and settling)", opts.host, opts.path, (measure_from - start).as_secs_f64());
-    println!("connections: {} wanted, {opened} opened, {} failed or dropped", opts.viewers, failed.len());
+    println!(
+        "target: http://{}{} for {seconds:.0} s (after {:.1} s ramp-up and settling)",
+        opts.host,
+        opts.path,
+        (measure_from - start).as_secs_f64()
+    );
+    println!(
+        "connections: {} wanted, {opened} opened, {} failed or dropped",
+        opts.viewers,
+        failed.len()
+    );
     if let Some(first) = failed.first() {
         println!("  first failure: {first}");
     }
@@ -320,9 +414,15 @@ async fn main() {
                 );
             }
         }
-        _ => println!("server: not found on this machine (pass --pid); CPU and memory not measured"),
+        _ => {
+            println!("server: not found on this machine (pass --pid); CPU and memory not measured")
+        }
     }
     if let (Some(a), Some(b)) = (own_cpu_from, own_cpu_to) {
-        println!("load tool: {:.2} CPU s = {:.1} % of one core", b - a, (b - a) / seconds * 100.0);
+        println!(
+            "load tool: {:.2} CPU s = {:.1} % of one core",
+            b - a,
+            (b - a) / seconds * 100.0
+        );
     }
 }

@@ -43,11 +43,17 @@ pub fn listener_pid(addr: SocketAddr) -> Option<u32> {
         }
     }
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
         for fd in fds.flatten() {
             if let Ok(target) = std::fs::read_link(fd.path())
-                && inodes.iter().any(|inode| target.as_os_str() == inode.as_str())
+                && inodes
+                    .iter()
+                    .any(|inode| target.as_os_str() == inode.as_str())
             {
                 return Some(pid);
             }

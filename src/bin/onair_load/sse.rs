@@ -30,7 +30,8 @@ impl SseParser {
                 None => (data, None),
             };
             let room = KEPT.saturating_sub(self.line.len());
-            self.line.extend_from_slice(&segment[..room.min(segment.len())]);
+            self.line
+                .extend_from_slice(&segment[..room.min(segment.len())]);
             self.line_len += segment.len();
             match complete {
                 Some(next) => {
@@ -54,13 +55,20 @@ impl SseParser {
             self.has_fields = false;
         } else if line_ref[0] != b':' {
             let (field, value) = match memchr::memchr(b':', line_ref) {
-                Some(at) => (&line_ref[..at], line_ref[at + 1..].strip_prefix(b" ").unwrap_or(&line_ref[at + 1..])),
+                Some(at) => (
+                    &line_ref[..at],
+                    line_ref[at + 1..]
+                        .strip_prefix(b" ")
+                        .unwrap_or(&line_ref[at + 1..]),
+                ),
                 None => (line_ref, &b""[..]),
             };
             self.has_fields = true;
             match field {
                 b"event" => self.event.name = value.to_vec(),
-                b"id" => self.event.id = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()),
+                b"id" => {
+                    self.event.id = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok())
+                }
                 b"data" => {
                     self.event.data_head = value.to_vec();
                     self.event.data_len = len.saturating_sub(line_ref.len() - value.len());
@@ -80,16 +88,24 @@ mod tests {
     #[test]
     fn parses_events_split_anywhere_and_keeps_only_heads() {
         let long = "A".repeat(10_000);
-        let stream = format!("retry: 1000\n\n: note\n\nevent: media\nid: 42\ndata: {long}\n\nevent: status\ndata: {{}}\n\n");
+        let stream = format!(
+            "retry: 1000\n\n: note\n\nevent: media\nid: 42\ndata: {long}\n\nevent: status\ndata: {{}}\n\n"
+        );
         for split in [1, 7, 100, 5000, stream.len()] {
             let mut parser = SseParser::default();
             let mut seen = Vec::new();
             for piece in stream.as_bytes().chunks(split) {
-                parser.feed(piece, |e| seen.push((e.name.clone(), e.id, e.data_head.len(), e.data_len)));
+                parser.feed(piece, |e| {
+                    seen.push((e.name.clone(), e.id, e.data_head.len(), e.data_len))
+                });
             }
             assert_eq!(
                 seen,
-                vec![(b"".to_vec(), None, 0, 0), (b"media".to_vec(), Some(42), KEPT - 6, 10_000), (b"status".to_vec(), None, 2, 2)],
+                vec![
+                    (b"".to_vec(), None, 0, 0),
+                    (b"media".to_vec(), Some(42), KEPT - 6, 10_000),
+                    (b"status".to_vec(), None, 2, 2)
+                ],
                 "split {split}"
             );
         }

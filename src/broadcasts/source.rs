@@ -119,18 +119,7 @@ mod tests {
 
     #[test]
     fn args_ask_for_low_latency_fragments_with_prft() {
-        let source = Source::TestPattern {
-            width: 320,
-            height: 240,
-            fps: 25,
-        };
-        let enc = Encoding {
-            fps: 25,
-            video_kbps: 500,
-            audio_kbps: 64,
-            fragment_ms: 150,
-            keyframe_secs: 1,
-        };
+        let (source, enc) = crate::live::testing::small_test_pattern();
         let args = ffmpeg_args(&source, &enc);
         let after = |flag: &str| {
             args.iter()
@@ -138,8 +127,15 @@ mod tests {
                 .map(|i| args[i + 1].as_str())
         };
         assert_eq!(after("-tune"), Some("zerolatency"));
-        assert_eq!(after("-g"), Some("25"));
-        assert_eq!(after("-frag_duration"), Some("150000"));
+        // A keyframe every `keyframe_secs` at `fps`; the fragment duration in microseconds.
+        assert_eq!(
+            after("-g"),
+            Some(&*(enc.fps * enc.keyframe_secs).to_string())
+        );
+        assert_eq!(
+            after("-frag_duration"),
+            Some(&*(enc.fragment_ms * 1000).to_string())
+        );
         assert_eq!(after("-write_prft"), Some("wallclock"));
         assert_eq!(args.last().map(String::as_str), Some("pipe:1"));
     }

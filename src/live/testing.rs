@@ -4,8 +4,8 @@ use std::process::Command;
 
 use crate::broadcasts::source::{Encoding, Source, ffmpeg_args};
 
-/// `seconds` of the demo test pattern as fragmented MP4, exactly as a broadcast encodes it.
-pub fn encode_test_pattern(seconds: u32) -> Vec<u8> {
+/// A small, quick test pattern and how the tests encode it.
+pub fn small_test_pattern() -> (Source, Encoding) {
     let source = Source::TestPattern {
         width: 320,
         height: 180,
@@ -18,6 +18,12 @@ pub fn encode_test_pattern(seconds: u32) -> Vec<u8> {
         fragment_ms: 100,
         keyframe_secs: 1,
     };
+    (source, encoding)
+}
+
+/// `seconds` of the small test pattern as fragmented MP4, exactly as a broadcast encodes it.
+pub fn encode_test_pattern(seconds: u32) -> Vec<u8> {
+    let (source, encoding) = small_test_pattern();
     let mut args: Vec<String> = ffmpeg_args(&source, &encoding)
         .into_iter()
         .filter(|a| a != "-re")

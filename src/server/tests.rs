@@ -216,33 +216,19 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
         home.contains("href=\"/watch/demo\""),
         "the directory lists the demo channel"
     );
-    assert_eq!(
-        client
-            .get(format!("{base}/live/nobody/events"))
+    for path in [
+        "/live/nobody/events",
+        "/live/nobody/thumbnail.jpg",
+        "/watch/nobody",
+    ] {
+        let status = client
+            .get(format!("{base}{path}"))
             .send()
             .await
             .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        client
-            .get(format!("{base}/live/nobody/thumbnail.jpg"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        client
-            .get(format!("{base}/watch/nobody"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+            .status();
+        assert_eq!(status, 404, "{path}");
+    }
     server.shutdown().await.unwrap();
 }
 

@@ -236,6 +236,7 @@ impl Hub {
         Viewer {
             _seat: self.audience.join(key),
             viewers_version: 0,
+            viewers_sent: 0,
             hub: Arc::clone(self),
             // Subscribe before reading anything, so no change can slip between.
             changed: self.changed.subscribe(),
@@ -327,8 +328,10 @@ pub struct Viewer {
     /// Epoch of the init segment this connection last sent.
     epoch: Option<u64>,
     status_version: u64,
-    /// Version of the viewer count last sent; 0 before the first.
+    /// Version of the published viewer count this connection has seen; 0 before the first.
     viewers_version: u64,
+    /// The count this connection last sent, so a publication of the same number is skipped.
+    viewers_sent: usize,
     /// This connection's place in the audience.
     _seat: Seat,
 }
@@ -346,10 +349,14 @@ impl Viewer {
         }
         if self.viewers_version == 0 {
             // The count right now (this viewer included), not the one last published.
-            out.push_back(viewers_frame(self.hub.viewer_count()));
+            self.viewers_sent = self.hub.viewer_count();
+            out.push_back(viewers_frame(self.viewers_sent));
             self.viewers_version = tl.viewers.version;
         } else if self.viewers_version != tl.viewers.version {
-            out.push_back(tl.viewers.frame.clone());
+            if tl.viewers.count != self.viewers_sent {
+                out.push_back(tl.viewers.frame.clone());
+                self.viewers_sent = tl.viewers.count;
+            }
             self.viewers_version = tl.viewers.version;
         }
         let Some(first) = tl.fragments.front().map(|h| h.id) else {
@@ -670,6 +677,9 @@ mod tests {
             1,
             "a new connection gets the count at once"
         );
+        // The publication of the count it was already told is not sent again.
+        hub.publish_viewer_count();
+        assert_eq!(count_in(&drain(&mut first)), 0);
         // A burst of joins, one of them a reconnect of the first tab.
         let others: Vec<Viewer> = ["tab-b", "tab-c", "tab-a"]
             .map(|k| hub.subscribe(None, Some(k)))

@@ -1,8 +1,12 @@
 import { defineConfig } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // The server under test: the real binary built by `cargo leptos build`, run from the repository
 // root with the demo channel (real ffmpeg), on its own port.
 const port = Number(process.env.E2E_PORT ?? 3111);
+// Each run gets a fresh database, so accounts from earlier runs never collide.
+const database = join(tmpdir(), `onair-e2e-${process.pid}-${Date.now()}.db`);
 
 export default defineConfig({
   testDir: './tests',
@@ -29,6 +33,10 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { ONAIR_SERVER_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info,mp4_atom=error' },
+    env: {
+      ONAIR_SERVER_ADDR: `127.0.0.1:${port}`,
+      ONAIR_DATABASE_PATH: database,
+      RUST_LOG: 'info,mp4_atom=error',
+    },
   },
 });

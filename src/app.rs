@@ -5,8 +5,12 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::components::account_menu::{AccountMenu, provide_auth};
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
+use crate::pages::sign_in::SignInPage;
+use crate::pages::sign_up::SignUpPage;
+use crate::pages::studio::StudioPage;
 use crate::pages::watch::WatchPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,17 +34,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_auth();
     view! {
         <Stylesheet id="leptos" href="/pkg/onair.css"/>
         <Title formatter=|title: String| if title.is_empty() { "OnAir".to_string() } else { format!("{title} · OnAir") }/>
         <Router>
             <header class="topbar">
                 <a href="/" class="brand">"OnAir"</a>
+                <AccountMenu/>
             </header>
             <main>
                 <Routes fallback=|| view! { <NotFound what="Nothing lives at this address."/> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/watch/:channel") view=WatchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/signup") view=SignUpPage/>
+                    <Route path=path!("/studio") view=StudioPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,6 @@
 //! OnAir: live video over Server-Sent Events. See README.md for the architecture.
 
+pub mod accounts;
 pub mod app;
 pub mod broadcasts;
 pub mod channels;

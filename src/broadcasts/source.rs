@@ -1,16 +1,24 @@
 //! What a broadcast's ffmpeg reads, and the exact arguments it runs with. Arguments are built
 //! as a list (ffmpeg is never run through a shell) and no part of them comes from a request.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Font for the demo's clock; Debian's fonts-dejavu-core. Without it the clock is left out.
 const CLOCK_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
 
-/// What to broadcast. OBS (RTMP), media files and the browser camera join this list later.
+/// Demuxers a media file may be read with. Anything else (playlists such as HLS or ffconcat,
+/// which name further files or URLs) is refused by ffmpeg itself.
+const FILE_FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,flv,avi";
+
+/// What to broadcast. OBS (RTMP) and the browser camera join this list later, each as one more
+/// variant with its own input arguments.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     /// ffmpeg's test pattern with a running clock, and a beeping tone.
     TestPattern { width: u32, height: u32, fps: u32 },
+    /// A file from the media folder, looped. The path is canonical and checked to lie in the
+    /// folder (see `media`); it reaches ffmpeg only through the `file:` protocol.
+    MediaFile { path: PathBuf, max_height: u32 },
 }
 
 /// How to encode: the same for every source.
@@ -24,8 +32,20 @@ pub struct Encoding {
 }
 
 impl Source {
-    /// ffmpeg's input arguments for this source, read in real time.
-    fn input_args(&self) -> Vec<String> {
+    /// How broadcast records and the studio name this source.
+    pub fn label(&self) -> String {
+        match self {
+            Source::TestPattern { .. } => "test pattern".into(),
+            Source::MediaFile { path, .. } => format!(
+                "file: {}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ),
+        }
+    }
+
+    /// ffmpeg's input arguments for this source, read in real time, then its stream mapping
+    /// (and any filter) for the output.
+    fn input_args(&self) -> (Vec<String>, Vec<String>) {
         match self {
             Source::TestPattern { width, height, fps } => {
                 let mut video = format!("testsrc2=size={width}x{height}:rate={fps}");
@@ -37,14 +57,36 @@ impl Source {
                     ));
                 }
                 let audio = "sine=frequency=440:beep_factor=4:sample_rate=48000".to_string();
-                [
+                let inputs = [
                     "-re", "-f", "lavfi", "-i", &video, "-re", "-f", "lavfi", "-i", &audio,
-                ]
-                .map(String::from)
-                .to_vec()
+                ];
+                let maps = ["-map", "0:v:0", "-map", "1:a:0"];
+                (strings(&inputs), strings(&maps))
+            }
+            Source::MediaFile { path, max_height } => {
+                let input = format!("file:{}", path.display());
+                let inputs = [
+                    "-protocol_whitelist",
+                    "file",
+                    "-format_whitelist",
+                    FILE_FORMATS,
+                    "-re",
+                    "-stream_loop",
+                    "-1",
+                    "-i",
+                    &input,
+                ];
+                // Even dimensions (H.264 needs them), no taller than the configured height.
+                let scale = format!("scale=-2:'trunc(min({max_height},ih)/2)*2'");
+                let maps = ["-map", "0:v:0", "-map", "0:a:0?", "-vf", &scale];
+                (strings(&inputs), strings(&maps))
             }
         }
     }
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
 }
 
 /// The whole ffmpeg command line (without the program name): H.264 tuned for low latency and
@@ -58,15 +100,18 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
         "-nostats",
         "-loglevel",
         "warning",
+        // The encoder's own figures (fps, bitrate, speed) as key=value lines on stderr.
+        "-progress",
+        "pipe:2",
+        "-stats_period",
+        "1",
     ]
     .map(String::from)
     .to_vec();
-    args.extend(source.input_args());
+    let (inputs, maps) = source.input_args();
+    args.extend(inputs);
+    args.extend(maps);
     let output = [
-        "-map",
-        "0:v:0",
-        "-map",
-        "1:a:0",
         "-c:v",
         "libx264",
         "-preset",
@@ -132,5 +177,25 @@ mod tests {
         assert_eq!(after("-frag_duration"), Some("100000"));
         assert_eq!(after("-write_prft"), Some("wallclock"));
         assert_eq!(args.last().map(String::as_str), Some("pipe:1"));
+    }
+
+    #[test]
+    fn a_media_file_is_read_only_as_a_local_file_of_a_known_format() {
+        let (_, enc) = crate::live::testing::small_test_pattern();
+        let source = Source::MediaFile {
+            path: PathBuf::from("/srv/media/talk.mp4"),
+            max_height: 720,
+        };
+        let args = ffmpeg_args(&source, &enc);
+        let after = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .map(|i| args[i + 1].as_str())
+        };
+        assert_eq!(after("-i"), Some("file:/srv/media/talk.mp4"));
+        assert_eq!(after("-protocol_whitelist"), Some("file"));
+        assert_eq!(after("-format_whitelist"), Some(FILE_FORMATS));
+        assert_eq!(after("-stream_loop"), Some("-1"));
+        assert_eq!(source.label(), "file: talk.mp4");
     }
 }

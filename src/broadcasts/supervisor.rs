@@ -4,13 +4,15 @@
 //! stop, on shutdown, and (`kill_on_drop`) whenever its handle is dropped.
 
 use std::process::Stdio;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, Command};
 use tokio_util::sync::CancellationToken;
 
+use super::api::EncoderFigures;
+use super::progress::ProgressReader;
 use super::source::{Encoding, Source, ffmpeg_args};
 use crate::live::hub::{Hub, now_ms};
 use crate::live::splitter::{Piece, Splitter};
@@ -39,19 +41,30 @@ pub enum EndReason {
     Failed(String),
 }
 
+/// The encoder's latest figures, shared with whoever shows them; None while it is not running.
+pub type LiveFigures = Arc<Mutex<Option<EncoderFigures>>>;
+
 /// How one ffmpeg run ended.
 enum RunEnd {
     Stopped,
     Failed(String),
 }
 
-/// Runs `broadcast` into `hub` until `stop` is cancelled or ffmpeg keeps failing.
-pub async fn supervise(broadcast: Broadcast, hub: Arc<Hub>, stop: CancellationToken) -> EndReason {
+/// Runs `broadcast` into `hub` until `stop` is cancelled or ffmpeg keeps failing, keeping
+/// `figures` up to date from ffmpeg's progress output.
+pub async fn supervise(
+    broadcast: Broadcast,
+    hub: Arc<Hub>,
+    stop: CancellationToken,
+    figures: LiveFigures,
+) -> EndReason {
     let args = ffmpeg_args(&broadcast.source, &broadcast.encoding);
     let mut failures = 0u32;
     loop {
         let started = Instant::now();
-        let failure = match run_once(&broadcast, &args, &hub, &stop).await {
+        let ended = run_once(&broadcast, &args, &hub, &stop, &figures).await;
+        *figures.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let failure = match ended {
             RunEnd::Stopped => {
                 hub.go_offline(None);
                 return EndReason::Stopped;
@@ -73,6 +86,7 @@ pub async fn supervise(broadcast: Broadcast, hub: Arc<Hub>, stop: CancellationTo
             .saturating_mul(1 << (failures - 1).min(8))
             .min(MAX_BACKOFF);
         tracing::warn!(channel = %broadcast.channel, %failure, ?backoff, "encoder died; restarting");
+        hub.go_reconnecting(format!("the encoder stopped ({failure}); restarting"));
         tokio::select! {
             _ = stop.cancelled() => {
                 hub.go_offline(None);
@@ -88,6 +102,7 @@ async fn run_once(
     args: &[String],
     hub: &Hub,
     stop: &CancellationToken,
+    figures: &LiveFigures,
 ) -> RunEnd {
     let mut child = match Command::new(&broadcast.ffmpeg)
         .args(args)
@@ -104,13 +119,19 @@ async fn run_once(
     let stderr = child
         .stderr
         .take()
-        .map(|stderr| tokio::spawn(log_stderr(stderr, broadcast.channel.clone())));
+        .map(|stderr| {
+            tokio::spawn(read_stderr(
+                stderr,
+                broadcast.channel.clone(),
+                figures.clone(),
+            ))
+        });
     let Some(mut stdout) = child.stdout.take() else {
         return RunEnd::Failed("ffmpeg has no stdout".into());
     };
 
     let mut splitter = Splitter::new();
-    let mut figures = Figures::default();
+    let mut report = FragmentReport::default();
     let mut buf = vec![0u8; 256 * 1024];
     let failure = loop {
         tokio::select! {
@@ -130,12 +151,12 @@ async fn run_once(
                             match piece {
                                 Piece::Init(init) => hub.publish_init(&init),
                                 Piece::Fragment(fragment) => {
-                                    figures.add(fragment.data.len(), fragment.duration_secs, fragment.produced_ms);
+                                    report.add(fragment.data.len(), fragment.duration_secs, fragment.produced_ms);
                                     hub.publish(&fragment);
                                 }
                             }
                         }
-                        figures.report_if_due(&broadcast.channel);
+                        report.report_if_due(&broadcast.channel);
                     }
                     Err(err) => break format!("ffmpeg wrote malformed MP4: {err}"),
                 },
@@ -163,11 +184,19 @@ async fn end(child: &mut Child) {
     }
 }
 
-/// Logs ffmpeg's stderr line by line; returns the last line, the likeliest reason it died.
-async fn log_stderr(stderr: ChildStderr, channel: String) -> Option<String> {
+/// Reads ffmpeg's stderr line by line: progress lines update `figures`, the rest is logged.
+/// Returns the last log line, the likeliest reason it died.
+async fn read_stderr(stderr: ChildStderr, channel: String, figures: LiveFigures) -> Option<String> {
     let mut lines = BufReader::new(stderr).lines();
+    let mut progress = ProgressReader::default();
     let mut last = None;
     while let Ok(Some(line)) = lines.next_line().await {
+        if ProgressReader::is_progress(&line) {
+            if let Some(latest) = progress.line(&line) {
+                *figures.lock().unwrap_or_else(|p| p.into_inner()) = Some(latest);
+            }
+            continue;
+        }
         tracing::warn!(%channel, "ffmpeg: {line}");
         last = Some(line);
     }
@@ -176,7 +205,7 @@ async fn log_stderr(stderr: ChildStderr, channel: String) -> Option<String> {
 
 /// Running figures about the fragments, logged every [`REPORT_EVERY`].
 #[derive(Default)]
-struct Figures {
+struct FragmentReport {
     since: Option<Instant>,
     count: u64,
     bytes: u64,
@@ -184,7 +213,7 @@ struct Figures {
     delay_ms: f64,
 }
 
-impl Figures {
+impl FragmentReport {
     fn add(&mut self, bytes: usize, duration: Option<f64>, produced_ms: Option<f64>) {
         self.since.get_or_insert_with(Instant::now);
         self.count += 1;
@@ -209,7 +238,7 @@ impl Figures {
                 prft_to_hub_ms = format!("{:.1}", self.delay_ms / n),
                 "fragment figures"
             );
-            *self = Figures::default();
+            *self = FragmentReport::default();
         }
     }
 }

@@ -18,6 +18,10 @@ pub struct ChannelSummary {
     pub since_ms: u64,
     /// Distinct viewers watching now.
     pub viewers: usize,
+    /// Unix ms when its last broadcast ended, if it ever was on air.
+    pub last_live_ms: Option<u64>,
+    /// The server's clock when this summary was made (for "live for 5 min" on any clock).
+    pub as_of_ms: u64,
 }
 
 /// Every channel, live ones first.

@@ -1,6 +1,7 @@
 //! The registry of channels, each with its fan-out hub.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::api::ChannelSummary;
@@ -12,12 +13,22 @@ pub struct Channel {
     pub name: String,
     pub broadcaster: String,
     title: RwLock<String>,
+    /// Unix ms when its last broadcast ended; 0 if it never was on air.
+    last_live_ms: AtomicU64,
     pub hub: Arc<Hub>,
 }
 
 impl Channel {
     pub fn title(&self) -> String {
         self.title.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_title(&self, title: &str) {
+        *self.title.write().unwrap_or_else(|p| p.into_inner()) = title.to_string();
+    }
+
+    pub fn set_last_live(&self, ms: u64) {
+        self.last_live_ms.fetch_max(ms, Ordering::Relaxed);
     }
 
     pub fn summary(&self) -> ChannelSummary {
@@ -29,6 +40,8 @@ impl Channel {
             state: status.state,
             since_ms: status.since_ms,
             viewers: self.hub.viewer_count(),
+            last_live_ms: Some(self.last_live_ms.load(Ordering::Relaxed)).filter(|&ms| ms > 0),
+            as_of_ms: now_ms(),
         }
     }
 }
@@ -56,6 +69,7 @@ impl Channels {
                 name: name.to_string(),
                 broadcaster: broadcaster.to_string(),
                 title: RwLock::new(title.to_string()),
+                last_live_ms: AtomicU64::new(0),
                 hub: Hub::new(self.hub_settings.clone(), now_ms()),
             })
         });
@@ -84,13 +98,18 @@ impl Channels {
         }
     }
 
-    /// Every channel's summary: live ones first (longest live first), then offline ones.
+    /// Every channel's summary: live ones first (longest live first), then offline ones
+    /// (most recently live first).
     pub fn summaries(&self) -> Vec<ChannelSummary> {
         let by_name = self.by_name.read().unwrap_or_else(|p| p.into_inner());
         let mut all: Vec<ChannelSummary> = by_name.values().map(|c| c.summary()).collect();
         all.sort_by_key(|c| match c.state {
-            ChannelState::Live => (0, c.since_ms),
-            ChannelState::Offline => (1, u64::MAX - c.since_ms),
+            ChannelState::Live | ChannelState::Reconnecting => (0, c.since_ms, c.name.clone()),
+            ChannelState::Offline => (
+                1,
+                u64::MAX - c.last_live_ms.unwrap_or(0),
+                c.name.clone(),
+            ),
         });
         all
     }

@@ -154,6 +154,10 @@ impl Core {
             Incoming::Open => self.reconnect_at = None,
             Incoming::Status(status) => match status.state {
                 ChannelState::Live => self.signals.state.set(PlayerState::Live),
+                ChannelState::Reconnecting => {
+                    self.signals.state.set(PlayerState::Reconnecting);
+                    self.signals.latency.set(None);
+                }
                 ChannelState::Offline => {
                     self.signals.state.set(PlayerState::Offline);
                     self.signals.latency.set(None);

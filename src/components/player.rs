@@ -41,6 +41,7 @@ pub fn Player(channel: String, initial: ChannelState, viewers: usize) -> impl In
     // The server renders the channel's state; the player updates it once connected.
     let state = RwSignal::new(match initial {
         ChannelState::Live => PlayerState::Live,
+        ChannelState::Reconnecting => PlayerState::Reconnecting,
         ChannelState::Offline => PlayerState::Offline,
     });
     let latency = RwSignal::new(None::<f64>);

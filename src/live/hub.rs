@@ -192,6 +192,19 @@ impl Hub {
         self.notify();
     }
 
+    /// The encoder died and is being restarted: viewers are told, and keep what they have
+    /// until the new run's init arrives.
+    pub fn go_reconnecting(&self, reason: String) {
+        let mut tl = self.write();
+        tl.set_status(StatusEvent {
+            state: ChannelState::Reconnecting,
+            since_ms: now_ms(),
+            reason: Some(reason),
+        });
+        drop(tl);
+        self.notify();
+    }
+
     pub fn status(&self) -> StatusEvent {
         self.read().status.event.clone()
     }

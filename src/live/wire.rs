@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "lowercase")]
 pub enum ChannelState {
     Live,
+    /// The encoder died and is being restarted; media resumes with a new init.
+    Reconnecting,
     Offline,
 }
 
@@ -18,7 +20,7 @@ pub struct StatusEvent {
     pub state: ChannelState,
     /// Unix milliseconds at which the channel went live or offline.
     pub since_ms: u64,
-    /// Why the channel is offline, when there is something to say.
+    /// Why the channel is offline or reconnecting, when there is something to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

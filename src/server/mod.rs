@@ -1,5 +1,6 @@
 //! Server-only wiring: settings, shared state, the router, the SSE handler, start and shutdown.
 
+pub mod db;
 pub mod limits;
 mod serve;
 pub mod settings;
@@ -16,21 +17,37 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration as CookieDuration;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
 use crate::app::{App, shell};
-use crate::broadcasts::source::{Encoding, Source};
-use crate::broadcasts::supervisor::{Broadcast, supervise};
+use crate::broadcasts::api::SourceChoice;
 pub use settings::Settings;
 pub use state::AppState;
 
-/// The whole HTTP surface: pages, server functions, the SSE stream, static files.
-pub fn router(state: AppState) -> Router {
+/// A signed-in session lasts this long without being used.
+const SESSION_IDLE_DAYS: i64 = 30;
+
+/// The whole HTTP surface: pages, server functions, the SSE stream, static files; sessions
+/// (an HttpOnly, SameSite=Lax cookie holding only an id) on all of it.
+pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("onair_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.server.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::days(SESSION_IDLE_DAYS)));
     Router::new()
         .route("/live/{channel}/events", get(sse::live_events))
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(session_layer)
         .with_state(state)
 }
 
@@ -44,18 +61,27 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Binds `settings.server.addr` (port 0 picks a free port), starts the demo channel if
-    /// enabled, and serves.
+    /// Opens the database, binds `settings.server.addr` (port 0 picks a free port), starts
+    /// the demo channel if enabled, and serves.
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
+        let db = db::open(&settings.database.path)
+            .await
+            .map_err(std::io::Error::other)?;
+        let sessions = db::session_store(&db)
+            .await
+            .map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(settings.server.addr).await?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(settings);
         let tasks = TaskTracker::new();
+        let state = AppState::new(settings, db, tasks.clone())
+            .await
+            .map_err(std::io::Error::other)?;
         if state.settings.demo.enabled {
-            start_demo(&state, &tasks);
+            start_demo(&state).await.map_err(std::io::Error::other)?;
         }
         tasks.spawn(publish_viewer_counts(state.clone()));
-        let app = router(state.clone());
+        tasks.spawn(delete_expired_sessions(sessions.clone(), state.shutdown.clone()));
+        let app = router(state.clone(), sessions);
         let send_buffer = state.settings.server.send_buffer_kib * 1024;
         let serve = tokio::spawn(serve::serve(
             listener,
@@ -94,31 +120,25 @@ async fn publish_viewer_counts(state: AppState) {
     }
 }
 
-fn start_demo(state: &AppState, tasks: &TaskTracker) {
-    let s = &state.settings;
-    let channel = state.channels.open("demo", "OnAir", &s.demo.title);
-    let broadcast = Broadcast {
-        channel: channel.name.clone(),
-        source: Source::TestPattern {
-            width: s.demo.width,
-            height: s.demo.height,
-            fps: s.demo.fps,
-        },
-        encoding: Encoding {
-            fps: s.demo.fps,
-            video_kbps: s.demo.video_kbps,
-            audio_kbps: s.demo.audio_kbps,
-            fragment_ms: s.ffmpeg.fragment_ms,
-            keyframe_secs: s.ffmpeg.keyframe_secs,
-        },
-        ffmpeg: s.ffmpeg.path.clone(),
-        max_restarts: s.ffmpeg.max_restarts,
-    };
-    tasks.spawn(supervise(
-        broadcast,
-        channel.hub.clone(),
-        state.shutdown.child_token(),
-    ));
+/// Hourly, sessions past their expiry are deleted from the store.
+async fn delete_expired_sessions(sessions: SqliteStore, shutdown: tokio_util::sync::CancellationToken) {
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        ended = sessions.continuously_delete_expired(std::time::Duration::from_secs(3600)) => {
+            if let Err(err) = ended {
+                tracing::error!(%err, "expired-session cleanup stopped");
+            }
+        }
+    }
+}
+
+/// The demo channel, owned by nobody, broadcasting the test pattern (and recorded like any).
+async fn start_demo(state: &AppState) -> Result<(), crate::error::AppError> {
+    let title = state.settings.demo.title.clone();
+    state.channels.open("demo", "OnAir", &title);
+    state
+        .start_broadcast("demo", title, SourceChoice::TestPattern)
+        .await
 }
 
 /// The binary's entry: settings, logging, serve until Ctrl-C or SIGTERM, then shut down.

@@ -20,6 +20,8 @@ pub struct Settings {
     pub ffmpeg: FfmpegSettings,
     pub live: LiveSettings,
     pub demo: DemoSettings,
+    pub database: DatabaseSettings,
+    pub media: MediaSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -28,6 +30,19 @@ pub struct ServerSettings {
     pub addr: SocketAddr,
     pub keep_alive_secs: u64,
     pub send_buffer_kib: usize,
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub path: std::path::PathBuf,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Clone, Debug, Deserialize)]

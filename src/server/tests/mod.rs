@@ -1,4 +1,7 @@
-//! HTTP tests: the real server on port 0 with the real demo ffmpeg, read by an SSE client.
+//! HTTP tests: the real server on port 0 with the real demo ffmpeg and a real SQLite file,
+//! read by an SSE client. `accounts` covers sign-in and owner-only broadcast control.
+
+mod accounts;
 
 use std::time::Duration;
 
@@ -12,15 +15,48 @@ use crate::live::splitter::{Piece, Splitter};
 /// Servers run one at a time: each runs an ffmpeg, and one test looks for leftover ffmpegs.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-async fn start_server() -> RunningServer {
-    let settings = Settings::with_overrides([
+/// A running server and the folder holding its database and media folder.
+struct TestServer {
+    server: RunningServer,
+    dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = RunningServer;
+    fn deref(&self) -> &RunningServer {
+        &self.server
+    }
+}
+
+impl TestServer {
+    async fn shutdown(self) -> std::io::Result<()> {
+        self.server.shutdown().await
+    }
+}
+
+async fn start_server() -> TestServer {
+    start_server_with(&[]).await
+}
+
+/// The server with small, quick video, its own database, and `extra` settings.
+async fn start_server_with(extra: &[(&str, &str)]) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("onair.db").display().to_string();
+    let media = dir.path().join("media").display().to_string();
+    let mut vars = vec![
         ("ONAIR_SERVER_ADDR", "127.0.0.1:0"),
         ("ONAIR_DEMO_WIDTH", "320"),
         ("ONAIR_DEMO_HEIGHT", "180"),
         ("ONAIR_DEMO_VIDEO_KBPS", "300"),
-    ])
-    .unwrap();
-    RunningServer::start(settings).await.expect("server starts")
+        ("ONAIR_DATABASE_PATH", db.as_str()),
+        ("ONAIR_MEDIA_DIR", media.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    let settings = Settings::with_overrides(vars).unwrap();
+    let server = RunningServer::start(settings)
+        .await
+        .expect("server starts");
+    TestServer { server, dir }
 }
 
 #[derive(Debug)]
@@ -330,7 +366,7 @@ async fn two_viewers_see_the_count_go_one_two_one() {
     server.shutdown().await.unwrap();
 }
 
-/// Process ids of this process' children running the demo encoder (real time, 320x180).
+/// Process ids of this process' children running a real-time encoder (a broadcast's).
 fn demo_encoders() -> Vec<u32> {
     let me = std::process::id().to_string();
     let mut pids = Vec::new();

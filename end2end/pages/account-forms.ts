@@ -1,0 +1,30 @@
+import { type Locator, type Page } from '@playwright/test';
+
+/** The sign-up and sign-in forms. */
+export class AccountForms {
+  readonly username: Locator;
+  readonly password: Locator;
+  readonly error: Locator;
+
+  constructor(private readonly page: Page) {
+    this.username = page.locator('input[name=username]');
+    this.password = page.locator('input[name=password]');
+    this.error = page.getByTestId('form-error');
+  }
+
+  async signUp(username: string, password: string) {
+    await this.page.goto('/signup');
+    await this.submit(username, password, 'Create account');
+  }
+
+  async signIn(username: string, password: string) {
+    await this.page.goto('/signin');
+    await this.submit(username, password, 'Sign in');
+  }
+
+  private async submit(username: string, password: string, button: string) {
+    await this.username.fill(username);
+    await this.password.fill(password);
+    await this.page.getByRole('button', { name: button, exact: true }).click();
+  }
+}

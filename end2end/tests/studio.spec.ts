@@ -1,0 +1,94 @@
+import { expect, test } from '@playwright/test';
+import { AccountForms } from '../pages/account-forms';
+import { StudioPage } from '../pages/studio-page';
+import { WatchPage } from '../pages/watch-page';
+
+const PASSWORD = 'correct horse 42';
+
+/** A username no earlier run of this database has taken. */
+function newUsername(): string {
+  return `u${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+}
+
+test.describe('going live from the studio', () => {
+  test('sign up, go live, a viewer watches, stop, the viewer sees it offline', async ({ page, browser }) => {
+    const username = newUsername();
+    const channel = username.toLowerCase();
+    const forms = new AccountForms(page);
+    await forms.signUp(username, PASSWORD);
+    await expect(page).toHaveURL(/\/studio$/);
+    await expect(page.getByTestId('signed-in-as')).toHaveText(username);
+
+    const studio = new StudioPage(page);
+    await expect(studio.state).toHaveText('Offline');
+    await studio.title.fill('My first broadcast');
+
+    // The viewer is already waiting on the channel page when the broadcaster goes live.
+    const viewerContext = await browser.newContext();
+    const viewerPage = await viewerContext.newPage();
+    const watch = new WatchPage(viewerPage);
+    await watch.open(channel);
+    await expect(watch.state).toHaveText('Offline');
+
+    const wentLive = Date.now();
+    await studio.goLive.click();
+    await watch.waitForPlayback(30_000);
+    console.log(`go live to first frame in a viewer: ${Date.now() - wentLive} ms`);
+    const before = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 15_000 }).toBeGreaterThan(before + 2);
+
+    // The studio shows the encoder's own figures, updating live.
+    await expect(studio.state).toHaveAttribute('data-state', 'Live');
+    await expect(studio.fps).toHaveText(/^\d+\.\d$/, { timeout: 10_000 });
+    await expect(studio.bitrate).toHaveText(/^\d+ kbit\/s$/);
+
+    // The title reached the directory.
+    await viewerPage.goto('/');
+    await expect(viewerPage.locator(`[data-channel="${channel}"] .channel-title`)).toHaveText('My first broadcast');
+    await watch.open(channel);
+    await watch.waitForPlayback(30_000);
+
+    const stoppedAt = Date.now();
+    await studio.stop.click();
+    await expect(watch.state).toHaveText('Offline', { timeout: 10_000 });
+    console.log(`stop to the viewer seeing offline: ${Date.now() - stoppedAt} ms`);
+    await expect(studio.state).toHaveText('Offline');
+    await expect(page.getByTestId('last-broadcast')).toContainText('stopped');
+    await viewerContext.close();
+  });
+
+  test('a wrong password shows an error and keeps the username', async ({ page }) => {
+    const username = newUsername();
+    const forms = new AccountForms(page);
+    await forms.signUp(username, PASSWORD);
+    await expect(page).toHaveURL(/\/studio$/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+    await forms.signIn(username, 'not my password');
+    await expect(forms.error).toHaveText('Wrong username or password.');
+    await expect(forms.username).toHaveValue(username);
+    await expect(forms.password).toHaveValue('');
+
+    await forms.password.fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page).toHaveURL(/\/studio$/);
+  });
+
+  test('the studio sends signed-out visitors to sign in, and back', async ({ page }) => {
+    await page.goto('/studio');
+    await expect(page).toHaveURL(/\/signin\?next=\/studio$/);
+    const username = newUsername();
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await new AccountForms(page).signUp(username, PASSWORD);
+    await expect(page).toHaveURL(/\/studio$/);
+  });
+
+  test('taken names and weak passwords are refused with a clear message', async ({ page }) => {
+    const forms = new AccountForms(page);
+    await forms.signUp('demo', PASSWORD);
+    await expect(forms.error).toContainText('reserved');
+    await forms.signUp(newUsername(), 'short');
+    await expect(forms.error).toHaveText('A password has at least 8 characters.');
+  });
+});

@@ -1,0 +1,112 @@
+//! What makes a username and a password acceptable. Usernames become channel URLs
+//! (`/watch/{name}`), so they are short and made of URL-safe characters only.
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 24;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 256;
+
+/// Names that already mean something on this site.
+const RESERVED: &[&str] = &["demo", "admin", "api", "live", "onair", "studio", "watch"];
+
+/// Checks a username: 3–24 ASCII letters, digits, `_` or `-`, starting with a letter or digit,
+/// and not reserved. Returns the message to show when it is not acceptable.
+pub fn check_username(name: &str) -> Result<(), String> {
+    let len = name.chars().count();
+    if len == 0 {
+        return Err("Choose a username.".into());
+    }
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
+        return Err(format!(
+            "A username has {USERNAME_MIN} to {USERNAME_MAX} characters."
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err("A username uses only letters, digits, _ and -.".into());
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err("A username starts with a letter or a digit.".into());
+    }
+    if RESERVED.contains(&channel_name(name).as_str()) {
+        return Err(format!("The name {name} is reserved; choose another."));
+    }
+    Ok(())
+}
+
+/// Checks a new password: 8–256 characters, not only one repeated character, not the username.
+pub fn check_password(password: &str, username: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len == 0 {
+        return Err("Choose a password.".into());
+    }
+    if len < PASSWORD_MIN {
+        return Err(format!(
+            "A password has at least {PASSWORD_MIN} characters."
+        ));
+    }
+    if len > PASSWORD_MAX {
+        return Err(format!("A password has at most {PASSWORD_MAX} characters."));
+    }
+    let mut chars = password.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err("That password is too easy to guess.".into());
+    }
+    if password.eq_ignore_ascii_case(username) {
+        return Err("The password cannot be the username.".into());
+    }
+    Ok(())
+}
+
+/// The channel a user owns: the username in lower case.
+pub fn channel_name(username: &str) -> String {
+    username.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_short_and_url_safe() {
+        for good in ["ana", "Ana_B", "dj-7", "x1y", "abcdefghijklmnopqrstuvwx"] {
+            assert_eq!(check_username(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "ab",
+            "abcdefghijklmnopqrstuvwxy",
+            "ana b",
+            "ana/b",
+            "../x",
+            "_ana",
+            "-ana",
+            "ana.b",
+            "ané",
+            "ana%2f",
+            "<script>",
+            "DEMO",
+            "studio",
+        ] {
+            assert!(check_username(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn weak_and_empty_passwords_are_refused() {
+        assert_eq!(check_password("correct horse", "ana"), Ok(()));
+        assert_eq!(check_password("", "ana"), Err("Choose a password.".into()));
+        assert!(check_password("short", "ana").is_err());
+        assert!(check_password("aaaaaaaaaaaa", "ana").is_err());
+        assert!(check_password("Ana_Banana", "ana_banana").is_err());
+        assert!(check_password(&"ab".repeat(200), "ana").is_err());
+    }
+
+    #[test]
+    fn a_channel_is_the_username_in_lower_case() {
+        assert_eq!(channel_name("Ana_B"), "ana_b");
+    }
+}

@@ -1,0 +1,134 @@
+//! Who is signed in, kept in the server-side session (tower-sessions, stored in SQLite; the
+//! cookie holds only the session id). Signing in issues a new id; signing out deletes the
+//! session from the store.
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+
+const SIGNED_IN: &str = "signed_in";
+
+/// The signed-in user as the session remembers them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: i64,
+    pub username: String,
+    pub channel: String,
+}
+
+impl SignedIn {
+    /// Only a channel's owner may control it.
+    pub fn ensure_owns(&self, channel: &str) -> Result<(), AppError> {
+        if self.channel == channel {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "Only the owner of the channel {channel} can control it."
+            )))
+        }
+    }
+}
+
+/// The signed-in user, if any.
+pub async fn current(session: &Session) -> Result<Option<SignedIn>, AppError> {
+    Ok(session.get(SIGNED_IN).await?)
+}
+
+/// Starts a signed-in session under a new id (so an id known before sign-in is worthless).
+pub async fn begin(session: &Session, user: &SignedIn) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(SIGNED_IN, user).await?;
+    Ok(())
+}
+
+/// Ends the session: it is deleted from the store, and the browser's cookie is cleared.
+pub async fn end(session: &Session) -> Result<(), AppError> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The request's session, inside a server function.
+pub async fn from_request() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|err| AppError::Server(format!("no session: {err}")))
+}
+
+/// The signed-in user of this server-function call, or [`AppError::SignInRequired`].
+pub async fn require_user() -> Result<SignedIn, AppError> {
+    current(&from_request().await?)
+        .await?
+        .ok_or(AppError::SignInRequired)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tower_sessions::SessionStore;
+    use tower_sessions_sqlx_store::SqliteStore;
+
+    use super::*;
+
+    async fn store() -> (tempfile::TempDir, Arc<SqliteStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::server::db::open(&dir.path().join("test.db"))
+            .await
+            .unwrap();
+        let store = crate::server::db::session_store(&pool).await.unwrap();
+        (dir, Arc::new(store))
+    }
+
+    fn ana() -> SignedIn {
+        SignedIn {
+            user_id: 1,
+            username: "Ana".into(),
+            channel: "ana".into(),
+        }
+    }
+
+    #[test]
+    fn only_the_owner_controls_a_channel() {
+        assert_eq!(ana().ensure_owns("ana"), Ok(()));
+        for other in ["bob", "demo", "Ana", "ana ", ""] {
+            assert!(
+                matches!(ana().ensure_owns(other), Err(AppError::Forbidden(_))),
+                "{other:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn sign_in_issues_a_new_id_and_sign_out_deletes_the_session() {
+        let (_dir, store) = store().await;
+
+        // A visitor's session exists before sign-in (someone could know its id).
+        let visitor = Session::new(None, store.clone(), None);
+        visitor.insert("seen", true).await.unwrap();
+        visitor.save().await.unwrap();
+        let before = visitor.id().expect("saved session has an id");
+        assert_eq!(current(&visitor).await.unwrap(), None);
+
+        begin(&visitor, &ana()).await.unwrap();
+        visitor.save().await.unwrap();
+        let after = visitor.id().expect("still has an id");
+        assert_ne!(before, after, "sign-in must issue a new session id");
+        assert!(
+            store.load(&before).await.unwrap().is_none(),
+            "the old id no longer works"
+        );
+
+        // A later request with the new id is signed in, from the store.
+        let later = Session::new(Some(after), store.clone(), None);
+        assert_eq!(current(&later).await.unwrap(), Some(ana()));
+
+        end(&later).await.unwrap();
+        assert!(
+            store.load(&after).await.unwrap().is_none(),
+            "sign-out deletes the session server-side"
+        );
+        let replayed = Session::new(Some(after), store.clone(), None);
+        assert_eq!(current(&replayed).await.unwrap(), None);
+    }
+}

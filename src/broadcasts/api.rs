@@ -1,0 +1,134 @@
+//! The studio's server functions: start and stop a channel's broadcast and report its state.
+//! Every call checks, on the server, that the signed-in user owns the channel.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::live::wire::ChannelState;
+
+/// What a broadcaster picks to go live with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SourceChoice {
+    TestPattern,
+    /// A file from the media folder, by its plain name.
+    MediaFile(String),
+}
+
+/// The encoder's own figures, from ffmpeg's progress output.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EncoderFigures {
+    pub frames: u64,
+    pub fps: Option<f64>,
+    pub kbps: Option<f64>,
+    /// 1.0 means real time.
+    pub speed: Option<f64>,
+}
+
+/// A broadcast on air now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnAir {
+    pub source: String,
+    pub started_ms: u64,
+    /// Live, or reconnecting while ffmpeg is restarted.
+    pub state: ChannelState,
+    /// Why it is reconnecting, if it is.
+    pub reason: Option<String>,
+    pub figures: Option<EncoderFigures>,
+    pub viewers: usize,
+}
+
+/// How the channel's last broadcast went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PastBroadcast {
+    pub title: String,
+    pub source: String,
+    pub started_ms: u64,
+    pub ended_ms: u64,
+    /// "stopped", "failed" or "server shutdown".
+    pub end_reason: String,
+    pub failure: Option<String>,
+    pub peak_viewers: u32,
+}
+
+/// What the studio shows about its channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BroadcastStatus {
+    pub channel: String,
+    pub title: String,
+    pub on_air: Option<OnAir>,
+    pub last: Option<PastBroadcast>,
+    /// The server's clock when this was made, for "live for 3 min".
+    pub now_ms: u64,
+}
+
+pub const TITLE_MAX: usize = 120;
+
+/// A usable title: trimmed, 1–120 characters, no control characters.
+pub fn check_title(title: &str) -> Result<String, String> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err("Give the broadcast a title.".into());
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(format!("A title has at most {TITLE_MAX} characters."));
+    }
+    if title.chars().any(char::is_control) {
+        return Err("A title is one line of text.".into());
+    }
+    Ok(title.to_string())
+}
+
+/// Puts `channel` on air with `source` under `title`. Owner only.
+#[server(endpoint = "start_broadcast", input = Json)]
+pub async fn start_broadcast(
+    channel: String,
+    title: String,
+    source: SourceChoice,
+) -> Result<(), AppError> {
+    let user = crate::accounts::session::require_user().await?;
+    user.ensure_owns(&channel)?;
+    let title = check_title(&title).map_err(AppError::Invalid)?;
+    let state = expect_context::<crate::server::AppState>();
+    state.start_broadcast(&channel, title, source).await
+}
+
+/// Takes `channel` off air; returns once its ffmpeg has exited. Owner only.
+#[server(endpoint = "stop_broadcast", input = Json)]
+pub async fn stop_broadcast(channel: String) -> Result<(), AppError> {
+    let user = crate::accounts::session::require_user().await?;
+    user.ensure_owns(&channel)?;
+    let state = expect_context::<crate::server::AppState>();
+    state.broadcasts.stop(&channel).await
+}
+
+/// The channel's broadcast state, encoder figures and last broadcast. Owner only.
+#[server(endpoint = "broadcast_state", input = Json)]
+pub async fn broadcast_state(channel: String) -> Result<BroadcastStatus, AppError> {
+    let user = crate::accounts::session::require_user().await?;
+    user.ensure_owns(&channel)?;
+    let state = expect_context::<crate::server::AppState>();
+    state.broadcast_status(&channel).await
+}
+
+/// The files in the media folder a broadcaster can pick. Signed-in users only.
+#[server(endpoint = "media_files")]
+pub async fn media_files() -> Result<Vec<String>, AppError> {
+    crate::accounts::session::require_user().await?;
+    let state = expect_context::<crate::server::AppState>();
+    Ok(state.media.list())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_one_trimmed_line_of_reasonable_length() {
+        assert_eq!(check_title("  Friday jam "), Ok("Friday jam".into()));
+        assert!(check_title("   ").is_err());
+        assert!(check_title("a\nb").is_err());
+        assert!(check_title(&"x".repeat(TITLE_MAX + 1)).is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! The broadcasts on air, by channel: starts a broadcast's supervised ffmpeg, stops it (and
+//! waits for ffmpeg to be gone), and records each broadcast from start to end.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::api::{EncoderFigures, OnAir};
+use super::records::{self, Ending};
+use super::supervisor::{Broadcast, EndReason, LiveFigures, supervise};
+use crate::channels::server::Channel;
+use crate::error::AppError;
+use crate::live::hub::now_ms;
+
+#[derive(Clone)]
+pub struct Broadcasts {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    on_air: Mutex<HashMap<String, Running>>,
+    /// Starts and stops happen one at a time.
+    control: tokio::sync::Mutex<()>,
+    db: SqlitePool,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+struct Running {
+    id: i64,
+    source: String,
+    started_ms: u64,
+    stop: CancellationToken,
+    task: Option<JoinHandle<()>>,
+    figures: LiveFigures,
+    channel: Arc<Channel>,
+}
+
+impl Broadcasts {
+    /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled.
+    pub fn new(db: SqlitePool, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                on_air: Mutex::default(),
+                control: tokio::sync::Mutex::new(()),
+                db,
+                tasks,
+                shutdown,
+            }),
+        }
+    }
+
+    /// Puts `channel` on air with `broadcast` under `title`.
+    pub async fn start(
+        &self,
+        channel: Arc<Channel>,
+        title: String,
+        broadcast: Broadcast,
+    ) -> Result<(), AppError> {
+        let _control = self.inner.control.lock().await;
+        if self.inner.shutdown.is_cancelled() {
+            return Err(AppError::Server("the server is shutting down".into()));
+        }
+        if self.is_on_air(&channel.name) {
+            return Err(AppError::Invalid(format!(
+                "{} is already live. Stop it first to change the source.",
+                channel.name
+            )));
+        }
+        let source = broadcast.source.label();
+        channel.set_title(&title);
+        let id = records::begin(&self.inner.db, &channel.name, &title, &source).await?;
+        let stop = self.inner.shutdown.child_token();
+        let figures = LiveFigures::default();
+        tracing::info!(channel = %channel.name, %title, %source, "going live");
+        // Hold the map while spawning, so a broadcast that fails at once finds itself there.
+        let mut on_air = self.lock();
+        let task = self.inner.tasks.spawn(run(
+            self.inner.clone(),
+            channel.clone(),
+            broadcast,
+            id,
+            stop.clone(),
+            figures.clone(),
+        ));
+        on_air.insert(
+            channel.name.clone(),
+            Running {
+                id,
+                source,
+                started_ms: now_ms(),
+                stop,
+                task: Some(task),
+                figures,
+                channel,
+            },
+        );
+        Ok(())
+    }
+
+    /// Takes `channel` off air and waits until its ffmpeg has exited and the end is recorded.
+    pub async fn stop(&self, channel: &str) -> Result<(), AppError> {
+        let _control = self.inner.control.lock().await;
+        let Some(mut running) = self.lock().remove(channel) else {
+            return Err(AppError::Invalid(format!("{channel} is not live.")));
+        };
+        running.stop.cancel();
+        if let Some(task) = running.task.take() {
+            if let Err(err) = task.await {
+                tracing::error!(%channel, %err, "broadcast task failed");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_on_air(&self, channel: &str) -> bool {
+        self.lock().contains_key(channel)
+    }
+
+    /// What is on air on `channel` now.
+    pub fn on_air(&self, channel: &str) -> Option<OnAir> {
+        let on_air = self.lock();
+        let running = on_air.get(channel)?;
+        let status = running.channel.hub.status();
+        let figures: Option<EncoderFigures> = running
+            .figures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Some(OnAir {
+            source: running.source.clone(),
+            started_ms: running.started_ms,
+            state: status.state,
+            reason: status.reason,
+            figures,
+            viewers: running.channel.hub.viewer_count(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
+        self.inner.on_air.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One broadcast from start to end: supervises ffmpeg, tracks the peak audience, records how
+/// it ended, and leaves the registry.
+async fn run(
+    inner: Arc<Inner>,
+    channel: Arc<Channel>,
+    broadcast: Broadcast,
+    id: i64,
+    stop: CancellationToken,
+    figures: LiveFigures,
+) {
+    let hub = channel.hub.clone();
+    let supervised = supervise(broadcast, hub.clone(), stop, figures);
+    tokio::pin!(supervised);
+    let mut every_second = tokio::time::interval(Duration::from_secs(1));
+    let mut peak = 0;
+    let ended = loop {
+        tokio::select! {
+            ended = &mut supervised => break ended,
+            _ = every_second.tick() => peak = peak.max(hub.viewer_count()),
+        }
+    };
+    let ending = match ended {
+        EndReason::Stopped if inner.shutdown.is_cancelled() => Ending::ServerShutdown,
+        EndReason::Stopped => Ending::Stopped,
+        EndReason::Failed(why) => Ending::Failed(why),
+    };
+    tracing::info!(channel = %channel.name, ?ending, peak, "broadcast ended");
+    if let Err(err) = records::end(&inner.db, id, &ending, peak).await {
+        tracing::error!(channel = %channel.name, %err, "could not record the broadcast's end");
+    }
+    channel.set_last_live(now_ms());
+    let mut on_air = inner.on_air.lock().unwrap_or_else(|p| p.into_inner());
+    if on_air.get(&channel.name).is_some_and(|r| r.id == id) {
+        on_air.remove(&channel.name);
+    }
+}

@@ -1,0 +1,29 @@
+//! The channels table: every user's channel with its title.
+
+use sqlx::SqlitePool;
+
+/// A stored channel: its name, its owner's username, its title.
+#[derive(Debug, sqlx::FromRow)]
+pub struct StoredChannel {
+    pub name: String,
+    pub username: String,
+    pub title: String,
+}
+
+pub async fn all(db: &SqlitePool) -> Result<Vec<StoredChannel>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT channels.name, users.username, channels.title \
+         FROM channels JOIN users ON users.id = channels.owner_id ORDER BY channels.name",
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn set_title(db: &SqlitePool, name: &str, title: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE channels SET title = ? WHERE name = ?")
+        .bind(title)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}

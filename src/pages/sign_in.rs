@@ -1,0 +1,63 @@
+//! `/signin`: username and password. Errors show above the button; the username stays, the
+//! password is cleared. `?next=` says where to go afterwards.
+
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::account_menu::Auth;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let action = auth.sign_in;
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let password = NodeRef::<Input>::new();
+    let result = Signal::derive(move || action.value().get());
+    clear_on_error(result, password);
+    view! {
+        <Title text="Sign in"/>
+        <section class="account-form">
+            <h1>"Sign in"</h1>
+            <ActionForm action>
+                <input type="hidden" name="next" prop:value=next/>
+                <label>
+                    "Username" <input name="username" autocomplete="username" autocapitalize="none"/>
+                </label>
+                <label>
+                    "Password"
+                    <input type="password" name="password" autocomplete="current-password" node_ref=password/>
+                </label>
+                <FormError value=result/>
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <p>"New here? " <a href=move || format!("/signup?next={}", next())>"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// The error of the last submission, if it failed.
+#[component]
+pub fn FormError(value: Signal<Option<Result<(), crate::error::AppError>>>) -> impl IntoView {
+    move || {
+        value.get().and_then(Result::err).map(|err| {
+            view! { <p class="form-error" role="alert" data-testid="form-error">{err.to_string()}</p> }
+        })
+    }
+}
+
+/// Empties the password field after a failed submission; everything else stays as typed.
+pub fn clear_on_error(
+    value: Signal<Option<Result<(), crate::error::AppError>>>,
+    field: NodeRef<Input>,
+) {
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Err(_)))
+            && let Some(input) = field.get_untracked()
+        {
+            input.set_value("");
+        }
+    });
+}

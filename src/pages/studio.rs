@@ -1,0 +1,196 @@
+//! `/studio`: the signed-in broadcaster's control room. Set the title, pick a source, go live
+//! or stop; while live, the encoder's own figures update every second beside a preview.
+//! Signed-out visitors are sent to sign in and brought back.
+
+use leptos::html::{Input, Select};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::broadcasts::api::{
+    BroadcastStatus, SourceChoice, StartBroadcast, StopBroadcast, broadcast_state, media_files,
+};
+use crate::components::account_menu::Auth;
+use crate::components::elapsed;
+use crate::components::player::Player;
+use crate::error::AppError;
+use crate::live::wire::ChannelState;
+
+const TEST_PATTERN: &str = "test-pattern";
+
+#[component]
+pub fn StudioPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <Title text="Studio"/>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.me.await {
+                    Ok(Some(me)) => view! { <Studio channel=me.channel/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/signin?next=/studio"/> }.into_any(),
+                    Err(err) => view! { <p class="error">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Studio(channel: String) -> impl IntoView {
+    let start = ServerAction::<StartBroadcast>::new();
+    let stop = ServerAction::<StopBroadcast>::new();
+    let tick = RwSignal::new(0u64);
+    #[cfg(feature = "hydrate")]
+    if let Ok(timer) = set_interval_with_handle(
+        move || tick.update(|t| *t += 1),
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || timer.clear());
+    }
+    let name = channel.clone();
+    let status = Resource::new(
+        move || (tick.get(), start.version().get(), stop.version().get()),
+        move |_| broadcast_state(name.clone()),
+    );
+    let name = channel.clone();
+    let first = Resource::new(|| (), move |_| broadcast_state(name.clone()));
+    let media = Resource::new(|| (), |_| media_files());
+    let title = NodeRef::<Input>::new();
+    let source = NodeRef::<Select>::new();
+
+    let name = channel.clone();
+    let go_live = move |_| {
+        let title = title.get().map(|t| t.value()).unwrap_or_default();
+        let picked = source.get().map(|s| s.value()).unwrap_or_default();
+        let source = if picked == TEST_PATTERN || picked.is_empty() {
+            SourceChoice::TestPattern
+        } else {
+            SourceChoice::MediaFile(picked)
+        };
+        start.dispatch(StartBroadcast {
+            channel: name.clone(),
+            title,
+            source,
+        });
+    };
+    let name = channel.clone();
+    let stop_now = move |_| {
+        stop.dispatch(StopBroadcast {
+            channel: name.clone(),
+        });
+    };
+    let error = move || {
+        let failed = |v: Option<Result<(), AppError>>| v.and_then(Result::err);
+        failed(stop.value().get()).or_else(|| failed(start.value().get()))
+    };
+    let busy = move || start.pending().get() || stop.pending().get();
+
+    view! {
+        <section class="studio">
+            <h1>"Studio"</h1>
+            <div class="studio-grid">
+                <div class="studio-controls">
+                    <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            let title_now = first.await.map(|s| s.title).unwrap_or_default();
+                            let files = media.await.unwrap_or_default();
+                            view! {
+                                <label>
+                                    "Title"
+                                    <input node_ref=title name="title" maxlength="120" value=title_now/>
+                                </label>
+                                <label>
+                                    "Source"
+                                    <select node_ref=source name="source" data-testid="source">
+                                        <option value=TEST_PATTERN>"Test pattern"</option>
+                                        {files
+                                            .into_iter()
+                                            .map(|file| view! { <option value=file.clone()>{file.clone()}</option> })
+                                            .collect_view()}
+                                    </select>
+                                </label>
+                            }
+                        })}
+                    </Suspense>
+                    <div class="studio-buttons">
+                        <button class="go-live" on:click=go_live disabled=busy>"Go live"</button>
+                        <button class="stop" on:click=stop_now disabled=busy>"Stop"</button>
+                    </div>
+                    {move || error().map(|err| view! { <p class="form-error" role="alert" data-testid="studio-error">{err.to_string()}</p> })}
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match status.await {
+                                Ok(status) => view! { <OnAirPanel status/> }.into_any(),
+                                Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </div>
+                <div class="studio-preview">
+                    <h2>"Preview"</h2>
+                    <Player channel=channel.clone() initial=ChannelState::Offline viewers=0/>
+                    <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// The broadcast's state, the encoder's figures, and how the last broadcast ended.
+#[component]
+fn OnAirPanel(status: BroadcastStatus) -> impl IntoView {
+    let now = status.now_ms;
+    let on_air = status.on_air.map(|on_air| {
+        let state = match on_air.state {
+            ChannelState::Live => "Live",
+            ChannelState::Reconnecting => "Reconnecting…",
+            ChannelState::Offline => "Starting…",
+        };
+        let figures = on_air.figures.unwrap_or_default();
+        let fmt = |v: Option<f64>, unit: &str, digits: usize| {
+            v.map_or("–".to_string(), |v| format!("{v:.digits$}{unit}"))
+        };
+        view! {
+            <p class="studio-state" data-testid="studio-state" data-state=state>
+                {state} " · " {on_air.source} " · for "
+                {elapsed::words(now.saturating_sub(on_air.started_ms))} " · "
+                {format!("{} watching", on_air.viewers)}
+            </p>
+            {on_air.reason.map(|reason| view! { <p class="studio-reason">{reason}</p> })}
+            <dl class="encoder-figures" data-testid="encoder-figures">
+                <dt>"Frames per second"</dt>
+                <dd data-testid="fps">{fmt(figures.fps, "", 1)}</dd>
+                <dt>"Bitrate"</dt>
+                <dd data-testid="bitrate">{fmt(figures.kbps, " kbit/s", 0)}</dd>
+                <dt>"Speed"</dt>
+                <dd data-testid="speed">{fmt(figures.speed, "×", 2)}</dd>
+                <dt>"Frames"</dt>
+                <dd>{figures.frames}</dd>
+            </dl>
+        }
+    });
+    let offline = on_air.is_none();
+    let last = status.last.map(|last| {
+        let how = match (last.end_reason.as_str(), &last.failure) {
+            ("failed", Some(why)) => format!("failed: {why}"),
+            (reason, _) => reason.to_string(),
+        };
+        view! {
+            <p class="studio-last" data-testid="last-broadcast">
+                {format!(
+                    "Last broadcast “{}” ({}) ended {} ago — {}; peak {} watching.",
+                    last.title,
+                    last.source,
+                    elapsed::words(now.saturating_sub(last.ended_ms)),
+                    how,
+                    last.peak_viewers,
+                )}
+            </p>
+        }
+    });
+    view! {
+        {offline.then(|| view! { <p class="studio-state" data-testid="studio-state" data-state="Offline">"Offline"</p> })}
+        {on_air}
+        {last}
+    }
+}

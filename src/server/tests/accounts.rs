@@ -1,0 +1,252 @@
+//! Accounts over real HTTP: sign-up and sign-in through the server functions, sessions kept
+//! by a cookie jar, and the owner check on every broadcast control call. Also what happens to
+//! a broadcast's ffmpeg when it is killed, and when the broadcast stops.
+
+use std::time::Duration;
+
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
+
+use super::{SERIAL, demo_encoders, start_server_with};
+use crate::error::AppError;
+use crate::live::wire::{ChannelState, InitEvent, StatusEvent};
+
+/// A browser-like client with its own cookie jar, that does not follow redirects.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Calls a server function; Ok on success, the server's [`AppError`] otherwise.
+async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    form: Option<&[(&str, &str)]>,
+    json: Option<serde_json::Value>,
+) -> Result<reqwest::Response, AppError> {
+    let mut request = client.post(format!("{base}/api/{endpoint}"));
+    if let Some(form) = form {
+        request = request.form(form);
+    }
+    if let Some(json) = json {
+        request = request.json(&json);
+    }
+    let response = request.send().await.expect("the server answers");
+    if response.status().is_success() || response.status().is_redirection() {
+        Ok(response)
+    } else {
+        let body = response.text().await.unwrap();
+        Err(serde_json::from_str(&body).unwrap_or_else(|_| panic!("an AppError: {body}")))
+    }
+}
+
+async fn sign_up(client: &reqwest::Client, base: &str, name: &str) {
+    call(
+        client,
+        base,
+        "sign_up",
+        Some(&[("username", name), ("password", "correct horse 1")]),
+        None,
+    )
+    .await
+    .expect("sign-up works");
+}
+
+async fn start(client: &reqwest::Client, base: &str, channel: &str) -> Result<(), AppError> {
+    let body = serde_json::json!({"channel": channel, "title": "Test run", "source": "TestPattern"});
+    call(client, base, "start_broadcast", None, Some(body))
+        .await
+        .map(drop)
+}
+
+async fn stop(client: &reqwest::Client, base: &str, channel: &str) -> Result<(), AppError> {
+    call(
+        client,
+        base,
+        "stop_broadcast",
+        None,
+        Some(serde_json::json!({ "channel": channel })),
+    )
+    .await
+    .map(drop)
+}
+
+/// Whether `channel` has a broadcast on air, as its studio reports it.
+async fn on_air(client: &reqwest::Client, base: &str, channel: &str) -> Result<bool, AppError> {
+    let response = call(
+        client,
+        base,
+        "broadcast_state",
+        None,
+        Some(serde_json::json!({ "channel": channel })),
+    )
+    .await?;
+    let status: crate::broadcasts::api::BroadcastStatus = response.json().await.unwrap();
+    Ok(status.on_air.is_some())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_owner_controls_a_channel_and_signed_out_calls_are_refused() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let (ana, bob, visitor) = (browser(), browser(), browser());
+    sign_up(&ana, &base, "Ana").await;
+    sign_up(&bob, &base, "bob").await;
+
+    start(&ana, &base, "ana").await.expect("the owner goes live");
+    assert_eq!(start(&visitor, &base, "ana").await, Err(AppError::SignInRequired));
+    assert_eq!(stop(&visitor, &base, "ana").await, Err(AppError::SignInRequired));
+    assert!(matches!(stop(&bob, &base, "ana").await, Err(AppError::Forbidden(_))));
+    assert!(matches!(start(&bob, &base, "ana").await, Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        on_air(&bob, &base, "ana").await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert_eq!(
+        on_air(&ana, &base, "ana").await,
+        Ok(true),
+        "refused calls changed nothing"
+    );
+
+    stop(&ana, &base, "ana").await.expect("the owner stops");
+    assert_eq!(on_air(&ana, &base, "ana").await, Ok(false));
+    assert!(demo_encoders().is_empty(), "stop returns once ffmpeg is gone");
+
+    // Signing out ends the session on the server: the same cookie no longer works.
+    call(&ana, &base, "sign_out", Some(&[]), None).await.unwrap();
+    assert_eq!(start(&ana, &base, "ana").await, Err(AppError::SignInRequired));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_survive_a_restart_and_wrong_passwords_are_refused() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    sign_up(&browser(), &base, "Carla").await;
+    let taken = call(
+        &browser(),
+        &base,
+        "sign_up",
+        Some(&[("username", "CARLA"), ("password", "another pass 2")]),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(&taken, Err(AppError::Invalid(m)) if m.contains("taken")),
+        "{taken:?}"
+    );
+    // Restart on the same database file.
+    let dir = server.dir;
+    server.server.shutdown().await.unwrap();
+    let db = dir.path().join("onair.db").display().to_string();
+    let again = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_DATABASE_PATH", db.as_str()),
+    ])
+    .await;
+    let base = format!("http://{}", again.addr);
+    let wrong = call(
+        &browser(),
+        &base,
+        "sign_in",
+        Some(&[("username", "carla"), ("password", "wrong password")]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        wrong.err(),
+        Some(AppError::Invalid("Wrong username or password.".into()))
+    );
+    let carla = browser();
+    call(
+        &carla,
+        &base,
+        "sign_in",
+        Some(&[("username", "carla"), ("password", "correct horse 1")]),
+        None,
+    )
+    .await
+    .expect("the account is still there after a restart");
+    assert_eq!(on_air(&carla, &base, "carla").await, Ok(false));
+    again.shutdown().await.unwrap();
+}
+
+/// The next event named `name` on `events` (within 30 s).
+async fn next_event<S>(events: &mut S, name: &str) -> eventsource_stream::Event
+where
+    S: futures::Stream<
+            Item = Result<
+                eventsource_stream::Event,
+                eventsource_stream::EventStreamError<reqwest::Error>,
+            >,
+        > + Unpin,
+{
+    let wait = async {
+        loop {
+            let event = events.next().await.expect("open").expect("well-formed");
+            if event.event == name {
+                return event;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .unwrap_or_else(|_| panic!("a {name} event within 30 s"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_ffmpeg_is_restarted_and_stop_leaves_none_behind() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let dana = browser();
+    sign_up(&dana, &base, "dana").await;
+    start(&dana, &base, "dana").await.unwrap();
+
+    let mut events = reqwest::get(format!("{base}/live/dana/events"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let first: InitEvent = serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
+    next_event(&mut events, "media").await;
+    let encoders = demo_encoders();
+    assert_eq!(encoders.len(), 1, "one encoder runs");
+
+    // SIGKILL, as the kernel's OOM killer would.
+    let killed_at = std::time::Instant::now();
+    assert_eq!(unsafe { libc::kill(encoders[0] as i32, libc::SIGKILL) }, 0);
+    let status: StatusEvent =
+        serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
+    assert_eq!(status.state, ChannelState::Reconnecting, "viewers are told");
+    let second: InitEvent =
+        serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
+    assert_eq!(second.epoch, first.epoch + 1, "a new encoder run");
+    next_event(&mut events, "media").await;
+    println!("recovered from SIGKILL in {:?}", killed_at.elapsed());
+    let restarted = demo_encoders();
+    assert_eq!(restarted.len(), 1);
+    assert_ne!(restarted, encoders, "a new ffmpeg process");
+
+    let stopped_at = std::time::Instant::now();
+    stop(&dana, &base, "dana").await.unwrap();
+    assert!(demo_encoders().is_empty(), "no ffmpeg after stop");
+    println!("stop to no ffmpeg: {:?}", stopped_at.elapsed());
+    let status: StatusEvent =
+        serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
+    assert_eq!(status.state, ChannelState::Offline);
+
+    // The broadcast is on record as stopped.
+    let last = crate::broadcasts::records::last(&server.state.db, "dana")
+        .await
+        .unwrap()
+        .expect("a record");
+    assert_eq!((last.end_reason.as_str(), last.source.as_str()), ("stopped", "test pattern"));
+    server.shutdown().await.unwrap();
+}

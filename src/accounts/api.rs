@@ -52,9 +52,11 @@ pub async fn sign_up(
         }
         Err(CreateError::Database(err)) => return Err(err.into()),
     };
-    state
-        .channels
-        .open(&user.channel(), &user.username, &first_title(&user.username));
+    state.channels.open(
+        &user.channel(),
+        &user.username,
+        &first_title(&user.username),
+    );
     let signed_in = session::SignedIn {
         user_id: user.id,
         channel: user.channel(),
@@ -141,7 +143,13 @@ mod tests {
     fn after_sign_in_only_paths_on_this_site_are_followed() {
         assert_eq!(safe_next(Some("/studio")), "/studio");
         assert_eq!(safe_next(Some("/watch/ana")), "/watch/ana");
-        for elsewhere in ["https://evil.example", "//evil.example", "/\\evil", "", "studio"] {
+        for elsewhere in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "",
+            "studio",
+        ] {
             assert_eq!(safe_next(Some(elsewhere)), "/studio", "{elsewhere}");
         }
         assert_eq!(safe_next(None), "/studio");

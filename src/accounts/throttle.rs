@@ -76,9 +76,7 @@ impl SignInThrottle {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if failures.len() > 10_000 {
             // Bound the memory an attacker can make us hold with made-up names.
-            failures.retain(|_, times| {
-                times.back().is_some_and(|t| now - *t < self.limits.window)
-            });
+            failures.retain(|_, times| times.back().is_some_and(|t| now - *t < self.limits.window));
         }
         for (key, _) in keys(account, address) {
             let times = failures.entry(key).or_default();
@@ -146,7 +144,10 @@ mod tests {
             t.check("ana", "10.0.0.2", start + Duration::from_secs(45)),
             Err(Duration::from_secs(15))
         );
-        assert_eq!(t.check("ana", "10.0.0.2", start + Duration::from_secs(60)), Ok(()));
+        assert_eq!(
+            t.check("ana", "10.0.0.2", start + Duration::from_secs(60)),
+            Ok(())
+        );
         // Other accounts were never affected.
         assert_eq!(t.check("bob", "10.0.0.3", start), Ok(()));
     }
@@ -174,7 +175,10 @@ mod tests {
         assert_eq!(t.check("ana", "10.0.0.7", now), Ok(()));
         t.record_failure("ana", "10.0.0.1", now);
         t.record_failure("bob", "10.0.0.1", now);
-        assert!(t.check("carl", "10.0.0.1", now).is_err(), "5 failures from the address");
+        assert!(
+            t.check("carl", "10.0.0.1", now).is_err(),
+            "5 failures from the address"
+        );
     }
 
     #[test]

@@ -33,9 +33,7 @@ impl ProgressReader {
                     .and_then(|v| v.trim().parse().ok())
             }
             "speed" => {
-                self.block.speed = value
-                    .strip_suffix('x')
-                    .and_then(|v| v.trim().parse().ok())
+                self.block.speed = value.strip_suffix('x').and_then(|v| v.trim().parse().ok())
             }
             "progress" => return Some(self.block.clone()),
             _ => {}
@@ -72,7 +70,9 @@ mod tests {
         assert_eq!(reader.line("speed=N/A"), None);
         let figures = reader.line("progress=continue").unwrap();
         assert_eq!((figures.kbps, figures.speed), (None, None));
-        assert!(!ProgressReader::is_progress("[libx264 @ 0x55] frame=3 warning"));
+        assert!(!ProgressReader::is_progress(
+            "[libx264 @ 0x55] frame=3 warning"
+        ));
         assert!(!ProgressReader::is_progress("Input #0, lavfi, from 'x':"));
     }
 }

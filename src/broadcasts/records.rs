@@ -79,9 +79,12 @@ pub async fn close_interrupted(db: &SqlitePool) -> Result<u64, sqlx::Error> {
     Ok(done.rows_affected())
 }
 
+/// A finished broadcast's row: title, source, started, ended, reason, failure, peak viewers.
+type PastRow = (String, String, i64, i64, String, Option<String>, i64);
+
 /// The channel's most recent finished broadcast.
 pub async fn last(db: &SqlitePool, channel: &str) -> Result<Option<PastBroadcast>, sqlx::Error> {
-    let row: Option<(String, String, i64, i64, String, Option<String>, i64)> = sqlx::query_as(
+    let row: Option<PastRow> = sqlx::query_as(
         "SELECT title, source, started_ms, ended_ms, end_reason, failure, peak_viewers \
          FROM broadcasts WHERE channel = ? AND ended_ms IS NOT NULL \
          ORDER BY ended_ms DESC, id DESC LIMIT 1",

@@ -110,10 +110,10 @@ impl Broadcasts {
             return Err(AppError::Invalid(format!("{channel} is not live.")));
         };
         running.stop.cancel();
-        if let Some(task) = running.task.take() {
-            if let Err(err) = task.await {
-                tracing::error!(%channel, %err, "broadcast task failed");
-            }
+        if let Some(task) = running.task.take()
+            && let Err(err) = task.await
+        {
+            tracing::error!(%channel, %err, "broadcast task failed");
         }
         Ok(())
     }

@@ -116,16 +116,13 @@ async fn run_once(
         Err(err) => return RunEnd::Failed(format!("cannot start {}: {err}", broadcast.ffmpeg)),
     };
     tracing::info!(channel = %broadcast.channel, pid = child.id(), "encoder started");
-    let stderr = child
-        .stderr
-        .take()
-        .map(|stderr| {
-            tokio::spawn(read_stderr(
-                stderr,
-                broadcast.channel.clone(),
-                figures.clone(),
-            ))
-        });
+    let stderr = child.stderr.take().map(|stderr| {
+        tokio::spawn(read_stderr(
+            stderr,
+            broadcast.channel.clone(),
+            figures.clone(),
+        ))
+    });
     let Some(mut stdout) = child.stdout.take() else {
         return RunEnd::Failed("ffmpeg has no stdout".into());
     };

@@ -105,11 +105,7 @@ impl Channels {
         let mut all: Vec<ChannelSummary> = by_name.values().map(|c| c.summary()).collect();
         all.sort_by_key(|c| match c.state {
             ChannelState::Live | ChannelState::Reconnecting => (0, c.since_ms, c.name.clone()),
-            ChannelState::Offline => (
-                1,
-                u64::MAX - c.last_live_ms.unwrap_or(0),
-                c.name.clone(),
-            ),
+            ChannelState::Offline => (1, u64::MAX - c.last_live_ms.unwrap_or(0), c.name.clone()),
         });
         all
     }

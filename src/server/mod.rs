@@ -41,7 +41,9 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.server.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::days(SESSION_IDLE_DAYS)));
+        .with_expiry(Expiry::OnInactivity(CookieDuration::days(
+            SESSION_IDLE_DAYS,
+        )));
     Router::new()
         .route("/live/{channel}/events", get(sse::live_events))
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
@@ -80,7 +82,10 @@ impl RunningServer {
             start_demo(&state).await.map_err(std::io::Error::other)?;
         }
         tasks.spawn(publish_viewer_counts(state.clone()));
-        tasks.spawn(delete_expired_sessions(sessions.clone(), state.shutdown.clone()));
+        tasks.spawn(delete_expired_sessions(
+            sessions.clone(),
+            state.shutdown.clone(),
+        ));
         let app = router(state.clone(), sessions);
         let send_buffer = state.settings.server.send_buffer_kib * 1024;
         let serve = tokio::spawn(serve::serve(
@@ -121,7 +126,10 @@ async fn publish_viewer_counts(state: AppState) {
 }
 
 /// Hourly, sessions past their expiry are deleted from the store.
-async fn delete_expired_sessions(sessions: SqliteStore, shutdown: tokio_util::sync::CancellationToken) {
+async fn delete_expired_sessions(
+    sessions: SqliteStore,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
     tokio::select! {
         _ = shutdown.cancelled() => {}
         ended = sessions.continuously_delete_expired(std::time::Duration::from_secs(3600)) => {

@@ -57,7 +57,8 @@ async fn sign_up(client: &reqwest::Client, base: &str, name: &str) {
 }
 
 async fn start(client: &reqwest::Client, base: &str, channel: &str) -> Result<(), AppError> {
-    let body = serde_json::json!({"channel": channel, "title": "Test run", "source": "TestPattern"});
+    let body =
+        serde_json::json!({"channel": channel, "title": "Test run", "source": "TestPattern"});
     call(client, base, "start_broadcast", None, Some(body))
         .await
         .map(drop)
@@ -98,11 +99,25 @@ async fn only_the_owner_controls_a_channel_and_signed_out_calls_are_refused() {
     sign_up(&ana, &base, "Ana").await;
     sign_up(&bob, &base, "bob").await;
 
-    start(&ana, &base, "ana").await.expect("the owner goes live");
-    assert_eq!(start(&visitor, &base, "ana").await, Err(AppError::SignInRequired));
-    assert_eq!(stop(&visitor, &base, "ana").await, Err(AppError::SignInRequired));
-    assert!(matches!(stop(&bob, &base, "ana").await, Err(AppError::Forbidden(_))));
-    assert!(matches!(start(&bob, &base, "ana").await, Err(AppError::Forbidden(_))));
+    start(&ana, &base, "ana")
+        .await
+        .expect("the owner goes live");
+    assert_eq!(
+        start(&visitor, &base, "ana").await,
+        Err(AppError::SignInRequired)
+    );
+    assert_eq!(
+        stop(&visitor, &base, "ana").await,
+        Err(AppError::SignInRequired)
+    );
+    assert!(matches!(
+        stop(&bob, &base, "ana").await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        start(&bob, &base, "ana").await,
+        Err(AppError::Forbidden(_))
+    ));
     assert!(matches!(
         on_air(&bob, &base, "ana").await,
         Err(AppError::Forbidden(_))
@@ -115,11 +130,19 @@ async fn only_the_owner_controls_a_channel_and_signed_out_calls_are_refused() {
 
     stop(&ana, &base, "ana").await.expect("the owner stops");
     assert_eq!(on_air(&ana, &base, "ana").await, Ok(false));
-    assert!(demo_encoders().is_empty(), "stop returns once ffmpeg is gone");
+    assert!(
+        demo_encoders().is_empty(),
+        "stop returns once ffmpeg is gone"
+    );
 
     // Signing out ends the session on the server: the same cookie no longer works.
-    call(&ana, &base, "sign_out", Some(&[]), None).await.unwrap();
-    assert_eq!(start(&ana, &base, "ana").await, Err(AppError::SignInRequired));
+    call(&ana, &base, "sign_out", Some(&[]), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        start(&ana, &base, "ana").await,
+        Err(AppError::SignInRequired)
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -214,7 +237,8 @@ async fn a_killed_ffmpeg_is_restarted_and_stop_leaves_none_behind() {
         .unwrap()
         .bytes_stream()
         .eventsource();
-    let first: InitEvent = serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
+    let first: InitEvent =
+        serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
     next_event(&mut events, "media").await;
     let encoders = demo_encoders();
     assert_eq!(encoders.len(), 1, "one encoder runs");
@@ -247,6 +271,118 @@ async fn a_killed_ffmpeg_is_restarted_and_stop_leaves_none_behind() {
         .await
         .unwrap()
         .expect("a record");
-    assert_eq!((last.end_reason.as_str(), last.source.as_str()), ("stopped", "test pattern"));
+    assert_eq!(
+        (last.end_reason.as_str(), last.source.as_str()),
+        ("stopped", "test pattern")
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_media_file_from_the_folder_is_broadcast_and_nothing_else_can_be_named() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    // A short clip in the media folder, and one just outside it.
+    let media = server.dir.path().join("media");
+    let clip = crate::live::testing::encode_test_pattern(2);
+    std::fs::write(media.join("clip.mp4"), &clip).unwrap();
+    std::fs::write(server.dir.path().join("private.mp4"), &clip).unwrap();
+
+    let erin = browser();
+    sign_up(&erin, &base, "erin").await;
+    let files: Vec<String> = call(&erin, &base, "media_files", Some(&[]), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(files, ["clip.mp4"]);
+
+    let start_file = |name: &str| {
+        let body = serde_json::json!({
+            "channel": "erin", "title": "Clip", "source": {"MediaFile": name}
+        });
+        call(&erin, &base, "start_broadcast", None, Some(body))
+    };
+    for smuggled in ["../private.mp4", "concat:clip.mp4|clip.mp4", "/etc/passwd"] {
+        let refused = start_file(smuggled).await;
+        assert!(
+            matches!(refused, Err(AppError::Invalid(_))),
+            "{smuggled}: {refused:?}"
+        );
+    }
+    assert!(demo_encoders().is_empty(), "no ffmpeg was started for them");
+
+    start_file("clip.mp4").await.expect("the clip goes live");
+    let mut events = reqwest::get(format!("{base}/live/erin/events"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    next_event(&mut events, "init").await;
+    // A 2 s clip looped: media keeps coming past its end.
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        next_event(&mut events, "media").await;
+    }
+    stop(&erin, &base, "erin").await.unwrap();
+    let last = crate::broadcasts::records::last(&server.state.db, "erin")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.source, "file: clip.mp4");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_restarts_run_out_the_channel_goes_offline_with_the_reason() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_FFMPEG_PATH", "/nonexistent/ffmpeg"),
+        ("ONAIR_FFMPEG_MAX_RESTARTS", "1"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let finn = browser();
+    sign_up(&finn, &base, "finn").await;
+    start(&finn, &base, "finn").await.unwrap();
+    let status = async {
+        loop {
+            let response = call(
+                &finn,
+                &base,
+                "broadcast_state",
+                None,
+                Some(serde_json::json!({"channel": "finn"})),
+            )
+            .await
+            .unwrap();
+            let status: crate::broadcasts::api::BroadcastStatus = response.json().await.unwrap();
+            if status.on_air.is_none() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let status = tokio::time::timeout(Duration::from_secs(20), status)
+        .await
+        .expect("the broadcast gives up within 20 s");
+    let last = status.last.expect("the failed broadcast is on record");
+    assert_eq!(last.end_reason, "failed");
+    assert!(
+        last.failure
+            .as_deref()
+            .is_some_and(|f| f.contains("/nonexistent/ffmpeg")),
+        "{last:?}"
+    );
+    let hub_status = server.state.channels.get("finn").unwrap().hub.status();
+    assert_eq!(hub_status.state, ChannelState::Offline);
+    assert!(
+        hub_status
+            .reason
+            .is_some_and(|r| r.contains("failed 2 times"))
+    );
     server.shutdown().await.unwrap();
 }

@@ -53,9 +53,7 @@ async fn start_server_with(extra: &[(&str, &str)]) -> TestServer {
     ];
     vars.extend_from_slice(extra);
     let settings = Settings::with_overrides(vars).unwrap();
-    let server = RunningServer::start(settings)
-        .await
-        .expect("server starts");
+    let server = RunningServer::start(settings).await.expect("server starts");
     TestServer { server, dir }
 }
 
@@ -407,6 +405,7 @@ async fn shutdown_ends_open_streams_and_leaves_no_ffmpeg() {
         }
     }
     assert_eq!(demo_encoders().len(), 1, "one demo encoder runs");
+    let db = server.state.db.clone();
     tokio::time::timeout(Duration::from_secs(10), server.shutdown())
         .await
         .expect("graceful shutdown is not blocked by open streams")
@@ -417,4 +416,9 @@ async fn shutdown_ends_open_streams_and_leaves_no_ffmpeg() {
     .await;
     assert!(rest.is_ok(), "the open stream ended");
     assert!(demo_encoders().is_empty(), "no ffmpeg left behind");
+    let last = crate::broadcasts::records::last(&db, "demo")
+        .await
+        .unwrap()
+        .expect("the demo broadcast is on record");
+    assert_eq!(last.end_reason, "server shutdown");
 }

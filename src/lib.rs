@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod app;
 pub mod broadcasts;
 pub mod channels;
+pub mod chat;
 pub mod components;
 pub mod error;
 pub mod live;

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource, MessageEvent};
 
-use crate::live::wire::{InitEvent, StatusEvent, ViewersEvent};
+use crate::live::wire::{ChatDeletedEvent, ChatEvent, InitEvent, StatusEvent, ViewersEvent};
 
 /// What the stream delivers, decoded.
 pub enum Incoming {
@@ -23,13 +23,15 @@ pub enum Incoming {
         data: Vec<u8>,
     },
     Viewers(ViewersEvent),
+    Chat(ChatEvent),
+    ChatDeleted(ChatDeletedEvent),
     /// The connection broke; `closed` when the browser gave up reconnecting by itself.
     Error {
         closed: bool,
     },
 }
 
-const EVENTS: [&str; 4] = ["status", "init", "media", "viewers"];
+const EVENTS: [&str; 6] = ["status", "init", "media", "viewers", "chat", "chat-deleted"];
 
 pub struct LiveEvents {
     source: EventSource,
@@ -97,6 +99,8 @@ fn decode(event: &MessageEvent) -> Option<Incoming> {
     match event.type_().as_str() {
         "status" => serde_json::from_str(&text).ok().map(Incoming::Status),
         "viewers" => serde_json::from_str(&text).ok().map(Incoming::Viewers),
+        "chat" => serde_json::from_str(&text).ok().map(Incoming::Chat),
+        "chat-deleted" => serde_json::from_str(&text).ok().map(Incoming::ChatDeleted),
         "init" => {
             let event: InitEvent = serde_json::from_str(&text).ok()?;
             let data = base64.decode(&event.data).ok()?;

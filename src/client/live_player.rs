@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::{Rc, Weak};
 
-use leptos::prelude::{RwSignal, Set};
+use leptos::prelude::{RwSignal, Set, Update, WithUntracked};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlVideoElement;
@@ -15,7 +15,7 @@ use super::live_events::{Incoming, LiveEvents};
 use super::media_pipe::MediaPipe;
 use crate::components::player::PlayerState;
 use crate::live::prft;
-use crate::live::wire::ChannelState;
+use crate::live::wire::{ChannelState, ChatEvent};
 
 /// Further behind the newest buffered media than this, the player seeks to the live edge.
 const MAX_BEHIND_SECS: f64 = 1.5;
@@ -30,6 +30,8 @@ const TICK_MS: i32 = 250;
 const RECONNECT_MS: f64 = 1500.0;
 /// Where the tab keeps its viewer key, so reconnects and reloads count once.
 const VIEWER_KEY: &str = "onair-viewer";
+/// Chat messages a page keeps; older ones scroll away.
+const CHAT_KEPT: usize = 500;
 /// Clock samples (from prft boxes) kept to map media time to wall time.
 const CLOCK_SAMPLES: usize = 64;
 
@@ -40,6 +42,8 @@ pub struct Signals {
     pub latency: RwSignal<Option<f64>>,
     pub error: RwSignal<Option<String>>,
     pub viewers: RwSignal<usize>,
+    /// The chat log, where the page shows chat (messages in arrival order, no duplicates).
+    pub chat: Option<RwSignal<Vec<ChatEvent>>>,
 }
 
 /// Media time `media_secs` was produced at `wall_ms`.
@@ -130,10 +134,15 @@ impl Drop for LivePlayer {
 impl Core {
     /// Opens the event stream, resuming after the last fragment we have.
     fn connect(&mut self) {
-        let url = match self.last_id {
+        let mut url = match self.last_id {
             Some(id) => format!("{}&last_event_id={id}", self.url),
             None => self.url.clone(),
         };
+        if let Some(chat) = self.signals.chat {
+            // Chat after the newest message we have (none missed between page and stream).
+            let newest = chat.with_untracked(|log| log.iter().map(|m| m.id).max().unwrap_or(0));
+            url.push_str(&format!("&chat_after={newest}"));
+        }
         let core = self.myself.clone();
         let deliver = Rc::new(move |incoming: Incoming| {
             if let Some(core) = core.upgrade() {
@@ -164,6 +173,22 @@ impl Core {
                 }
             },
             Incoming::Viewers(viewers) => self.signals.viewers.set(viewers.count),
+            Incoming::Chat(message) => {
+                if let Some(chat) = self.signals.chat {
+                    chat.update(|log| {
+                        if !log.iter().any(|m| m.id == message.id) {
+                            log.push(message);
+                        }
+                        let extra = log.len().saturating_sub(CHAT_KEPT);
+                        log.drain(..extra);
+                    });
+                }
+            }
+            Incoming::ChatDeleted(deleted) => {
+                if let Some(chat) = self.signals.chat {
+                    chat.update(|log| log.retain(|m| m.id != deleted.id));
+                }
+            }
             Incoming::Init { event, data } => {
                 self.timescales = event.timescales;
                 if self.epoch == Some(event.epoch) && self.pipe.is_some() {

@@ -2,5 +2,6 @@
 
 pub mod account_menu;
 pub mod channel_card;
+pub mod chat_panel;
 pub mod elapsed;
 pub mod player;

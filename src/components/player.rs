@@ -5,7 +5,7 @@
 use leptos::html::Video;
 use leptos::prelude::*;
 
-use crate::live::wire::ChannelState;
+use crate::live::wire::{ChannelState, ChatEvent};
 
 /// What the viewer is told about playback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,8 +36,14 @@ impl PlayerState {
     }
 }
 
+/// `chat`, when given, receives the channel's chat from the same stream.
 #[component]
-pub fn Player(channel: String, initial: ChannelState, viewers: usize) -> impl IntoView {
+pub fn Player(
+    channel: String,
+    initial: ChannelState,
+    viewers: usize,
+    #[prop(optional)] chat: Option<RwSignal<Vec<ChatEvent>>>,
+) -> impl IntoView {
     // The server renders the channel's state; the player updates it once connected.
     let state = RwSignal::new(match initial {
         ChannelState::Live => PlayerState::Live,
@@ -64,6 +70,7 @@ pub fn Player(channel: String, initial: ChannelState, viewers: usize) -> impl In
                     latency,
                     error,
                     viewers,
+                    chat,
                 };
                 player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
             }
@@ -71,7 +78,7 @@ pub fn Player(channel: String, initial: ChannelState, viewers: usize) -> impl In
         on_cleanup(move || player.set_value(None));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = &channel;
+    let _ = (&channel, chat);
 
     let unmute = move |_| {
         if let Some(element) = video.get() {

@@ -16,7 +16,9 @@ use tokio::sync::watch;
 use super::audience::{Audience, Seat};
 use super::frame;
 use super::splitter::{Fragment, InitSegment};
-use super::wire::{ChannelState, InitEvent, StatusEvent, ViewersEvent};
+use super::wire::{
+    ChannelState, ChatDeletedEvent, ChatEvent, InitEvent, StatusEvent, ViewersEvent,
+};
 use base64::Engine as _;
 
 /// How much the hub holds and how far behind a viewer may fall.
@@ -47,6 +49,21 @@ struct Timeline {
     fragments: VecDeque<Held>,
     next_id: u64,
     held_bytes: usize,
+    /// The latest chat events, for connections that resume after a message they have.
+    chat: VecDeque<HeldChat>,
+    /// Sequence number of the newest chat event (0: none yet).
+    chat_seq: u64,
+}
+
+/// Chat events a hub keeps for resuming connections.
+const CHAT_HELD: usize = 200;
+
+/// A chat event, framed once.
+struct HeldChat {
+    seq: u64,
+    /// The message's id for `chat`; None for `chat-deleted` (resent to anyone resuming).
+    message_id: Option<u64>,
+    frame: Bytes,
 }
 
 struct HeldStatus {
@@ -111,6 +128,8 @@ impl Hub {
                 fragments: VecDeque::new(),
                 next_id: first_id,
                 held_bytes: 0,
+                chat: VecDeque::new(),
+                chat_seq: 0,
             }),
             changed: watch::channel(0).0,
             settings,
@@ -243,10 +262,51 @@ impl Hub {
         self.notify();
     }
 
+    /// Sends a chat message to every viewer, in the order of these calls.
+    pub fn publish_chat(&self, message: &ChatEvent) {
+        self.push_chat(Some(message.id), frame::json_event("chat", message));
+    }
+
+    /// Tells every viewer that chat message `id` was deleted.
+    pub fn publish_chat_deleted(&self, id: u64) {
+        self.push_chat(
+            None,
+            frame::json_event("chat-deleted", &ChatDeletedEvent { id }),
+        );
+    }
+
+    fn push_chat(&self, message_id: Option<u64>, frame: Bytes) {
+        let mut tl = self.write();
+        tl.chat_seq += 1;
+        let seq = tl.chat_seq;
+        tl.chat.push_back(HeldChat {
+            seq,
+            message_id,
+            frame,
+        });
+        if tl.chat.len() > CHAT_HELD {
+            tl.chat.pop_front();
+        }
+        drop(tl);
+        self.notify();
+    }
+
     /// A new viewer; `last_event_id` is the id of the last media event it already has, and
-    /// `key` identifies the watching tab across its reconnects.
-    pub fn subscribe(self: &Arc<Self>, last_event_id: Option<u64>, key: Option<&str>) -> Viewer {
+    /// `key` identifies the watching tab across its reconnects. Chat that arrives from now on
+    /// is sent; with `chat_after`, so are the held messages after that one (and held deletions).
+    pub fn subscribe(
+        self: &Arc<Self>,
+        last_event_id: Option<u64>,
+        key: Option<&str>,
+        chat_after: Option<u64>,
+    ) -> Viewer {
+        let chat_seen = match chat_after {
+            Some(_) => 0,
+            None => self.read().chat_seq,
+        };
         Viewer {
+            chat_seen,
+            chat_after,
             _seat: self.audience.join(key),
             viewers_version: 0,
             viewers_sent: 0,
@@ -345,6 +405,10 @@ pub struct Viewer {
     viewers_version: u64,
     /// The count this connection last sent, so a publication of the same number is skipped.
     viewers_sent: usize,
+    /// Sequence number of the last chat event this connection has been sent.
+    chat_seen: u64,
+    /// On a resumed connection: the last chat message it already had.
+    chat_after: Option<u64>,
     /// This connection's place in the audience.
     _seat: Seat,
 }
@@ -371,6 +435,19 @@ impl Viewer {
                 self.viewers_sent = tl.viewers.count;
             }
             self.viewers_version = tl.viewers.version;
+        }
+        if self.chat_seen != tl.chat_seq {
+            for held in tl.chat.iter().filter(|h| h.seq > self.chat_seen) {
+                let already_had = matches!(
+                    (held.message_id, self.chat_after),
+                    (Some(id), Some(after)) if id <= after
+                );
+                if !already_had {
+                    out.push_back(held.frame.clone());
+                }
+            }
+            self.chat_seen = tl.chat_seq;
+            self.chat_after = None;
         }
         let Some(first) = tl.fragments.front().map(|h| h.id) else {
             return 0;
@@ -545,7 +622,7 @@ mod tests {
         hub.publish_init(init);
         let t0 = Instant::now();
         let ids = publish(&hub, 0..fragments.len(), t0);
-        let mut viewer = hub.subscribe(None, None);
+        let mut viewer = hub.subscribe(None, None, None);
         let got = drain(&mut viewer);
         assert_eq!(got[0].0, "status");
         assert_eq!(got[1].0, "viewers");
@@ -566,17 +643,17 @@ mod tests {
         let hub = live_hub(settings());
         let t0 = Instant::now();
         let ids = publish(&hub, 0..20, t0);
-        let mut first = hub.subscribe(None, None);
+        let mut first = hub.subscribe(None, None, None);
         let seen = media_ids(&drain(&mut first));
         drop(first);
         let more = publish(&hub, 20..25, t0);
         let last = *seen.last().unwrap();
-        let mut again = hub.subscribe(Some(last), None);
+        let mut again = hub.subscribe(Some(last), None, None);
         let got = drain(&mut again);
         assert_eq!(got[2].0, "init", "a new connection gets init before media");
         assert_eq!(media_ids(&got), more);
         // Not held any more: init again and the newest keyframe.
-        let mut stale = hub.subscribe(Some(ids[0].saturating_sub(50)), None);
+        let mut stale = hub.subscribe(Some(ids[0].saturating_sub(50)), None, None);
         let got = drain(&mut stale);
         assert_eq!(got[2].0, "init");
         let first_media = media_ids(&got)[0];
@@ -591,14 +668,14 @@ mod tests {
         hub.publish_init(&real().0); // the encoder restarted
         let after = publish(&hub, 0..5, t0 + Duration::from_secs(1));
         assert_eq!(after[0], before[4] + 1, "ids keep counting across restarts");
-        let mut viewer = hub.subscribe(Some(before[4]), None);
+        let mut viewer = hub.subscribe(Some(before[4]), None, None);
         let got = drain(&mut viewer);
         let init_at = got.iter().position(|(n, _)| n == "init").unwrap();
         let media_at = got.iter().position(|(n, _)| n == "media").unwrap();
         assert!(init_at < media_at);
         assert_eq!(media_ids(&got), after);
         // A viewer that was watching the old run gets the new init between the runs.
-        let mut watching = hub.subscribe(Some(before[2]), None);
+        let mut watching = hub.subscribe(Some(before[2]), None, None);
         let got = drain(&mut watching);
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
@@ -619,8 +696,8 @@ mod tests {
         let hub = live_hub(settings.clone());
         let t0 = Instant::now();
         publish(&hub, 0..10, t0);
-        let mut stalled = hub.subscribe(None, None);
-        let mut keeping_up = hub.subscribe(None, None);
+        let mut stalled = hub.subscribe(None, None, None);
+        let mut keeping_up = hub.subscribe(None, None, None);
         drain(&mut stalled);
         drain(&mut keeping_up);
         // 60 s of stream while one viewer reads nothing.
@@ -657,7 +734,7 @@ mod tests {
         let t0 = Instant::now();
         let ids = publish(&hub, 0..50, t0);
         // Resuming 4.4 s back (more than the 2.5 s lag limit): every fragment, no skip.
-        let mut viewer = hub.subscribe(Some(ids[5]), None);
+        let mut viewer = hub.subscribe(Some(ids[5]), None, None);
         let mut got = Vec::new();
         loop {
             let mut out = VecDeque::new();
@@ -682,7 +759,7 @@ mod tests {
     #[test]
     fn viewer_counts_arrive_at_once_then_coalesced() {
         let hub = live_hub(settings());
-        let mut first = hub.subscribe(None, Some("tab-a"));
+        let mut first = hub.subscribe(None, Some("tab-a"), None);
         let count_in =
             |got: &[(String, Option<u64>)]| got.iter().filter(|(n, _)| n == "viewers").count();
         assert_eq!(
@@ -695,7 +772,7 @@ mod tests {
         assert_eq!(count_in(&drain(&mut first)), 0);
         // A burst of joins, one of them a reconnect of the first tab.
         let others: Vec<Viewer> = ["tab-b", "tab-c", "tab-a"]
-            .map(|k| hub.subscribe(None, Some(k)))
+            .map(|k| hub.subscribe(None, Some(k), None))
             .into();
         assert_eq!(hub.viewer_count(), 3);
         assert_eq!(
@@ -717,7 +794,7 @@ mod tests {
     fn offline_drops_media_and_tells_viewers() {
         let hub = live_hub(settings());
         publish(&hub, 0..5, Instant::now());
-        let mut viewer = hub.subscribe(None, None);
+        let mut viewer = hub.subscribe(None, None, None);
         drain(&mut viewer);
         hub.go_offline(Some("stopped".into()));
         let got = drain(&mut viewer);
@@ -728,5 +805,71 @@ mod tests {
             hub.publish(&real().1[0]).is_none(),
             "no media without an init"
         );
+    }
+
+    /// The chat events a viewer is owed now, as (event name, data).
+    fn chat_of(viewer: &mut Viewer) -> Vec<(String, String)> {
+        let mut out = VecDeque::new();
+        viewer.catch_up(&mut out, 0);
+        out.iter()
+            .filter_map(|frame| {
+                let text = std::str::from_utf8(frame).unwrap();
+                let name = text.lines().find_map(|l| l.strip_prefix("event: "))?;
+                let data = text.lines().find_map(|l| l.strip_prefix("data: "))?;
+                name.starts_with("chat")
+                    .then(|| (name.to_string(), data.to_string()))
+            })
+            .collect()
+    }
+
+    fn message(id: u64) -> ChatEvent {
+        ChatEvent {
+            id,
+            author: "ana".into(),
+            text: format!("message {id}"),
+            sent_at: 1_700_000_000_000 + id,
+        }
+    }
+
+    #[test]
+    fn chat_reaches_every_viewer_once_in_one_order() {
+        let hub = live_hub(settings());
+        let mut a = hub.subscribe(None, None, None);
+        let mut b = hub.subscribe(None, None, None);
+        assert!(chat_of(&mut a).is_empty());
+        for id in [1, 2, 3] {
+            hub.publish_chat(&message(id));
+        }
+        hub.publish_chat_deleted(2);
+        let seen_by_a = chat_of(&mut a);
+        assert_eq!(seen_by_a, chat_of(&mut b), "one order for everybody");
+        let names: Vec<&str> = seen_by_a.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["chat", "chat", "chat", "chat-deleted"]);
+        assert_eq!(seen_by_a[3].1, r#"{"id":2}"#);
+        assert!(chat_of(&mut a).is_empty(), "nothing twice");
+        // A newcomer without a resume point gets only what comes next.
+        let mut late = hub.subscribe(None, None, None);
+        assert!(chat_of(&mut late).is_empty());
+    }
+
+    #[test]
+    fn a_resumed_connection_gets_the_chat_it_missed_and_every_deletion() {
+        let hub = live_hub(settings());
+        for id in 1..=4 {
+            hub.publish_chat(&message(id));
+        }
+        hub.publish_chat_deleted(1);
+        let mut resumed = hub.subscribe(None, None, Some(2));
+        let got = chat_of(&mut resumed);
+        let got: Vec<(&str, &str)> = got.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].1.contains(r#""id":3"#) && got[1].1.contains(r#""id":4"#));
+        assert_eq!(got[2], ("chat-deleted", r#"{"id":1}"#));
+        // The hub holds a bounded number of chat events.
+        for id in 5..(5 + CHAT_HELD as u64 * 2) {
+            hub.publish_chat(&message(id));
+        }
+        let mut from_start = hub.subscribe(None, None, Some(0));
+        assert_eq!(chat_of(&mut from_start).len(), CHAT_HELD);
     }
 }

@@ -44,3 +44,21 @@ pub struct InitEvent {
 pub struct ViewersEvent {
     pub count: usize,
 }
+
+/// `event: chat` — one chat message, in the order the channel's chat received them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatEvent {
+    pub id: u64,
+    /// The author's username, from their session.
+    pub author: String,
+    /// Plain text (never HTML), 1–500 characters.
+    pub text: String,
+    /// Unix milliseconds.
+    pub sent_at: u64,
+}
+
+/// `event: chat-deleted` — the channel's owner removed message `id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatDeletedEvent {
+    pub id: u64,
+}

@@ -5,6 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::channels::api::channel_info;
+use crate::chat::api::recent_chat;
+use crate::components::chat_panel::ChatPanel;
 use crate::components::player::Player;
 use crate::pages::not_found::NotFound;
 
@@ -13,19 +15,30 @@ pub fn WatchPage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.read().get("channel").unwrap_or_default();
     let info = Resource::new(name, channel_info);
+    let chat = Resource::new(name, recent_chat);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let recent = chat.await.unwrap_or_default();
                 match info.await {
                     Ok(Some(channel)) => {
+                        let messages = RwSignal::new(recent);
                         view! {
                             <Title text=channel.title.clone()/>
                             <section class="watch">
-                                <Player channel=channel.name.clone() initial=channel.state viewers=channel.viewers/>
-                                <div class="watch-meta">
-                                    <h1 class="channel-title">{channel.title}</h1>
-                                    <p class="broadcaster">{channel.broadcaster}</p>
+                                <div class="watch-main">
+                                    <Player
+                                        channel=channel.name.clone()
+                                        initial=channel.state
+                                        viewers=channel.viewers
+                                        chat=messages
+                                    />
+                                    <div class="watch-meta">
+                                        <h1 class="channel-title">{channel.title}</h1>
+                                        <p class="broadcaster">{channel.broadcaster}</p>
+                                    </div>
                                 </div>
+                                <ChatPanel channel=channel.name.clone() messages/>
                             </section>
                         }
                             .into_any()

@@ -24,6 +24,8 @@ pub struct Params {
     last_event_id: Option<String>,
     /// The watching tab, so its reconnects count once.
     viewer: Option<String>,
+    /// The last chat message the client already has: held chat after it is sent first.
+    chat_after: Option<u64>,
 }
 
 pub async fn live_events(
@@ -45,7 +47,7 @@ pub async fn live_events(
     let stream = viewer_stream(
         channel
             .hub
-            .subscribe(last_event_id, params.viewer.as_deref()),
+            .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after),
         state.shutdown.clone(),
         keep_alive,
     );

@@ -20,6 +20,7 @@ use crate::broadcasts::source::{Encoding, Source};
 use crate::broadcasts::supervisor::Broadcast;
 use crate::channels::server::Channels;
 use crate::channels::store;
+use crate::chat::limit::ChatLimit;
 use crate::error::AppError;
 use crate::live::hub::now_ms;
 
@@ -32,6 +33,9 @@ pub struct AppState {
     pub broadcasts: Broadcasts,
     pub media: MediaFolder,
     pub throttle: Arc<SignInThrottle>,
+    pub chat_limit: Arc<ChatLimit>,
+    /// Chat messages are stored and published one at a time, so ids and delivery agree.
+    pub chat_order: Arc<tokio::sync::Mutex<()>>,
     /// Cancelled on shutdown: broadcasts stop and SSE streams end.
     pub shutdown: CancellationToken,
     pub thumbnails: Thumbnails,
@@ -66,6 +70,8 @@ impl AppState {
             db,
             channels,
             throttle: Arc::default(),
+            chat_limit: Arc::default(),
+            chat_order: Arc::default(),
             shutdown,
             thumbnails: Thumbnails::default(),
         })

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::live::wire::{ChannelState, InitEvent, StatusEvent};
 
 /// A browser-like client with its own cookie jar, that does not follow redirects.
-fn browser() -> reqwest::Client {
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -21,7 +21,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// Calls a server function; Ok on success, the server's [`AppError`] otherwise.
-async fn call(
+pub(super) async fn call(
     client: &reqwest::Client,
     base: &str,
     endpoint: &str,
@@ -44,7 +44,7 @@ async fn call(
     }
 }
 
-async fn sign_up(client: &reqwest::Client, base: &str, name: &str) {
+pub(super) async fn sign_up(client: &reqwest::Client, base: &str, name: &str) {
     call(
         client,
         base,
@@ -56,7 +56,11 @@ async fn sign_up(client: &reqwest::Client, base: &str, name: &str) {
     .expect("sign-up works");
 }
 
-async fn start(client: &reqwest::Client, base: &str, channel: &str) -> Result<(), AppError> {
+pub(super) async fn start(
+    client: &reqwest::Client,
+    base: &str,
+    channel: &str,
+) -> Result<(), AppError> {
     let body =
         serde_json::json!({"channel": channel, "title": "Test run", "source": "TestPattern"});
     call(client, base, "start_broadcast", None, Some(body))
@@ -201,7 +205,7 @@ async fn accounts_survive_a_restart_and_wrong_passwords_are_refused() {
 }
 
 /// The next event named `name` on `events` (within 30 s).
-async fn next_event<S>(events: &mut S, name: &str) -> eventsource_stream::Event
+pub(super) async fn next_event<S>(events: &mut S, name: &str) -> eventsource_stream::Event
 where
     S: futures::Stream<
             Item = Result<

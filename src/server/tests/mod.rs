@@ -1,7 +1,9 @@
 //! HTTP tests: the real server on port 0 with the real demo ffmpeg and a real SQLite file,
-//! read by an SSE client. `accounts` covers sign-in and owner-only broadcast control.
+//! read by an SSE client. `accounts` covers sign-in and owner-only broadcast control, `chat`
+//! the chat riding the same stream.
 
 mod accounts;
+mod chat;
 
 use std::time::Duration;
 

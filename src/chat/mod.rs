@@ -1,0 +1,12 @@
+//! Live chat, one per channel: message rules shared by the input and the server (`rules`),
+//! the server functions to read, post and moderate (`api`), and on the server the stored
+//! messages and bans (`store`) and the per-user rate limit (`limit`). New messages and
+//! deletions reach viewers on the channel's SSE stream through its hub.
+
+pub mod api;
+pub mod rules;
+
+#[cfg(feature = "ssr")]
+pub mod limit;
+#[cfg(feature = "ssr")]
+pub mod store;

@@ -1,0 +1,151 @@
+//! Chat messages and bans in the database. Messages are never erased: a deleted one is marked
+//! and no longer shown.
+
+use sqlx::SqlitePool;
+
+use crate::live::hub::now_ms;
+use crate::live::wire::ChatEvent;
+
+/// Stores a message; returns it with its id (ids grow in the order messages are stored).
+pub async fn insert(
+    db: &SqlitePool,
+    channel: &str,
+    author: &str,
+    text: &str,
+) -> Result<ChatEvent, sqlx::Error> {
+    let sent_at = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO chat_messages (channel, author, text, sent_ms) VALUES (?, ?, ?, ?) \
+         RETURNING id",
+    )
+    .bind(channel)
+    .bind(author)
+    .bind(text)
+    .bind(sent_at as i64)
+    .fetch_one(db)
+    .await?;
+    Ok(ChatEvent {
+        id: id as u64,
+        author: author.to_string(),
+        text: text.to_string(),
+        sent_at,
+    })
+}
+
+/// The latest `limit` messages of `channel` not deleted, oldest first.
+pub async fn recent(
+    db: &SqlitePool,
+    channel: &str,
+    limit: u32,
+) -> Result<Vec<ChatEvent>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, author, text, sent_ms FROM chat_messages \
+         WHERE channel = ? AND deleted_ms IS NULL ORDER BY id DESC LIMIT ?",
+    )
+    .bind(channel)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .rev()
+        .map(|(id, author, text, sent_ms)| ChatEvent {
+            id: id as u64,
+            author,
+            text,
+            sent_at: sent_ms as u64,
+        })
+        .collect())
+}
+
+/// Marks message `id` of `channel` deleted; false if there is no such message there.
+pub async fn delete(db: &SqlitePool, channel: &str, id: u64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE chat_messages SET deleted_ms = ? \
+         WHERE id = ? AND channel = ? AND deleted_ms IS NULL",
+    )
+    .bind(now_ms() as i64)
+    .bind(id as i64)
+    .bind(channel)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Bans `username` from posting in `channel`'s chat.
+pub async fn ban(db: &SqlitePool, channel: &str, username: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT OR IGNORE INTO chat_bans (channel, username, banned_ms) VALUES (?, ?, ?)")
+        .bind(channel)
+        .bind(username)
+        .bind(now_ms() as i64)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn is_banned(
+    db: &SqlitePool,
+    channel: &str,
+    username: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM chat_bans WHERE channel = ? AND username = ?")
+            .bind(channel)
+            .bind(username)
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn db() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::server::db::open(&dir.path().join("chat.db"))
+            .await
+            .unwrap();
+        (dir, pool)
+    }
+
+    #[tokio::test]
+    async fn messages_come_back_in_order_and_deleted_ones_are_not_shown() {
+        let (_dir, db) = db().await;
+        let first = insert(&db, "ana", "bob", "hello").await.unwrap();
+        let second = insert(&db, "ana", "carl", "hi bob").await.unwrap();
+        insert(&db, "other", "bob", "elsewhere").await.unwrap();
+        assert!(second.id > first.id);
+        assert_eq!(
+            recent(&db, "ana", 50).await.unwrap(),
+            [first.clone(), second.clone()]
+        );
+        assert_eq!(
+            recent(&db, "ana", 1).await.unwrap(),
+            [second.clone()],
+            "the latest"
+        );
+
+        assert!(
+            !delete(&db, "other", first.id).await.unwrap(),
+            "not that channel's"
+        );
+        assert!(delete(&db, "ana", first.id).await.unwrap());
+        assert!(
+            !delete(&db, "ana", first.id).await.unwrap(),
+            "already deleted"
+        );
+        assert_eq!(recent(&db, "ana", 50).await.unwrap(), [second]);
+    }
+
+    #[tokio::test]
+    async fn a_ban_holds_for_one_channel_whatever_the_case() {
+        let (_dir, db) = db().await;
+        assert!(!is_banned(&db, "ana", "troll").await.unwrap());
+        ban(&db, "ana", "Troll").await.unwrap();
+        ban(&db, "ana", "troll").await.unwrap();
+        assert!(is_banned(&db, "ana", "troll").await.unwrap());
+        assert!(is_banned(&db, "ana", "TROLL").await.unwrap());
+        assert!(!is_banned(&db, "bob", "troll").await.unwrap());
+    }
+}

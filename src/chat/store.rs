@@ -122,7 +122,7 @@ mod tests {
         );
         assert_eq!(
             recent(&db, "ana", 1).await.unwrap(),
-            [second.clone()],
+            std::slice::from_ref(&second),
             "the latest"
         );
 

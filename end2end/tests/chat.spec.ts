@@ -1,0 +1,66 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { AccountForms } from '../pages/account-forms';
+import { ChatPanel } from '../pages/chat-panel';
+
+const PASSWORD = 'correct horse 42';
+
+/** A new signed-in browser context for a fresh account; returns its page and username. */
+async function signedIn(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
+  const name = `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 100)}`;
+  const page = await (await browser.newContext()).newPage();
+  await new AccountForms(page).signUp(name, PASSWORD);
+  await expect(page).toHaveURL(/\/studio$/);
+  return { page, name };
+}
+
+test('chat: live between viewers, shown as text, rate limited, moderated by the owner', async ({ browser }) => {
+  const host = await signedIn(browser, 'h');
+  const guest = await signedIn(browser, 'g');
+  const channel = host.name.toLowerCase();
+  // Nothing may run as a script: an alert would be an injection.
+  for (const { page } of [host, guest]) {
+    page.on('dialog', (dialog) => {
+      throw new Error(`a dialog opened: ${dialog.message()}`);
+    });
+    await page.goto(`/watch/${channel}`);
+  }
+  const hostChat = new ChatPanel(host.page);
+  const guestChat = new ChatPanel(guest.page);
+  // Both streams are connected once each page shows the live count.
+  await expect(host.page.getByTestId('viewers')).toHaveText('2 watching');
+  await expect(guest.page.getByTestId('viewers')).toHaveText('2 watching');
+
+  const sentAt = Date.now();
+  await guestChat.say('hello from the guest');
+  await expect(hostChat.message('hello from the guest')).toBeVisible();
+  console.log(`chat message seen in the other context after ${Date.now() - sentAt} ms`);
+  await expect(guestChat.input).toHaveValue('');
+
+  const markup = '<img src=x onerror=alert(1)>';
+  await hostChat.say(markup);
+  await expect(guestChat.message(markup)).toHaveCount(1);
+  await expect(guestChat.message(markup).locator('.chat-text')).toHaveText(markup);
+  await expect(guest.page.locator('.chat img')).toHaveCount(0);
+
+  // A signed-out visitor reads the chat (server-rendered history included) but cannot post.
+  const visitor = await (await browser.newContext()).newPage();
+  await visitor.goto(`/watch/${channel}`);
+  const visitorChat = new ChatPanel(visitor);
+  await expect(visitorChat.message('hello from the guest')).toBeVisible();
+  await expect(visitorChat.input).toHaveCount(0);
+  await expect(visitorChat.signInToChat).toContainText('Sign in to chat');
+
+  // The owner deletes the guest's message: it disappears for everyone, live.
+  await hostChat.message('hello from the guest').getByRole('button', { name: 'Delete' }).click();
+  await expect(guestChat.message('hello from the guest')).toHaveCount(0);
+  await expect(visitorChat.message('hello from the guest')).toHaveCount(0);
+  await expect(guest.page.getByRole('button', { name: 'Delete' })).toHaveCount(0);
+
+  // Too many messages too fast: the input says so.
+  for (let i = 0; i < 8; i++) {
+    await guestChat.say(`flood ${i}`);
+    await expect(guestChat.message(`flood ${i}`).or(guestChat.error)).toBeVisible();
+    if (await guestChat.error.isVisible()) break;
+  }
+  await expect(guestChat.error).toContainText('Slow down');
+});

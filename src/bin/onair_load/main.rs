@@ -8,10 +8,12 @@
 //! Options: --url http://127.0.0.1:3000/live/demo/events  --viewers N (≤ 20000)
 //!          --seconds T (≤ 600)  --slow N (of the viewers, read slowly)  --slow-kbps K
 //!          --ramp N (connections opened per second)  --pid P (the server; found by port otherwise)
+//!          --chat (a fresh account posts a message every 2.5 s; reports chat delivery delay)
 //!
 //! It runs on one thread and parses only what it measures, so on a shared machine the limit it
 //! reports is the server's.
 
+mod chat;
 mod chunked;
 mod procstat;
 mod sse;
@@ -43,12 +45,14 @@ struct Options {
     slow_bytes_per_sec: u64,
     ramp: usize,
     pid: Option<u32>,
+    chat: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
     let mut url = "http://127.0.0.1:3000/live/demo/events".to_string();
     let (mut viewers, mut seconds, mut slow, mut slow_kbps, mut ramp, mut pid) =
         (100, 20, 0, 100, 500, None);
+    let mut chat = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -64,10 +68,11 @@ fn parse_args() -> Result<Options, String> {
             "--slow-kbps" => slow_kbps = number(value()?)?,
             "--ramp" => ramp = number(value()?)?.max(1) as usize,
             "--pid" => pid = Some(number(value()?)? as u32),
+            "--chat" => chat = true,
             "--help" | "-h" => {
                 return Err(include_str!("main.rs")
                     .lines()
-                    .take(12)
+                    .take(13)
                     .collect::<Vec<_>>()
                     .join("\n"));
             }
@@ -108,6 +113,7 @@ fn parse_args() -> Result<Options, String> {
         slow_bytes_per_sec: slow_kbps * 125,
         ramp,
         pid,
+        chat,
     })
 }
 
@@ -126,6 +132,8 @@ struct ViewerReport {
     media: u64,
     bytes: u64,
     lags_ms: Vec<f32>,
+    /// Chat messages received in the window, and how long each took from being stored.
+    chat_delays_ms: Vec<f32>,
     /// Jumps in media ids: the server skipped this viewer forward.
     skips: u32,
     slow: bool,
@@ -133,6 +141,12 @@ struct ViewerReport {
 
 impl ViewerReport {
     fn on_event(&mut self, event: &Event, last_id: &mut Option<u64>, measuring: bool) {
+        if event.name == b"chat" {
+            if let Some(sent) = chat::sent_at(&event.data_head).filter(|_| measuring) {
+                self.chat_delays_ms.push((now_unix_ms() - sent) as f32);
+            }
+            return;
+        }
         if event.name != b"media" {
             return;
         }
@@ -358,6 +372,39 @@ async fn main() {
             until,
         )));
     }
+    // The chatter signs up now and posts through the measuring window.
+    let chatter = if opts.chat {
+        let channel = opts
+            .path
+            .strip_prefix("/live/")
+            .and_then(|p| p.split('/').next())
+            .unwrap_or("demo")
+            .to_string();
+        match chat::sign_up(opts.addr, &opts.host).await {
+            Ok(cookie) => {
+                let (addr, host) = (opts.addr, opts.host.clone());
+                Some(tokio::spawn(async move {
+                    tokio::time::sleep_until(measure_from.into()).await;
+                    let (mut posted, mut failed) = (0u32, None);
+                    while Instant::now() + chat::EVERY / 2 < until {
+                        let text = format!("load {posted}");
+                        match chat::post(addr, &host, &cookie, &channel, &text).await {
+                            Ok(()) => posted += 1,
+                            Err(err) => failed = failed.or(Some(err)),
+                        }
+                        tokio::time::sleep(chat::EVERY).await;
+                    }
+                    (posted, failed)
+                }))
+            }
+            Err(err) => {
+                eprintln!("chat: {err}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu_from = server.and_then(procstat::cpu_seconds);
     let own_cpu_from = procstat::cpu_seconds(std::process::id());
@@ -391,6 +438,28 @@ async fn main() {
     }
     let all: Vec<&ViewerReport> = reports.iter().collect();
     summarise("all viewers", &all, seconds);
+    if let Some(task) = chatter {
+        let (posted, failed) = task
+            .await
+            .unwrap_or((0, Some("the chatter crashed".into())));
+        let mut delays: Vec<f32> = reports
+            .iter()
+            .flat_map(|r| r.chat_delays_ms.iter().copied())
+            .collect();
+        delays.sort_by(f32::total_cmp);
+        println!(
+            "chat: {posted} messages posted, {} deliveries of {} expected; delay p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            delays.len(),
+            posted as usize * opened,
+            percentile(&delays, 0.50),
+            percentile(&delays, 0.95),
+            percentile(&delays, 0.99),
+            delays.last().copied().unwrap_or(f32::NAN),
+        );
+        if let Some(err) = failed {
+            println!("  a post failed: {err}");
+        }
+    }
     if opts.slow > 0 {
         let normal: Vec<&ViewerReport> = reports.iter().filter(|r| !r.slow).collect();
         let slow: Vec<&ViewerReport> = reports.iter().filter(|r| r.slow).collect();

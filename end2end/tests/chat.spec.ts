@@ -64,3 +64,19 @@ test('chat: live between viewers, shown as text, rate limited, moderated by the 
   }
   await expect(guestChat.error).toContainText('Slow down');
 });
+
+test('the watch page with its chat fits a narrow phone screen', async ({ browser }) => {
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const page = await phone.newPage();
+  await page.goto('/watch/demo');
+  const chat = page.getByRole('complementary', { name: 'Chat' });
+  await expect(chat).toBeVisible();
+  const box = await chat.boundingBox();
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+  // Nothing sticks out sideways.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await expect(new ChatPanel(page).signInToChat).toBeVisible();
+  await phone.close();
+});

@@ -279,6 +279,7 @@ async fn a_killed_ffmpeg_is_restarted_and_stop_leaves_none_behind() {
         (last.end_reason.as_str(), last.source.as_str()),
         ("stopped", "test pattern")
     );
+    assert_eq!(last.peak_viewers, 1, "the one viewer is the peak on record");
     server.shutdown().await.unwrap();
 }
 

@@ -154,9 +154,14 @@ impl Hub {
         }));
         tl.newest_keyframe = None;
         if tl.status.event.state != ChannelState::Live {
+            // Back from reconnecting, the channel has been live since it first went live.
+            let since_ms = match tl.status.event.state {
+                ChannelState::Reconnecting => tl.status.event.since_ms,
+                _ => now_ms(),
+            };
             tl.set_status(StatusEvent {
                 state: ChannelState::Live,
-                since_ms: now_ms(),
+                since_ms,
                 reason: None,
             });
         }
@@ -212,12 +217,16 @@ impl Hub {
     }
 
     /// The encoder died and is being restarted: viewers are told, and keep what they have
-    /// until the new run's init arrives.
+    /// until the new run's init arrives. The channel counts as live since it went live.
     pub fn go_reconnecting(&self, reason: String) {
         let mut tl = self.write();
+        let since_ms = match tl.status.event.state {
+            ChannelState::Offline => now_ms(),
+            _ => tl.status.event.since_ms,
+        };
         tl.set_status(StatusEvent {
             state: ChannelState::Reconnecting,
-            since_ms: now_ms(),
+            since_ms,
             reason: Some(reason),
         });
         drop(tl);
@@ -788,6 +797,22 @@ mod tests {
         hub.publish_viewer_count();
         assert_eq!(count_in(&drain(&mut first)), 1);
         assert_eq!(hub.viewer_count(), 1);
+    }
+
+    #[test]
+    fn a_restart_is_told_as_reconnecting_and_keeps_the_live_since_time() {
+        let hub = live_hub(settings());
+        let went_live = hub.status().since_ms;
+        let mut viewer = hub.subscribe(None, None, None);
+        drain(&mut viewer);
+        hub.go_reconnecting("the encoder stopped".into());
+        assert_eq!(drain(&mut viewer), vec![("status".to_string(), None)]);
+        let status = hub.status();
+        assert_eq!(status.state, ChannelState::Reconnecting);
+        assert_eq!(status.since_ms, went_live);
+        hub.publish_init(&real().0);
+        assert_eq!(hub.status().state, ChannelState::Live);
+        assert_eq!(hub.status().since_ms, went_live, "live all along");
     }
 
     #[test]

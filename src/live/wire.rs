@@ -18,7 +18,7 @@ pub enum ChannelState {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatusEvent {
     pub state: ChannelState,
-    /// Unix milliseconds at which the channel went live or offline.
+    /// Unix milliseconds at which the channel went live (a reconnect keeps it) or offline.
     pub since_ms: u64,
     /// Why the channel is offline or reconnecting, when there is something to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -20,6 +20,7 @@ pub struct Settings {
     pub ffmpeg: FfmpegSettings,
     pub live: LiveSettings,
     pub demo: DemoSettings,
+    pub broadcast: BroadcastSettings,
     pub database: DatabaseSettings,
     pub media: MediaSettings,
 }
@@ -67,6 +68,11 @@ pub struct LiveSettings {
 pub struct DemoSettings {
     pub enabled: bool,
     pub title: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BroadcastSettings {
     pub width: u32,
     pub height: u32,
     pub fps: u32,
@@ -268,7 +274,7 @@ mod tests {
         assert!(!settings.demo.enabled);
         assert_eq!(settings.server.addr.port(), 0);
         assert!(matches!(
-            Settings::with_overrides([("ONAIR_DEMO_FPS", "fast")]),
+            Settings::with_overrides([("ONAIR_BROADCAST_FPS", "fast")]),
             Err(SettingsError::BadValue { .. })
         ));
         assert!(matches!(
@@ -282,7 +288,7 @@ mod tests {
         let file = "[demo]\nenabled = false\n";
         let settings = Settings::from_sources(Some((file, "test.toml")), []).unwrap();
         assert!(!settings.demo.enabled);
-        assert_eq!(settings.demo.fps, 30);
+        assert_eq!(settings.broadcast.fps, 30);
     }
 
     #[test]

@@ -81,9 +81,9 @@ impl AppState {
     pub fn encoding(&self) -> Encoding {
         let s = &self.settings;
         Encoding {
-            fps: s.demo.fps,
-            video_kbps: s.demo.video_kbps,
-            audio_kbps: s.demo.audio_kbps,
+            fps: s.broadcast.fps,
+            video_kbps: s.broadcast.video_kbps,
+            audio_kbps: s.broadcast.audio_kbps,
             fragment_ms: s.ffmpeg.fragment_ms,
             keyframe_secs: s.ffmpeg.keyframe_secs,
         }
@@ -91,7 +91,7 @@ impl AppState {
 
     /// The source `choice` names, checked: a media file must lie in the media folder.
     pub fn source(&self, choice: &SourceChoice) -> Result<Source, AppError> {
-        let s = &self.settings.demo;
+        let s = &self.settings.broadcast;
         Ok(match choice {
             SourceChoice::TestPattern => Source::TestPattern {
                 width: s.width,
@@ -126,8 +126,13 @@ impl AppState {
             ffmpeg: self.settings.ffmpeg.path.clone(),
             max_restarts: self.settings.ffmpeg.max_restarts,
         };
-        store::set_title(&self.db, &channel.name, &title).await?;
-        self.broadcasts.start(channel, title, broadcast).await
+        let name = channel.name.clone();
+        self.broadcasts
+            .start(channel, title.clone(), broadcast)
+            .await?;
+        // The title outlives the broadcast: the directory shows it while offline too.
+        store::set_title(&self.db, &name, &title).await?;
+        Ok(())
     }
 
     /// What the studio shows about `channel`.

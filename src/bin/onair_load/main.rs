@@ -343,7 +343,21 @@ async fn main() {
             opts.viewers
         );
     }
+    // The chatter's account is made first: hashing its password takes the server ~19 MiB for a
+    // moment, which must not count as the viewers' memory.
+    let cookie = if opts.chat {
+        match chat::sign_up(opts.addr, &opts.host).await {
+            Ok(cookie) => Some(cookie),
+            Err(err) => {
+                eprintln!("chat: {err}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let server = opts.pid.or_else(|| procstat::listener_pid(opts.addr));
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let rss_before = server.and_then(procstat::rss_bytes);
     let start = Instant::now();
     let ramp = Duration::from_secs_f64(opts.viewers as f64 / opts.ramp as f64);
@@ -372,39 +386,29 @@ async fn main() {
             until,
         )));
     }
-    // The chatter signs up now and posts through the measuring window.
-    let chatter = if opts.chat {
+    // The chatter posts through the measuring window.
+    let chatter = cookie.map(|cookie| {
         let channel = opts
             .path
             .strip_prefix("/live/")
             .and_then(|p| p.split('/').next())
             .unwrap_or("demo")
             .to_string();
-        match chat::sign_up(opts.addr, &opts.host).await {
-            Ok(cookie) => {
-                let (addr, host) = (opts.addr, opts.host.clone());
-                Some(tokio::spawn(async move {
-                    tokio::time::sleep_until(measure_from.into()).await;
-                    let (mut posted, mut failed) = (0u32, None);
-                    while Instant::now() + chat::EVERY / 2 < until {
-                        let text = format!("load {posted}");
-                        match chat::post(addr, &host, &cookie, &channel, &text).await {
-                            Ok(()) => posted += 1,
-                            Err(err) => failed = failed.or(Some(err)),
-                        }
-                        tokio::time::sleep(chat::EVERY).await;
-                    }
-                    (posted, failed)
-                }))
+        let (addr, host) = (opts.addr, opts.host.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            let (mut posted, mut failed) = (0u32, None);
+            while Instant::now() + chat::EVERY / 2 < until {
+                let text = format!("load {posted}");
+                match chat::post(addr, &host, &cookie, &channel, &text).await {
+                    Ok(()) => posted += 1,
+                    Err(err) => failed = failed.or(Some(err)),
+                }
+                tokio::time::sleep(chat::EVERY).await;
             }
-            Err(err) => {
-                eprintln!("chat: {err}");
-                None
-            }
-        }
-    } else {
-        None
-    };
+            (posted, failed)
+        })
+    });
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu_from = server.and_then(procstat::cpu_seconds);
     let own_cpu_from = procstat::cpu_seconds(std::process::id());

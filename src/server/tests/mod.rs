@@ -47,9 +47,9 @@ async fn start_server_with(extra: &[(&str, &str)]) -> TestServer {
     let media = dir.path().join("media").display().to_string();
     let mut vars = vec![
         ("ONAIR_SERVER_ADDR", "127.0.0.1:0"),
-        ("ONAIR_DEMO_WIDTH", "320"),
-        ("ONAIR_DEMO_HEIGHT", "180"),
-        ("ONAIR_DEMO_VIDEO_KBPS", "300"),
+        ("ONAIR_BROADCAST_WIDTH", "320"),
+        ("ONAIR_BROADCAST_HEIGHT", "180"),
+        ("ONAIR_BROADCAST_VIDEO_KBPS", "300"),
         ("ONAIR_DATABASE_PATH", db.as_str()),
         ("ONAIR_MEDIA_DIR", media.as_str()),
     ];

@@ -4,4 +4,5 @@ pub mod account_menu;
 pub mod channel_card;
 pub mod chat_panel;
 pub mod elapsed;
+pub mod form_error;
 pub mod player;

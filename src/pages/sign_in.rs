@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::account_menu::Auth;
+use crate::components::form_error::{FormError, clear_on_error};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -36,28 +37,4 @@ pub fn SignInPage() -> impl IntoView {
             <p>"New here? " <a href=move || format!("/signup?next={}", next())>"Create an account"</a></p>
         </section>
     }
-}
-
-/// The error of the last submission, if it failed.
-#[component]
-pub fn FormError(value: Signal<Option<Result<(), crate::error::AppError>>>) -> impl IntoView {
-    move || {
-        value.get().and_then(Result::err).map(|err| {
-            view! { <p class="form-error" role="alert" data-testid="form-error">{err.to_string()}</p> }
-        })
-    }
-}
-
-/// Empties the password field after a failed submission; everything else stays as typed.
-pub fn clear_on_error(
-    value: Signal<Option<Result<(), crate::error::AppError>>>,
-    field: NodeRef<Input>,
-) {
-    Effect::new(move |_| {
-        if matches!(value.get(), Some(Err(_)))
-            && let Some(input) = field.get_untracked()
-        {
-            input.set_value("");
-        }
-    });
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::rules::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 use crate::components::account_menu::Auth;
-use crate::pages::sign_in::{FormError, clear_on_error};
+use crate::components::form_error::{FormError, clear_on_error};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {

@@ -57,11 +57,7 @@ pub async fn sign_up(
         &user.username,
         &first_title(&user.username),
     );
-    let signed_in = session::SignedIn {
-        user_id: user.id,
-        channel: user.channel(),
-        username: user.username,
-    };
+    let signed_in = session::SignedIn::from(user);
     session::begin(&session::from_request().await?, &signed_in).await?;
     tracing::info!(username = %signed_in.username, "account created");
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -107,11 +103,7 @@ pub async fn sign_in(
         return Err(AppError::Invalid("Wrong username or password.".into()));
     };
     state.throttle.record_success(&username);
-    let signed_in = session::SignedIn {
-        user_id: user.id,
-        channel: user.channel(),
-        username: user.username,
-    };
+    let signed_in = session::SignedIn::from(user);
     session::begin(&session::from_request().await?, &signed_in).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())

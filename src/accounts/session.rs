@@ -17,6 +17,16 @@ pub struct SignedIn {
     pub channel: String,
 }
 
+impl From<super::users::User> for SignedIn {
+    fn from(user: super::users::User) -> Self {
+        Self {
+            user_id: user.id,
+            channel: user.channel(),
+            username: user.username,
+        }
+    }
+}
+
 impl SignedIn {
     /// Only a channel's owner may control it.
     pub fn ensure_owns(&self, channel: &str) -> Result<(), AppError> {

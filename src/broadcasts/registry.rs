@@ -168,6 +168,8 @@ async fn run(
             _ = every_second.tick() => peak = peak.max(hub.viewer_count()),
         }
     };
+    // The audience at the very end counts too (a broadcast may last less than a tick).
+    peak = peak.max(hub.viewer_count());
     let ending = match ended {
         EndReason::Stopped if inner.shutdown.is_cancelled() => Ending::ServerShutdown,
         EndReason::Stopped => Ending::Stopped,

@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use eventsource_stream::Eventsource;
-use futures::StreamExt;
 
-use super::{SERIAL, demo_encoders, start_server_with};
+use super::{SERIAL, demo_encoders, next_event, start_server_with};
 use crate::error::AppError;
 use crate::live::wire::{ChannelState, InitEvent, StatusEvent};
 
@@ -202,29 +201,6 @@ async fn accounts_survive_a_restart_and_wrong_passwords_are_refused() {
     .expect("the account is still there after a restart");
     assert_eq!(on_air(&carla, &base, "carla").await, Ok(false));
     again.shutdown().await.unwrap();
-}
-
-/// The next event named `name` on `events` (within 30 s).
-pub(super) async fn next_event<S>(events: &mut S, name: &str) -> eventsource_stream::Event
-where
-    S: futures::Stream<
-            Item = Result<
-                eventsource_stream::Event,
-                eventsource_stream::EventStreamError<reqwest::Error>,
-            >,
-        > + Unpin,
-{
-    let wait = async {
-        loop {
-            let event = events.next().await.expect("open").expect("well-formed");
-            if event.event == name {
-                return event;
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), wait)
-        .await
-        .unwrap_or_else(|_| panic!("a {name} event within 30 s"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,8 +3,8 @@
 
 use eventsource_stream::Eventsource;
 
-use super::accounts::{browser, call, next_event, sign_up};
-use super::{SERIAL, start_server_with};
+use super::accounts::{browser, call, sign_up};
+use super::{SERIAL, next_event, start_server_with};
 use crate::error::AppError;
 use crate::live::wire::{ChatDeletedEvent, ChatEvent};
 

@@ -302,8 +302,8 @@ async fn a_live_channel_has_a_thumbnail_of_its_picture() {
     server.shutdown().await.unwrap();
 }
 
-/// Reads `events` until a `viewers` event, and returns its count.
-async fn next_viewer_count<S>(events: &mut S) -> usize
+/// The next event named `name` on `events` (within 30 s).
+async fn next_event<S>(events: &mut S, name: &str) -> eventsource_stream::Event
 where
     S: futures::Stream<
             Item = Result<
@@ -315,16 +315,31 @@ where
     let wait = async {
         loop {
             let event = events.next().await.expect("open").expect("well-formed");
-            if event.event == "viewers" {
-                let count: crate::live::wire::ViewersEvent =
-                    serde_json::from_str(&event.data).unwrap();
-                return count.count;
+            if event.event == name {
+                return event;
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(10), wait)
+    tokio::time::timeout(Duration::from_secs(30), wait)
         .await
-        .expect("a viewers event within 10 s")
+        .unwrap_or_else(|_| panic!("a {name} event within 30 s"))
+}
+
+/// Reads `events` until a `viewers` event (within 10 s), and returns its count.
+async fn next_viewer_count<S>(events: &mut S) -> usize
+where
+    S: futures::Stream<
+            Item = Result<
+                eventsource_stream::Event,
+                eventsource_stream::EventStreamError<reqwest::Error>,
+            >,
+        > + Unpin,
+{
+    let event = tokio::time::timeout(Duration::from_secs(10), next_event(events, "viewers"))
+        .await
+        .expect("a viewers event within 10 s");
+    let count: crate::live::wire::ViewersEvent = serde_json::from_str(&event.data).unwrap();
+    count.count
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,4 +21,9 @@ pub mod server;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Event handlers are attached now; `data-hydrated` on <html> lets anyone (the end-to-end
+    // tests, a user script) tell a live page from the server-rendered HTML it started as.
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
 }

@@ -1,4 +1,5 @@
 import { type Locator, type Page } from '@playwright/test';
+import { visit } from '../support/visit';
 
 /** The sign-up and sign-in forms. */
 export class AccountForms {
@@ -13,16 +14,17 @@ export class AccountForms {
   }
 
   async signUp(username: string, password: string) {
-    await this.page.goto('/signup');
+    await visit(this.page, '/signup');
     await this.submit(username, password, 'Create account');
   }
 
   async signIn(username: string, password: string) {
-    await this.page.goto('/signin');
+    await visit(this.page, '/signin');
     await this.submit(username, password, 'Sign in');
   }
 
-  private async submit(username: string, password: string, button: string) {
+  /** Fills in and submits the form already on the page. */
+  async submit(username: string, password: string, button: 'Create account' | 'Sign in') {
     await this.username.fill(username);
     await this.password.fill(password);
     await this.page.getByRole('button', { name: button, exact: true }).click();

@@ -1,4 +1,5 @@
 import { type Locator, type Page } from '@playwright/test';
+import { visit } from '../support/visit';
 
 /** The broadcaster's studio. */
 export class StudioPage {
@@ -23,6 +24,6 @@ export class StudioPage {
   }
 
   async open() {
-    await this.page.goto('/studio');
+    await visit(this.page, '/studio');
   }
 }

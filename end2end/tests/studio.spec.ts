@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
+import { visit } from '../support/visit';
 
 const PASSWORD = 'correct horse 42';
 
@@ -78,10 +79,51 @@ test.describe('going live from the studio', () => {
   test('the studio sends signed-out visitors to sign in, and back', async ({ page }) => {
     await page.goto('/studio');
     await expect(page).toHaveURL(/\/signin\?next=\/studio$/);
-    const username = newUsername();
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
     await page.getByRole('link', { name: 'Create an account' }).click();
-    await new AccountForms(page).signUp(username, PASSWORD);
+    await expect(page).toHaveURL(/\/signup\?next=\/studio$/);
+    await new AccountForms(page).submit(newUsername(), PASSWORD, 'Create account');
     await expect(page).toHaveURL(/\/studio$/);
+  });
+
+  test('a sign-in page opened from a channel returns to that channel', async ({ page }) => {
+    const username = newUsername();
+    const forms = new AccountForms(page);
+    await forms.signUp(username, PASSWORD);
+    await expect(page).toHaveURL(/\/studio$/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+    await visit(page, '/signin?next=/watch/demo');
+    await forms.submit(username, PASSWORD, 'Sign in');
+    await expect(page).toHaveURL(/\/watch\/demo$/);
+    await expect(page.getByTestId('signed-in-as')).toHaveText(username);
+  });
+
+  test('without JavaScript the forms still sign up, show errors and return to the page asked for', async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const forms = new AccountForms(page);
+    const username = newUsername();
+
+    await page.goto('/signup');
+    await forms.submit(username, 'short', 'Create account');
+    await expect(forms.error).toHaveText('A password has at least 8 characters.');
+    // A second, different mistake shows its own message, not the first one again.
+    await forms.submit('demo', PASSWORD, 'Create account');
+    await expect(forms.error).toContainText('reserved');
+    await forms.submit(username, PASSWORD, 'Create account');
+    await expect(page).toHaveURL(/\/studio$/);
+    await expect(page.getByTestId('signed-in-as')).toHaveText(username);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    await page.goto('/signin?next=/watch/demo');
+    await forms.submit(username, 'not my password', 'Sign in');
+    await expect(forms.error).toHaveText('Wrong username or password.');
+    await forms.submit(username, PASSWORD, 'Sign in');
+    await expect(page).toHaveURL(/\/watch\/demo$/);
+    await context.close();
   });
 
   test('taken names and weak passwords are refused with a clear message', async ({ page }) => {

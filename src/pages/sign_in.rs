@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::account_menu::Auth;
-use crate::components::form_error::{FormError, clear_on_error};
+use crate::components::form_error::{FormError, clear_on_error, form_result};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -16,14 +16,14 @@ pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let password = NodeRef::<Input>::new();
-    let result = Signal::derive(move || action.value().get());
+    let result = form_result(action);
     clear_on_error(result, password);
     view! {
         <Title text="Sign in"/>
         <section class="account-form">
             <h1>"Sign in"</h1>
             <ActionForm action>
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <label>
                     "Username" <input name="username" autocomplete="username" autocapitalize="none"/>
                 </label>

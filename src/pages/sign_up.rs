@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::rules::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 use crate::components::account_menu::Auth;
-use crate::components::form_error::{FormError, clear_on_error};
+use crate::components::form_error::{FormError, clear_on_error, form_result};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
@@ -16,14 +16,14 @@ pub fn SignUpPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let password = NodeRef::<Input>::new();
-    let result = Signal::derive(move || action.value().get());
+    let result = form_result(action);
     clear_on_error(result, password);
     view! {
         <Title text="Create an account"/>
         <section class="account-form">
             <h1>"Create an account"</h1>
             <ActionForm action>
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <label>
                     "Username"
                     <input name="username" autocomplete="username" autocapitalize="none"/>

@@ -1,7 +1,7 @@
 //! The registry of channels, each with its fan-out hub.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::api::ChannelSummary;
@@ -51,6 +51,8 @@ impl Channel {
 pub struct Channels {
     by_name: Arc<RwLock<BTreeMap<String, Arc<Channel>>>>,
     hub_settings: HubSettings,
+    /// Set by `close_all`; a channel opened after it starts closed.
+    closing: Arc<AtomicBool>,
 }
 
 impl Channels {
@@ -58,6 +60,7 @@ impl Channels {
         Self {
             by_name: Arc::default(),
             hub_settings,
+            closing: Arc::default(),
         }
     }
 
@@ -73,6 +76,9 @@ impl Channels {
                 hub: Hub::new(self.hub_settings.clone(), now_ms()),
             })
         });
+        if self.closing.load(Ordering::SeqCst) {
+            channel.hub.close();
+        }
         Arc::clone(channel)
     }
 
@@ -86,16 +92,33 @@ impl Channels {
 
     /// Tells every channel's viewers its count, where it changed.
     pub fn publish_viewer_counts(&self) {
-        let hubs: Vec<Arc<Hub>> = self
-            .by_name
+        for hub in self.hubs() {
+            hub.publish_viewer_count();
+        }
+    }
+
+    /// A keep-alive beat on every channel (see [`Hub::heartbeat`]).
+    pub fn heartbeat(&self) {
+        for hub in self.hubs() {
+            hub.heartbeat();
+        }
+    }
+
+    /// Server shutdown: ends every viewer's stream, on channels opened from now on too.
+    pub fn close_all(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        for hub in self.hubs() {
+            hub.close();
+        }
+    }
+
+    fn hubs(&self) -> Vec<Arc<Hub>> {
+        self.by_name
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .values()
             .map(|c| c.hub.clone())
-            .collect();
-        for hub in hubs {
-            hub.publish_viewer_count();
-        }
+            .collect()
     }
 
     /// Every channel's summary: live ones first (longest live first), then offline ones

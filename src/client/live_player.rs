@@ -222,6 +222,11 @@ impl Core {
                 if let Some(pipe) = &self.pipe {
                     pipe.append(data);
                 }
+                // Not playing yet (a new viewer, or after a new init): start as soon as the
+                // buffered media allows, not at the next tick, up to 250 ms later.
+                if self.video.paused() {
+                    self.tick();
+                }
             }
             Incoming::Error { closed } => {
                 self.signals.state.set(PlayerState::Reconnecting);

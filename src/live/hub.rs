@@ -9,6 +9,7 @@
 
 use bytes::Bytes;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
@@ -37,6 +38,8 @@ pub struct Hub {
     changed: watch::Sender<u64>,
     settings: HubSettings,
     audience: Arc<Audience>,
+    /// Set once, at server shutdown: every viewer's stream ends.
+    closed: AtomicBool,
 }
 
 struct Timeline {
@@ -53,6 +56,8 @@ struct Timeline {
     chat: VecDeque<HeldChat>,
     /// Sequence number of the newest chat event (0: none yet).
     chat_seq: u64,
+    /// Counts keep-alive beats; a viewer sent nothing since the last beat gets a comment.
+    heartbeat: u64,
 }
 
 /// Chat events a hub keeps for resuming connections.
@@ -130,10 +135,12 @@ impl Hub {
                 held_bytes: 0,
                 chat: VecDeque::new(),
                 chat_seq: 0,
+                heartbeat: 0,
             }),
             changed: watch::channel(0).0,
             settings,
             audience: Arc::default(),
+            closed: AtomicBool::new(false),
         })
     }
 
@@ -330,7 +337,29 @@ impl Hub {
             },
             epoch: None,
             status_version: 0,
+            heartbeat_seen: 0,
+            sent_since_heartbeat: false,
         }
+    }
+
+    /// A keep-alive beat: every viewer that was sent nothing since the previous beat is sent a
+    /// comment. One timer per server beats every hub, so an open stream holds no timer of its
+    /// own and no timer is re-armed per event.
+    pub fn heartbeat(&self) {
+        self.write().heartbeat += 1;
+        self.notify();
+    }
+
+    /// Ends every viewer's stream, now and for anyone who subscribes later (server shutdown).
+    /// Viewers learn it on the wake-up they already wait for, so an open stream costs nothing
+    /// extra per event to stay shut-down aware.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.notify();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     fn notify(&self) {
@@ -418,6 +447,10 @@ pub struct Viewer {
     chat_seen: u64,
     /// On a resumed connection: the last chat message it already had.
     chat_after: Option<u64>,
+    /// The hub's keep-alive beat this connection last saw, and whether it was sent anything
+    /// since.
+    heartbeat_seen: u64,
+    sent_since_heartbeat: bool,
     /// This connection's place in the audience.
     _seat: Seat,
 }
@@ -428,7 +461,26 @@ impl Viewer {
     /// skipped to catch up with the live edge. A connection takes one fragment at a time, so the
     /// lag check runs before every fragment it sends and it holds no backlog of its own.
     pub fn catch_up(&mut self, out: &mut VecDeque<Bytes>, max_fragments: usize) -> u64 {
+        let before = out.len();
+        let (skipped, heartbeat) = self.owed(out, max_fragments);
+        let sent_now = out.len() > before;
+        if heartbeat != self.heartbeat_seen {
+            if !self.sent_since_heartbeat && !sent_now {
+                out.push_back(Bytes::from_static(frame::KEEP_ALIVE));
+            }
+            self.heartbeat_seen = heartbeat;
+            self.sent_since_heartbeat = false;
+        } else if sent_now {
+            self.sent_since_heartbeat = true;
+        }
+        skipped
+    }
+
+    /// What [`catch_up`](Self::catch_up) sends apart from keep-alives, and the hub's current
+    /// keep-alive beat (read under the same lock).
+    fn owed(&mut self, out: &mut VecDeque<Bytes>, max_fragments: usize) -> (u64, u64) {
         let tl = self.hub.read();
+        let heartbeat = tl.heartbeat;
         if self.status_version != tl.status.version {
             out.push_back(tl.status.frame.clone());
             self.status_version = tl.status.version;
@@ -459,7 +511,7 @@ impl Viewer {
             self.chat_after = None;
         }
         let Some(first) = tl.fragments.front().map(|h| h.id) else {
-            return 0;
+            return (0, heartbeat);
         };
         let just_resumed = self.owed_until == OWED_UNKNOWN;
         if just_resumed {
@@ -467,7 +519,7 @@ impl Viewer {
         }
         let mut skipped = 0;
         let start = match self.next {
-            Some(next) if next == tl.next_id => return 0,
+            Some(next) if next == tl.next_id => return (0, heartbeat),
             Some(next) if next >= first && next < tl.next_id => {
                 let index = (next - first) as usize;
                 match tl.newest_keyframe() {
@@ -491,7 +543,7 @@ impl Viewer {
                     }
                     key
                 }
-                None => return 0,
+                None => return (0, heartbeat),
             },
         };
         if skipped > 0 {
@@ -507,7 +559,7 @@ impl Viewer {
             out.push_back(held.frame.clone());
             self.next = Some(held.id + 1);
         }
-        skipped
+        (skipped, heartbeat)
     }
 
     /// Waits until the hub has something new; false when the hub is gone.
@@ -602,6 +654,10 @@ mod tests {
             .collect()
     }
 
+    fn names(events: &[(String, Option<u64>)]) -> Vec<String> {
+        events.iter().map(|(name, _)| name.clone()).collect()
+    }
+
     fn media_ids(events: &[(String, Option<u64>)]) -> Vec<u64> {
         events
             .iter()
@@ -645,6 +701,33 @@ mod tests {
         assert!(drain(&mut viewer).is_empty());
         let next = publish(&hub, 0..1, t0 + Duration::from_secs(4));
         assert_eq!(media_ids(&drain(&mut viewer)), next);
+    }
+
+    #[test]
+    fn keep_alive_comments_go_only_to_viewers_sent_nothing_since_the_last_beat() {
+        let idle = Hub::new(settings(), 1);
+        let mut viewer = idle.subscribe(None, None, None);
+        assert_eq!(names(&drain(&mut viewer)), ["status", "viewers"]);
+        // The opening events were sent in this period: no comment on its beat.
+        idle.heartbeat();
+        assert!(drain(&mut viewer).is_empty());
+        // A whole period with nothing sent: a comment, once per beat.
+        idle.heartbeat();
+        assert_eq!(names(&drain(&mut viewer)), ["comment"]);
+        assert!(drain(&mut viewer).is_empty());
+        idle.heartbeat();
+        assert_eq!(names(&drain(&mut viewer)), ["comment"]);
+
+        // A viewer of a live channel is never sent a keep-alive: media keeps it busy.
+        let live = live_hub(settings());
+        let mut watching = live.subscribe(None, None, None);
+        let t0 = Instant::now();
+        for i in 0..5 {
+            publish(&live, i..i + 1, t0);
+            assert!(!names(&drain(&mut watching)).contains(&"comment".to_string()));
+            live.heartbeat();
+            assert!(!names(&drain(&mut watching)).contains(&"comment".to_string()));
+        }
     }
 
     #[test]

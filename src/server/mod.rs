@@ -82,6 +82,7 @@ impl RunningServer {
             start_demo(&state).await.map_err(std::io::Error::other)?;
         }
         tasks.spawn(publish_viewer_counts(state.clone()));
+        tasks.spawn(keep_streams_alive(state.clone()));
         tasks.spawn(delete_expired_sessions(
             sessions.clone(),
             state.shutdown.clone(),
@@ -108,6 +109,9 @@ impl RunningServer {
         self.state.shutdown.cancel();
         self.tasks.close();
         self.tasks.wait().await;
+        // Broadcasts are over (viewers were told "offline"); now end every SSE stream, so the
+        // graceful drain of open connections can finish.
+        self.state.channels.close_all();
         self.serve
             .await
             .unwrap_or_else(|join| Err(std::io::Error::other(join)))
@@ -121,6 +125,20 @@ async fn publish_viewer_counts(state: AppState) {
         tokio::select! {
             _ = state.shutdown.cancelled() => return,
             _ = every_second.tick() => state.channels.publish_viewer_counts(),
+        }
+    }
+}
+
+/// Beats every hub twice per keep-alive period, so no SSE stream goes a whole period without
+/// a byte (a write is also how a closed connection is noticed).
+async fn keep_streams_alive(state: AppState) {
+    let period = std::time::Duration::from_secs(state.settings.server.keep_alive_secs.max(1));
+    let mut beat = tokio::time::interval(period / 2);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = beat.tick() => state.channels.heartbeat(),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! `GET /live/{channel}/events`: one viewer's Server-Sent Events stream. It writes the hub's
-//! pre-framed bytes as they are, keeps idle connections open, and ends on shutdown.
+//! pre-framed bytes as they are (keep-alive comments included) and ends when the hub closes
+//! (server shutdown).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::Stream;
 use serde::Deserialize;
-use tokio_util::sync::CancellationToken;
 
 use super::AppState;
 use crate::live::frame;
@@ -43,14 +42,11 @@ pub async fn live_events(
         .map(str::to_owned)
         .or(params.last_event_id)
         .and_then(|id| id.trim().parse::<u64>().ok());
-    let keep_alive = Duration::from_secs(state.settings.server.keep_alive_secs.max(1));
-    let stream = viewer_stream(
-        channel
-            .hub
-            .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after),
-        state.shutdown.clone(),
-        keep_alive,
-    );
+    let stream = viewer_stream(channel.hub.subscribe(
+        last_event_id,
+        params.viewer.as_deref(),
+        params.chat_after,
+    ));
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -65,42 +61,24 @@ pub async fn live_events(
 struct Connection {
     viewer: Viewer,
     pending: VecDeque<Bytes>,
-    shutdown: CancellationToken,
-    keep_alive: Duration,
 }
 
-/// The bytes one viewer is sent: `retry`, then whatever the hub owes it, as it comes.
-fn viewer_stream(
-    viewer: Viewer,
-    shutdown: CancellationToken,
-    keep_alive: Duration,
-) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
+/// The bytes one viewer is sent: `retry`, then whatever the hub owes it (keep-alive comments
+/// included), as it comes, until the hub closes (server shutdown). The stream waits on one
+/// thing only, the hub's wake-up, and holds no timer.
+fn viewer_stream(viewer: Viewer) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
     let pending = VecDeque::from([Bytes::from_static(frame::RETRY)]);
-    let connection = Connection {
-        viewer,
-        pending,
-        shutdown,
-        keep_alive,
-    };
-    futures::stream::unfold(connection, |mut c| async move {
+    futures::stream::unfold(Connection { viewer, pending }, |mut c| async move {
         loop {
-            if c.shutdown.is_cancelled() {
+            if c.viewer.hub().is_closed() {
                 return None;
             }
             if let Some(bytes) = c.pending.pop_front() {
                 return Some((Ok(bytes), c));
             }
             c.viewer.catch_up(&mut c.pending, 1);
-            if !c.pending.is_empty() {
-                continue;
-            }
-            tokio::select! {
-                biased;
-                _ = c.shutdown.cancelled() => return None,
-                alive = c.viewer.changed() => if !alive { return None },
-                _ = tokio::time::sleep(c.keep_alive) => {
-                    return Some((Ok(Bytes::from_static(frame::KEEP_ALIVE)), c));
-                }
+            if c.pending.is_empty() && !c.viewer.changed().await {
+                return None;
             }
         }
     })

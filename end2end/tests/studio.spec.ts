@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
-import { visit } from '../support/visit';
+import { hydrated, visit } from '../support/visit';
 
 const PASSWORD = 'correct horse 42';
 
@@ -79,7 +79,7 @@ test.describe('going live from the studio', () => {
   test('the studio sends signed-out visitors to sign in, and back', async ({ page }) => {
     await page.goto('/studio');
     await expect(page).toHaveURL(/\/signin\?next=\/studio$/);
-    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await hydrated(page);
     await page.getByRole('link', { name: 'Create an account' }).click();
     await expect(page).toHaveURL(/\/signup\?next=\/studio$/);
     await new AccountForms(page).submit(newUsername(), PASSWORD, 'Create account');

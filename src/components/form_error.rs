@@ -2,29 +2,29 @@
 
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::server::ServerActionError;
 use leptos::server_fn::ServerFn;
 use leptos::server_fn::error::ServerFnUrlError;
+use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 
 /// The result of a form's last submission: the action's own value once the live page has
 /// submitted it, or before that the error a plain HTML submission came back with. A form sent
 /// before the page hydrated (or without JavaScript) posts to the server function, which
-/// redirects back with the error in the address (`?__path=…&__err=…`); the router hands that
-/// to the page being rendered. Call it from the page component, inside the routes.
+/// redirects back with the error in the address (`?__path=…&__err=…`).
 pub fn form_result<S>(action: ServerAction<S>) -> Signal<Option<Result<(), AppError>>>
 where
     S: ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
-    let from_address = use_context::<ServerActionError>()
-        .filter(|error| error.path() == S::PATH)
-        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()));
+    let query = use_query_map();
     Signal::derive(move || {
-        action
-            .value()
-            .get()
-            .or_else(|| from_address.clone().map(Err))
+        action.value().get().or_else(|| {
+            let query = query.read();
+            let err = query
+                .get_str("__err")
+                .filter(|_| query.get_str("__path") == Some(S::PATH))?;
+            Some(Err(ServerFnUrlError::<AppError>::decode_err(err)))
+        })
     })
 }
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
@@ -9,6 +9,17 @@ const PASSWORD = 'correct horse 42';
 /** A username no earlier run of this database has taken. */
 function newUsername(): string {
   return `u${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+}
+
+/** A fresh account, created and then signed out of: the sign-in form's starting point. */
+async function signedUpThenOut(page: Page): Promise<{ forms: AccountForms; username: string }> {
+  const username = newUsername();
+  const forms = new AccountForms(page);
+  await forms.signUp(username, PASSWORD);
+  await expect(page).toHaveURL(/\/studio$/);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  return { forms, username };
 }
 
 test.describe('going live from the studio', () => {
@@ -59,12 +70,7 @@ test.describe('going live from the studio', () => {
   });
 
   test('a wrong password shows an error and keeps the username', async ({ page }) => {
-    const username = newUsername();
-    const forms = new AccountForms(page);
-    await forms.signUp(username, PASSWORD);
-    await expect(page).toHaveURL(/\/studio$/);
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    const { forms, username } = await signedUpThenOut(page);
 
     await forms.signIn(username, 'not my password');
     await expect(forms.error).toHaveText('Wrong username or password.');
@@ -87,12 +93,7 @@ test.describe('going live from the studio', () => {
   });
 
   test('a sign-in page opened from a channel returns to that channel', async ({ page }) => {
-    const username = newUsername();
-    const forms = new AccountForms(page);
-    await forms.signUp(username, PASSWORD);
-    await expect(page).toHaveURL(/\/studio$/);
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+    const { forms, username } = await signedUpThenOut(page);
 
     await visit(page, '/signin?next=/watch/demo');
     await forms.submit(username, PASSWORD, 'Sign in');

@@ -302,15 +302,14 @@ async fn a_live_channel_has_a_thumbnail_of_its_picture() {
     server.shutdown().await.unwrap();
 }
 
+/// What an SSE client stream yields.
+type SseItem =
+    Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>;
+
 /// The next event named `name` on `events` (within 30 s).
 async fn next_event<S>(events: &mut S, name: &str) -> eventsource_stream::Event
 where
-    S: futures::Stream<
-            Item = Result<
-                eventsource_stream::Event,
-                eventsource_stream::EventStreamError<reqwest::Error>,
-            >,
-        > + Unpin,
+    S: futures::Stream<Item = SseItem> + Unpin,
 {
     let wait = async {
         loop {
@@ -328,12 +327,7 @@ where
 /// Reads `events` until a `viewers` event (within 10 s), and returns its count.
 async fn next_viewer_count<S>(events: &mut S) -> usize
 where
-    S: futures::Stream<
-            Item = Result<
-                eventsource_stream::Event,
-                eventsource_stream::EventStreamError<reqwest::Error>,
-            >,
-        > + Unpin,
+    S: futures::Stream<Item = SseItem> + Unpin,
 {
     let event = tokio::time::timeout(Duration::from_secs(10), next_event(events, "viewers"))
         .await

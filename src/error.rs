@@ -37,6 +37,48 @@ impl FromServerFnError for AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status this error answers with: 4xx for what the caller can change, 5xx only
+    /// for our own faults.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Invalid(_) => 400,
+            AppError::SignInRequired => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::TooManyAttempts(_) => 429,
+            AppError::Server(_) => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+}
+
+/// A server function's answer: an error sets the response's status to [`AppError::status`]
+/// (server functions otherwise answer every error with 500). A plain HTML form post is left as
+/// leptos makes it, a redirect back to the form carrying the error, so pages without
+/// JavaScript still show it.
+#[cfg(feature = "ssr")]
+pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use leptos::prelude::use_context;
+    if let Err(err) = &result {
+        let form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+        });
+        if let (false, Some(response)) = (form_post, use_context::<leptos_axum::ResponseOptions>())
+        {
+            response.set_status(
+                axum::http::StatusCode::from_u16(err.status())
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+    }
+    result
+}
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {

@@ -1,4 +1,23 @@
-//! OnAir: live video over Server-Sent Events. See README.md for the architecture.
+//! OnAir: live video over Server-Sent Events.
+//!
+//! # Layout
+//!
+//! One crate, two builds: the server (`ssr`) and the browser bundle (`hydrate`). Each
+//! capability owns a folder with its server functions and shared types (`api`), its shared
+//! validators (`rules`), and on the server its state type, its tables (`store`) and in-memory
+//! maps (`registry`):
+//!
+//! - [`live`]: the media path, free of HTTP: ffmpeg -> splitter -> hub publish -> viewer cursor
+//!   -> SSE handler (in `server`).
+//! - [`broadcasts`]: going live: sources, where their bytes come from (`feed`), ffmpeg's
+//!   supervision, records.
+//! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
+//! - [`chat`]: messages and moderation, delivered through the channel's hub.
+//! - [`accounts`]: sign-up, sign-in, sessions.
+//! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
+//! - `client` (browser only): EventSource, the MediaSource queue, the player loop.
+//! - `server` (server only): settings and wiring: it knows every capability, none knows it.
+//! - `clock`, `db` (server only): the wall clock and the SQLite database.
 
 pub mod accounts;
 pub mod app;
@@ -12,6 +31,10 @@ pub mod pages;
 
 #[cfg(feature = "hydrate")]
 pub mod client;
+#[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
+pub mod db;
 #[cfg(feature = "ssr")]
 pub mod server;
 

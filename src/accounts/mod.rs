@@ -1,6 +1,7 @@
-//! Accounts: who may broadcast. The rules for names and passwords, shared by the forms and the
-//! server (`rules`); the server functions (`api`); and, on the server, password hashing
-//! (`password`), the users table (`users`), sessions (`session`) and the throttle on failed
+//! Accounts: who may broadcast. The rules for names, passwords and where a sign-in leads,
+//! shared by the forms and the server (`rules`); the server functions (`api`); and, on the
+//! server, the `Accounts` state that signs up and signs in (`state`), password hashing
+//! (`password`), the users table (`store`), sessions (`session`) and the throttle on failed
 //! sign-ins (`throttle`).
 
 pub mod api;
@@ -11,6 +12,11 @@ pub mod password;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
-pub mod throttle;
+mod state;
 #[cfg(feature = "ssr")]
-pub mod users;
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+
+#[cfg(feature = "ssr")]
+pub use state::Accounts;

@@ -1,4 +1,4 @@
-//! What makes a username and a password acceptable. Usernames become channel URLs
+//! What makes a username and a password acceptable, and where a sign-in may lead. Usernames become channel URLs
 //! (`/watch/{name}`), so they are short and made of URL-safe characters only.
 
 pub const USERNAME_MIN: usize = 3;
@@ -66,9 +66,40 @@ pub fn channel_name(username: &str) -> String {
     username.to_ascii_lowercase()
 }
 
+/// Where to go after signing in: a path on this site, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_string()
+        }
+        _ => "/studio".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_sign_in_only_paths_on_this_site_are_followed() {
+        assert_eq!(safe_next(Some("/studio")), "/studio");
+        assert_eq!(safe_next(Some("/watch/ana")), "/watch/ana");
+        for elsewhere in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "",
+            "studio",
+        ] {
+            assert_eq!(safe_next(Some(elsewhere)), "/studio", "{elsewhere}");
+        }
+        assert_eq!(safe_next(None), "/studio");
+    }
 
     #[test]
     fn usernames_are_short_and_url_safe() {

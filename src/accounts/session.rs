@@ -17,8 +17,8 @@ pub struct SignedIn {
     pub channel: String,
 }
 
-impl From<super::users::User> for SignedIn {
-    fn from(user: super::users::User) -> Self {
+impl From<super::store::User> for SignedIn {
+    fn from(user: super::store::User) -> Self {
         Self {
             user_id: user.id,
             channel: user.channel(),
@@ -83,10 +83,8 @@ mod tests {
 
     async fn store() -> (tempfile::TempDir, Arc<SqliteStore>) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::server::db::open(&dir.path().join("test.db"))
-            .await
-            .unwrap();
-        let store = crate::server::db::session_store(&pool).await.unwrap();
+        let pool = crate::db::open(&dir.path().join("test.db")).await.unwrap();
+        let store = crate::db::session_store(&pool).await.unwrap();
         (dir, Arc::new(store))
     }
 

@@ -1,5 +1,6 @@
-//! The studio's server functions: start and stop a channel's broadcast and report its state.
-//! Every call checks, on the server, that the signed-in user owns the channel.
+//! The studio's server functions and the types both sides share: start and stop a channel's
+//! broadcast and report its state. Every call checks, on the server, that the signed-in user
+//! owns the channel.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -54,30 +55,13 @@ pub struct PastBroadcast {
 
 /// What the studio shows about its channel.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BroadcastStatus {
+pub struct StudioStatus {
     pub channel: String,
     pub title: String,
     pub on_air: Option<OnAir>,
     pub last: Option<PastBroadcast>,
     /// The server's clock when this was made, for "live for 3 min".
     pub now_ms: u64,
-}
-
-pub const TITLE_MAX: usize = 120;
-
-/// A usable title: trimmed, 1–120 characters, no control characters.
-pub fn check_title(title: &str) -> Result<String, String> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err("Give the broadcast a title.".into());
-    }
-    if title.chars().count() > TITLE_MAX {
-        return Err(format!("A title has at most {TITLE_MAX} characters."));
-    }
-    if title.chars().any(char::is_control) {
-        return Err("A title is one line of text.".into());
-    }
-    Ok(title.to_string())
 }
 
 /// Puts `channel` on air with `source` under `title`. Owner only.
@@ -87,48 +71,55 @@ pub async fn start_broadcast(
     title: String,
     source: SourceChoice,
 ) -> Result<(), AppError> {
-    let user = crate::accounts::session::require_user().await?;
-    user.ensure_owns(&channel)?;
-    let title = check_title(&title).map_err(AppError::Invalid)?;
-    let state = expect_context::<crate::server::AppState>();
-    state.start_broadcast(&channel, title, source).await
+    crate::error::reply(
+        async {
+            let user = crate::accounts::session::require_user().await?;
+            user.ensure_owns(&channel)?;
+            let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
+            expect_context::<super::Broadcasts>()
+                .start(&channel, title, source)
+                .await
+        }
+        .await,
+    )
 }
 
 /// Takes `channel` off air; returns once its ffmpeg has exited. Owner only.
 #[server(endpoint = "stop_broadcast", input = Json)]
 pub async fn stop_broadcast(channel: String) -> Result<(), AppError> {
-    let user = crate::accounts::session::require_user().await?;
-    user.ensure_owns(&channel)?;
-    let state = expect_context::<crate::server::AppState>();
-    state.broadcasts.stop(&channel).await
+    crate::error::reply(
+        async {
+            let user = crate::accounts::session::require_user().await?;
+            user.ensure_owns(&channel)?;
+            expect_context::<super::Broadcasts>().stop(&channel).await
+        }
+        .await,
+    )
 }
 
 /// The channel's broadcast state, encoder figures and last broadcast. Owner only.
 #[server(endpoint = "broadcast_state", input = Json)]
-pub async fn broadcast_state(channel: String) -> Result<BroadcastStatus, AppError> {
-    let user = crate::accounts::session::require_user().await?;
-    user.ensure_owns(&channel)?;
-    let state = expect_context::<crate::server::AppState>();
-    state.broadcast_status(&channel).await
+pub async fn broadcast_state(channel: String) -> Result<StudioStatus, AppError> {
+    crate::error::reply(
+        async {
+            let user = crate::accounts::session::require_user().await?;
+            user.ensure_owns(&channel)?;
+            expect_context::<super::Broadcasts>()
+                .studio_status(&channel)
+                .await
+        }
+        .await,
+    )
 }
 
 /// The files in the media folder a broadcaster can pick. Signed-in users only.
 #[server(endpoint = "media_files")]
 pub async fn media_files() -> Result<Vec<String>, AppError> {
-    crate::accounts::session::require_user().await?;
-    let state = expect_context::<crate::server::AppState>();
-    Ok(state.media.list())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn titles_are_one_trimmed_line_of_reasonable_length() {
-        assert_eq!(check_title("  Friday jam "), Ok("Friday jam".into()));
-        assert!(check_title("   ").is_err());
-        assert!(check_title("a\nb").is_err());
-        assert!(check_title(&"x".repeat(TITLE_MAX + 1)).is_err());
-    }
+    crate::error::reply(
+        async {
+            crate::accounts::session::require_user().await?;
+            Ok(expect_context::<super::Broadcasts>().media_files())
+        }
+        .await,
+    )
 }

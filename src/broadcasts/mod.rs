@@ -1,20 +1,32 @@
-//! Broadcasts: the server functions a studio calls and the types they share (`api`); on the
-//! server, the sources ffmpeg can read (`source`) and the media folder they come from
-//! (`media`), the supervision of each broadcast's ffmpeg (`supervisor`) with its progress
-//! figures (`progress`), the running broadcasts by channel (`registry`) and their records in
-//! the database (`records`).
+//! Broadcasts: the server functions a studio calls and the types they share (`api`), the rules
+//! for a title (`rules`); on the server, the `Broadcasts` state with the studio's operations
+//! (`state`), the sources ffmpeg can read (`source`) and the media folder they come from
+//! (`media`), where each run's input comes from (`feed`), the supervision of each broadcast's
+//! ffmpeg (`supervisor`) with its progress figures (`progress`), the broadcasts on air by
+//! channel (`registry`) and the broadcasts table (`store`).
+//!
+//! A broadcast's path: `Broadcasts::start_with(source, feed)` -> `registry` (record, task) ->
+//! `supervisor` (ffmpeg, fed by `feed`) -> `live::splitter` -> the channel's hub.
 
 pub mod api;
+pub mod rules;
 
+#[cfg(feature = "ssr")]
+pub mod feed;
 #[cfg(feature = "ssr")]
 pub mod media;
 #[cfg(feature = "ssr")]
 pub mod progress;
 #[cfg(feature = "ssr")]
-pub mod records;
-#[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod source;
 #[cfg(feature = "ssr")]
+mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
 pub mod supervisor;
+
+#[cfg(feature = "ssr")]
+pub use state::{BroadcastConfig, Broadcasts};

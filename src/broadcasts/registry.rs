@@ -11,14 +11,15 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::api::{EncoderFigures, OnAir};
-use super::records::{self, Ending};
-use super::supervisor::{Broadcast, EndReason, LiveFigures, supervise};
-use crate::channels::server::Channel;
+use super::feed::Feed;
+use super::store::{self, Ending};
+use super::supervisor::{EndReason, LiveFigures, RunSpec, supervise};
+use crate::channels::Channel;
+use crate::clock::now_ms;
 use crate::error::AppError;
-use crate::live::hub::now_ms;
 
 #[derive(Clone)]
-pub struct Broadcasts {
+pub struct Registry {
     inner: Arc<Inner>,
 }
 
@@ -41,7 +42,7 @@ struct Running {
     channel: Arc<Channel>,
 }
 
-impl Broadcasts {
+impl Registry {
     /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled.
     pub fn new(db: SqlitePool, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
         Self {
@@ -55,12 +56,13 @@ impl Broadcasts {
         }
     }
 
-    /// Puts `channel` on air with `broadcast` under `title`.
+    /// Puts `channel` on air with `spec`, reading `feed`, under `title`.
     pub async fn start(
         &self,
         channel: Arc<Channel>,
         title: String,
-        broadcast: Broadcast,
+        spec: RunSpec,
+        feed: Feed,
     ) -> Result<(), AppError> {
         let _control = self.inner.control.lock().await;
         if self.inner.shutdown.is_cancelled() {
@@ -72,9 +74,9 @@ impl Broadcasts {
                 channel.name
             )));
         }
-        let source = broadcast.source.label();
+        let source = spec.source.label();
         channel.set_title(&title);
-        let id = records::begin(&self.inner.db, &channel.name, &title, &source).await?;
+        let id = store::begin(&self.inner.db, &channel.name, &title, &source).await?;
         let stop = self.inner.shutdown.child_token();
         let figures = LiveFigures::default();
         tracing::info!(channel = %channel.name, %title, %source, "going live");
@@ -83,7 +85,8 @@ impl Broadcasts {
         let task = self.inner.tasks.spawn(run(
             self.inner.clone(),
             channel.clone(),
-            broadcast,
+            spec,
+            feed,
             id,
             stop.clone(),
             figures.clone(),
@@ -152,13 +155,14 @@ impl Broadcasts {
 async fn run(
     inner: Arc<Inner>,
     channel: Arc<Channel>,
-    broadcast: Broadcast,
+    spec: RunSpec,
+    feed: Feed,
     id: i64,
     stop: CancellationToken,
     figures: LiveFigures,
 ) {
     let hub = channel.hub.clone();
-    let supervised = supervise(broadcast, hub.clone(), stop, figures);
+    let supervised = supervise(spec, feed, hub.clone(), stop, figures);
     tokio::pin!(supervised);
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     let mut peak = 0;
@@ -174,9 +178,10 @@ async fn run(
         EndReason::Stopped if inner.shutdown.is_cancelled() => Ending::ServerShutdown,
         EndReason::Stopped => Ending::Stopped,
         EndReason::Failed(why) => Ending::Failed(why),
+        EndReason::PublisherLeft => Ending::PublisherLeft,
     };
     tracing::info!(channel = %channel.name, ?ending, peak, "broadcast ended");
-    if let Err(err) = records::end(&inner.db, id, &ending, peak).await {
+    if let Err(err) = store::end(&inner.db, id, &ending, peak).await {
         tracing::error!(channel = %channel.name, %err, "could not record the broadcast's end");
     }
     channel.set_last_live(now_ms());

@@ -10,8 +10,8 @@ const CLOCK_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.t
 /// which name further files or URLs) is refused by ffmpeg itself.
 const FILE_FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,flv,avi";
 
-/// What to broadcast. OBS (RTMP) and the browser camera join this list later, each as one more
-/// variant with its own input arguments.
+/// What to broadcast. A source ffmpeg reads itself names it here; a pushed source names only
+/// its container, and its bytes reach ffmpeg's stdin through the broadcast's `Feed`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     /// ffmpeg's test pattern with a running clock, and a beeping tone.
@@ -19,6 +19,24 @@ pub enum Source {
     /// A file from the media folder, looped. The path is canonical and checked to lie in the
     /// folder (see `media`); it reaches ffmpeg only through the `file:` protocol.
     MediaFile { path: PathBuf, max_height: u32 },
+    /// Bytes a publisher pushes to us, read from stdin at the pace they arrive.
+    Pushed(PushFormat),
+}
+
+/// The containers a publisher may push.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PushFormat {
+    /// FLV, as RTMP carries it.
+    Flv,
+}
+
+impl PushFormat {
+    /// ffmpeg's demuxer for it: named, never guessed from the bytes.
+    fn demuxer(self) -> &'static str {
+        match self {
+            PushFormat::Flv => "flv",
+        }
+    }
 }
 
 /// How to encode: the same for every source.
@@ -40,6 +58,7 @@ impl Source {
                 "file: {}",
                 path.file_name().unwrap_or_default().to_string_lossy()
             ),
+            Source::Pushed(PushFormat::Flv) => "pushed FLV stream".into(),
         }
     }
 
@@ -79,6 +98,11 @@ impl Source {
                 // Even dimensions (H.264 needs them), no taller than the configured height.
                 let scale = format!("scale=-2:'trunc(min({max_height},ih)/2)*2'");
                 let maps = ["-map", "0:v:0", "-map", "0:a:0?", "-vf", &scale];
+                (strings(&inputs), strings(&maps))
+            }
+            Source::Pushed(format) => {
+                let inputs = ["-f", format.demuxer(), "-i", "pipe:0"];
+                let maps = ["-map", "0:v:0", "-map", "0:a:0?"];
                 (strings(&inputs), strings(&maps))
             }
         }

@@ -1,7 +1,9 @@
 //! Runs a broadcast's ffmpeg and feeds its output, split into init segment and fragments, to the
-//! channel's hub. A dead ffmpeg is restarted with backoff; after too many failures in a row the
-//! channel goes offline with the reason. ffmpeg never outlives its broadcast: it is killed on
-//! stop, on shutdown, and (`kill_on_drop`) whenever its handle is dropped.
+//! channel's hub. Its input comes from the broadcast's `Feed`. A dead ffmpeg is restarted with
+//! backoff; after too many failures in a row the channel goes offline with the reason. A pushed
+//! source whose publisher leaves is waited for instead (see `feed`). ffmpeg never outlives its
+//! broadcast: it is killed on stop, on shutdown, and (`kill_on_drop`) whenever its handle is
+//! dropped.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -10,11 +12,14 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, Command};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::api::EncoderFigures;
+use super::feed::{self, Feed, RunInput};
 use super::progress::ProgressReader;
 use super::source::{Encoding, Source, ffmpeg_args};
-use crate::live::hub::{Hub, now_ms};
+use crate::clock::now_ms;
+use crate::live::hub::Hub;
 use crate::live::splitter::{Piece, Splitter};
 
 /// A run that lasted this long resets the failure count.
@@ -24,9 +29,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How often the supervisor logs its fragment figures.
 const REPORT_EVERY: Duration = Duration::from_secs(30);
 
-/// A broadcast to run: which channel, from what, how.
+/// What to run for a broadcast: which channel, from what source, encoded how, by which ffmpeg.
 #[derive(Clone, Debug)]
-pub struct Broadcast {
+pub struct RunSpec {
     pub channel: String,
     pub source: Source,
     pub encoding: Encoding,
@@ -39,6 +44,8 @@ pub struct Broadcast {
 pub enum EndReason {
     Stopped,
     Failed(String),
+    /// A pushed source's publisher did not come back within the grace period.
+    PublisherLeft,
 }
 
 /// The encoder's latest figures, shared with whoever shows them; None while it is not running.
@@ -50,19 +57,38 @@ enum RunEnd {
     Failed(String),
 }
 
-/// Runs `broadcast` into `hub` until `stop` is cancelled or ffmpeg keeps failing, keeping
-/// `figures` up to date from ffmpeg's progress output.
+/// Runs `spec` into `hub`, reading from `feed`, until `stop` is cancelled, ffmpeg keeps
+/// failing, or a pushed source's publisher is gone; keeps `figures` up to date from ffmpeg's
+/// progress output.
 pub async fn supervise(
-    broadcast: Broadcast,
+    spec: RunSpec,
+    mut feed: Feed,
     hub: Arc<Hub>,
     stop: CancellationToken,
     figures: LiveFigures,
 ) -> EndReason {
-    let args = ffmpeg_args(&broadcast.source, &broadcast.encoding);
+    let args = ffmpeg_args(&spec.source, &spec.encoding);
     let mut failures = 0u32;
     loop {
+        let input = tokio::select! {
+            biased;
+            _ = stop.cancelled() => None,
+            input = feed.next() => Some(input),
+        };
+        let input = match input {
+            None => {
+                hub.go_offline(None);
+                return EndReason::Stopped;
+            }
+            Some(None) => {
+                tracing::info!(channel = %spec.channel, "the publisher did not come back");
+                hub.go_offline(Some("the broadcaster's stream ended".into()));
+                return EndReason::PublisherLeft;
+            }
+            Some(Some(input)) => input,
+        };
         let started = Instant::now();
-        let ended = run_once(&broadcast, &args, &hub, &stop, &figures).await;
+        let ended = run_once(&spec, &args, input, &hub, &stop, &figures).await;
         *figures.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let failure = match ended {
             RunEnd::Stopped => {
@@ -71,12 +97,18 @@ pub async fn supervise(
             }
             RunEnd::Failed(failure) => failure,
         };
+        if feed.is_pushed() {
+            // The publisher's stream ended: not our failure. Wait for it to come back.
+            tracing::info!(channel = %spec.channel, %failure, "the publisher's stream ended");
+            hub.go_reconnecting("waiting for the broadcaster's stream to resume".into());
+            continue;
+        }
         if started.elapsed() >= STABLE_RUN {
             failures = 0;
         }
         failures += 1;
-        if failures > broadcast.max_restarts {
-            tracing::error!(channel = %broadcast.channel, %failure, "encoder gave up after {failures} failures");
+        if failures > spec.max_restarts {
+            tracing::error!(channel = %spec.channel, %failure, "encoder gave up after {failures} failures");
             hub.go_offline(Some(format!(
                 "the encoder failed {failures} times in a row: {failure}"
             )));
@@ -85,7 +117,7 @@ pub async fn supervise(
         let backoff = FIRST_BACKOFF
             .saturating_mul(1 << (failures - 1).min(8))
             .min(MAX_BACKOFF);
-        tracing::warn!(channel = %broadcast.channel, %failure, ?backoff, "encoder died; restarting");
+        tracing::warn!(channel = %spec.channel, %failure, ?backoff, "encoder died; restarting");
         hub.go_reconnecting(format!("the encoder stopped ({failure}); restarting"));
         tokio::select! {
             _ = stop.cancelled() => {
@@ -98,31 +130,40 @@ pub async fn supervise(
 }
 
 async fn run_once(
-    broadcast: &Broadcast,
+    spec: &RunSpec,
     args: &[String],
+    input: RunInput,
     hub: &Hub,
     stop: &CancellationToken,
     figures: &LiveFigures,
 ) -> RunEnd {
-    let mut child = match Command::new(&broadcast.ffmpeg)
+    let stdin = match input {
+        RunInput::Own => Stdio::null(),
+        RunInput::Pushed(_) => Stdio::piped(),
+    };
+    let mut child = match Command::new(&spec.ffmpeg)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
     {
         Ok(child) => child,
-        Err(err) => return RunEnd::Failed(format!("cannot start {}: {err}", broadcast.ffmpeg)),
+        Err(err) => return RunEnd::Failed(format!("cannot start {}: {err}", spec.ffmpeg)),
     };
-    tracing::info!(channel = %broadcast.channel, pid = child.id(), "encoder started");
-    let stderr = child.stderr.take().map(|stderr| {
-        tokio::spawn(read_stderr(
-            stderr,
-            broadcast.channel.clone(),
-            figures.clone(),
-        ))
-    });
+    tracing::info!(channel = %spec.channel, pid = child.id(), "encoder started");
+    // Ends with the run: a publisher's bytes never go to a later ffmpeg.
+    let _pump = match (input, child.stdin.take()) {
+        (RunInput::Pushed(stream), Some(stdin)) => Some(AbortOnDropHandle::new(tokio::spawn(
+            feed::pump(stream, stdin),
+        ))),
+        _ => None,
+    };
+    let stderr = child
+        .stderr
+        .take()
+        .map(|stderr| tokio::spawn(read_stderr(stderr, spec.channel.clone(), figures.clone())));
     let Some(mut stdout) = child.stdout.take() else {
         return RunEnd::Failed("ffmpeg has no stdout".into());
     };
@@ -153,7 +194,7 @@ async fn run_once(
                                 }
                             }
                         }
-                        report.report_if_due(&broadcast.channel);
+                        report.report_if_due(&spec.channel);
                     }
                     Err(err) => break format!("ffmpeg wrote malformed MP4: {err}"),
                 },
@@ -237,5 +278,165 @@ impl FragmentReport {
             );
             *self = FragmentReport::default();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use bytes::Bytes;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::broadcasts::feed::ByteStream;
+    use crate::broadcasts::source::PushFormat;
+    use crate::live::hub::{HubSettings, Viewer};
+    use crate::live::wire::{ChannelState, StatusEvent};
+
+    /// `seconds` of a test pattern as FLV, the way a streaming program pushes it over RTMP.
+    fn flv(seconds: u32) -> Vec<u8> {
+        let seconds = seconds.to_string();
+        let out = std::process::Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error"])
+            .args(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30"])
+            .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+            .args(["-t", &seconds, "-c:v", "libx264", "-preset", "veryfast"])
+            .args([
+                "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", "pipe:1",
+            ])
+            .output()
+            .expect("ffmpeg is installed (scripts/setup)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// One publisher connection: `bytes` in small pieces, then it hangs up.
+    async fn connect_and_push(connections: &mpsc::Sender<ByteStream>, bytes: &[u8]) {
+        let (sender, stream) = mpsc::channel(8);
+        connections.send(stream).await.expect("the broadcast waits");
+        for piece in bytes.chunks(4096) {
+            sender
+                .send(Bytes::copy_from_slice(piece))
+                .await
+                .expect("ffmpeg reads");
+        }
+    }
+
+    /// What a viewer was sent until the channel reaches `state`: event names, media ids, and
+    /// the statuses it was told.
+    #[derive(Default)]
+    struct Seen {
+        names: Vec<String>,
+        media_ids: Vec<u64>,
+        statuses: Vec<StatusEvent>,
+    }
+
+    async fn watch_until(viewer: &mut Viewer, seen: &mut Seen, state: ChannelState) {
+        let wait = async {
+            loop {
+                let mut out = VecDeque::new();
+                viewer.catch_up(&mut out, usize::MAX);
+                for frame in &out {
+                    let text = std::str::from_utf8(frame).unwrap();
+                    let Some(name) = text.lines().find_map(|l| l.strip_prefix("event: ")) else {
+                        continue;
+                    };
+                    let data = text.lines().find_map(|l| l.strip_prefix("data: "));
+                    if let Some(id) = text.lines().find_map(|l| l.strip_prefix("id: ")) {
+                        seen.media_ids.push(id.parse().unwrap());
+                    }
+                    if name == "status" {
+                        seen.statuses
+                            .push(serde_json::from_str(data.unwrap()).unwrap());
+                    }
+                    seen.names.push(name.to_string());
+                }
+                if seen.statuses.last().is_some_and(|s| s.state == state) {
+                    return;
+                }
+                assert!(viewer.changed().await, "the hub lives");
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), wait)
+            .await
+            .unwrap_or_else(|_| panic!("the channel reaches {state:?} within 30 s"));
+    }
+
+    #[tokio::test]
+    async fn a_pushed_stream_goes_live_waits_for_its_publisher_then_ends_when_it_stays_away() {
+        let hub = Hub::new(
+            HubSettings {
+                hold: Duration::from_secs(30),
+                max_held_bytes: 32 << 20,
+                max_lag: Duration::from_secs(30),
+            },
+            1,
+        );
+        let mut viewer = hub.subscribe(None, None, None);
+        let spec = RunSpec {
+            channel: "pushed".into(),
+            source: Source::Pushed(PushFormat::Flv),
+            encoding: crate::live::testing::small_test_pattern().1,
+            ffmpeg: "ffmpeg".into(),
+            max_restarts: 0,
+        };
+        let grace = Duration::from_secs(2);
+        let (connections, feed) = Feed::pushed(grace);
+        let run = tokio::spawn(supervise(
+            spec,
+            feed,
+            hub.clone(),
+            CancellationToken::new(),
+            LiveFigures::default(),
+        ));
+        let stream = flv(2);
+        let mut seen = Seen::default();
+
+        connect_and_push(&connections, &stream).await;
+        watch_until(&mut viewer, &mut seen, ChannelState::Reconnecting).await;
+        let first_run = seen.media_ids.len();
+        assert!(
+            first_run >= 10,
+            "2 s of media in 100 ms fragments: {first_run}"
+        );
+        // The publisher is back within the grace period: the same broadcast carries on.
+        connect_and_push(&connections, &stream).await;
+        watch_until(&mut viewer, &mut seen, ChannelState::Offline).await;
+
+        let states: Vec<ChannelState> = seen.statuses.iter().map(|s| s.state).collect();
+        use ChannelState::*;
+        assert_eq!(
+            states,
+            [Offline, Live, Reconnecting, Live, Reconnecting, Offline]
+        );
+        let offline = seen.statuses.last().unwrap();
+        assert_eq!(
+            offline.reason.as_deref(),
+            Some("the broadcaster's stream ended")
+        );
+        assert_eq!(
+            seen.names.iter().filter(|n| *n == "init").count(),
+            2,
+            "a new init segment for the second connection"
+        );
+        assert!(
+            seen.media_ids.len() > first_run + 10,
+            "the second run's media"
+        );
+        let expected: Vec<u64> = (1..=seen.media_ids.len() as u64).collect();
+        assert_eq!(
+            seen.media_ids, expected,
+            "ids keep counting, no gap, no repeat"
+        );
+        let ended = tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .expect("the broadcast ends after the grace period")
+            .unwrap();
+        assert_eq!(ended, EndReason::PublisherLeft);
     }
 }

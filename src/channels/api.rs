@@ -27,13 +27,13 @@ pub struct ChannelSummary {
 /// Every channel, live ones first.
 #[server]
 pub async fn list_channels() -> Result<Vec<ChannelSummary>, AppError> {
-    let state = expect_context::<crate::server::AppState>();
-    Ok(state.channels.summaries())
+    Ok(expect_context::<super::Channels>().summaries())
 }
 
 /// One channel, or `None` when there is no such channel.
 #[server]
 pub async fn channel_info(name: String) -> Result<Option<ChannelSummary>, AppError> {
-    let state = expect_context::<crate::server::AppState>();
-    Ok(state.channels.get(&name).map(|channel| channel.summary()))
+    Ok(expect_context::<super::Channels>()
+        .get(&name)
+        .map(|channel| channel.summary()))
 }

@@ -1,7 +1,8 @@
 //! Live chat, one per channel: message rules shared by the input and the server (`rules`),
-//! the server functions to read, post and moderate (`api`), and on the server the stored
-//! messages and bans (`store`) and the per-user rate limit (`limit`). New messages and
-//! deletions reach viewers on the channel's SSE stream through its hub.
+//! the server functions to read, post and moderate (`api`), and on the server the `Chat` state
+//! that posts and moderates (`state`), the stored messages and bans (`store`) and the per-user
+//! rate limit (`limit`). New messages and deletions reach viewers on the channel's SSE stream
+//! through its hub.
 
 pub mod api;
 pub mod rules;
@@ -9,4 +10,9 @@ pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod limit;
 #[cfg(feature = "ssr")]
+mod state;
+#[cfg(feature = "ssr")]
 pub mod store;
+
+#[cfg(feature = "ssr")]
+pub use state::Chat;

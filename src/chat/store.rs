@@ -3,7 +3,7 @@
 
 use sqlx::SqlitePool;
 
-use crate::live::hub::now_ms;
+use crate::clock::now_ms;
 use crate::live::wire::ChatEvent;
 
 /// Stores a message; returns it with its id (ids grow in the order messages are stored).
@@ -103,9 +103,7 @@ mod tests {
 
     async fn db() -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::server::db::open(&dir.path().join("chat.db"))
-            .await
-            .unwrap();
+        let pool = crate::db::open(&dir.path().join("chat.db")).await.unwrap();
         (dir, pool)
     }
 

@@ -1,5 +1,11 @@
-//! The media path, free of HTTP: what the wire carries (`wire`), the producer clock in each
-//! fragment (`prft`), and on the server the fMP4 splitter, SSE framing and the per-channel hub.
+//! The media path, free of HTTP:
+//!
+//! ffmpeg -> `broadcasts::supervisor` -> [`splitter`] -> [`hub`] publish -> [`hub::Viewer`]
+//! cursor -> SSE handler (`server::sse`).
+//!
+//! Shared with the player: what the wire carries ([`wire`]) and the producer clock in each
+//! fragment ([`prft`]). On the server: the fMP4 splitter, SSE framing ([`frame`]), the
+//! per-channel hub and who is watching ([`audience`]).
 
 pub mod prft;
 pub mod wire;

@@ -8,8 +8,9 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::broadcasts::api::{
-    BroadcastStatus, SourceChoice, StartBroadcast, StopBroadcast, broadcast_state, media_files,
+    SourceChoice, StartBroadcast, StopBroadcast, StudioStatus, broadcast_state, media_files,
 };
+use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
 use crate::components::elapsed;
 use crate::components::player::Player;
@@ -97,7 +98,7 @@ fn Studio(channel: String) -> impl IntoView {
                             view! {
                                 <label>
                                     "Title"
-                                    <input node_ref=title name="title" maxlength="120" value=title_now/>
+                                    <input node_ref=title name="title" maxlength=TITLE_MAX value=title_now/>
                                 </label>
                                 <label>
                                     "Source"
@@ -138,7 +139,7 @@ fn Studio(channel: String) -> impl IntoView {
 
 /// The broadcast's state, the encoder's figures, and how the last broadcast ended.
 #[component]
-fn OnAirPanel(status: BroadcastStatus) -> impl IntoView {
+fn OnAirPanel(status: StudioStatus) -> impl IntoView {
     let now = status.now_ms;
     let on_air = status.on_air.map(|on_air| {
         let state = match on_air.state {

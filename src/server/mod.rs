@@ -1,6 +1,6 @@
-//! Server-only wiring: settings, shared state, the router, the SSE handler, start and shutdown.
+//! Server-only wiring: settings, each capability's state side by side, the router, the SSE and
+//! thumbnail handlers, start and shutdown. No domain logic lives here.
 
-pub mod db;
 pub mod limits;
 mod serve;
 pub mod settings;
@@ -13,8 +13,10 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use tower_sessions::cookie::SameSite;
@@ -23,8 +25,14 @@ use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
 
+use crate::accounts::Accounts;
 use crate::app::{App, shell};
+use crate::broadcasts::Broadcasts;
 use crate::broadcasts::api::SourceChoice;
+use crate::channels::Channels;
+use crate::channels::thumbnail::Thumbnails;
+use crate::chat::Chat;
+use crate::db;
 pub use settings::Settings;
 pub use state::AppState;
 
@@ -32,23 +40,33 @@ pub use state::AppState;
 const SESSION_IDLE_DAYS: i64 = 30;
 
 /// The whole HTTP surface: pages, server functions, the SSE stream, static files; sessions
-/// (an HttpOnly, SameSite=Lax cookie holding only an id) on all of it.
-pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+/// (an HttpOnly, SameSite=Lax cookie holding only an id, Secure when `secure_cookies`) on all
+/// of it.
+pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("onair_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.settings.server.secure_cookies)
+        .with_secure(secure_cookies)
         .with_expiry(Expiry::OnInactivity(CookieDuration::days(
             SESSION_IDLE_DAYS,
         )));
+    let context = {
+        let state = state.clone();
+        move || state.provide()
+    };
     Router::new()
         .route("/live/{channel}/events", get(sse::live_events))
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(session_layer)
         .with_state(state)
 }
@@ -57,6 +75,10 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The database, for tests that read what was recorded.
+    pub db: SqlitePool,
+    /// Cancelled on shutdown: broadcasts stop, background tasks end.
+    shutdown: CancellationToken,
     /// Broadcasts and the viewer-count publisher.
     tasks: TaskTracker,
     serve: JoinHandle<std::io::Result<()>>,
@@ -75,30 +97,51 @@ impl RunningServer {
         let listener = TcpListener::bind(settings.server.addr).await?;
         let addr = listener.local_addr()?;
         let tasks = TaskTracker::new();
-        let state = AppState::new(settings, db, tasks.clone())
+        let shutdown = CancellationToken::new();
+        let channels = Channels::load(db.clone(), settings.hub())
             .await
             .map_err(std::io::Error::other)?;
-        if state.settings.demo.enabled {
-            start_demo(&state).await.map_err(std::io::Error::other)?;
+        let broadcasts = Broadcasts::open(
+            db.clone(),
+            channels.clone(),
+            settings.broadcasts(),
+            tasks.clone(),
+            shutdown.clone(),
+        )
+        .await
+        .map_err(std::io::Error::other)?;
+        let state = AppState {
+            leptos_options: settings.leptos_options(),
+            accounts: Accounts::new(db.clone()),
+            chat: Chat::new(db.clone(), channels.clone()),
+            thumbnails: Thumbnails::new(channels.clone(), settings.ffmpeg.path.clone()),
+            channels,
+            broadcasts,
+        };
+        if settings.demo.enabled {
+            start_demo(&state, &settings.demo.title)
+                .await
+                .map_err(std::io::Error::other)?;
         }
-        tasks.spawn(publish_viewer_counts(state.clone()));
-        tasks.spawn(keep_streams_alive(state.clone()));
-        tasks.spawn(delete_expired_sessions(
-            sessions.clone(),
-            state.shutdown.clone(),
+        tasks.spawn(publish_viewer_counts(
+            state.channels.clone(),
+            shutdown.clone(),
         ));
-        let app = router(state.clone(), sessions);
-        let send_buffer = state.settings.server.send_buffer_kib * 1024;
-        let serve = tokio::spawn(serve::serve(
-            listener,
-            app,
-            send_buffer,
-            state.shutdown.clone(),
+        tasks.spawn(keep_streams_alive(
+            state.channels.clone(),
+            settings.server.keep_alive_secs,
+            shutdown.clone(),
         ));
+        tasks.spawn(delete_expired_sessions(sessions.clone(), shutdown.clone()));
+        let app = router(state.clone(), sessions, settings.server.secure_cookies);
+        let send_buffer = settings.server.send_buffer_kib * 1024;
+        let serve = tokio::spawn(serve::serve(listener, app, send_buffer, shutdown.clone()));
         tracing::info!("OnAir listening on http://{addr}");
         Ok(Self {
             addr,
             state,
+            db,
+            shutdown,
             tasks,
             serve,
         })
@@ -106,7 +149,7 @@ impl RunningServer {
 
     /// Stops every broadcast (and its ffmpeg), ends every SSE stream, and waits for both.
     pub async fn shutdown(self) -> std::io::Result<()> {
-        self.state.shutdown.cancel();
+        self.shutdown.cancel();
         self.tasks.close();
         self.tasks.wait().await;
         // Broadcasts are over (viewers were told "offline"); now end every SSE stream, so the
@@ -119,35 +162,32 @@ impl RunningServer {
 }
 
 /// Once a second, every channel whose audience changed tells its viewers the new count.
-async fn publish_viewer_counts(state: AppState) {
+async fn publish_viewer_counts(channels: Channels, shutdown: CancellationToken) {
     let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = every_second.tick() => state.channels.publish_viewer_counts(),
+            _ = shutdown.cancelled() => return,
+            _ = every_second.tick() => channels.publish_viewer_counts(),
         }
     }
 }
 
 /// Beats every hub twice per keep-alive period, so no SSE stream goes a whole period without
 /// a byte (a write is also how a closed connection is noticed).
-async fn keep_streams_alive(state: AppState) {
-    let period = std::time::Duration::from_secs(state.settings.server.keep_alive_secs.max(1));
+async fn keep_streams_alive(channels: Channels, keep_alive_secs: u64, shutdown: CancellationToken) {
+    let period = std::time::Duration::from_secs(keep_alive_secs.max(1));
     let mut beat = tokio::time::interval(period / 2);
     beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = beat.tick() => state.channels.heartbeat(),
+            _ = shutdown.cancelled() => return,
+            _ = beat.tick() => channels.heartbeat(),
         }
     }
 }
 
 /// Hourly, sessions past their expiry are deleted from the store.
-async fn delete_expired_sessions(
-    sessions: SqliteStore,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
+async fn delete_expired_sessions(sessions: SqliteStore, shutdown: CancellationToken) {
     tokio::select! {
         _ = shutdown.cancelled() => {}
         ended = sessions.continuously_delete_expired(std::time::Duration::from_secs(3600)) => {
@@ -159,11 +199,11 @@ async fn delete_expired_sessions(
 }
 
 /// The demo channel, owned by nobody, broadcasting the test pattern (and recorded like any).
-async fn start_demo(state: &AppState) -> Result<(), crate::error::AppError> {
-    let title = state.settings.demo.title.clone();
-    state.channels.open("demo", "OnAir", &title);
+async fn start_demo(state: &AppState, title: &str) -> Result<(), crate::error::AppError> {
+    state.channels.open("demo", "OnAir", title);
     state
-        .start_broadcast("demo", title, SourceChoice::TestPattern)
+        .broadcasts
+        .start("demo", title.to_string(), SourceChoice::TestPattern)
         .await
 }
 

@@ -7,6 +7,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::broadcasts::BroadcastConfig;
+use crate::broadcasts::source::Encoding;
 use crate::live::hub::HubSettings;
 
 const DEFAULTS: &str = include_str!("../../Leptos.toml");
@@ -156,6 +158,25 @@ impl Settings {
             hold: Duration::from_secs(self.live.hold_secs),
             max_held_bytes: self.live.max_held_mib << 20,
             max_lag: Duration::from_millis(self.live.max_lag_ms),
+        }
+    }
+
+    /// How broadcasts are run and encoded.
+    pub fn broadcasts(&self) -> BroadcastConfig {
+        let (b, f) = (&self.broadcast, &self.ffmpeg);
+        BroadcastConfig {
+            ffmpeg: f.path.clone(),
+            max_restarts: f.max_restarts,
+            encoding: Encoding {
+                fps: b.fps,
+                video_kbps: b.video_kbps,
+                audio_kbps: b.audio_kbps,
+                fragment_ms: f.fragment_ms,
+                keyframe_secs: f.keyframe_secs,
+            },
+            width: b.width,
+            height: b.height,
+            media_dir: self.media.dir.clone(),
         }
     }
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures::Stream;
 use serde::Deserialize;
 
-use super::AppState;
+use crate::channels::Channels;
 use crate::live::frame;
 use crate::live::hub::Viewer;
 
@@ -28,12 +28,12 @@ pub struct Params {
 }
 
 pub async fn live_events(
-    State(state): State<AppState>,
+    State(channels): State<Channels>,
     Path(channel): Path<String>,
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(channel) = state.channels.get(&channel) else {
+    let Some(channel) = channels.get(&channel) else {
         return (StatusCode::NOT_FOUND, "no such channel").into_response();
     };
     let last_event_id = headers

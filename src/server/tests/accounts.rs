@@ -35,11 +35,16 @@ pub(super) async fn call(
         request = request.json(&json);
     }
     let response = request.send().await.expect("the server answers");
-    if response.status().is_success() || response.status().is_redirection() {
+    let status = response.status();
+    if status.is_success() || status.is_redirection() {
         Ok(response)
     } else {
         let body = response.text().await.unwrap();
-        Err(serde_json::from_str(&body).unwrap_or_else(|_| panic!("an AppError: {body}")))
+        let err: AppError =
+            serde_json::from_str(&body).unwrap_or_else(|_| panic!("an AppError: {body}"));
+        // A refusal says what kind it is in the status too: 4xx for the caller's mistakes.
+        assert_eq!(status.as_u16(), err.status(), "{endpoint}: {err:?}");
+        Err(err)
     }
 }
 
@@ -89,7 +94,7 @@ async fn on_air(client: &reqwest::Client, base: &str, channel: &str) -> Result<b
         Some(serde_json::json!({ "channel": channel })),
     )
     .await?;
-    let status: crate::broadcasts::api::BroadcastStatus = response.json().await.unwrap();
+    let status: crate::broadcasts::api::StudioStatus = response.json().await.unwrap();
     Ok(status.on_air.is_some())
 }
 
@@ -247,7 +252,7 @@ async fn a_killed_ffmpeg_is_restarted_and_stop_leaves_none_behind() {
     assert_eq!(status.state, ChannelState::Offline);
 
     // The broadcast is on record as stopped.
-    let last = crate::broadcasts::records::last(&server.state.db, "dana")
+    let last = crate::broadcasts::store::last(&server.db, "dana")
         .await
         .unwrap()
         .expect("a record");
@@ -308,7 +313,7 @@ async fn a_media_file_from_the_folder_is_broadcast_and_nothing_else_can_be_named
         next_event(&mut events, "media").await;
     }
     stop(&erin, &base, "erin").await.unwrap();
-    let last = crate::broadcasts::records::last(&server.state.db, "erin")
+    let last = crate::broadcasts::store::last(&server.db, "erin")
         .await
         .unwrap()
         .unwrap();
@@ -340,7 +345,7 @@ async fn when_restarts_run_out_the_channel_goes_offline_with_the_reason() {
             )
             .await
             .unwrap();
-            let status: crate::broadcasts::api::BroadcastStatus = response.json().await.unwrap();
+            let status: crate::broadcasts::api::StudioStatus = response.json().await.unwrap();
             if status.on_air.is_none() {
                 return status;
             }

@@ -416,7 +416,7 @@ async fn shutdown_ends_open_streams_and_leaves_no_ffmpeg() {
         }
     }
     assert_eq!(demo_encoders().len(), 1, "one demo encoder runs");
-    let db = server.state.db.clone();
+    let db = server.db.clone();
     tokio::time::timeout(Duration::from_secs(10), server.shutdown())
         .await
         .expect("graceful shutdown is not blocked by open streams")
@@ -427,7 +427,7 @@ async fn shutdown_ends_open_streams_and_leaves_no_ffmpeg() {
     .await;
     assert!(rest.is_ok(), "the open stream ended");
     assert!(demo_encoders().is_empty(), "no ffmpeg left behind");
-    let last = crate::broadcasts::records::last(&db, "demo")
+    let last = crate::broadcasts::store::last(&db, "demo")
         .await
         .unwrap()
         .expect("the demo broadcast is on record");

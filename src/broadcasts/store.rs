@@ -1,10 +1,10 @@
-//! The record of every broadcast: channel, title, source, start, end, how it ended, peak
+//! The broadcasts table, the record of every broadcast: channel, title, source, start, end, how it ended, peak
 //! viewers.
 
 use sqlx::SqlitePool;
 
 use super::api::PastBroadcast;
-use crate::live::hub::now_ms;
+use crate::clock::now_ms;
 
 /// How a broadcast ended, as recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -12,6 +12,8 @@ pub enum Ending {
     Stopped,
     Failed(String),
     ServerShutdown,
+    /// A pushed source's publisher left and did not come back within the grace period.
+    PublisherLeft,
 }
 
 impl Ending {
@@ -20,6 +22,7 @@ impl Ending {
             Ending::Stopped => "stopped",
             Ending::Failed(_) => "failed",
             Ending::ServerShutdown => "server shutdown",
+            Ending::PublisherLeft => "publisher left",
         }
     }
 }

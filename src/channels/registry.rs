@@ -1,11 +1,16 @@
-//! The registry of channels, each with its fan-out hub.
+//! The registry of channels, each with its fan-out hub: loaded from the channels table at
+//! start, a channel added as its account is created, titles saved as broadcasts go live.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use sqlx::SqlitePool;
+
 use super::api::ChannelSummary;
-use crate::live::hub::{Hub, HubSettings, now_ms};
+use super::store;
+use crate::clock::now_ms;
+use crate::live::hub::{Hub, HubSettings};
 use crate::live::wire::ChannelState;
 
 /// One channel: who owns it, what it is called, and its hub.
@@ -51,17 +56,30 @@ impl Channel {
 pub struct Channels {
     by_name: Arc<RwLock<BTreeMap<String, Arc<Channel>>>>,
     hub_settings: HubSettings,
+    db: SqlitePool,
     /// Set by `close_all`; a channel opened after it starts closed.
     closing: Arc<AtomicBool>,
 }
 
 impl Channels {
-    pub fn new(hub_settings: HubSettings) -> Self {
-        Self {
+    /// Every stored channel, offline.
+    pub async fn load(db: SqlitePool, hub_settings: HubSettings) -> Result<Self, sqlx::Error> {
+        let channels = Self {
             by_name: Arc::default(),
             hub_settings,
+            db,
             closing: Arc::default(),
+        };
+        for stored in store::all(&channels.db).await? {
+            channels.open(&stored.name, &stored.username, &stored.title);
         }
+        Ok(channels)
+    }
+
+    /// Sets `channel`'s title and keeps it: the directory shows it while offline too.
+    pub async fn save_title(&self, channel: &Channel, title: &str) -> Result<(), sqlx::Error> {
+        channel.set_title(title);
+        store::set_title(&self.db, &channel.name, title).await
     }
 
     /// The channel `name`, created (offline) if it does not exist yet.

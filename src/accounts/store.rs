@@ -1,9 +1,9 @@
-//! The users table, and each user's channel created with the account.
+//! The users table, and each user's channel row created with the account.
 
 use sqlx::SqlitePool;
 
 use super::rules::channel_name;
-use crate::live::hub::now_ms;
+use crate::clock::now_ms;
 
 /// A stored account. Never sent to a browser: it holds the password hash.
 #[derive(Debug, sqlx::FromRow)]

@@ -1,0 +1,75 @@
+//! `Accounts`: creating accounts and checking sign-ins, with the throttle on failed guesses.
+//! Sessions (who is signed in on a request) are `session`'s; this is what happens before one.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use sqlx::SqlitePool;
+
+use super::store::{self, CreateError, User};
+use super::throttle::{self, SignInThrottle};
+use super::{password, rules};
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct Accounts {
+    db: SqlitePool,
+    throttle: Arc<SignInThrottle>,
+}
+
+impl Accounts {
+    pub fn new(db: SqlitePool) -> Self {
+        Self {
+            db,
+            throttle: Arc::default(),
+        }
+    }
+
+    /// Creates the account `username` (trimmed) with its channel row. The caller opens the
+    /// channel and signs the user in.
+    pub async fn sign_up(&self, username: &str, password: String) -> Result<User, AppError> {
+        let username = username.trim();
+        rules::check_username(username).map_err(AppError::Invalid)?;
+        rules::check_password(&password, username).map_err(AppError::Invalid)?;
+        let hash = password::hash_blocking(password).await?;
+        match store::create(&self.db, username, &hash).await {
+            Ok(user) => {
+                tracing::info!(username = %user.username, "account created");
+                Ok(user)
+            }
+            Err(CreateError::Taken) => Err(AppError::Invalid(format!(
+                "The username {username} is taken; choose another."
+            ))),
+            Err(CreateError::Database(err)) => Err(err.into()),
+        }
+    }
+
+    /// The account whose password this is, from `address`. Refused while the account or the
+    /// address has failed too often lately (checked before the password is verified).
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: String,
+        address: &str,
+    ) -> Result<User, AppError> {
+        let username = username.trim();
+        if username.is_empty() || password.is_empty() {
+            return Err(AppError::Invalid(
+                "Enter your username and password.".into(),
+            ));
+        }
+        self.throttle
+            .check(username, address, Instant::now())
+            .map_err(|wait| AppError::TooManyAttempts(throttle::message(wait)))?;
+        let user = store::find(&self.db, username).await?;
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let matches = password::verify_blocking(password, stored).await;
+        let Some(user) = user.filter(|_| matches) else {
+            self.throttle
+                .record_failure(username, address, Instant::now());
+            return Err(AppError::Invalid("Wrong username or password.".into()));
+        };
+        self.throttle.record_success(username);
+        Ok(user)
+    }
+}

@@ -1,0 +1,156 @@
+//! `Broadcasts`: the studio's operations (go live with a chosen source, stop, report) over the
+//! on-air registry, the media folder and how every broadcast is encoded. Every way of going
+//! live ends in [`Broadcasts::start_with`]: a source and the feed its bytes come from.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::api::{SourceChoice, StudioStatus};
+use super::feed::Feed;
+use super::media::MediaFolder;
+use super::registry::Registry;
+use super::source::{Encoding, Source};
+use super::store;
+use super::supervisor::RunSpec;
+use crate::channels::Channels;
+use crate::clock::now_ms;
+use crate::error::AppError;
+
+/// How broadcasts are run, from the server's settings.
+#[derive(Clone, Debug)]
+pub struct BroadcastConfig {
+    /// The ffmpeg executable.
+    pub ffmpeg: String,
+    /// Restarts of a failing ffmpeg in a row before a broadcast gives up.
+    pub max_restarts: u32,
+    pub encoding: Encoding,
+    /// The test pattern's size; a media file is scaled to at most this height.
+    pub width: u32,
+    pub height: u32,
+    /// The folder media files come from.
+    pub media_dir: PathBuf,
+}
+
+#[derive(Clone)]
+pub struct Broadcasts {
+    registry: Registry,
+    channels: Channels,
+    media: MediaFolder,
+    config: Arc<BroadcastConfig>,
+    db: SqlitePool,
+}
+
+impl Broadcasts {
+    /// Closes the records a crash left open and tells each channel when it was last live.
+    /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled.
+    pub async fn open(
+        db: SqlitePool,
+        channels: Channels,
+        config: BroadcastConfig,
+        tasks: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Result<Self, sqlx::Error> {
+        let interrupted = store::close_interrupted(&db).await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "closed broadcasts the last run left open");
+        }
+        for (name, ms) in store::last_live(&db).await? {
+            if let Some(channel) = channels.get(&name) {
+                channel.set_last_live(ms);
+            }
+        }
+        Ok(Self {
+            registry: Registry::new(db.clone(), tasks, shutdown),
+            media: MediaFolder::new(&config.media_dir),
+            channels,
+            config: Arc::new(config),
+            db,
+        })
+    }
+
+    /// The source `choice` names, checked: a media file must lie in the media folder.
+    pub fn source(&self, choice: &SourceChoice) -> Result<Source, AppError> {
+        let c = &self.config;
+        Ok(match choice {
+            SourceChoice::TestPattern => Source::TestPattern {
+                width: c.width,
+                height: c.height,
+                fps: c.encoding.fps,
+            },
+            SourceChoice::MediaFile(name) => Source::MediaFile {
+                path: self
+                    .media
+                    .resolve(name)
+                    .map_err(|err| AppError::Invalid(err.to_string()))?,
+                max_height: c.height,
+            },
+        })
+    }
+
+    /// Puts `channel` on air with the source the studio picked (the caller checked who may).
+    pub async fn start(
+        &self,
+        channel: &str,
+        title: String,
+        choice: SourceChoice,
+    ) -> Result<(), AppError> {
+        let source = self.source(&choice)?;
+        self.start_with(channel, title, source, Feed::Own).await
+    }
+
+    /// Puts `channel` on air with `source`, whose input comes from `feed`.
+    pub async fn start_with(
+        &self,
+        channel: &str,
+        title: String,
+        source: Source,
+        feed: Feed,
+    ) -> Result<(), AppError> {
+        let channel = self
+            .channels
+            .get(channel)
+            .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
+        let spec = RunSpec {
+            channel: channel.name.clone(),
+            source,
+            encoding: self.config.encoding.clone(),
+            ffmpeg: self.config.ffmpeg.clone(),
+            max_restarts: self.config.max_restarts,
+        };
+        self.registry
+            .start(channel.clone(), title.clone(), spec, feed)
+            .await?;
+        // Saved once going live succeeded; the directory shows it while offline too.
+        self.channels.save_title(&channel, &title).await?;
+        Ok(())
+    }
+
+    /// Takes `channel` off air; returns once its ffmpeg has exited.
+    pub async fn stop(&self, channel: &str) -> Result<(), AppError> {
+        self.registry.stop(channel).await
+    }
+
+    /// What the studio shows about `channel`.
+    pub async fn studio_status(&self, channel: &str) -> Result<StudioStatus, AppError> {
+        let found = self
+            .channels
+            .get(channel)
+            .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
+        Ok(StudioStatus {
+            channel: found.name.clone(),
+            title: found.title(),
+            on_air: self.registry.on_air(channel),
+            last: store::last(&self.db, channel).await?,
+            now_ms: now_ms(),
+        })
+    }
+
+    /// The files in the media folder a broadcaster can pick.
+    pub fn media_files(&self) -> Vec<String> {
+        self.media.list()
+    }
+}

@@ -1,0 +1,141 @@
+//! A small picture of what a live channel shows now, for the directory
+//! (`GET /live/{channel}/thumbnail.jpg`). Made from the hub's newest keyframe by one short
+//! ffmpeg run (no shell, fixed arguments, input on stdin), at most once per channel every
+//! `FRESH_FOR`; requests in between, or arriving while one is made, share the result.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
+
+use super::Channels;
+
+const FRESH_FOR: Duration = Duration::from_secs(10);
+const WIDTH: u32 = 320;
+const ENCODE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One channel's last picture and when it was made. The async mutex makes one request do the
+/// work while others wait for it.
+type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Bytes)>>>;
+
+/// Why there is no picture.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum ThumbnailError {
+    #[error("no such channel")]
+    NoChannel,
+    #[error("the channel is not live")]
+    NotLive,
+    #[error("no picture right now")]
+    Failed,
+}
+
+/// The pictures by channel.
+#[derive(Clone)]
+pub struct Thumbnails {
+    channels: Channels,
+    ffmpeg: String,
+    by_channel: Arc<Mutex<HashMap<String, Slot>>>,
+}
+
+impl Thumbnails {
+    /// Pictures of `channels`, made with the ffmpeg at `ffmpeg`.
+    pub fn new(channels: Channels, ffmpeg: String) -> Self {
+        Self {
+            channels,
+            ffmpeg,
+            by_channel: Arc::default(),
+        }
+    }
+
+    /// A JPEG of what `channel` shows now (at most `FRESH_FOR` old).
+    pub async fn picture(&self, channel: &str) -> Result<Bytes, ThumbnailError> {
+        let found = self
+            .channels
+            .get(channel)
+            .ok_or(ThumbnailError::NoChannel)?;
+        let slot = {
+            let mut by_channel = self.by_channel.lock().unwrap_or_else(|p| p.into_inner());
+            by_channel.entry(found.name.clone()).or_default().clone()
+        };
+        let mut cached = slot.lock().await;
+        if let Some((made, jpeg)) = cached.as_ref()
+            && made.elapsed() < FRESH_FOR
+        {
+            return Ok(jpeg.clone());
+        }
+        let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
+        match encode(&self.ffmpeg, init, keyframe).await {
+            Ok(jpeg) => {
+                *cached = Some((Instant::now(), jpeg.clone()));
+                Ok(jpeg)
+            }
+            Err(err) => {
+                tracing::warn!(%err, "thumbnail failed");
+                Err(ThumbnailError::Failed)
+            }
+        }
+    }
+}
+
+/// Decodes the first frame of init + keyframe fragment into a JPEG `WIDTH` pixels wide.
+async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, String> {
+    let scale = format!("scale={WIDTH}:-2");
+    let mut child = Command::new(ffmpeg)
+        .args([
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "mp4",
+            "-i",
+            "pipe:0",
+        ])
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            &scale,
+            "-q:v",
+            "5",
+            "-f",
+            "image2",
+            "-c:v",
+            "mjpeg",
+            "pipe:1",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {ffmpeg}: {e}"))?;
+    let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err("ffmpeg has no pipes".into());
+    };
+    let run = async {
+        let feed = async move {
+            stdin.write_all(&init).await?;
+            stdin.write_all(&keyframe).await
+            // stdin drops here: ffmpeg sees the end of its input.
+        };
+        let mut jpeg = Vec::new();
+        let (fed, read) = tokio::join!(feed, stdout.read_to_end(&mut jpeg));
+        read.map_err(|e| format!("reading the picture: {e}"))?;
+        let status = child.wait().await.map_err(|e| e.to_string())?;
+        match (status.success(), jpeg.starts_with(&[0xff, 0xd8])) {
+            (true, true) => Ok(Bytes::from(jpeg)),
+            _ => Err(format!(
+                "ffmpeg made no picture ({status}, input {})",
+                if fed.is_ok() { "sent" } else { "cut" }
+            )),
+        }
+    };
+    tokio::time::timeout(ENCODE_TIMEOUT, run)
+        .await
+        .map_err(|_| "ffmpeg took too long".to_string())?
+}

@@ -1,0 +1,352 @@
+//! The per-channel fan-out hub. The encoder publishes init segments and fragments; each is
+//! framed as an SSE event once and the same bytes go to every viewer.
+//!
+//! One lock and one wake-up carry four logs, each with its own rule and file:
+//! - `media`: the media timeline (always the current GOP, evicted by age and bytes);
+//! - `latest`: the channel's status and its viewer count, newest version only;
+//! - `chat`: the latest chat events, in one order.
+//!
+//! A [`Viewer`] is a cursor into all of them, so a new viewer starts at the newest keyframe at
+//! once, a reconnect with `Last-Event-ID` resumes without gap or duplicate while the fragment is
+//! still held, and a reader that falls behind skips forward to the newest keyframe. Memory
+//! depends on the logs' bounds, never on how slowly anyone reads. A viewer's stream waits on one
+//! thing, the wake-up: keep-alive beats and shutdown arrive the same way, so it holds no timer.
+
+mod chat;
+mod latest;
+mod media;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use tokio::sync::watch;
+
+use self::chat::{ChatCursor, ChatRing};
+use self::latest::{Latest, LatestCursor};
+use self::media::{MediaCursor, MediaTimeline};
+use super::audience::{Audience, Seat};
+use super::frame;
+use super::splitter::{Fragment, InitSegment};
+use super::wire::{ChannelState, ChatDeletedEvent, ChatEvent, StatusEvent, ViewersEvent};
+use crate::clock::now_ms;
+
+/// How much the hub holds and how far behind a viewer may fall.
+#[derive(Clone, Debug)]
+pub struct HubSettings {
+    /// Fragments younger than this stay available for resuming viewers.
+    pub hold: Duration,
+    /// Upper bound on held fragment bytes.
+    pub max_held_bytes: usize,
+    /// A viewer further behind the newest fragment than this skips to the newest keyframe.
+    pub max_lag: Duration,
+}
+
+pub struct Hub {
+    logs: RwLock<Logs>,
+    changed: watch::Sender<u64>,
+    settings: HubSettings,
+    audience: Arc<Audience>,
+    /// Set once, at server shutdown: every viewer's stream ends.
+    closed: AtomicBool,
+}
+
+/// Everything the hub carries, under its one lock.
+struct Logs {
+    status: Latest<StatusEvent>,
+    viewers: Latest<ViewersEvent>,
+    chat: ChatRing,
+    media: MediaTimeline,
+    /// Counts keep-alive beats; a viewer sent nothing since the last beat gets a comment.
+    heartbeat: u64,
+}
+
+impl Logs {
+    fn set_status(&mut self, state: ChannelState, since_ms: u64, reason: Option<String>) {
+        self.status.set(StatusEvent {
+            state,
+            since_ms,
+            reason,
+        });
+    }
+
+    fn state(&self) -> ChannelState {
+        self.status.value().state
+    }
+}
+
+impl Hub {
+    /// A hub whose first fragment gets id `first_id`. Starting ids at the creation time in
+    /// milliseconds keeps them from repeating across server restarts.
+    pub fn new(settings: HubSettings, first_id: u64) -> Arc<Self> {
+        let offline = StatusEvent {
+            state: ChannelState::Offline,
+            since_ms: now_ms(),
+            reason: None,
+        };
+        Arc::new(Self {
+            logs: RwLock::new(Logs {
+                status: Latest::new("status", offline),
+                viewers: Latest::new("viewers", ViewersEvent { count: 0 }),
+                chat: ChatRing::default(),
+                media: MediaTimeline::new(first_id),
+                heartbeat: 0,
+            }),
+            changed: watch::channel(0).0,
+            settings,
+            audience: Arc::default(),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// A new encoder run begins: later fragments decode with `init`. Puts the channel live.
+    pub fn publish_init(&self, init: &InitSegment) {
+        let mut logs = self.write();
+        logs.media.start_run(init);
+        match logs.state() {
+            ChannelState::Live => {}
+            // Back from reconnecting, the channel has been live since it first went live.
+            ChannelState::Reconnecting => {
+                let since_ms = logs.status.value().since_ms;
+                logs.set_status(ChannelState::Live, since_ms, None);
+            }
+            ChannelState::Offline => logs.set_status(ChannelState::Live, now_ms(), None),
+        }
+        drop(logs);
+        self.notify();
+    }
+
+    /// Adds a fragment of the current encoder run; returns its id (None before any init).
+    pub fn publish(&self, fragment: &Fragment) -> Option<u64> {
+        self.publish_at(fragment, Instant::now())
+    }
+
+    /// [`Hub::publish`] with the arrival time given (tests replay time with it).
+    pub(crate) fn publish_at(&self, fragment: &Fragment, received: Instant) -> Option<u64> {
+        // The expensive part, base64, happens once and outside the lock.
+        let data = base64::engine::general_purpose::STANDARD.encode(&fragment.data);
+        let id = self
+            .write()
+            .media
+            .push(fragment, &data, received, &self.settings)?;
+        self.notify();
+        Some(id)
+    }
+
+    /// The channel goes off air: held media is dropped, viewers stay connected.
+    pub fn go_offline(&self, reason: Option<String>) {
+        let mut logs = self.write();
+        logs.media.clear();
+        logs.set_status(ChannelState::Offline, now_ms(), reason);
+        drop(logs);
+        self.notify();
+    }
+
+    /// The encoder died and is being restarted: viewers are told, and keep what they have
+    /// until the new run's init arrives. The channel counts as live since it went live.
+    pub fn go_reconnecting(&self, reason: String) {
+        let mut logs = self.write();
+        let since_ms = match logs.state() {
+            ChannelState::Offline => now_ms(),
+            _ => logs.status.value().since_ms,
+        };
+        logs.set_status(ChannelState::Reconnecting, since_ms, Some(reason));
+        drop(logs);
+        self.notify();
+    }
+
+    pub fn status(&self) -> StatusEvent {
+        self.read().status.value().clone()
+    }
+
+    /// The init segment and the newest keyframe fragment, raw: together a decodable picture
+    /// of the stream right now. None while offline or before the first keyframe.
+    pub fn snapshot(&self) -> Option<(Bytes, Bytes)> {
+        self.read().media.snapshot()
+    }
+
+    /// Bytes of framed fragments held right now.
+    pub fn held_bytes(&self) -> usize {
+        self.read().media.held_bytes()
+    }
+
+    /// Distinct viewers watching now.
+    pub fn viewer_count(&self) -> usize {
+        self.audience.count()
+    }
+
+    /// Tells viewers the count if it changed since it was last told. Called once a second, so a
+    /// burst of joins makes one event.
+    pub fn publish_viewer_count(&self) {
+        let count = self.audience.count();
+        let mut logs = self.write();
+        if logs.viewers.value().count == count {
+            return;
+        }
+        logs.viewers.set(ViewersEvent { count });
+        drop(logs);
+        self.notify();
+    }
+
+    /// Sends a chat message to every viewer, in the order of these calls.
+    pub fn publish_chat(&self, message: &ChatEvent) {
+        self.push_chat(Some(message.id), frame::json_event("chat", message));
+    }
+
+    /// Tells every viewer that chat message `id` was deleted.
+    pub fn publish_chat_deleted(&self, id: u64) {
+        self.push_chat(
+            None,
+            frame::json_event("chat-deleted", &ChatDeletedEvent { id }),
+        );
+    }
+
+    fn push_chat(&self, message_id: Option<u64>, frame: Bytes) {
+        self.write().chat.push(message_id, frame);
+        self.notify();
+    }
+
+    /// A new viewer; `last_event_id` is the id of the last media event it already has, and
+    /// `key` identifies the watching tab across its reconnects. Chat that arrives from now on
+    /// is sent; with `chat_after`, so are the held messages after that one (and held deletions).
+    pub fn subscribe(
+        self: &Arc<Self>,
+        last_event_id: Option<u64>,
+        key: Option<&str>,
+        chat_after: Option<u64>,
+    ) -> Viewer {
+        // Subscribe before reading anything, so no change can slip between.
+        let changed = self.changed.subscribe();
+        let chat = ChatCursor::new(&self.read().chat, chat_after);
+        Viewer {
+            _seat: self.audience.join(key),
+            hub: Arc::clone(self),
+            changed,
+            status: LatestCursor::default(),
+            viewers: LatestCursor::default(),
+            viewers_sent: 0,
+            chat,
+            media: MediaCursor::new(last_event_id),
+            heartbeat_seen: 0,
+            sent_since_heartbeat: false,
+        }
+    }
+
+    /// A keep-alive beat: every viewer that was sent nothing since the previous beat is sent a
+    /// comment. One timer per server beats every hub, so an open stream holds no timer of its
+    /// own and no timer is re-armed per event.
+    pub fn heartbeat(&self) {
+        self.write().heartbeat += 1;
+        self.notify();
+    }
+
+    /// Ends every viewer's stream, now and for anyone who subscribes later (server shutdown).
+    /// Viewers learn it on the wake-up they already wait for, so an open stream costs nothing
+    /// extra per event to stay shut-down aware.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.notify();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    fn notify(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Logs> {
+        self.logs
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Logs> {
+        self.logs
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One viewer: a cursor into each of the hub's logs.
+pub struct Viewer {
+    hub: Arc<Hub>,
+    changed: watch::Receiver<u64>,
+    status: LatestCursor,
+    viewers: LatestCursor,
+    /// The count this connection last sent, so a publication of the same number is skipped.
+    viewers_sent: usize,
+    chat: ChatCursor,
+    media: MediaCursor,
+    /// The hub's keep-alive beat this connection last saw, and whether it was sent anything
+    /// since.
+    heartbeat_seen: u64,
+    sent_since_heartbeat: bool,
+    /// This connection's place in the audience.
+    _seat: Seat,
+}
+
+impl Viewer {
+    /// Appends to `out` the frames this viewer is owed now, up to `max_fragments` media
+    /// fragments (with any status, init or notice before them); returns how many fragments it
+    /// skipped to catch up with the live edge. A connection takes one fragment at a time, so the
+    /// lag check runs before every fragment it sends and it holds no backlog of its own.
+    pub fn catch_up(&mut self, out: &mut VecDeque<Bytes>, max_fragments: usize) -> u64 {
+        let before = out.len();
+        let (skipped, heartbeat) = self.owed(out, max_fragments);
+        let sent_now = out.len() > before;
+        if heartbeat != self.heartbeat_seen {
+            if !self.sent_since_heartbeat && !sent_now {
+                out.push_back(Bytes::from_static(frame::KEEP_ALIVE));
+            }
+            self.heartbeat_seen = heartbeat;
+            self.sent_since_heartbeat = false;
+        } else if sent_now {
+            self.sent_since_heartbeat = true;
+        }
+        skipped
+    }
+
+    /// What [`catch_up`](Self::catch_up) sends apart from keep-alives, log by log, and the
+    /// hub's current keep-alive beat (read under the same lock).
+    fn owed(&mut self, out: &mut VecDeque<Bytes>, max_fragments: usize) -> (u64, u64) {
+        let logs = self.hub.read();
+        if let Some(status) = self.status.owed(&logs.status) {
+            out.push_back(status.frame().clone());
+        }
+        if self.viewers.is_new() {
+            // The count right now (this viewer included), not the one last published.
+            self.viewers.owed(&logs.viewers);
+            self.viewers_sent = self.hub.viewer_count();
+            let now = ViewersEvent {
+                count: self.viewers_sent,
+            };
+            out.push_back(logs.viewers.frame_of(&now));
+        } else if let Some(viewers) = self.viewers.owed(&logs.viewers)
+            && viewers.value().count != self.viewers_sent
+        {
+            out.push_back(viewers.frame().clone());
+            self.viewers_sent = viewers.value().count;
+        }
+        self.chat.owed(&logs.chat, out);
+        let skipped = self
+            .media
+            .owed(&logs.media, out, max_fragments, self.hub.settings.max_lag);
+        (skipped, logs.heartbeat)
+    }
+
+    /// Waits until the hub has something new; false when the hub is gone.
+    pub async fn changed(&mut self) -> bool {
+        self.changed.changed().await.is_ok()
+    }
+
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+}

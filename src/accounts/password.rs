@@ -1,10 +1,12 @@
 //! Password hashing with argon2id (the argon2 crate's defaults: 19 MiB, 2 passes, 1 lane, a
-//! random salt per password), stored as a PHC string. Hashing is deliberately slow, so it runs
-//! on the blocking pool.
+//! random salt per password), stored as a PHC string. Hashing is deliberately slow and costly, so
+//! it runs on the blocking pool, a bounded number at a time (`Hasher`).
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
@@ -33,25 +35,70 @@ pub fn verify(password: &str, stored: &str) -> bool {
     })
 }
 
-/// [`hash`] on the blocking pool.
-pub async fn hash_blocking(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash(&password))
-        .await
-        .map_err(|err| AppError::Server(err.to_string()))?
+/// Runs [`hash`] and [`verify`] on the blocking pool, a bounded number at a time: each takes
+/// 19 MiB and a core for a moment, so a burst of sign-ups or guesses waits its turn instead of
+/// holding hundreds of hashes in memory at once.
+pub struct Hasher {
+    permits: Semaphore,
+    running: AtomicUsize,
+    /// The most hashes that ever ran at once.
+    peak: AtomicUsize,
 }
 
-/// [`verify`] on the blocking pool. With no stored hash (unknown user) it still does the same
-/// work against a throwaway hash, so timing does not tell which usernames exist.
-pub async fn verify_blocking(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || match stored {
-        Some(stored) => verify(&password, &stored),
-        None => {
-            let _ = hash(&password);
-            false
+impl Hasher {
+    /// At most `at_once` hashes at a time.
+    pub fn new(at_once: usize) -> Self {
+        Self {
+            permits: Semaphore::new(at_once.max(1)),
+            running: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
         }
-    })
-    .await
-    .unwrap_or(false)
+    }
+
+    /// One hash at a time per core.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+
+    /// The most hashes that ran at once so far.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    /// [`hash`], in turn.
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash(&password)).await?
+    }
+
+    /// [`verify`], in turn. With no stored hash (unknown user) it still does the same work
+    /// against a throwaway hash, so timing does not tell which usernames exist.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> bool {
+        self.run(move || match stored {
+            Some(stored) => verify(&password, &stored),
+            None => {
+                let _ = hash(&password);
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _turn = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|err| AppError::Server(err.to_string()))?;
+        let running = self.running.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(running, Ordering::Relaxed);
+        let done = tokio::task::spawn_blocking(work).await;
+        self.running.fetch_sub(1, Ordering::Relaxed);
+        done.map_err(|err| AppError::Server(err.to_string()))
+    }
 }
 
 #[cfg(test)]
@@ -69,5 +116,26 @@ mod tests {
         assert!(!verify("correct horse batterY", &first));
         assert!(!verify("", &first));
         assert!(!verify("correct horse battery", "not a hash"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_burst_of_hashes_runs_a_few_at_a_time_and_every_one_completes() {
+        let hasher = std::sync::Arc::new(Hasher::new(2));
+        let burst: Vec<_> = (0..8)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash(format!("password {i}")).await })
+            })
+            .collect();
+        for (i, done) in burst.into_iter().enumerate() {
+            let hash = done.await.unwrap().expect("every hash completes");
+            assert!(verify(&format!("password {i}"), &hash));
+        }
+        assert!(hasher.peak() <= 2, "ran {} at once", hasher.peak());
+        assert!(hasher.peak() >= 1);
+        assert!(
+            !hasher.verify("password 0".into(), None).await,
+            "no stored hash: no match"
+        );
     }
 }

@@ -6,15 +6,17 @@ use std::time::Instant;
 
 use sqlx::SqlitePool;
 
+use super::password::Hasher;
+use super::rules;
 use super::store::{self, CreateError, User};
 use super::throttle::{self, SignInThrottle};
-use super::{password, rules};
 use crate::error::AppError;
 
 #[derive(Clone)]
 pub struct Accounts {
     db: SqlitePool,
     throttle: Arc<SignInThrottle>,
+    hasher: Arc<Hasher>,
 }
 
 impl Accounts {
@@ -22,6 +24,7 @@ impl Accounts {
         Self {
             db,
             throttle: Arc::default(),
+            hasher: Arc::new(Hasher::per_core()),
         }
     }
 
@@ -31,7 +34,7 @@ impl Accounts {
         let username = username.trim();
         rules::check_username(username).map_err(AppError::Invalid)?;
         rules::check_password(&password, username).map_err(AppError::Invalid)?;
-        let hash = password::hash_blocking(password).await?;
+        let hash = self.hasher.hash(password).await?;
         match store::create(&self.db, username, &hash).await {
             Ok(user) => {
                 tracing::info!(username = %user.username, "account created");
@@ -63,7 +66,7 @@ impl Accounts {
             .map_err(|wait| AppError::TooManyAttempts(throttle::message(wait)))?;
         let user = store::find(&self.db, username).await?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let matches = password::verify_blocking(password, stored).await;
+        let matches = self.hasher.verify(password, stored).await;
         let Some(user) = user.filter(|_| matches) else {
             self.throttle
                 .record_failure(username, address, Instant::now());

@@ -294,27 +294,6 @@ mod tests {
     use crate::live::hub::{HubSettings, Viewer};
     use crate::live::wire::{ChannelState, StatusEvent};
 
-    /// `seconds` of a test pattern as FLV, the way a streaming program pushes it over RTMP.
-    fn flv(seconds: u32) -> Vec<u8> {
-        let seconds = seconds.to_string();
-        let out = std::process::Command::new("ffmpeg")
-            .args(["-hide_banner", "-loglevel", "error"])
-            .args(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30"])
-            .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-            .args(["-t", &seconds, "-c:v", "libx264", "-preset", "veryfast"])
-            .args([
-                "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", "pipe:1",
-            ])
-            .output()
-            .expect("ffmpeg is installed (scripts/setup)");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    }
-
     /// One publisher connection: `bytes` in small pieces, then it hangs up.
     async fn connect_and_push(connections: &mpsc::Sender<ByteStream>, bytes: &[u8]) {
         let (sender, stream) = mpsc::channel(8);
@@ -394,7 +373,7 @@ mod tests {
             CancellationToken::new(),
             LiveFigures::default(),
         ));
-        let stream = flv(2);
+        let stream = crate::live::testing::encode_test_pattern_flv(2);
         let mut seen = Seen::default();
 
         connect_and_push(&connections, &stream).await;

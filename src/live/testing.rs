@@ -30,8 +30,48 @@ pub fn encode_test_pattern(seconds: u32) -> Vec<u8> {
         .collect();
     let output = args.len() - 1;
     args.splice(output..output, ["-t".to_string(), seconds.to_string()]);
+    ffmpeg_stdout(&args)
+}
+
+/// `seconds` of a test pattern with a tone as FLV (H.264 + AAC, a keyframe every second), the
+/// way a streaming program pushes it over RTMP.
+pub fn encode_test_pattern_flv(seconds: u32) -> Vec<u8> {
+    let seconds = seconds.to_string();
+    let args = [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        &seconds,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-f",
+        "flv",
+        "pipe:1",
+    ];
+    ffmpeg_stdout(&args)
+}
+
+/// What ffmpeg writes to stdout with `args`; fails the test if ffmpeg fails.
+fn ffmpeg_stdout<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<u8> {
     let out = Command::new("ffmpeg")
-        .args(&args)
+        .args(args)
         .output()
         .expect("ffmpeg is installed (scripts/setup)");
     assert!(

@@ -1,4 +1,5 @@
-//! Process limits a server with thousands of viewers needs: every viewer is an open socket.
+//! Process settings a public server needs: every viewer is an open socket, and a burst of
+//! sign-ins must not leave gigabytes behind.
 
 /// Raises the soft open-file limit to the hard limit; returns the limit now in force.
 pub fn raise_open_file_limit() -> u64 {
@@ -20,4 +21,19 @@ pub fn raise_open_file_limit() -> u64 {
         }
     }
     limit.rlim_cur
+}
+
+/// Allocations this large always get their own mapping, returned to the system when freed.
+const MMAP_THRESHOLD: libc::c_int = 4 << 20;
+
+/// Makes glibc give large blocks back when they are freed. By default it raises its mmap
+/// threshold after the first large free, so every later password hash (19 MiB) comes from the
+/// heap and stays there, fragmented: 300 sign-ups at once left 650 MiB resident even with
+/// hashing limited to one per core; with the threshold fixed, 63 MiB (docs/benchmarks.md).
+pub fn return_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes an allocator parameter.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+    }
 }

@@ -216,6 +216,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let settings = Settings::load()?;
+    limits::return_large_allocations();
     let open_files = limits::raise_open_file_limit();
     tracing::info!(open_files, "open-file limit");
     let server = RunningServer::start(settings).await?;

@@ -220,13 +220,12 @@ impl Hub {
         key: Option<&str>,
         chat_after: Option<u64>,
     ) -> Viewer {
-        // Subscribe before reading anything, so no change can slip between.
-        let changed = self.changed.subscribe();
         let chat = ChatCursor::new(&self.read().chat, chat_after);
         Viewer {
             _seat: self.audience.join(key),
             hub: Arc::clone(self),
-            changed,
+            // Subscribed before any catch-up reads the logs, so no change can slip between.
+            changed: self.changed.subscribe(),
             status: LatestCursor::default(),
             viewers: LatestCursor::default(),
             viewers_sent: 0,

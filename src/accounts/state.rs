@@ -48,7 +48,8 @@ impl Accounts {
     }
 
     /// The account whose password this is, from `address`. Refused while the account or the
-    /// address has failed too often lately (checked before the password is verified).
+    /// address has failed too often lately (checked before the password is verified; the
+    /// attempt counts as failed until it succeeds).
     pub async fn sign_in(
         &self,
         username: &str,
@@ -61,18 +62,25 @@ impl Accounts {
                 "Enter your username and password.".into(),
             ));
         }
-        self.throttle
-            .check(username, address, Instant::now())
+        // Counted as a failure from here on, unless it succeeds: parallel guesses cannot all
+        // pass before the first one fails.
+        let attempt = self
+            .throttle
+            .begin(username, address, Instant::now())
             .map_err(|wait| AppError::TooManyAttempts(throttle::message(wait)))?;
-        let user = store::find(&self.db, username).await?;
+        let user = match store::find(&self.db, username).await {
+            Ok(user) => user,
+            Err(err) => {
+                attempt.withdraw();
+                return Err(err.into());
+            }
+        };
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let matches = self.hasher.verify(password, stored).await;
         let Some(user) = user.filter(|_| matches) else {
-            self.throttle
-                .record_failure(username, address, Instant::now());
             return Err(AppError::Invalid("Wrong username or password.".into()));
         };
-        self.throttle.record_success(username);
+        attempt.succeeded();
         Ok(user)
     }
 }

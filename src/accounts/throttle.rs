@@ -1,9 +1,12 @@
 //! Slows down password guessing: after too many failed sign-ins for one account, or from one
 //! address, within a window, further attempts are refused until the oldest failure ages out.
 //!
-//! Only failures count, and the check happens before the password is verified (so a guess made
-//! while throttled learns nothing). Rate-limiting crates count every call, which would lock out
-//! the person who finally types the right password; this is the small piece they lack.
+//! An attempt counts as a failure from the moment it is let through (`begin` reserves it under
+//! the same lock that checks the count), and stops counting only if it succeeds: so parallel
+//! guesses cannot all pass the check before the first one fails, and a guess made while
+//! throttled is refused before the password is verified (it learns nothing). Rate-limiting
+//! crates count every call, which would lock out the person who finally types the right
+//! password; this is the small piece they lack.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -27,19 +30,29 @@ impl Default for Limits {
     }
 }
 
-/// Failed sign-ins by account and by address.
+/// Failed (and pending) sign-ins by account and by address.
 #[derive(Default)]
 pub struct SignInThrottle {
     limits: Limits,
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
-/// Keys stay apart: an account and an address never share a count.
-fn keys(account: &str, address: &str) -> [(String, bool); 2] {
-    [
-        (format!("account:{}", account.to_ascii_lowercase()), true),
-        (format!("address:{address}"), false),
-    ]
+/// A sign-in let through: it counts as a failure unless [`Attempt::succeeded`] is called.
+#[must_use = "an attempt counts as failed unless it succeeded"]
+pub struct Attempt<'a> {
+    throttle: &'a SignInThrottle,
+    account: String,
+    address: String,
+    at: Instant,
+}
+
+/// The account's key and the address's key: an account and an address never share a count.
+fn account_key(account: &str) -> String {
+    format!("account:{}", account.to_ascii_lowercase())
+}
+
+fn address_key(address: &str) -> String {
+    format!("address:{address}")
 }
 
 impl SignInThrottle {
@@ -50,17 +63,26 @@ impl SignInThrottle {
         }
     }
 
-    /// `Err(wait)` when `account` or `address` has failed too often lately.
-    pub fn check(&self, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+    /// Lets a sign-in for `account` from `address` go ahead, counting it as failed until it
+    /// succeeds; `Err(wait)` when either has failed too often lately.
+    pub fn begin(
+        &self,
+        account: &str,
+        address: &str,
+        now: Instant,
+    ) -> Result<Attempt<'_>, Duration> {
+        let (account, address) = (account_key(account), address_key(address));
+        let mut failures = self.lock();
+        if failures.len() > 10_000 {
+            // Bound the memory an attacker can make us hold with made-up names.
+            failures.retain(|_, times| times.back().is_some_and(|t| now - *t < self.limits.window));
+        }
         let mut wait = Duration::ZERO;
-        for (key, is_account) in keys(account, address) {
-            let limit = if is_account {
-                self.limits.per_account
-            } else {
-                self.limits.per_address
-            };
-            if let Some(times) = failures.get_mut(&key) {
+        for (key, limit) in [
+            (&account, self.limits.per_account),
+            (&address, self.limits.per_address),
+        ] {
+            if let Some(times) = failures.get_mut(key) {
                 self.forget_old(times, now);
                 if times.len() >= limit {
                     let oldest = times[times.len() - limit];
@@ -68,30 +90,18 @@ impl SignInThrottle {
                 }
             }
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
-    }
-
-    /// Counts a failed sign-in against both keys.
-    pub fn record_failure(&self, account: &str, address: &str, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() > 10_000 {
-            // Bound the memory an attacker can make us hold with made-up names.
-            failures.retain(|_, times| times.back().is_some_and(|t| now - *t < self.limits.window));
+        if !wait.is_zero() {
+            return Err(wait);
         }
-        for (key, _) in keys(account, address) {
-            let times = failures.entry(key).or_default();
-            self.forget_old(times, now);
-            times.push_back(now);
+        for key in [&account, &address] {
+            failures.entry(key.clone()).or_default().push_back(now);
         }
-    }
-
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub fn record_success(&self, account: &str) {
-        let [(key, _), _] = keys(account, "");
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key);
+        Ok(Attempt {
+            throttle: self,
+            account,
+            address,
+            at: now,
+        })
     }
 
     fn forget_old(&self, times: &mut VecDeque<Instant>, now: Instant) {
@@ -100,6 +110,38 @@ impl SignInThrottle {
             .is_some_and(|t| now - *t >= self.limits.window)
         {
             times.pop_front();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Attempt<'_> {
+    /// The password was right: the account's failures are cleared, and this attempt no longer
+    /// counts against the address (its earlier failures still do).
+    pub fn succeeded(self) {
+        let mut failures = self.throttle.lock();
+        failures.remove(&self.account);
+        if let Some(times) = failures.get_mut(&self.address)
+            && let Some(at) = times.iter().rposition(|t| *t == self.at)
+        {
+            times.remove(at);
+        }
+    }
+}
+
+impl Attempt<'_> {
+    /// The attempt could not be decided (our fault, not the guesser's): it counts for nothing.
+    pub fn withdraw(self) {
+        let mut failures = self.throttle.lock();
+        for key in [&self.account, &self.address] {
+            if let Some(times) = failures.get_mut(key)
+                && let Some(at) = times.iter().rposition(|t| *t == self.at)
+            {
+                times.remove(at);
+            }
         }
     }
 }
@@ -129,27 +171,32 @@ mod tests {
         })
     }
 
+    /// A sign-in that fails (the attempt is simply not marked a success).
+    fn fail(t: &SignInThrottle, account: &str, address: &str, now: Instant) {
+        let _failed = t.begin(account, address, now).expect("let through");
+    }
+
     #[test]
     fn an_account_is_throttled_after_repeated_failures_until_they_age_out() {
         let t = throttle();
         let start = Instant::now();
-        for i in 0..3 {
-            assert_eq!(t.check("Ana", "10.0.0.1", start), Ok(()), "attempt {i}");
-            t.record_failure("Ana", "10.0.0.1", start);
+        for _ in 0..3 {
+            fail(&t, "Ana", "10.0.0.1", start);
         }
         // From any address, and whatever the case of the name.
-        let wait = t.check("ana", "10.0.0.2", start).unwrap_err();
+        let wait = t.begin("ana", "10.0.0.2", start).err().unwrap();
         assert_eq!(wait, Duration::from_secs(60));
         assert_eq!(
-            t.check("ana", "10.0.0.2", start + Duration::from_secs(45)),
-            Err(Duration::from_secs(15))
+            t.begin("ana", "10.0.0.2", start + Duration::from_secs(45))
+                .err(),
+            Some(Duration::from_secs(15))
         );
-        assert_eq!(
-            t.check("ana", "10.0.0.2", start + Duration::from_secs(60)),
-            Ok(())
+        assert!(
+            t.begin("ana", "10.0.0.2", start + Duration::from_secs(60))
+                .is_ok()
         );
         // Other accounts were never affected.
-        assert_eq!(t.check("bob", "10.0.0.3", start), Ok(()));
+        assert!(t.begin("bob", "10.0.0.3", start).is_ok());
     }
 
     #[test]
@@ -157,28 +204,51 @@ mod tests {
         let t = throttle();
         let now = Instant::now();
         for name in ["a1", "a2", "a3", "a4", "a5"] {
-            assert_eq!(t.check(name, "10.0.0.9", now), Ok(()));
-            t.record_failure(name, "10.0.0.9", now);
+            fail(&t, name, "10.0.0.9", now);
         }
-        assert!(t.check("a6", "10.0.0.9", now).is_err());
-        assert_eq!(t.check("a6", "10.0.0.8", now), Ok(()));
+        assert!(t.begin("a6", "10.0.0.9", now).is_err());
+        assert!(t.begin("a6", "10.0.0.8", now).is_ok());
     }
 
     #[test]
-    fn success_clears_the_account_but_not_the_address() {
+    fn success_clears_the_account_and_does_not_count_against_the_address() {
         let t = throttle();
         let now = Instant::now();
+        fail(&t, "ana", "10.0.0.1", now);
+        fail(&t, "ana", "10.0.0.1", now);
+        t.begin("ana", "10.0.0.1", now).unwrap().succeeded();
+        // The account starts afresh: its limit again, from anywhere.
         for _ in 0..3 {
-            t.record_failure("ana", "10.0.0.1", now);
+            fail(&t, "ana", "10.0.0.7", now);
         }
-        t.record_success("ana");
-        assert_eq!(t.check("ana", "10.0.0.7", now), Ok(()));
-        t.record_failure("ana", "10.0.0.1", now);
-        t.record_failure("bob", "10.0.0.1", now);
-        assert!(
-            t.check("carl", "10.0.0.1", now).is_err(),
-            "5 failures from the address"
-        );
+        assert!(t.begin("ana", "10.0.0.8", now).is_err());
+        // The address keeps its 2 failures; the success is not one of them.
+        fail(&t, "bob", "10.0.0.1", now);
+        fail(&t, "carl", "10.0.0.1", now);
+        assert!(t.begin("dan", "10.0.0.1", now).is_ok(), "4 failures so far");
+        assert!(t.begin("erin", "10.0.0.1", now).is_err(), "5 failures");
+    }
+
+    #[test]
+    fn parallel_guesses_cannot_slip_past_the_limit() {
+        let t = throttle();
+        let now = Instant::now();
+        // 60 guesses for one account at the same moment, from many addresses: each is let
+        // through or refused under one lock, and the ones let through count at once.
+        let let_through = std::thread::scope(|s| {
+            let guesses: Vec<_> = (0..60)
+                .map(|i| {
+                    let t = &t;
+                    s.spawn(move || t.begin("ana", &format!("10.0.1.{i}"), now).is_ok())
+                })
+                .collect();
+            guesses
+                .into_iter()
+                .map(|g| g.join().unwrap())
+                .filter(|ok| *ok)
+                .count()
+        });
+        assert_eq!(let_through, 3, "the account's limit, not more");
     }
 
     #[test]

@@ -135,7 +135,15 @@ impl RunningServer {
         tasks.spawn(delete_expired_sessions(sessions.clone(), shutdown.clone()));
         let app = router(state.clone(), sessions, settings.server.secure_cookies);
         let send_buffer = settings.server.send_buffer_kib * 1024;
-        let serve = tokio::spawn(serve::serve(listener, app, send_buffer, shutdown.clone()));
+        let header_timeout =
+            std::time::Duration::from_secs(settings.server.header_timeout_secs.max(1));
+        let serve = tokio::spawn(serve::serve(
+            listener,
+            app,
+            send_buffer,
+            header_timeout,
+            shutdown.clone(),
+        ));
         tracing::info!("OnAir listening on http://{addr}");
         Ok(Self {
             addr,

@@ -3,8 +3,10 @@
 //! A viewer that reads slower than the stream must be noticed by the hub (which skips it
 //! forward), not hidden in buffers. So each connection gets a small hyper write buffer (one
 //! event in flight beyond the minimum), a bounded kernel send buffer, and no Nagle delay.
-//! On shutdown the listener closes and open connections are drained gracefully; SSE streams end
-//! on the same signal.
+//! A connection must send a whole request head within `header_timeout` (and an idle keep-alive
+//! connection send its next one within it), so half-open requests cannot pile up; a response
+//! being written (an SSE stream) is never cut by it. On shutdown the listener closes and open
+//! connections are drained gracefully; SSE streams end on the same signal.
 
 use std::io;
 use std::time::Duration;
@@ -13,7 +15,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -28,10 +30,15 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     send_buffer: usize,
+    header_timeout: Duration,
     stop: CancellationToken,
 ) -> io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().max_buf_size(WRITE_BUFFER);
+    builder
+        .http1()
+        .max_buf_size(WRITE_BUFFER)
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
     let graceful = GracefulShutdown::new();
     loop {
         let (tcp, peer) = tokio::select! {

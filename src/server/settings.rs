@@ -32,6 +32,7 @@ pub struct Settings {
 pub struct ServerSettings {
     pub addr: SocketAddr,
     pub keep_alive_secs: u64,
+    pub header_timeout_secs: u64,
     pub send_buffer_kib: usize,
     pub secure_cookies: bool,
 }

@@ -337,6 +337,38 @@ where
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_sent_request_is_closed_but_a_live_stream_outlives_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_SERVER_HEADER_TIMEOUT_SECS", "1")]).await;
+    let url = format!("http://{}/live/demo/events", server.addr);
+    let watching = reqwest::get(&url).await.expect("connects");
+    let mut events = watching.bytes_stream().eventsource();
+    next_event(&mut events, "media").await;
+
+    // A client that sends part of a request head, then nothing: the server hangs up on it.
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stalled
+        .write_all(b"GET / HTTP/1.1\r\nHost: onair\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), stalled.read_to_end(&mut answer))
+        .await
+        .expect("the server closes a half-sent request instead of waiting for ever");
+    assert!(
+        closed.is_err() || !String::from_utf8_lossy(&answer).contains("200 OK"),
+        "no page for a request that never finished: {answer:?}"
+    );
+
+    // The stream opened before is older than the timeout and still delivers media.
+    let media = next_event(&mut events, "media").await;
+    assert!(!media.data.is_empty());
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_viewers_see_the_count_go_one_two_one() {
     let _serial = SERIAL.lock().await;
     let server = start_server().await;

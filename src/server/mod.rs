@@ -2,6 +2,7 @@
 //! thumbnail handlers, start and shutdown. No domain logic lives here.
 
 pub mod limits;
+mod origin;
 mod serve;
 pub mod settings;
 mod sse;
@@ -41,7 +42,7 @@ const SESSION_IDLE_DAYS: i64 = 30;
 
 /// The whole HTTP surface: pages, server functions, the SSE stream, static files; sessions
 /// (an HttpOnly, SameSite=Lax cookie holding only an id, Secure when `secure_cookies`) on all
-/// of it.
+/// of it, and cross-site requests that could change something refused before anything runs.
 pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -68,6 +69,7 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
             _,
         >(context, shell))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(origin::refuse_cross_site))
         .with_state(state)
 }
 

@@ -155,6 +155,71 @@ async fn only_the_owner_controls_a_channel_and_signed_out_calls_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_session_cannot_be_used_from_another_site() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let ana = browser();
+    sign_up(&ana, &base, "ana").await;
+    let go_live = serde_json::json!({"channel": "ana", "title": "Lured", "source": "TestPattern"});
+    // A page elsewhere makes Ana's browser post to us, her cookie included.
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let lured = ana
+            .post(format!("{base}/api/start_broadcast"))
+            .header(name, value)
+            .json(&go_live)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(lured.status(), 403, "{name}: {value}");
+        let refusal: AppError = lured.json().await.unwrap();
+        assert!(matches!(refusal, AppError::Forbidden(_)), "{refusal:?}");
+        let chat = ana
+            .post(format!("{base}/api/post_chat"))
+            .header(name, value)
+            .form(&[("channel", "ana"), ("text", "lured")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(chat.status(), 403, "{name}: {value}");
+    }
+    assert_eq!(
+        on_air(&ana, &base, "ana").await,
+        Ok(false),
+        "nothing started"
+    );
+    // From the site's own pages the same call works.
+    let own = ana
+        .post(format!("{base}/api/start_broadcast"))
+        .header("origin", base.as_str())
+        .header("sec-fetch-site", "same-origin")
+        .json(&go_live)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    assert_eq!(on_air(&ana, &base, "ana").await, Ok(true));
+    let messages = call(
+        &ana,
+        &base,
+        "recent_chat",
+        Some(&[("channel", "ana")]),
+        None,
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(messages, "[]", "no lured chat message was stored");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_survive_a_restart_and_wrong_passwords_are_refused() {
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;

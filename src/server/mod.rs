@@ -1,6 +1,7 @@
 //! Server-only wiring: settings, each capability's state side by side, the router, the SSE and
 //! thumbnail handlers, start and shutdown. No domain logic lives here.
 
+mod headers;
 pub mod limits;
 mod origin;
 mod serve;
@@ -42,7 +43,8 @@ const SESSION_IDLE_DAYS: i64 = 30;
 
 /// The whole HTTP surface: pages, server functions, the SSE stream, static files; sessions
 /// (an HttpOnly, SameSite=Lax cookie holding only an id, Secure when `secure_cookies`) on all
-/// of it, and cross-site requests that could change something refused before anything runs.
+/// of it, cross-site requests that could change something refused before anything runs, and
+/// safety headers on every response.
 pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -70,6 +72,7 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         >(context, shell))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(origin::refuse_cross_site))
+        .layer(axum::middleware::map_response(headers::add_safety_headers))
         .with_state(state)
 }
 

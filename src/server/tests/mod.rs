@@ -231,6 +231,19 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
         .await
         .unwrap();
     assert_eq!(watch.status(), 200);
+    // Pages cannot be framed by other sites, sniffed as another type, or leak the address.
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("content-security-policy", "frame-ancestors 'none'"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        assert_eq!(
+            watch.headers().get(name).and_then(|v| v.to_str().ok()),
+            Some(value),
+            "{name}"
+        );
+    }
     let html = watch.text().await.unwrap();
     assert!(
         html.contains("OnAir demo: test pattern"),

@@ -21,6 +21,9 @@ pub enum AppError {
     /// Too many attempts; the message says when to try again.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// The server is at a limit it keeps for everyone's sake; the message says which.
+    #[error("{0}")]
+    Busy(String),
     /// Something failed on the server; the details are in its log.
     #[error("The server could not do that: {0}")]
     Server(String),
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::TooManyAttempts(_) => 429,
+            AppError::Busy(_) => 503,
             AppError::Server(_) => 500,
             AppError::Transport(_) => 502,
         }

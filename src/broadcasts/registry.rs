@@ -30,6 +30,8 @@ struct Inner {
     db: SqlitePool,
     tasks: TaskTracker,
     shutdown: CancellationToken,
+    /// Broadcasts on air at once, at most (each runs an encoder).
+    max_live: usize,
 }
 
 struct Running {
@@ -43,8 +45,14 @@ struct Running {
 }
 
 impl Registry {
-    /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled.
-    pub fn new(db: SqlitePool, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
+    /// At most `max_live` broadcasts at once; they run on `tasks` and all stop when `shutdown`
+    /// is cancelled.
+    pub fn new(
+        db: SqlitePool,
+        tasks: TaskTracker,
+        shutdown: CancellationToken,
+        max_live: usize,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 on_air: Mutex::default(),
@@ -52,6 +60,7 @@ impl Registry {
                 db,
                 tasks,
                 shutdown,
+                max_live,
             }),
         }
     }
@@ -72,6 +81,14 @@ impl Registry {
             return Err(AppError::Invalid(format!(
                 "{} is already live. Stop it first to change the source.",
                 channel.name
+            )));
+        }
+        if self.lock().len() >= self.inner.max_live {
+            tracing::warn!(channel = %channel.name, max = self.inner.max_live, "broadcast refused: at the limit");
+            return Err(AppError::Busy(format!(
+                "This server runs at most {} broadcasts at once, and they are all on air. \
+                 Try again later.",
+                self.inner.max_live
             )));
         }
         let source = spec.source.label();

@@ -33,6 +33,8 @@ pub struct BroadcastConfig {
     pub height: u32,
     /// The folder media files come from.
     pub media_dir: PathBuf,
+    /// Broadcasts on air at once, at most (the demo's included).
+    pub max_live: usize,
 }
 
 #[derive(Clone)]
@@ -64,7 +66,7 @@ impl Broadcasts {
             }
         }
         Ok(Self {
-            registry: Registry::new(db.clone(), tasks, shutdown),
+            registry: Registry::new(db.clone(), tasks, shutdown, config.max_live),
             media: MediaFolder::new(&config.media_dir),
             channels,
             config: Arc::new(config),

@@ -81,6 +81,7 @@ pub struct BroadcastSettings {
     pub fps: u32,
     pub video_kbps: u32,
     pub audio_kbps: u32,
+    pub max_live: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +179,7 @@ impl Settings {
             width: b.width,
             height: b.height,
             media_dir: self.media.dir.clone(),
+            max_live: b.max_live,
         }
     }
 

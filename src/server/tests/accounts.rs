@@ -155,6 +155,35 @@ async fn only_the_owner_controls_a_channel_and_signed_out_calls_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_server_wide_limit_going_live_is_refused_until_a_broadcast_ends() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_BROADCAST_MAX_LIVE", "1"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let (ana, bob) = (browser(), browser());
+    sign_up(&ana, &base, "ana").await;
+    sign_up(&bob, &base, "bob").await;
+    start(&ana, &base, "ana")
+        .await
+        .expect("the first goes live");
+    let refused = start(&bob, &base, "bob").await;
+    let Err(AppError::Busy(message)) = refused else {
+        panic!("a second broadcast past the limit: {refused:?}");
+    };
+    assert!(message.contains("at most 1 broadcasts"), "{message}");
+    assert_eq!(on_air(&bob, &base, "bob").await, Ok(false));
+    stop(&ana, &base, "ana").await.unwrap();
+    start(&bob, &base, "bob")
+        .await
+        .expect("a place is free again");
+    assert_eq!(on_air(&bob, &base, "bob").await, Ok(true));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_session_cannot_be_used_from_another_site() {
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;

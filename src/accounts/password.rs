@@ -5,7 +5,6 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
@@ -40,9 +39,6 @@ pub fn verify(password: &str, stored: &str) -> bool {
 /// holding hundreds of hashes in memory at once.
 pub struct Hasher {
     permits: Semaphore,
-    running: AtomicUsize,
-    /// The most hashes that ever ran at once.
-    peak: AtomicUsize,
 }
 
 impl Hasher {
@@ -50,19 +46,12 @@ impl Hasher {
     pub fn new(at_once: usize) -> Self {
         Self {
             permits: Semaphore::new(at_once.max(1)),
-            running: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
         }
     }
 
     /// One hash at a time per core.
     pub fn per_core() -> Self {
         Self::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    }
-
-    /// The most hashes that ran at once so far.
-    pub fn peak(&self) -> usize {
-        self.peak.load(Ordering::Relaxed)
     }
 
     /// [`hash`], in turn.
@@ -93,11 +82,9 @@ impl Hasher {
             .acquire()
             .await
             .map_err(|err| AppError::Server(err.to_string()))?;
-        let running = self.running.fetch_add(1, Ordering::Relaxed) + 1;
-        self.peak.fetch_max(running, Ordering::Relaxed);
-        let done = tokio::task::spawn_blocking(work).await;
-        self.running.fetch_sub(1, Ordering::Relaxed);
-        done.map_err(|err| AppError::Server(err.to_string()))
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|err| AppError::Server(err.to_string()))
     }
 }
 
@@ -120,19 +107,37 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_burst_of_hashes_runs_a_few_at_a_time_and_every_one_completes() {
-        let hasher = std::sync::Arc::new(Hasher::new(2));
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let hasher = Arc::new(Hasher::new(2));
+        let (running, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let burst: Vec<_> = (0..8)
             .map(|i| {
-                let hasher = hasher.clone();
-                tokio::spawn(async move { hasher.hash(format!("password {i}")).await })
+                let (hasher, running, peak) = (hasher.clone(), running.clone(), peak.clone());
+                tokio::spawn(async move {
+                    // The same path as `Hasher::hash`, counting how many run at once.
+                    hasher
+                        .run(move || {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            peak.fetch_max(now, Ordering::SeqCst);
+                            let hashed = hash(&format!("password {i}"));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            hashed
+                        })
+                        .await?
+                })
             })
             .collect();
         for (i, done) in burst.into_iter().enumerate() {
             let hash = done.await.unwrap().expect("every hash completes");
             assert!(verify(&format!("password {i}"), &hash));
         }
-        assert!(hasher.peak() <= 2, "ran {} at once", hasher.peak());
-        assert!(hasher.peak() >= 1);
+        let peak = peak.load(Ordering::SeqCst);
+        assert!(peak <= 2, "ran {peak} at once");
+        assert!(peak >= 1);
+        let hashed = hasher.hash("password 0".into()).await.unwrap();
+        assert!(hasher.verify("password 0".into(), Some(hashed)).await);
         assert!(
             !hasher.verify("password 0".into(), None).await,
             "no stored hash: no match"

@@ -124,24 +124,23 @@ impl Attempt<'_> {
     pub fn succeeded(self) {
         let mut failures = self.throttle.lock();
         failures.remove(&self.account);
-        if let Some(times) = failures.get_mut(&self.address)
-            && let Some(at) = times.iter().rposition(|t| *t == self.at)
-        {
-            times.remove(at);
-        }
+        self.unreserve(&mut failures, &self.address);
     }
-}
 
-impl Attempt<'_> {
     /// The attempt could not be decided (our fault, not the guesser's): it counts for nothing.
     pub fn withdraw(self) {
         let mut failures = self.throttle.lock();
         for key in [&self.account, &self.address] {
-            if let Some(times) = failures.get_mut(key)
-                && let Some(at) = times.iter().rposition(|t| *t == self.at)
-            {
-                times.remove(at);
-            }
+            self.unreserve(&mut failures, key);
+        }
+    }
+
+    /// Takes this attempt's reservation off `key`'s count.
+    fn unreserve(&self, failures: &mut HashMap<String, VecDeque<Instant>>, key: &str) {
+        if let Some(times) = failures.get_mut(key)
+            && let Some(at) = times.iter().rposition(|t| *t == self.at)
+        {
+            times.remove(at);
         }
     }
 }

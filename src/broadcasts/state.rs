@@ -123,11 +123,11 @@ impl Broadcasts {
             ffmpeg: self.config.ffmpeg.clone(),
             max_restarts: self.config.max_restarts,
         };
+        // The registry sets the title as the broadcast starts; it is saved once that succeeded.
         self.registry
-            .start(channel.clone(), title.clone(), spec, feed)
+            .start(channel.clone(), title, spec, feed)
             .await?;
-        // Saved once going live succeeded; the directory shows it while offline too.
-        self.channels.save_title(&channel, &title).await?;
+        self.channels.save_title(&channel).await?;
         Ok(())
     }
 

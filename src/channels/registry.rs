@@ -76,10 +76,9 @@ impl Channels {
         Ok(channels)
     }
 
-    /// Sets `channel`'s title and keeps it: the directory shows it while offline too.
-    pub async fn save_title(&self, channel: &Channel, title: &str) -> Result<(), sqlx::Error> {
-        channel.set_title(title);
-        store::set_title(&self.db, &channel.name, title).await
+    /// Keeps `channel`'s current title: the directory shows it while offline too.
+    pub async fn save_title(&self, channel: &Channel) -> Result<(), sqlx::Error> {
+        store::set_title(&self.db, &channel.name, &channel.title()).await
     }
 
     /// The channel `name`, created (offline) if it does not exist yet.

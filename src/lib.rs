@@ -11,6 +11,8 @@
 //!   -> SSE handler (in `server`).
 //! - [`broadcasts`]: going live: sources, where their bytes come from (`feed`), ffmpeg's
 //!   supervision, records.
+//! - [`ingest`]: streams pushed from broadcasters' software (OBS over RTMP) with stream keys,
+//!   into a broadcast's pushed feed.
 //! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
 //! - [`chat`]: messages and moderation, delivered through the channel's hub.
 //! - [`accounts`]: sign-up, sign-in, sessions.
@@ -26,6 +28,7 @@ pub mod channels;
 pub mod chat;
 pub mod components;
 pub mod error;
+pub mod ingest;
 pub mod live;
 pub mod pages;
 

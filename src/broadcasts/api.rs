@@ -27,6 +27,38 @@ pub struct EncoderFigures {
     pub speed: Option<f64>,
 }
 
+/// What a publisher's software sends, measured as it arrives (OBS over RTMP, the browser).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IncomingFigures {
+    /// "H.264", with "AAC" audio when there is audio.
+    pub video: String,
+    pub audio: Option<String>,
+    /// As the publisher announces them.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Measured over the last second or so.
+    pub fps: Option<f64>,
+    pub kbps: Option<f64>,
+    /// Seconds between the last two keyframes.
+    pub keyframe_secs: Option<f64>,
+}
+
+/// Viewers join at a keyframe: a longer interval than this makes them wait and lag.
+pub const MAX_GOOD_KEYFRAME_SECS: f64 = 2.0;
+
+impl IncomingFigures {
+    /// What to change when keyframes come too seldom.
+    pub fn keyframe_warning(&self) -> Option<String> {
+        let secs = self
+            .keyframe_secs
+            .filter(|&s| s > MAX_GOOD_KEYFRAME_SECS + 0.25)?;
+        Some(format!(
+            "Keyframes arrive every {secs:.1} s: viewers wait that long to start and watch that \
+             far behind. In OBS: Settings → Output → Streaming → Keyframe Interval: 1 s."
+        ))
+    }
+}
+
 /// A broadcast on air now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OnAir {
@@ -37,6 +69,8 @@ pub struct OnAir {
     /// Why it is reconnecting, if it is.
     pub reason: Option<String>,
     pub figures: Option<EncoderFigures>,
+    /// What the publisher sends, for a pushed source while it is connected.
+    pub incoming: Option<IncomingFigures>,
     pub viewers: usize,
 }
 
@@ -78,6 +112,22 @@ pub async fn start_broadcast(
             let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
             expect_context::<super::Broadcasts>()
                 .start(&channel, title, source)
+                .await
+        }
+        .await,
+    )
+}
+
+/// Sets the title `channel` goes live with (and shows now, if it is live). Owner only.
+#[server(endpoint = "save_title", input = Json)]
+pub async fn save_title(channel: String, title: String) -> Result<(), AppError> {
+    crate::error::reply(
+        async {
+            let user = crate::accounts::session::require_user().await?;
+            user.ensure_owns(&channel)?;
+            let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
+            expect_context::<super::Broadcasts>()
+                .save_title(&channel, &title)
                 .await
         }
         .await,

@@ -7,6 +7,7 @@
 //! publisher connection; each feeds one ffmpeg run's stdin, and when it ends the broadcast
 //! waits up to a grace period for the publisher to come back before it goes offline.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,8 +15,21 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::ChildStdin;
 use tokio::sync::mpsc;
 
+use super::api::IncomingFigures;
+
 /// The bytes of one publisher connection, in order; it ends when the sender is dropped.
 pub type ByteStream = mpsc::Receiver<Bytes>;
+
+/// What the connected publisher sends, as its ingest measures it; None while none is connected.
+pub type IncomingSlot = Arc<Mutex<Option<IncomingFigures>>>;
+
+/// The ingest's end of a pushed feed: where publisher connections go, and where their figures
+/// are shown. The broadcast is over once `connections` is closed.
+#[derive(Clone)]
+pub struct PushHandle {
+    pub connections: mpsc::Sender<ByteStream>,
+    pub incoming: IncomingSlot,
+}
 
 pub enum Feed {
     /// ffmpeg reads or generates its own input.
@@ -25,6 +39,7 @@ pub enum Feed {
         connections: mpsc::Receiver<ByteStream>,
         /// How long a broadcast waits for its publisher to come back.
         grace: Duration,
+        incoming: IncomingSlot,
     },
 }
 
@@ -37,10 +52,28 @@ pub enum RunInput {
 }
 
 impl Feed {
-    /// A pushed feed and the sender its publisher connections go to.
-    pub fn pushed(grace: Duration) -> (mpsc::Sender<ByteStream>, Self) {
+    /// A pushed feed and the handle its publisher connections go to.
+    pub fn pushed(grace: Duration) -> (PushHandle, Self) {
         let (sender, connections) = mpsc::channel(1);
-        (sender, Feed::Pushed { connections, grace })
+        let incoming = IncomingSlot::default();
+        let handle = PushHandle {
+            connections: sender,
+            incoming: incoming.clone(),
+        };
+        let feed = Feed::Pushed {
+            connections,
+            grace,
+            incoming,
+        };
+        (handle, feed)
+    }
+
+    /// Where a pushed feed's publisher figures are kept.
+    pub fn incoming(&self) -> Option<IncomingSlot> {
+        match self {
+            Feed::Own => None,
+            Feed::Pushed { incoming, .. } => Some(incoming.clone()),
+        }
     }
 
     /// Whether the input comes from a publisher (whose leaving is no failure of ours).
@@ -53,12 +86,12 @@ impl Feed {
     pub async fn next(&mut self) -> Option<RunInput> {
         match self {
             Feed::Own => Some(RunInput::Own),
-            Feed::Pushed { connections, grace } => {
-                match tokio::time::timeout(*grace, connections.recv()).await {
-                    Ok(Some(stream)) => Some(RunInput::Pushed(stream)),
-                    _ => None,
-                }
-            }
+            Feed::Pushed {
+                connections, grace, ..
+            } => match tokio::time::timeout(*grace, connections.recv()).await {
+                Ok(Some(stream)) => Some(RunInput::Pushed(stream)),
+                _ => None,
+            },
         }
     }
 }

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::api::{EncoderFigures, OnAir};
-use super::feed::Feed;
+use super::feed::{Feed, IncomingSlot};
 use super::store::{self, Ending};
 use super::supervisor::{EndReason, LiveFigures, RunSpec, supervise};
 use crate::channels::Channel;
@@ -41,6 +41,7 @@ struct Running {
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
     figures: LiveFigures,
+    incoming: Option<IncomingSlot>,
     channel: Arc<Channel>,
 }
 
@@ -96,6 +97,7 @@ impl Registry {
         let id = store::begin(&self.inner.db, &channel.name, &title, &source).await?;
         let stop = self.inner.shutdown.child_token();
         let figures = LiveFigures::default();
+        let incoming = feed.incoming();
         tracing::info!(channel = %channel.name, %title, %source, "going live");
         // Hold the map while spawning, so a broadcast that fails at once finds itself there.
         let mut on_air = self.lock();
@@ -117,6 +119,7 @@ impl Registry {
                 stop,
                 task: Some(task),
                 figures,
+                incoming,
                 channel,
             },
         );
@@ -152,12 +155,17 @@ impl Registry {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let incoming = running
+            .incoming
+            .as_ref()
+            .and_then(|slot| slot.lock().unwrap_or_else(|p| p.into_inner()).clone());
         Some(OnAir {
             source: running.source.clone(),
             started_ms: running.started_ms,
             state: status.state,
             reason: status.reason,
             figures,
+            incoming,
             viewers: running.channel.hub.viewer_count(),
         })
     }

@@ -19,9 +19,13 @@ pub enum Source {
     /// A file from the media folder, looped. The path is canonical and checked to lie in the
     /// folder (see `media`); it reaches ffmpeg only through the `file:` protocol.
     MediaFile { path: PathBuf, max_height: u32 },
-    /// Bytes a publisher pushes to us, read from stdin at the pace they arrive.
-    Pushed(PushFormat),
+    /// Bytes a publisher pushes to us, read from stdin at the pace they arrive: remuxed as they
+    /// are (H.264 and AAC), or with `transcode` encoded again like every other source.
+    Pushed { format: PushFormat, transcode: bool },
 }
+
+/// How records and the studio name a broadcast from streaming software.
+pub const RTMP_LABEL: &str = "streaming software (RTMP)";
 
 /// The containers a publisher may push.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,7 +62,10 @@ impl Source {
                 "file: {}",
                 path.file_name().unwrap_or_default().to_string_lossy()
             ),
-            Source::Pushed(PushFormat::Flv) => "pushed FLV stream".into(),
+            Source::Pushed {
+                format: PushFormat::Flv,
+                ..
+            } => RTMP_LABEL.into(),
         }
     }
 
@@ -100,8 +107,18 @@ impl Source {
                 let maps = ["-map", "0:v:0", "-map", "0:a:0?", "-vf", &scale];
                 (strings(&inputs), strings(&maps))
             }
-            Source::Pushed(format) => {
-                let inputs = ["-f", format.demuxer(), "-i", "pipe:0"];
+            Source::Pushed { format, .. } => {
+                // Start at once: no buffering, no long probing of a stream that is live.
+                let inputs = [
+                    "-fflags",
+                    "nobuffer",
+                    "-analyzeduration",
+                    "500000",
+                    "-f",
+                    format.demuxer(),
+                    "-i",
+                    "pipe:0",
+                ];
                 let maps = ["-map", "0:v:0", "-map", "0:a:0?"];
                 (strings(&inputs), strings(&maps))
             }
@@ -116,8 +133,6 @@ fn strings(args: &[&str]) -> Vec<String> {
 /// The whole ffmpeg command line (without the program name): H.264 tuned for low latency and
 /// AAC, as fragmented MP4 with a producer reference time box before every fragment, on stdout.
 pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
-    let gop = (enc.fps * enc.keyframe_secs).max(1).to_string();
-    let video_rate = format!("{}k", enc.video_kbps);
     let mut args: Vec<String> = [
         "-hide_banner",
         "-nostdin",
@@ -135,7 +150,40 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
     let (inputs, maps) = source.input_args();
     args.extend(inputs);
     args.extend(maps);
+    if matches!(
+        source,
+        Source::Pushed {
+            transcode: false,
+            ..
+        }
+    ) {
+        // Remux: the publisher's H.264 and AAC as they are.
+        args.extend(strings(&["-c", "copy"]));
+    } else {
+        args.extend(encoder_args(enc));
+    }
     let output = [
+        "-f",
+        "mp4",
+        "-movflags",
+        "empty_moov+default_base_moof+frag_keyframe",
+        "-frag_duration",
+        &(enc.fragment_ms * 1000).to_string(),
+        "-write_prft",
+        "wallclock",
+        "-flush_packets",
+        "1",
+        "pipe:1",
+    ];
+    args.extend(strings(&output));
+    args
+}
+
+/// H.264 tuned for low latency at the configured rate, keyframe interval and bitrate; AAC.
+fn encoder_args(enc: &Encoding) -> Vec<String> {
+    let gop = (enc.fps * enc.keyframe_secs).max(1).to_string();
+    let video_rate = format!("{}k", enc.video_kbps);
+    strings(&[
         "-c:v",
         "libx264",
         "-preset",
@@ -166,20 +214,7 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
         "48000",
         "-ac",
         "2",
-        "-f",
-        "mp4",
-        "-movflags",
-        "empty_moov+default_base_moof+frag_keyframe",
-        "-frag_duration",
-        &(enc.fragment_ms * 1000).to_string(),
-        "-write_prft",
-        "wallclock",
-        "-flush_packets",
-        "1",
-        "pipe:1",
-    ];
-    args.extend(output.map(String::from));
-    args
+    ])
 }
 
 #[cfg(test)]
@@ -221,5 +256,23 @@ mod tests {
         assert_eq!(after("-format_whitelist"), Some(FILE_FORMATS));
         assert_eq!(after("-stream_loop"), Some("-1"));
         assert_eq!(source.label(), "file: talk.mp4");
+    }
+
+    #[test]
+    fn pushed_streams_are_remuxed_unless_transcoding_is_asked_for() {
+        let (_, enc) = crate::live::testing::small_test_pattern();
+        let pushed = |transcode| Source::Pushed {
+            format: PushFormat::Flv,
+            transcode,
+        };
+        let remux = ffmpeg_args(&pushed(false), &enc);
+        let has = |args: &[String], pair: [&str; 2]| args.windows(2).any(|w| w == pair);
+        assert!(has(&remux, ["-c", "copy"]));
+        assert!(!remux.iter().any(|a| a == "libx264"));
+        assert!(has(&remux, ["-i", "pipe:0"]));
+        assert!(has(&remux, ["-write_prft", "wallclock"]));
+        let transcode = ffmpeg_args(&pushed(true), &enc);
+        assert!(has(&transcode, ["-c:v", "libx264"]));
+        assert!(!has(&transcode, ["-c", "copy"]));
     }
 }

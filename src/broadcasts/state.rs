@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::api::{SourceChoice, StudioStatus};
+use super::api::{PastBroadcast, SourceChoice, StudioStatus};
 use super::feed::Feed;
 use super::media::MediaFolder;
 use super::registry::Registry;
@@ -129,6 +129,27 @@ impl Broadcasts {
             .await?;
         self.channels.save_title(&channel).await?;
         Ok(())
+    }
+
+    /// Saves `channel`'s title: the one it goes live with next, and shows now if live.
+    pub async fn save_title(&self, channel: &str, title: &str) -> Result<(), AppError> {
+        let channel = self
+            .channels
+            .get(channel)
+            .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
+        channel.set_title(title);
+        self.channels.save_title(&channel).await?;
+        Ok(())
+    }
+
+    /// Whether `channel` is on air (live, or waiting for its source to come back).
+    pub fn is_on_air(&self, channel: &str) -> bool {
+        self.registry.is_on_air(channel)
+    }
+
+    /// How `channel`'s last finished broadcast ended.
+    pub async fn last(&self, channel: &str) -> Result<Option<PastBroadcast>, AppError> {
+        Ok(store::last(&self.db, channel).await?)
     }
 
     /// Takes `channel` off air; returns once its ffmpeg has exited.

@@ -359,13 +359,17 @@ mod tests {
         let mut viewer = hub.subscribe(None, None, None);
         let spec = RunSpec {
             channel: "pushed".into(),
-            source: Source::Pushed(PushFormat::Flv),
+            source: Source::Pushed {
+                format: PushFormat::Flv,
+                transcode: true,
+            },
             encoding: crate::live::testing::small_test_pattern().1,
             ffmpeg: "ffmpeg".into(),
             max_restarts: 0,
         };
         let grace = Duration::from_secs(2);
-        let (connections, feed) = Feed::pushed(grace);
+        let (handle, feed) = Feed::pushed(grace);
+        let connections = handle.connections;
         let run = tokio::spawn(supervise(
             spec,
             feed,

@@ -35,6 +35,7 @@ use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
 use crate::db;
+use crate::ingest::Ingest;
 pub use settings::Settings;
 pub use state::AppState;
 
@@ -79,6 +80,8 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
 /// A server listening on a socket, with its broadcasts running.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// Where the RTMP listener is bound.
+    pub rtmp_addr: SocketAddr,
     pub state: AppState,
     /// The database, for tests that read what was recorded.
     pub db: SqlitePool,
@@ -101,6 +104,8 @@ impl RunningServer {
             .map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(settings.server.addr).await?;
         let addr = listener.local_addr()?;
+        let rtmp_listener = TcpListener::bind(settings.rtmp.addr).await?;
+        let rtmp_addr = rtmp_listener.local_addr()?;
         let tasks = TaskTracker::new();
         let shutdown = CancellationToken::new();
         let channels = Channels::load(db.clone(), settings.hub())
@@ -115,8 +120,16 @@ impl RunningServer {
         )
         .await
         .map_err(std::io::Error::other)?;
+        let ingest = Ingest::new(
+            db.clone(),
+            channels.clone(),
+            broadcasts.clone(),
+            settings.ingest(),
+        );
+        ingest.bound_to(rtmp_addr);
         let state = AppState {
             leptos_options: settings.leptos_options(),
+            ingest: ingest.clone(),
             accounts: Accounts::new(db.clone()),
             chat: Chat::new(db.clone(), channels.clone()),
             thumbnails: Thumbnails::new(channels.clone(), settings.ffmpeg.path.clone()),
@@ -138,6 +151,15 @@ impl RunningServer {
             shutdown.clone(),
         ));
         tasks.spawn(delete_expired_sessions(sessions.clone(), shutdown.clone()));
+        let (caps, deadlines) = settings.rtmp_limits();
+        tasks.spawn(crate::ingest::listener::listen(
+            rtmp_listener,
+            ingest,
+            caps,
+            deadlines,
+            tasks.clone(),
+            shutdown.clone(),
+        ));
         let app = router(state.clone(), sessions, settings.server.secure_cookies);
         let send_buffer = settings.server.send_buffer_kib * 1024;
         let header_timeout =
@@ -149,9 +171,10 @@ impl RunningServer {
             header_timeout,
             shutdown.clone(),
         ));
-        tracing::info!("OnAir listening on http://{addr}");
+        tracing::info!("OnAir listening on http://{addr}, streams on rtmp://{rtmp_addr}/live");
         Ok(Self {
             addr,
+            rtmp_addr,
             state,
             db,
             shutdown,

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use crate::broadcasts::BroadcastConfig;
 use crate::broadcasts::source::Encoding;
+use crate::ingest::IngestConfig;
+use crate::ingest::connection::Deadlines;
+use crate::ingest::listener::Caps;
 use crate::live::hub::HubSettings;
 
 const DEFAULTS: &str = include_str!("../../Leptos.toml");
@@ -25,6 +28,20 @@ pub struct Settings {
     pub broadcast: BroadcastSettings,
     pub database: DatabaseSettings,
     pub media: MediaSettings,
+    pub rtmp: RtmpSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RtmpSettings {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub grace_secs: u64,
+    pub transcode: bool,
+    pub publish_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+    pub max_connections: usize,
+    pub max_per_address: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -181,6 +198,30 @@ impl Settings {
             media_dir: self.media.dir.clone(),
             max_live: b.max_live,
         }
+    }
+
+    /// How RTMP ingest runs.
+    pub fn ingest(&self) -> IngestConfig {
+        IngestConfig {
+            grace: Duration::from_secs(self.rtmp.grace_secs),
+            transcode: self.rtmp.transcode,
+            public_url: self.rtmp.public_url.clone(),
+        }
+    }
+
+    /// The RTMP port's caps and deadlines.
+    pub fn rtmp_limits(&self) -> (Caps, Deadlines) {
+        let r = &self.rtmp;
+        (
+            Caps {
+                total: r.max_connections,
+                per_address: r.max_per_address,
+            },
+            Deadlines {
+                publish_within: Duration::from_secs(r.publish_timeout_secs.max(1)),
+                idle: Duration::from_secs(r.idle_timeout_secs.max(1)),
+            },
+        )
     }
 
     /// Leptos' options: names from Cargo.toml's cargo-leptos metadata, our listen address.

@@ -11,6 +11,7 @@ use crate::broadcasts::Broadcasts;
 use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
+use crate::ingest::Ingest;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -20,6 +21,7 @@ pub struct AppState {
     pub broadcasts: Broadcasts,
     pub chat: Chat,
     pub thumbnails: Thumbnails,
+    pub ingest: Ingest,
 }
 
 impl AppState {
@@ -29,5 +31,6 @@ impl AppState {
         provide_context(self.channels.clone());
         provide_context(self.broadcasts.clone());
         provide_context(self.chat.clone());
+        provide_context(self.ingest.clone());
     }
 }

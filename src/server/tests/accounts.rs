@@ -72,7 +72,11 @@ pub(super) async fn start(
         .map(drop)
 }
 
-async fn stop(client: &reqwest::Client, base: &str, channel: &str) -> Result<(), AppError> {
+pub(super) async fn stop(
+    client: &reqwest::Client,
+    base: &str,
+    channel: &str,
+) -> Result<(), AppError> {
     call(
         client,
         base,

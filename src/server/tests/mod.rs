@@ -1,9 +1,10 @@
 //! HTTP tests: the real server on port 0 with the real demo ffmpeg and a real SQLite file,
 //! read by an SSE client. `accounts` covers sign-in and owner-only broadcast control, `chat`
-//! the chat riding the same stream.
+//! the chat riding the same stream, `ingest` streams published over RTMP by a real ffmpeg.
 
 mod accounts;
 mod chat;
+mod ingest;
 
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ async fn start_server_with(extra: &[(&str, &str)]) -> TestServer {
     let media = dir.path().join("media").display().to_string();
     let mut vars = vec![
         ("ONAIR_SERVER_ADDR", "127.0.0.1:0"),
+        ("ONAIR_RTMP_ADDR", "127.0.0.1:0"),
         ("ONAIR_BROADCAST_WIDTH", "320"),
         ("ONAIR_BROADCAST_HEIGHT", "180"),
         ("ONAIR_BROADCAST_VIDEO_KBPS", "300"),

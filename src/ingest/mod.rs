@@ -1,0 +1,33 @@
+//! Ingest: streams that broadcasters push to us from their own software (OBS, Streamlabs,
+//! vMix, ffmpeg) over RTMP, with a stream key per channel.
+//!
+//! The path: `listener` (the RTMP port, connection caps) -> `connection` (`rml_rtmp`'s
+//! handshake and chunk stream; the key is checked at publish by `state::Ingest::authorize`)
+//! -> `publishing` (codec checks, `flv` tags, `meter` figures) -> the broadcast's pushed
+//! `Feed` -> ffmpeg remuxes (`-c copy`) into the same fMP4 fragments as every source ->
+//! the channel's hub. `key` is the stream key, `store` its table, `api` the studio's server
+//! functions with `address` the server address they show.
+
+pub mod api;
+
+#[cfg(feature = "ssr")]
+mod address;
+#[cfg(feature = "ssr")]
+pub mod connection;
+#[cfg(feature = "ssr")]
+pub mod flv;
+#[cfg(feature = "ssr")]
+pub mod key;
+#[cfg(feature = "ssr")]
+pub mod listener;
+#[cfg(feature = "ssr")]
+mod meter;
+#[cfg(feature = "ssr")]
+mod publishing;
+#[cfg(feature = "ssr")]
+mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+#[cfg(feature = "ssr")]
+pub use state::{Ingest, IngestConfig, Refusal};

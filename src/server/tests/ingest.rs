@@ -1,0 +1,467 @@
+//! Streams from broadcasters' software over RTMP: a real ffmpeg publishes to the real RTMP
+//! port as OBS would (`-f flv rtmp://…/live/KEY`), viewers read the channel's SSE stream, and
+//! the studio's server functions show and control it.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use eventsource_stream::Eventsource;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+use super::accounts::{browser, call, sign_up, stop};
+use super::{Received, media_count, read_events, starts_with_keyframe};
+use super::{SERIAL, TestServer, decode, init_bytes, next_event, start_server_with};
+use crate::broadcasts::api::{IncomingFigures, StudioStatus};
+use crate::ingest::api::StreamDestination;
+use crate::live::wire::{ChannelState, InitEvent, StatusEvent};
+
+/// The server for these tests: no demo (one encoder less), a short grace period.
+async fn start_server() -> TestServer {
+    start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_RTMP_GRACE_SECS", "6"),
+        ("ONAIR_RTMP_PUBLISH_TIMEOUT_SECS", "2"),
+    ])
+    .await
+}
+
+/// Signs `name` up and reads their stream key from the studio's server function.
+async fn broadcaster(base: &str, name: &str) -> (reqwest::Client, String) {
+    let client = browser();
+    sign_up(&client, base, name).await;
+    let key = stream_key(&client, base, name).await;
+    (client, key)
+}
+
+async fn stream_key(client: &reqwest::Client, base: &str, channel: &str) -> String {
+    let body = serde_json::json!({ "channel": channel });
+    call(client, base, "stream_key", None, Some(body))
+        .await
+        .expect("the owner may see the key")
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn studio(client: &reqwest::Client, base: &str, channel: &str) -> StudioStatus {
+    let body = serde_json::json!({ "channel": channel });
+    call(client, base, "broadcast_state", None, Some(body))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn destination(client: &reqwest::Client, base: &str, channel: &str) -> StreamDestination {
+    let body = serde_json::json!({ "channel": channel });
+    call(client, base, "stream_settings", None, Some(body))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// ffmpeg publishing a test pattern with a tone, as OBS would: H.264 with a keyframe every
+/// `keyframe_secs`, AAC, FLV over RTMP, in real time for `seconds`.
+fn publish(rtmp: SocketAddr, key: &str, keyframe_secs: u32, seconds: u32) -> Child {
+    publish_with(
+        rtmp,
+        key,
+        seconds,
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            &(30 * keyframe_secs).to_string(),
+            "-keyint_min",
+            &(30 * keyframe_secs).to_string(),
+            "-sc_threshold",
+            "0",
+            "-b:v",
+            "600k",
+        ],
+    )
+}
+
+fn publish_with(rtmp: SocketAddr, key: &str, seconds: u32, video: &[&str]) -> Child {
+    Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg("testsrc2=size=320x180:rate=30")
+        .args([
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+        ])
+        .args(["-t", &seconds.to_string()])
+        .args(video)
+        .args(["-c:a", "aac", "-b:a", "64k", "-f", "flv"])
+        .arg(format!("rtmp://{rtmp}/live/{key}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ffmpeg is installed")
+}
+
+/// Waits for the publishing ffmpeg to exit (within `within`); whether it succeeded.
+async fn exits_within(publisher: &mut Child, within: Duration) -> bool {
+    match tokio::time::timeout(within, publisher.wait()).await {
+        Ok(status) => status.unwrap().success(),
+        Err(_) => panic!("the publisher still runs after {within:?}"),
+    }
+}
+
+/// Polls the studio until `ready` holds (within 20 s).
+async fn studio_until(
+    client: &reqwest::Client,
+    base: &str,
+    channel: &str,
+    ready: impl Fn(&StudioStatus) -> bool,
+) -> StudioStatus {
+    let wait = async {
+        loop {
+            let status = studio(client, base, channel).await;
+            if ready(&status) {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait)
+        .await
+        .expect("the studio shows it within 20 s")
+}
+
+fn incoming(status: &StudioStatus) -> Option<&IncomingFigures> {
+    status.on_air.as_ref()?.incoming.as_ref()
+}
+
+/// Writes `init` and the media events to a file; how many video frames ffprobe decodes.
+fn decoded_frames(events: &[Received]) -> u32 {
+    let init = events.iter().find(|e| e.name == "init").expect("an init");
+    let mut file = init_bytes(init);
+    for event in events.iter().filter(|e| e.name == "media") {
+        file.extend(decode(&event.data));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("received.mp4");
+    std::fs::write(&path, &file).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=nb_read_frames,codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&path)
+        .output()
+        .expect("ffprobe is installed");
+    let out = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+    let (codec, frames) = out.split_once(',').expect("codec,frames");
+    assert_eq!(codec, "h264");
+    frames.parse().expect("a frame count")
+}
+
+/// Publishing with a keyframe every `keyframe_secs`: the channel goes live, viewers get an
+/// init segment and media that decode, the studio shows what arrives.
+async fn goes_live_and_decodes(keyframe_secs: u32) -> IncomingFigures {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    let (ada, key) = broadcaster(&base, "ada").await;
+    assert!(
+        key.starts_with("ada_") && key.len() >= 40,
+        "a long random key"
+    );
+    let server_url = destination(&ada, &base, "ada").await.server;
+    assert_eq!(
+        server_url,
+        format!("rtmp://127.0.0.1:{}/live", server.rtmp_addr.port())
+    );
+
+    let mut publisher = publish(server.rtmp_addr, &key, keyframe_secs, 60);
+    let wanted = 5 * 10 * keyframe_secs as usize / 2; // 2.5 keyframe intervals of fragments
+    let url = format!("{base}/live/ada/events");
+    let (_, events) = read_events(&url, None, |e| media_count(e) >= wanted).await;
+    let init = events.iter().find(|e| e.name == "init").unwrap();
+    let first_media = events.iter().find(|e| e.name == "media").unwrap();
+    assert!(
+        starts_with_keyframe(init, first_media),
+        "viewers start at a keyframe"
+    );
+    let frames = decoded_frames(&events);
+    assert!(frames >= 30 * keyframe_secs, "decoded {frames} frames");
+    let init: InitEvent = serde_json::from_str(&init.data).unwrap();
+    assert!(
+        init.mime.contains("avc1") && init.mime.contains("mp4a"),
+        "{}",
+        init.mime
+    );
+
+    let status = studio_until(&ada, &base, "ada", |s| {
+        incoming(s).is_some_and(|i| i.keyframe_secs.is_some() && i.fps.is_some())
+    })
+    .await;
+    let on_air = status.on_air.as_ref().unwrap();
+    assert_eq!(on_air.source, "streaming software (RTMP)");
+    assert_eq!(on_air.state, ChannelState::Live);
+    let figures = incoming(&status).unwrap().clone();
+    assert_eq!((figures.width, figures.height), (Some(320), Some(180)));
+    assert_eq!(figures.video, "H.264");
+    assert_eq!(figures.audio.as_deref(), Some("AAC"));
+    let fps = figures.fps.unwrap();
+    assert!((20.0..40.0).contains(&fps), "about 30 fps: {fps}");
+
+    // Stop in the studio ends the broadcast and closes the publisher's connection.
+    stop(&ada, &base, "ada").await.unwrap();
+    exits_within(&mut publisher, Duration::from_secs(10)).await;
+    let last = crate::broadcasts::store::last(&server.db, "ada")
+        .await
+        .unwrap()
+        .expect("a record");
+    assert_eq!(last.end_reason, "stopped");
+    // The software's automatic reconnect does not put it straight back on air.
+    let mut again = publish(server.rtmp_addr, &key, 1, 30);
+    assert!(!exits_within(&mut again, Duration::from_secs(10)).await);
+    let problem = destination(&ada, &base, "ada").await.problem;
+    assert!(
+        problem.is_some_and(|(_, why)| why.contains("stopped in the studio")),
+        "the studio says why"
+    );
+    assert!(studio(&ada, &base, "ada").await.on_air.is_none());
+    server.shutdown().await.unwrap();
+    figures
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn obs_with_one_second_keyframes_goes_live_and_plays() {
+    let figures = goes_live_and_decodes(1).await;
+    let secs = figures.keyframe_secs.unwrap();
+    assert!((0.9..1.1).contains(&secs), "1 s keyframes: {secs}");
+    assert_eq!(figures.keyframe_warning(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn obs_with_four_second_keyframes_plays_and_the_studio_warns() {
+    let figures = goes_live_and_decodes(4).await;
+    let secs = figures.keyframe_secs.unwrap();
+    assert!((3.9..4.1).contains(&secs), "4 s keyframes: {secs}");
+    let warning = figures.keyframe_warning().expect("a warning");
+    assert!(warning.contains("Keyframe Interval"), "{warning}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    let (bea, key) = broadcaster(&base, "bea").await;
+
+    // A wrong key is refused before any media is taken.
+    let wrong = format!("bea_{}", "0".repeat(40));
+    let mut refused = publish(server.rtmp_addr, &wrong, 1, 30);
+    assert!(!exits_within(&mut refused, Duration::from_secs(10)).await);
+    assert!(studio(&bea, &base, "bea").await.on_air.is_none());
+
+    let mut events = reqwest::get(format!("{base}/live/bea/events"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    // Three seconds of stream, then the software hangs up.
+    let mut first = publish(server.rtmp_addr, &key, 1, 3);
+    let first_init: InitEvent =
+        serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
+    let mut last_id: u64 = next_event(&mut events, "media").await.id.parse().unwrap();
+    let status = loop {
+        let event = events_next(&mut events).await;
+        match event.event.as_str() {
+            "media" => {
+                let id: u64 = event.id.parse().unwrap();
+                assert_eq!(id, last_id + 1, "no gap");
+                last_id = id;
+            }
+            "status" => break serde_json::from_str::<StatusEvent>(&event.data).unwrap(),
+            _ => {}
+        }
+    };
+    assert_eq!(status.state, ChannelState::Reconnecting, "viewers are told");
+    assert!(exits_within(&mut first, Duration::from_secs(5)).await);
+
+    // It comes back within the grace period: same broadcast, a new init, ids keep counting.
+    let mut second = publish(server.rtmp_addr, &key, 1, 60);
+    let status: StatusEvent =
+        serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
+    assert_eq!(status.state, ChannelState::Live);
+    let second_init: InitEvent =
+        serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
+    assert_eq!(second_init.epoch, first_init.epoch + 1);
+    let next: u64 = next_event(&mut events, "media").await.id.parse().unwrap();
+    assert_eq!(next, last_id + 1, "ids keep counting");
+
+    // A second publisher with the same key is refused; the first keeps the channel.
+    let mut intruder = publish(server.rtmp_addr, &key, 1, 30);
+    assert!(!exits_within(&mut intruder, Duration::from_secs(10)).await);
+    assert!(
+        second.try_wait().unwrap().is_none(),
+        "the first still streams"
+    );
+    let more: u64 = next_event(&mut events, "media").await.id.parse().unwrap();
+    assert!(more > next);
+
+    // Resetting the key cuts the publisher, and the old key is refused from then on.
+    let body = serde_json::json!({ "channel": "bea" });
+    let fresh: String = call(&bea, &base, "reset_stream_key", None, Some(body))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(fresh, key);
+    assert!(!exits_within(&mut second, Duration::from_secs(10)).await);
+    let status: StatusEvent =
+        serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
+    assert_eq!(status.state, ChannelState::Reconnecting);
+    let mut old = publish(server.rtmp_addr, &key, 1, 30);
+    assert!(!exits_within(&mut old, Duration::from_secs(10)).await);
+
+    // Nobody comes back: after the grace period the channel goes offline, on record as such.
+    let status: StatusEvent =
+        serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
+    assert_eq!(status.state, ChannelState::Offline);
+    let last = crate::broadcasts::store::last(&server.db, "bea")
+        .await
+        .unwrap()
+        .expect("a record");
+    assert_eq!(last.end_reason, "publisher left");
+    server.shutdown().await.unwrap();
+}
+
+async fn events_next<S>(events: &mut S) -> eventsource_stream::Event
+where
+    S: futures::Stream<Item = super::SseItem> + Unpin,
+{
+    use futures::StreamExt;
+    tokio::time::timeout(Duration::from_secs(30), events.next())
+        .await
+        .expect("an event within 30 s")
+        .expect("open")
+        .expect("well-formed")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_codec_we_cannot_carry_is_refused_with_the_reason_in_the_studio() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    let (cy, key) = broadcaster(&base, "cyd").await;
+    // Sorenson H.263, FLV's oldest video codec.
+    let mut publisher = publish_with(server.rtmp_addr, &key, 30, &["-c:v", "flv1"]);
+    assert!(!exits_within(&mut publisher, Duration::from_secs(10)).await);
+    let problem = destination(&cy, &base, "cyd").await.problem;
+    let (_, why) = problem.expect("the studio says why");
+    assert!(why.contains("OnAir takes H.264"), "{why}");
+    assert!(studio(&cy, &base, "cyd").await.on_air.is_none());
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_stalls_and_floods_on_the_rtmp_port_are_cut_and_publishing_still_works() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_RTMP_PUBLISH_TIMEOUT_SECS", "2"),
+        ("ONAIR_RTMP_MAX_PER_ADDRESS", "3"),
+    ])
+    .await;
+    let rtmp = server.rtmp_addr;
+    let closed_within = |mut socket: TcpStream, within: Duration| async move {
+        let started = Instant::now();
+        let mut buf = [0u8; 4096];
+        loop {
+            match tokio::time::timeout(within, socket.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+                Ok(Ok(_)) => continue,
+                Err(_) => panic!("the server kept the connection open past {within:?}"),
+            }
+        }
+    };
+
+    // Garbage instead of a handshake.
+    let mut garbage = TcpStream::connect(rtmp).await.unwrap();
+    let noise: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let _ = garbage.write_all(&noise).await;
+    closed_within(garbage, Duration::from_secs(5)).await;
+
+    // A valid handshake, then chunks claiming an absurd size and a huge message.
+    let mut absurd = TcpStream::connect(rtmp).await.unwrap();
+    let mut c0c1 = vec![3u8];
+    c0c1.extend(std::iter::repeat_n(0u8, 1536));
+    absurd.write_all(&c0c1).await.unwrap();
+    let mut s0s1s2 = vec![0u8; 1 + 1536 * 2];
+    absurd.read_exact(&mut s0s1s2).await.unwrap();
+    absurd.write_all(&s0s1s2[1..1537]).await.unwrap(); // C2 echoes S1
+    // Set Chunk Size 0x7FFFFFFF, then a 16 MiB message whose bytes never come.
+    let mut chunks = vec![
+        0x02, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF,
+    ];
+    chunks.extend([0x03, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x14, 0, 0, 0, 0]);
+    chunks.extend(std::iter::repeat_n(0x42, 4096));
+    let _ = absurd.write_all(&chunks).await;
+    let took = closed_within(absurd, Duration::from_secs(5)).await;
+    println!("absurd chunks: closed after {took:?}");
+
+    // Silence: a stalled handshake is closed after the publish deadline.
+    let stalled = TcpStream::connect(rtmp).await.unwrap();
+    let took = closed_within(stalled, Duration::from_secs(5)).await;
+    assert!(
+        took >= Duration::from_millis(1500),
+        "not before the deadline: {took:?}"
+    );
+
+    // A flood from one address: past the cap, connections are closed at once.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(rtmp).await.unwrap());
+    }
+    let extra = TcpStream::connect(rtmp).await.unwrap();
+    let took = closed_within(extra, Duration::from_secs(1)).await;
+    println!("connection past the cap closed after {took:?}");
+    drop(held);
+
+    // The server is none the worse: a real publisher goes live.
+    let base = format!("http://{}", server.addr);
+    let (_, key) = broadcaster(&base, "dee").await;
+    let mut publisher = publish(rtmp, &key, 1, 30);
+    read_events(&format!("{base}/live/dee/events"), None, |e| {
+        media_count(e) >= 3
+    })
+    .await;
+    publisher.kill().await.unwrap();
+    server.shutdown().await.unwrap();
+}

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 // The server under test: the real binary built by `cargo leptos build`, run from the repository
 // root with the demo channel (real ffmpeg), on its own port.
 const port = Number(process.env.E2E_PORT ?? 3111);
+// Its RTMP port, for streams published as OBS would.
+const rtmpPort = Number(process.env.E2E_RTMP_PORT ?? 19351);
 // Each run gets a fresh database, so accounts from earlier runs never collide.
 const database = join(tmpdir(), `onair-e2e-${process.pid}-${Date.now()}.db`);
 
@@ -35,6 +37,7 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       ONAIR_SERVER_ADDR: `127.0.0.1:${port}`,
+      ONAIR_RTMP_ADDR: `127.0.0.1:${rtmpPort}`,
       ONAIR_DATABASE_PATH: database,
       RUST_LOG: 'info,mp4_atom=error',
     },

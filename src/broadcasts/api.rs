@@ -17,6 +17,9 @@ pub enum SourceChoice {
     MediaFile(String),
 }
 
+/// How records and the studio name a broadcast from streaming software.
+pub const RTMP_LABEL: &str = "streaming software (RTMP)";
+
 /// The encoder's own figures, from ffmpeg's progress output.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EncoderFigures {

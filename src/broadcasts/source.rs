@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::api::RTMP_LABEL;
+
 /// Font for the demo's clock; Debian's fonts-dejavu-core. Without it the clock is left out.
 const CLOCK_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
 
@@ -23,9 +25,6 @@ pub enum Source {
     /// are (H.264 and AAC), or with `transcode` encoded again like every other source.
     Pushed { format: PushFormat, transcode: bool },
 }
-
-/// How records and the studio name a broadcast from streaming software.
-pub const RTMP_LABEL: &str = "streaming software (RTMP)";
 
 /// The containers a publisher may push.
 #[derive(Clone, Copy, Debug, PartialEq)]

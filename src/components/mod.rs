@@ -6,3 +6,4 @@ pub mod chat_panel;
 pub mod elapsed;
 pub mod form_error;
 pub mod player;
+pub mod streaming_software;

@@ -1,6 +1,8 @@
 //! `/studio`: the signed-in broadcaster's control room. Set the title, pick a source, go live
-//! or stop; while live, the encoder's own figures update every second beside a preview.
-//! Signed-out visitors are sent to sign in and brought back.
+//! or stop; while live, the encoder's own figures (and, from streaming software, what it
+//! sends) update every second beside a preview. Picking "OBS / streaming software" shows the
+//! server and stream key to paste instead of "Go live". Signed-out visitors are sent to sign
+//! in and brought back.
 
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
@@ -8,16 +10,20 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::broadcasts::api::{
-    SourceChoice, StartBroadcast, StopBroadcast, StudioStatus, broadcast_state, media_files,
+    IncomingFigures, RTMP_LABEL, SaveTitle, SourceChoice, StartBroadcast, StopBroadcast,
+    StudioStatus, broadcast_state, media_files,
 };
 use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
 use crate::components::elapsed;
 use crate::components::player::Player;
+use crate::components::streaming_software::StreamingSoftware;
 use crate::error::AppError;
 use crate::live::wire::ChannelState;
 
 const TEST_PATTERN: &str = "test-pattern";
+/// The source choice that shows the server and key for streaming software.
+const SOFTWARE: &str = "streaming-software";
 
 #[component]
 pub fn StudioPage() -> impl IntoView {
@@ -40,6 +46,9 @@ pub fn StudioPage() -> impl IntoView {
 fn Studio(channel: String) -> impl IntoView {
     let start = ServerAction::<StartBroadcast>::new();
     let stop = ServerAction::<StopBroadcast>::new();
+    let save = ServerAction::<SaveTitle>::new();
+    let picked = RwSignal::new(TEST_PATTERN.to_string());
+    let software = move || picked.get() == SOFTWARE;
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
     if let Ok(timer) = set_interval_with_handle(
@@ -75,6 +84,13 @@ fn Studio(channel: String) -> impl IntoView {
         });
     };
     let name = channel.clone();
+    let save_title = move |_| {
+        save.dispatch(SaveTitle {
+            channel: name.clone(),
+            title: title.get().map(|t| t.value()).unwrap_or_default(),
+        });
+    };
+    let name = channel.clone();
     let stop_now = move |_| {
         stop.dispatch(StopBroadcast {
             channel: name.clone(),
@@ -82,9 +98,12 @@ fn Studio(channel: String) -> impl IntoView {
     };
     let error = move || {
         let failed = |v: Option<Result<(), AppError>>| v.and_then(Result::err);
-        failed(stop.value().get()).or_else(|| failed(start.value().get()))
+        failed(stop.value().get())
+            .or_else(|| failed(start.value().get()))
+            .or_else(|| failed(save.value().get()))
     };
-    let busy = move || start.pending().get() || stop.pending().get();
+    let saved = move || save.value().get().is_some_and(|r| r.is_ok());
+    let busy = move || start.pending().get() || stop.pending().get() || save.pending().get();
 
     view! {
         <section class="studio">
@@ -93,7 +112,14 @@ fn Studio(channel: String) -> impl IntoView {
                 <div class="studio-controls">
                     <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                         {move || Suspend::new(async move {
-                            let title_now = first.await.map(|s| s.title).unwrap_or_default();
+                            let first = first.await.ok();
+                            let title_now = first.as_ref().map(|s| s.title.clone()).unwrap_or_default();
+                            let from_software = first
+                                .and_then(|s| s.on_air)
+                                .is_some_and(|on_air| on_air.source == RTMP_LABEL);
+                            if from_software {
+                                picked.set(SOFTWARE.to_string());
+                            }
                             let files = media.await.unwrap_or_default();
                             view! {
                                 <label>
@@ -102,8 +128,10 @@ fn Studio(channel: String) -> impl IntoView {
                                 </label>
                                 <label>
                                     "Source"
-                                    <select node_ref=source name="source" data-testid="source">
+                                    <select node_ref=source name="source" data-testid="source"
+                                        on:change=move |ev| picked.set(event_target_value(&ev))>
                                         <option value=TEST_PATTERN>"Test pattern"</option>
+                                        <option value=SOFTWARE selected=from_software>"OBS / streaming software"</option>
                                         {files
                                             .into_iter()
                                             .map(|file| view! { <option value=file.clone()>{file.clone()}</option> })
@@ -114,9 +142,18 @@ fn Studio(channel: String) -> impl IntoView {
                         })}
                     </Suspense>
                     <div class="studio-buttons">
-                        <button class="go-live" on:click=go_live disabled=busy>"Go live"</button>
+                        {move || if software() {
+                            view! { <button on:click=save_title.clone() disabled=busy data-testid="save-title">"Save title"</button> }.into_any()
+                        } else {
+                            view! { <button class="go-live" on:click=go_live.clone() disabled=busy>"Go live"</button> }.into_any()
+                        }}
                         <button class="stop" on:click=stop_now disabled=busy>"Stop"</button>
+                        {move || saved().then(|| view! { <span class="studio-hint" data-testid="title-saved">"Saved"</span> })}
                     </div>
+                    {
+                        let channel = channel.clone();
+                        move || software().then(|| view! { <StreamingSoftware channel=channel.clone() tick=tick/> })
+                    }
                     {move || error().map(|err| view! { <p class="form-error" role="alert" data-testid="studio-error">{err.to_string()}</p> })}
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -148,6 +185,9 @@ fn OnAirPanel(status: StudioStatus) -> impl IntoView {
             ChannelState::Offline => "Starting…",
         };
         let figures = on_air.figures.unwrap_or_default();
+        let incoming = on_air
+            .incoming
+            .map(|incoming| view! { <IncomingPanel incoming/> });
         let fmt = |v: Option<f64>, unit: &str, digits: usize| {
             v.map_or("–".to_string(), |v| format!("{v:.digits$}{unit}"))
         };
@@ -168,6 +208,7 @@ fn OnAirPanel(status: StudioStatus) -> impl IntoView {
                 <dt>"Frames"</dt>
                 <dd>{figures.frames}</dd>
             </dl>
+            {incoming}
         }
     });
     let offline = on_air.is_none();
@@ -193,5 +234,38 @@ fn OnAirPanel(status: StudioStatus) -> impl IntoView {
         {offline.then(|| view! { <p class="studio-state" data-testid="studio-state" data-state="Offline">"Offline"</p> })}
         {on_air}
         {last}
+    }
+}
+
+/// What streaming software sends, with a warning when its keyframes come too seldom.
+#[component]
+fn IncomingPanel(incoming: IncomingFigures) -> impl IntoView {
+    let fmt = |v: Option<f64>, unit: &str, digits: usize| {
+        v.map_or("–".to_string(), |v| format!("{v:.digits$}{unit}"))
+    };
+    let codecs = match &incoming.audio {
+        Some(audio) => format!("{} + {audio}", incoming.video),
+        None => incoming.video.clone(),
+    };
+    let size = match (incoming.width, incoming.height) {
+        (Some(w), Some(h)) => format!("{w}×{h}"),
+        _ => "–".to_string(),
+    };
+    let warning = incoming.keyframe_warning();
+    view! {
+        <h3 class="studio-subhead">"Arriving from your software"</h3>
+        <dl class="encoder-figures" data-testid="incoming-figures">
+            <dt>"Codecs"</dt>
+            <dd data-testid="incoming-codecs">{codecs}</dd>
+            <dt>"Resolution"</dt>
+            <dd data-testid="incoming-size">{size}</dd>
+            <dt>"Frame rate"</dt>
+            <dd>{fmt(incoming.fps, " fps", 1)}</dd>
+            <dt>"Bitrate"</dt>
+            <dd>{fmt(incoming.kbps, " kbit/s", 0)}</dd>
+            <dt>"Keyframe interval"</dt>
+            <dd data-testid="incoming-keyframes">{fmt(incoming.keyframe_secs, " s", 1)}</dd>
+        </dl>
+        {warning.map(|w| view! { <p class="form-error" role="alert" data-testid="keyframe-warning">{w}</p> })}
     }
 }

@@ -1,0 +1,27 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/**
+ * ffmpeg publishing a test pattern with a tone over RTMP, as OBS would: H.264 with a keyframe
+ * every second, AAC, FLV, in real time. No shell: the URL is one argument.
+ */
+export function publish(url: string, seconds = 120): ChildProcess {
+  return spawn(
+    'ffmpeg',
+    [
+      '-hide_banner', '-loglevel', 'error',
+      '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+      '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-t', String(seconds),
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+      '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-b:v', '800k',
+      '-c:a', 'aac', '-b:a', '64k', '-f', 'flv', url,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+/** Resolves with the exit code once `child` has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}

@@ -1,0 +1,65 @@
+import { expect, test } from '@playwright/test';
+import { AccountForms } from '../pages/account-forms';
+import { ChatPanel } from '../pages/chat-panel';
+import { StudioPage } from '../pages/studio-page';
+import { WatchPage } from '../pages/watch-page';
+import { exited, publish } from '../support/publisher';
+
+const PASSWORD = 'correct horse 42';
+
+test('OBS: paste the server and key, a viewer watches with chat; a reset key cuts the stream', async ({ page, browser }) => {
+  const username = `o${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+  const channel = username.toLowerCase();
+  await new AccountForms(page).signUp(username, PASSWORD);
+  await expect(page).toHaveURL(/\/studio$/);
+
+  const studio = new StudioPage(page);
+  const { server, key } = await studio.streamingSoftware();
+  expect(server).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live$/);
+  expect(key.startsWith(`${channel}_`)).toBe(true);
+  await studio.title.fill('Live from OBS');
+  await studio.saveTitle.click();
+  await expect(page.getByTestId('title-saved')).toBeVisible();
+
+  // A viewer in another browser waits on the channel page; the software starts streaming.
+  const viewerContext = await browser.newContext();
+  const viewerPage = await viewerContext.newPage();
+  const watch = new WatchPage(viewerPage);
+  await watch.open(channel);
+  await expect(watch.state).toHaveText('Offline');
+  const startedAt = Date.now();
+  const obs = publish(`${server}/${key}`);
+  try {
+    await watch.waitForPlayback(30_000);
+    console.log(`publish to first frame in a viewer: ${Date.now() - startedAt} ms`);
+    const before = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 15_000 }).toBeGreaterThan(before + 2);
+    await expect(watch.title).toHaveText('Live from OBS');
+    await expect(watch.viewers).toHaveText(/^[12] watching$/);
+
+    // The studio shows what arrives; the broadcaster chats with the viewer.
+    await expect(studio.incomingCodecs).toHaveText('H.264 + AAC', { timeout: 10_000 });
+    await expect(studio.incomingSize).toHaveText('640×360');
+    await expect(page.getByTestId('keyframe-warning')).toHaveCount(0);
+    const hostWatch = await page.context().newPage();
+    await hostWatch.goto(`/watch/${channel}`);
+    await new ChatPanel(hostWatch).say('hello from the studio');
+    await expect(new ChatPanel(viewerPage).message('hello from the studio')).toBeVisible();
+    await hostWatch.close();
+
+    // Reset the key: the stream using the old one is cut, and the old key is refused.
+    page.once('dialog', (dialog) => dialog.accept());
+    await studio.resetKey.click();
+    await expect(studio.streamKey).not.toHaveValue(key);
+    await expect(studio.streamKey).toHaveValue(new RegExp(`^${channel}_[0-9a-f]{40}$`));
+    const cutAt = Date.now();
+    expect(await exited(obs)).not.toBe(0);
+    console.log(`reset key to the publisher cut: ${Date.now() - cutAt} ms`);
+    const again = publish(`${server}/${key}`, 20);
+    expect(await exited(again)).not.toBe(0);
+    await expect(watch.state).toHaveText('Offline', { timeout: 30_000 });
+  } finally {
+    obs.kill('SIGKILL');
+    await viewerContext.close();
+  }
+});

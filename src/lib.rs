@@ -21,6 +21,8 @@
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
 //! - `clock`, `db` (server only): the wall clock and the SQLite database.
 
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod app;
 pub mod broadcasts;

@@ -110,9 +110,7 @@ impl Connection {
         let mut input = leftover;
         loop {
             if !input.is_empty() {
-                let results = session
-                    .handle_input(&input)
-                    .map_err(|err| Hangup::Protocol(err.to_string()))?;
+                let results = feed(&mut session, &input)?;
                 self.answer(socket, &mut session, results).await?;
             }
             let n = self.read(socket, &mut buf).await?;
@@ -285,4 +283,86 @@ impl Connection {
 
 fn protocol(err: ServerSessionError) -> Hangup {
     Hangup::Protocol(err.to_string())
+}
+
+/// Hands bytes from the wire to the session. `rml_rtmp` panics on some malformed messages (a
+/// command with fewer than three values indexes past its end); that panic is caught here and
+/// ends this connection like any protocol error. The session is dropped with it.
+fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionResult>, Hangup> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.handle_input(bytes))) {
+        Ok(handled) => handled.map_err(protocol),
+        Err(_) => Err(Hangup::Protocol(
+            "a malformed message the RTMP library could not parse".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
+    use rml_rtmp::sessions::{ServerSession, ServerSessionConfig};
+
+    use super::feed;
+
+    /// A server session past the handshake, as a connection has it when chunks start.
+    fn session() -> ServerSession {
+        let mut server = Handshake::new(PeerType::Server);
+        let mut client = Handshake::new(PeerType::Client);
+        let c0c1 = client.generate_outbound_p0_and_p1().unwrap();
+        let HandshakeProcessResult::InProgress { response_bytes } =
+            server.process_bytes(&c0c1).unwrap()
+        else {
+            panic!("the server waits for C2")
+        };
+        let HandshakeProcessResult::Completed { response_bytes, .. } =
+            client.process_bytes(&response_bytes).unwrap()
+        else {
+            panic!("the client is done")
+        };
+        assert!(matches!(
+            server.process_bytes(&response_bytes).unwrap(),
+            HandshakeProcessResult::Completed { .. }
+        ));
+        ServerSession::new(ServerSessionConfig::new()).unwrap().0
+    }
+
+    /// One RTMP message of `kind` carrying `payload`, chunked at the initial 128 bytes.
+    fn message(kind: u8, payload: &[u8]) -> Vec<u8> {
+        let len = payload.len() as u32;
+        let mut out = vec![0x03, 0, 0, 0];
+        out.extend(&len.to_be_bytes()[1..]);
+        out.push(kind);
+        out.extend([1, 0, 0, 0]);
+        for (i, chunk) in payload.chunks(128).enumerate() {
+            if i > 0 {
+                out.push(0xC3);
+            }
+            out.extend(chunk);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Bytes from the wire after the handshake, random or shaped as messages of every type
+        /// a publisher may send (control, AMF0 commands and data, audio, video): feeding them
+        /// answers or errs, it never panics (the library's own panics are caught).
+        #[test]
+        fn any_bytes_after_the_handshake_are_handled_without_panic(
+            noise in proptest::collection::vec(any::<u8>(), 0..2048),
+            kinds in proptest::collection::vec(prop::sample::select(vec![1u8, 2, 3, 4, 5, 6, 8, 9, 15, 17, 18, 20]), 1..6),
+            payloads in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..600), 6),
+        ) {
+            let mut s = session();
+            let _ = feed(&mut s, &noise);
+            let mut s = session();
+            for (kind, payload) in kinds.iter().zip(&payloads) {
+                if feed(&mut s, &message(*kind, payload)).is_err() {
+                    break;
+                }
+            }
+        }
+    }
 }

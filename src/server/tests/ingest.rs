@@ -419,13 +419,7 @@ async fn garbage_stalls_and_floods_on_the_rtmp_port_are_cut_and_publishing_still
     closed_within(garbage, Duration::from_secs(5)).await;
 
     // A valid handshake, then chunks claiming an absurd size and a huge message.
-    let mut absurd = TcpStream::connect(rtmp).await.unwrap();
-    let mut c0c1 = vec![3u8];
-    c0c1.extend(std::iter::repeat_n(0u8, 1536));
-    absurd.write_all(&c0c1).await.unwrap();
-    let mut s0s1s2 = vec![0u8; 1 + 1536 * 2];
-    absurd.read_exact(&mut s0s1s2).await.unwrap();
-    absurd.write_all(&s0s1s2[1..1537]).await.unwrap(); // C2 echoes S1
+    let mut absurd = handshaken(rtmp).await;
     // Set Chunk Size 0x7FFFFFFF, then a 16 MiB message whose bytes never come.
     let mut chunks = vec![
         0x02, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF,
@@ -435,6 +429,16 @@ async fn garbage_stalls_and_floods_on_the_rtmp_port_are_cut_and_publishing_still
     let _ = absurd.write_all(&chunks).await;
     let took = closed_within(absurd, Duration::from_secs(5)).await;
     println!("absurd chunks: closed after {took:?}");
+
+    // A command with one value where three belong (the RTMP library panics on it; the
+    // connection is closed, nothing else notices).
+    let mut short = handshaken(rtmp).await;
+    let command = [
+        0x03, 0, 0, 0, 0, 0, 9, 0x14, 0, 0, 0, 0, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    short.write_all(&command).await.unwrap();
+    let took = closed_within(short, Duration::from_secs(5)).await;
+    assert!(took < Duration::from_secs(1), "closed at once: {took:?}");
 
     // Silence: a stalled handshake is closed after the publish deadline.
     let stalled = TcpStream::connect(rtmp).await.unwrap();
@@ -464,4 +468,16 @@ async fn garbage_stalls_and_floods_on_the_rtmp_port_are_cut_and_publishing_still
     .await;
     publisher.kill().await.unwrap();
     server.shutdown().await.unwrap();
+}
+
+/// A connection to `rtmp` past the RTMP handshake (C0+C1 of zeros, C2 echoing S1).
+async fn handshaken(rtmp: SocketAddr) -> TcpStream {
+    let mut socket = TcpStream::connect(rtmp).await.unwrap();
+    let mut c0c1 = vec![3u8];
+    c0c1.extend(std::iter::repeat_n(0u8, 1536));
+    socket.write_all(&c0c1).await.unwrap();
+    let mut s0s1s2 = vec![0u8; 1 + 1536 * 2];
+    socket.read_exact(&mut s0s1s2).await.unwrap();
+    socket.write_all(&s0s1s2[1..1537]).await.unwrap();
+    socket
 }

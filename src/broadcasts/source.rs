@@ -107,10 +107,9 @@ impl Source {
                 (strings(&inputs), strings(&maps))
             }
             Source::Pushed { format, .. } => {
-                // Start at once: no buffering, no long probing of a stream that is live.
+                // Start at once: no long probing of a stream that is live. (Not `-fflags
+                // nobuffer`: it drops what was read while probing, the first keyframe with it.)
                 let inputs = [
-                    "-fflags",
-                    "nobuffer",
                     "-analyzeduration",
                     "500000",
                     "-f",

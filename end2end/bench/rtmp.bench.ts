@@ -34,8 +34,8 @@ function paint(ms: number): Buffer {
 test('glass-to-glass from a publisher over RTMP to a Chromium viewer', async ({ page, browser }) => {
   const username = `g${Date.now().toString(36)}`;
   await new AccountForms(page).signUp(username, 'correct horse 42');
+  await expect(page).toHaveURL(/\/studio$/);
   const studio = new StudioPage(page);
-  await studio.open();
   const { server, key } = await studio.streamingSoftware();
 
   const encoder = spawn('ffmpeg', [

@@ -18,6 +18,14 @@ use crate::channels::Channel;
 use crate::clock::now_ms;
 use crate::error::AppError;
 
+/// Broadcasts on air at once, at most: those whose ffmpeg encodes (about half a core each),
+/// and those it only remuxes (streams from software, next to nothing each).
+#[derive(Clone, Copy, Debug)]
+pub struct MaxLive {
+    pub encoded: usize,
+    pub remuxed: usize,
+}
+
 #[derive(Clone)]
 pub struct Registry {
     inner: Arc<Inner>,
@@ -30,13 +38,13 @@ struct Inner {
     db: SqlitePool,
     tasks: TaskTracker,
     shutdown: CancellationToken,
-    /// Broadcasts on air at once, at most (each runs an encoder).
-    max_live: usize,
+    max_live: MaxLive,
 }
 
 struct Running {
     id: i64,
     source: String,
+    encodes: bool,
     started_ms: u64,
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
@@ -46,13 +54,13 @@ struct Running {
 }
 
 impl Registry {
-    /// At most `max_live` broadcasts at once; they run on `tasks` and all stop when `shutdown`
+    /// At most `max_live` broadcasts of each kind at once; they run on `tasks` and all stop when `shutdown`
     /// is cancelled.
     pub fn new(
         db: SqlitePool,
         tasks: TaskTracker,
         shutdown: CancellationToken,
-        max_live: usize,
+        max_live: MaxLive,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -84,12 +92,22 @@ impl Registry {
                 channel.name
             )));
         }
-        if self.lock().len() >= self.inner.max_live {
-            tracing::warn!(channel = %channel.name, max = self.inner.max_live, "broadcast refused: at the limit");
+        let encodes = spec.source.encodes();
+        let (max, kind) = if encodes {
+            (self.inner.max_live.encoded, "")
+        } else {
+            (self.inner.max_live.remuxed, " from streaming software")
+        };
+        let running = self
+            .lock()
+            .values()
+            .filter(|r| r.encodes == encodes)
+            .count();
+        if running >= max {
+            tracing::warn!(channel = %channel.name, max, encodes, "broadcast refused: at the limit");
             return Err(AppError::Busy(format!(
-                "This server runs at most {} broadcasts at once, and they are all on air. \
-                 Try again later.",
-                self.inner.max_live
+                "This server runs at most {max} broadcasts{kind} at once, and they are all on \
+                 air. Try again later."
             )));
         }
         let source = spec.source.label();
@@ -115,6 +133,7 @@ impl Registry {
             Running {
                 id,
                 source,
+                encodes,
                 started_ms: now_ms(),
                 stop,
                 task: Some(task),

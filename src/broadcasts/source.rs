@@ -68,6 +68,18 @@ impl Source {
         }
     }
 
+    /// Whether its ffmpeg encodes (about half a core) rather than only remuxing (next to
+    /// nothing): the two are capped separately.
+    pub fn encodes(&self) -> bool {
+        !matches!(
+            self,
+            Source::Pushed {
+                transcode: false,
+                ..
+            }
+        )
+    }
+
     /// ffmpeg's input arguments for this source, read in real time, then its stream mapping
     /// (and any filter) for the output.
     fn input_args(&self) -> (Vec<String>, Vec<String>) {
@@ -148,17 +160,11 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
     let (inputs, maps) = source.input_args();
     args.extend(inputs);
     args.extend(maps);
-    if matches!(
-        source,
-        Source::Pushed {
-            transcode: false,
-            ..
-        }
-    ) {
+    if source.encodes() {
+        args.extend(encoder_args(enc));
+    } else {
         // Remux: the publisher's H.264 and AAC as they are.
         args.extend(strings(&["-c", "copy"]));
-    } else {
-        args.extend(encoder_args(enc));
     }
     let output = [
         "-f",

@@ -12,7 +12,7 @@ use tokio_util::task::TaskTracker;
 use super::api::{PastBroadcast, SourceChoice, StudioStatus};
 use super::feed::Feed;
 use super::media::MediaFolder;
-use super::registry::Registry;
+use super::registry::{MaxLive, Registry};
 use super::source::{Encoding, Source};
 use super::store;
 use super::supervisor::RunSpec;
@@ -34,7 +34,7 @@ pub struct BroadcastConfig {
     /// The folder media files come from.
     pub media_dir: PathBuf,
     /// Broadcasts on air at once, at most (the demo's included).
-    pub max_live: usize,
+    pub max_live: MaxLive,
 }
 
 #[derive(Clone)]

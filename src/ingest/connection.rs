@@ -344,7 +344,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #![proptest_config(ProptestConfig::with_cases(crate::ingest::flv::fuzz_cases(3000)))]
 
         /// Bytes from the wire after the handshake, random or shaped as messages of every type
         /// a publisher may send (control, AMF0 commands and data, audio, video): feeding them

@@ -132,6 +132,15 @@ pub fn script_body(body: &[u8]) -> &[u8] {
     body.strip_prefix(SET_DATA_FRAME).unwrap_or(body)
 }
 
+/// Cases for the wire fuzzing tests: `default`, or `PROPTEST_CASES` for a longer run.
+#[cfg(test)]
+pub(crate) fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +198,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases(20_000)))]
 
         /// Whatever a publisher sends, reading it never panics and a tag is always framed
         /// exactly.

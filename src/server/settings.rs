@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::broadcasts::BroadcastConfig;
+use crate::broadcasts::registry::MaxLive;
 use crate::broadcasts::source::Encoding;
 use crate::ingest::IngestConfig;
 use crate::ingest::connection::Deadlines;
@@ -99,6 +100,7 @@ pub struct BroadcastSettings {
     pub video_kbps: u32,
     pub audio_kbps: u32,
     pub max_live: usize,
+    pub max_remuxed: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -196,7 +198,10 @@ impl Settings {
             width: b.width,
             height: b.height,
             media_dir: self.media.dir.clone(),
-            max_live: b.max_live,
+            max_live: MaxLive {
+                encoded: b.max_live,
+                remuxed: b.max_remuxed,
+            },
         }
     }
 

@@ -389,6 +389,41 @@ async fn a_codec_we_cannot_carry_is_refused_with_the_reason_in_the_studio() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_from_software_have_their_own_cap_beside_the_encoders() {
+    let _serial = SERIAL.lock().await;
+    // The demo's encoder fills max_live; one remuxed stream fits beside it, a second does not.
+    let server = start_server_with(&[
+        ("ONAIR_BROADCAST_MAX_LIVE", "1"),
+        ("ONAIR_BROADCAST_MAX_REMUXED", "1"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let (_, first_key) = broadcaster(&base, "eve").await;
+    let (fay, second_key) = broadcaster(&base, "fay").await;
+    let mut first = publish(server.rtmp_addr, &first_key, 1, 60);
+    read_events(&format!("{base}/live/eve/events"), None, |e| {
+        media_count(e) >= 1
+    })
+    .await;
+    let mut second = publish(server.rtmp_addr, &second_key, 1, 30);
+    assert!(!exits_within(&mut second, Duration::from_secs(10)).await);
+    let (_, why) = destination(&fay, &base, "fay")
+        .await
+        .problem
+        .expect("the studio says why");
+    assert!(
+        why.contains("at most 1 broadcasts from streaming software"),
+        "{why}"
+    );
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first still streams"
+    );
+    first.kill().await.unwrap();
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_stalls_and_floods_on_the_rtmp_port_are_cut_and_publishing_still_works() {
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[

@@ -24,6 +24,8 @@ export default defineConfig({
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
         '--autoplay-policy=no-user-gesture-required',
+        // The studio's camera, microphone and screen: Chromium's fake devices, allowed.
+        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
       ],
     },
   },

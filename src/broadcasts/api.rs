@@ -19,6 +19,9 @@ pub enum SourceChoice {
 
 /// How records and the studio name a broadcast from streaming software.
 pub const RTMP_LABEL: &str = "streaming software (RTMP)";
+/// ... and from the studio page itself.
+pub const BROWSER_CAMERA_LABEL: &str = "camera (browser)";
+pub const BROWSER_SCREEN_LABEL: &str = "screen (browser)";
 
 /// The encoder's own figures, from ffmpeg's progress output.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

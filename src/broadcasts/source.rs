@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::api::RTMP_LABEL;
+use super::api::{BROWSER_CAMERA_LABEL, BROWSER_SCREEN_LABEL, RTMP_LABEL};
 
 /// Font for the demo's clock; Debian's fonts-dejavu-core. Without it the clock is left out.
 const CLOCK_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
@@ -29,8 +29,11 @@ pub enum Source {
 /// The containers a publisher may push.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PushFormat {
-    /// FLV, as RTMP carries it.
+    /// FLV, as RTMP carries it: H.264 and AAC (the ingest checks).
     Flv,
+    /// WebM from the browser's MediaRecorder: Opus audio, and H.264 video where the browser
+    /// records it (`h264`), VP8 or VP9 otherwise.
+    WebM { h264: bool, screen: bool },
 }
 
 impl PushFormat {
@@ -38,6 +41,15 @@ impl PushFormat {
     fn demuxer(self) -> &'static str {
         match self {
             PushFormat::Flv => "flv",
+            PushFormat::WebM { .. } => "matroska",
+        }
+    }
+
+    /// Whether its video is H.264 already (then it is copied, not encoded again).
+    fn h264(self) -> bool {
+        match self {
+            PushFormat::Flv => true,
+            PushFormat::WebM { h264, .. } => h264,
         }
     }
 }
@@ -61,23 +73,21 @@ impl Source {
                 "file: {}",
                 path.file_name().unwrap_or_default().to_string_lossy()
             ),
-            Source::Pushed {
-                format: PushFormat::Flv,
-                ..
-            } => RTMP_LABEL.into(),
+            Source::Pushed { format, .. } => match format {
+                PushFormat::Flv => RTMP_LABEL.into(),
+                PushFormat::WebM { screen: false, .. } => BROWSER_CAMERA_LABEL.into(),
+                PushFormat::WebM { screen: true, .. } => BROWSER_SCREEN_LABEL.into(),
+            },
         }
     }
 
     /// Whether its ffmpeg encodes (about half a core) rather than only remuxing (next to
     /// nothing): the two are capped separately.
     pub fn encodes(&self) -> bool {
-        !matches!(
-            self,
-            Source::Pushed {
-                transcode: false,
-                ..
-            }
-        )
+        match self {
+            Source::Pushed { format, transcode } => *transcode || !format.h264(),
+            _ => true,
+        }
     }
 
     /// ffmpeg's input arguments for this source, read in real time, then its stream mapping
@@ -161,10 +171,18 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
     args.extend(inputs);
     args.extend(maps);
     if source.encodes() {
-        args.extend(encoder_args(enc));
+        args.extend(video_encoder_args(enc));
     } else {
-        // Remux: the publisher's H.264 and AAC as they are.
-        args.extend(strings(&["-c", "copy"]));
+        // Remux: the publisher's H.264 as it is.
+        args.extend(strings(&["-c:v", "copy"]));
+    }
+    match source {
+        // RTMP's AAC as it is.
+        Source::Pushed {
+            format: PushFormat::Flv,
+            transcode: false,
+        } => args.extend(strings(&["-c:a", "copy"])),
+        _ => args.extend(audio_encoder_args(enc)),
     }
     let output = [
         "-f",
@@ -183,8 +201,8 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
     args
 }
 
-/// H.264 tuned for low latency at the configured rate, keyframe interval and bitrate; AAC.
-fn encoder_args(enc: &Encoding) -> Vec<String> {
+/// H.264 tuned for low latency at the configured rate, keyframe interval and bitrate.
+fn video_encoder_args(enc: &Encoding) -> Vec<String> {
     let gop = (enc.fps * enc.keyframe_secs).max(1).to_string();
     let video_rate = format!("{}k", enc.video_kbps);
     strings(&[
@@ -210,6 +228,12 @@ fn encoder_args(enc: &Encoding) -> Vec<String> {
         &video_rate,
         "-bufsize",
         &video_rate,
+    ])
+}
+
+/// AAC at the configured bitrate, 48 kHz stereo.
+fn audio_encoder_args(enc: &Encoding) -> Vec<String> {
+    strings(&[
         "-c:a",
         "aac",
         "-b:a",
@@ -271,12 +295,27 @@ mod tests {
         };
         let remux = ffmpeg_args(&pushed(false), &enc);
         let has = |args: &[String], pair: [&str; 2]| args.windows(2).any(|w| w == pair);
-        assert!(has(&remux, ["-c", "copy"]));
+        assert!(has(&remux, ["-c:v", "copy"]));
+        assert!(has(&remux, ["-c:a", "copy"]));
         assert!(!remux.iter().any(|a| a == "libx264"));
         assert!(has(&remux, ["-i", "pipe:0"]));
         assert!(has(&remux, ["-write_prft", "wallclock"]));
         let transcode = ffmpeg_args(&pushed(true), &enc);
         assert!(has(&transcode, ["-c:v", "libx264"]));
-        assert!(!has(&transcode, ["-c", "copy"]));
+        assert!(!has(&transcode, ["-c:v", "copy"]));
+        // The browser's WebM: H.264 copied, Opus made AAC; VP8 encoded as H.264.
+        let webm = |h264| Source::Pushed {
+            format: PushFormat::WebM {
+                h264,
+                screen: false,
+            },
+            transcode: false,
+        };
+        let from_browser = ffmpeg_args(&webm(true), &enc);
+        assert!(has(&from_browser, ["-f", "matroska"]));
+        assert!(has(&from_browser, ["-c:v", "copy"]));
+        assert!(has(&from_browser, ["-c:a", "aac"]));
+        assert!(!webm(true).encodes() && webm(false).encodes());
+        assert!(has(&ffmpeg_args(&webm(false), &enc), ["-c:v", "libx264"]));
     }
 }

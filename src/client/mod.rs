@@ -1,8 +1,10 @@
 //! Browser-only glue for the live player: the SSE connection (`live_events`), the MediaSource
-//! append queue (`media_pipe`), and the loop that ties them to a `<video>` (`live_player`).
+//! append queue (`media_pipe`), and the loop that ties them to a `<video>` (`live_player`);
+//! and for the studio, the camera or screen recorded and sent to the server (`recorder`).
 
 mod live_events;
 mod live_player;
 mod media_pipe;
+pub mod recorder;
 
 pub use live_player::{LivePlayer, Signals};

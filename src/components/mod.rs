@@ -1,6 +1,7 @@
 //! Reusable view pieces, one per file.
 
 pub mod account_menu;
+pub mod browser_capture;
 pub mod channel_card;
 pub mod chat_panel;
 pub mod elapsed;

@@ -1,5 +1,6 @@
 //! Ingest: streams that broadcasters push to us from their own software (OBS, Streamlabs,
-//! vMix, ffmpeg) over RTMP, with a stream key per channel.
+//! vMix, ffmpeg) over RTMP, with a stream key per channel; and from the studio page itself
+//! (`browser`: its camera or screen, recorded as WebM, over a WebSocket opened by the owner).
 //!
 //! The path: `listener` (the RTMP port, connection caps) -> `connection` (`rml_rtmp`'s
 //! handshake and chunk stream; the key is checked at publish by `state::Ingest::authorize`)
@@ -12,6 +13,8 @@ pub mod api;
 
 #[cfg(feature = "ssr")]
 mod address;
+#[cfg(feature = "ssr")]
+pub mod browser;
 #[cfg(feature = "ssr")]
 pub mod connection;
 #[cfg(feature = "ssr")]
@@ -30,4 +33,4 @@ mod state;
 pub mod store;
 
 #[cfg(feature = "ssr")]
-pub use state::{Ingest, IngestConfig, Refusal};
+pub use state::{Ingest, IngestConfig, Publisher, Refusal};

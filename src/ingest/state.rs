@@ -169,9 +169,21 @@ impl Ingest {
         if let Some(reason) = self.stopped_in_studio(&channel).await {
             return Err(self.refuse(&channel, reason));
         }
+        self.admit(&channel, PushFormat::Flv, cut)
+    }
+
+    /// A publisher for `channel` pushing `format` (its owner's browser, or software whose key
+    /// was checked): refused while another publishes there, or while the channel is live with
+    /// another source.
+    pub fn admit(
+        &self,
+        channel: &str,
+        format: PushFormat,
+        cut: CancellationToken,
+    ) -> Result<Publisher, Refusal> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let mut live = self.lock();
-        let entry = live.entry(channel.clone()).or_default();
+        let entry = live.entry(channel.to_string()).or_default();
         if entry.publisher.is_some() {
             drop(live);
             tracing::warn!(%channel, "second publisher refused");
@@ -181,10 +193,10 @@ impl Ingest {
             .broadcast
             .as_ref()
             .is_some_and(|b| !b.connections.is_closed());
-        if !ours && self.inner.broadcasts.is_on_air(&channel) {
+        if !ours && self.inner.broadcasts.is_on_air(channel) {
             drop(live);
             return Err(self.refuse(
-                &channel,
+                channel,
                 "the channel is live with another source; stop it in the studio first".into(),
             ));
         }
@@ -192,7 +204,8 @@ impl Ingest {
         tracing::info!(%channel, "publisher accepted");
         Ok(Publisher {
             ingest: self.clone(),
-            channel,
+            channel: channel.to_string(),
+            format,
             id,
         })
     }
@@ -221,7 +234,7 @@ impl Ingest {
                     .map(|c| c.title())
                     .unwrap_or_default();
                 let source = Source::Pushed {
-                    format: PushFormat::Flv,
+                    format: publisher.format,
                     transcode: self.inner.config.transcode,
                 };
                 if let Err(err) = self
@@ -298,6 +311,7 @@ impl Ingest {
 pub struct Publisher {
     ingest: Ingest,
     pub channel: String,
+    format: PushFormat,
     id: u64,
 }
 

@@ -15,6 +15,7 @@ use crate::broadcasts::api::{
 };
 use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
+use crate::components::browser_capture::BrowserCapture;
 use crate::components::elapsed;
 use crate::components::player::Player;
 use crate::components::streaming_software::StreamingSoftware;
@@ -24,6 +25,9 @@ use crate::live::wire::ChannelState;
 const TEST_PATTERN: &str = "test-pattern";
 /// The source choice that shows the server and key for streaming software.
 const SOFTWARE: &str = "streaming-software";
+/// The source choices that go live from this page: its camera, or a screen.
+const CAMERA: &str = "camera";
+const SCREEN: &str = "screen";
 
 #[component]
 pub fn StudioPage() -> impl IntoView {
@@ -49,6 +53,11 @@ fn Studio(channel: String) -> impl IntoView {
     let save = ServerAction::<SaveTitle>::new();
     let picked = RwSignal::new(TEST_PATTERN.to_string());
     let software = move || picked.get() == SOFTWARE;
+    let from_page = move || match picked.get().as_str() {
+        CAMERA => Some(CAMERA),
+        SCREEN => Some(SCREEN),
+        _ => None,
+    };
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
     if let Ok(timer) = set_interval_with_handle(
@@ -131,6 +140,8 @@ fn Studio(channel: String) -> impl IntoView {
                                     <select node_ref=source name="source" data-testid="source"
                                         on:change=move |ev| picked.set(event_target_value(&ev))>
                                         <option value=TEST_PATTERN>"Test pattern"</option>
+                                        <option value=CAMERA>"Camera (this browser)"</option>
+                                        <option value=SCREEN>"Screen (this browser)"</option>
                                         <option value=SOFTWARE selected=from_software>"OBS / streaming software"</option>
                                         {files
                                             .into_iter()
@@ -141,7 +152,7 @@ fn Studio(channel: String) -> impl IntoView {
                             }
                         })}
                     </Suspense>
-                    <div class="studio-buttons">
+                    <div class="studio-buttons" class:hidden=move || from_page().is_some()>
                         {move || if software() {
                             view! { <button on:click=save_title.clone() disabled=busy data-testid="save-title">"Save title"</button> }.into_any()
                         } else {
@@ -153,6 +164,10 @@ fn Studio(channel: String) -> impl IntoView {
                     {
                         let channel = channel.clone();
                         move || software().then(|| view! { <StreamingSoftware channel=channel.clone() tick=tick/> })
+                    }
+                    {
+                        let channel = channel.clone();
+                        move || from_page().map(|what| view! { <BrowserCapture channel=channel.clone() what title/> })
                     }
                     {move || error().map(|err| view! { <p class="form-error" role="alert" data-testid="studio-error">{err.to_string()}</p> })}
                     <Transition fallback=|| ()>

@@ -4,6 +4,7 @@
 mod headers;
 pub mod limits;
 mod origin;
+mod publish;
 mod serve;
 pub mod settings;
 mod sse;
@@ -64,6 +65,7 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
     Router::new()
         .route("/live/{channel}/events", get(sse::live_events))
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
+        .route("/live/{channel}/publish", get(publish::publish))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -29,7 +29,7 @@ pub async fn refuse_cross_site(request: Request<Body>, next: Next) -> Response {
 }
 
 /// Whether the request comes from a page of this site (or from no page at all).
-fn same_site(headers: &HeaderMap) -> bool {
+pub fn same_site(headers: &HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     match text(header::ORIGIN.as_str()) {
         Some(origin) => {

@@ -3,6 +3,7 @@
 //! the chat riding the same stream, `ingest` streams published over RTMP by a real ffmpeg.
 
 mod accounts;
+mod browser;
 mod chat;
 mod ingest;
 

@@ -1,0 +1,97 @@
+import { chromium, expect, type Page, test } from '@playwright/test';
+import { AccountForms } from '../pages/account-forms';
+import { CuttableProxy } from '../support/cuttable-proxy';
+import { StudioPage } from '../pages/studio-page';
+import { WatchPage } from '../pages/watch-page';
+
+const PASSWORD = 'correct horse 42';
+
+async function signUp(page: Page, prefix: string): Promise<string> {
+  const username = `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+  await new AccountForms(page).signUp(username, PASSWORD);
+  await expect(page).toHaveURL(/\/studio$/);
+  return username.toLowerCase();
+}
+
+for (const source of ['camera', 'screen'] as const) {
+  test(`go live from the ${source} in the studio; a viewer watches; stop`, async ({ page, browser }) => {
+    const channel = await signUp(page, source[0]);
+    const studio = new StudioPage(page);
+    await studio.source.selectOption(source);
+    await studio.title.fill(`Live from my ${source}`);
+    const capture = page.getByTestId('browser-capture');
+    const wentLive = Date.now();
+    await capture.getByRole('button', { name: 'Go live' }).click();
+    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    await expect(page.getByTestId('capture-problem')).toHaveCount(0);
+
+    const viewerContext = await browser.newContext();
+    const viewer = await viewerContext.newPage();
+    const watch = new WatchPage(viewer);
+    await watch.open(channel);
+    await watch.waitForPlayback(30_000);
+    console.log(`${source}: go live to first frame in a viewer: ${Date.now() - wentLive} ms`);
+    const before = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 15_000 }).toBeGreaterThan(before + 2);
+    await expect(watch.title).toHaveText(`Live from my ${source}`);
+    await viewer.goto('/');
+    await expect(viewer.locator(`[data-channel="${channel}"]`)).toContainText(`Live from my ${source}`);
+    await expect(studio.state).toHaveAttribute('data-state', 'Live');
+    await expect(studio.state).toContainText(`${source} (browser)`);
+
+    await watch.open(channel);
+    await watch.waitForPlayback(30_000);
+    await capture.getByRole('button', { name: 'Stop' }).click();
+    await expect(watch.state).toHaveText('Offline', { timeout: 15_000 });
+    await expect(page.getByTestId('capture-state')).toHaveCount(0);
+    await viewerContext.close();
+  });
+}
+
+test('the studio loses its network: viewers see reconnecting, then the video carries on', async ({ page, browser, baseURL }) => {
+  const channel = await signUp(page, 'n');
+  // The studio reaches the server through a proxy whose network can be cut.
+  const proxy = await CuttableProxy.start(Number(new URL(baseURL!).port));
+  const viewerContext = await browser.newContext();
+  try {
+    await page.goto(`${proxy.url}/studio`);
+    const studio = new StudioPage(page);
+    await studio.source.selectOption('camera');
+    await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();
+    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    const viewer = await viewerContext.newPage();
+    const watch = new WatchPage(viewer);
+    await watch.open(channel);
+    await watch.waitForPlayback(30_000);
+
+    proxy.cut();
+    await expect(watch.state).toHaveText(/Reconnecting/, { timeout: 15_000 });
+    const stalledAt = await watch.currentTime();
+    proxy.restore();
+    // The studio reconnects by itself; the viewer's same page plays on, no reload.
+    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(stalledAt + 2);
+    await expect(watch.state).toHaveText('Live');
+    await page.getByTestId('browser-capture').getByRole('button', { name: 'Stop' }).click();
+  } finally {
+    await viewerContext.close();
+    await proxy.close();
+  }
+});
+
+test('a denied camera says what to do', async ({ baseURL }) => {
+  // Another Chromium, without the fake devices' automatic permission: prompts are denied.
+  const denying = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--deny-permission-prompts', '--use-fake-device-for-media-stream'],
+  });
+  try {
+    const page = await (await denying.newContext({ baseURL })).newPage();
+    await signUp(page, 'd');
+    await new StudioPage(page).source.selectOption('camera');
+    await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();
+    await expect(page.getByTestId('capture-problem')).toContainText('denied', { timeout: 15_000 });
+  } finally {
+    await denying.close();
+  }
+});

@@ -1,0 +1,135 @@
+//! The studio's panel for going live from the page itself: the camera (with the microphone) or
+//! the screen. "Go live" asks for access, shows a local preview and starts sending; "Stop" ends
+//! it; the microphone can be muted. Whatever the browser refuses is said in words.
+
+use leptos::html::{Input, Video};
+use leptos::prelude::*;
+
+use crate::broadcasts::api::stop_broadcast;
+
+#[component]
+pub fn BrowserCapture(
+    channel: String,
+    /// "camera" or "screen".
+    what: &'static str,
+    /// The studio's title field.
+    title: NodeRef<Input>,
+) -> impl IntoView {
+    let preview = NodeRef::<Video>::new();
+    // What the recording is doing, in words; and the last refusal or failure.
+    let state = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let recording = RwSignal::new(false);
+    let muted = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let session =
+        StoredValue::new_local(None::<(crate::client::recorder::Recording, web_sys::MediaStream)>);
+
+    let name = channel.clone();
+    let go_live = move |_| {
+        problem.set(None);
+        let title = title.get().map(|t| t.value()).unwrap_or_default();
+        let channel = name.clone();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            use crate::client::recorder::{self, Capture, RecordingState};
+            if let Err(err) = crate::broadcasts::api::save_title(channel.clone(), title).await {
+                problem.set(Some(err.to_string()));
+                return;
+            }
+            let capture = if what == "screen" {
+                Capture::Screen
+            } else {
+                Capture::Camera
+            };
+            state.set(Some("Asking for access…".into()));
+            let stream = match recorder::capture(capture).await {
+                Ok(stream) => stream,
+                Err(why) => {
+                    state.set(None);
+                    problem.set(Some(why));
+                    return;
+                }
+            };
+            if let Some(video) = preview.get_untracked() {
+                video.set_src_object(Some(&stream));
+            }
+            recorder::set_microphone(&stream, !muted.get_untracked());
+            let on_state = move |now: RecordingState| match now {
+                RecordingState::Connecting => state.set(Some("Connecting…".into())),
+                RecordingState::Live => state.set(Some("Live".into())),
+                RecordingState::Reconnecting(why) => {
+                    state.set(Some(format!("Reconnecting… ({why})")))
+                }
+                RecordingState::Ended(why) => {
+                    state.set(None);
+                    recording.set(false);
+                    if let Some(why) = why {
+                        problem.set(Some(why));
+                    }
+                }
+            };
+            match recorder::start(&channel, capture, stream.clone(), on_state) {
+                Ok(started) => {
+                    recording.set(true);
+                    session.set_value(Some((started, stream)));
+                }
+                Err(why) => {
+                    recorder::release(&stream);
+                    state.set(None);
+                    problem.set(Some(why));
+                }
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (title, channel);
+    };
+    let name = channel.clone();
+    let stop = move |_| {
+        #[cfg(feature = "hydrate")]
+        session.update_value(|s| {
+            if let Some((mut recording, stream)) = s.take() {
+                recording.stop();
+                crate::client::recorder::release(&stream);
+            }
+        });
+        recording.set(false);
+        let channel = name.clone();
+        leptos::task::spawn_local(async move {
+            // The broadcast may be over already (the socket closing ends it); that is fine.
+            let _ = stop_broadcast(channel).await;
+        });
+    };
+    let toggle_mute = move |_| {
+        muted.update(|m| *m = !*m);
+        #[cfg(feature = "hydrate")]
+        session.with_value(|s| {
+            if let Some((_, stream)) = s {
+                crate::client::recorder::set_microphone(stream, !muted.get_untracked());
+            }
+        });
+    };
+
+    view! {
+        <div class="browser-capture" data-testid="browser-capture">
+            <p class="studio-hint">
+                {if what == "screen" {
+                    "Go live shares a screen, window or tab you pick (with your microphone, if you allow it)."
+                } else {
+                    "Go live asks for your camera and microphone and sends them from this page."
+                }}
+            </p>
+            <video node_ref=preview class="capture-preview" muted=true autoplay=true playsinline=true
+                data-testid="capture-preview"></video>
+            <div class="studio-buttons">
+                <button class="go-live" on:click=go_live disabled=move || recording.get()>"Go live"</button>
+                <button class="stop" on:click=stop>"Stop"</button>
+                <button on:click=toggle_mute data-testid="mute" disabled=move || !recording.get()>
+                    {move || if muted.get() { "Unmute microphone" } else { "Mute microphone" }}
+                </button>
+            </div>
+            {move || state.get().map(|s| view! { <p class="studio-state" data-testid="capture-state">{s}</p> })}
+            {move || problem.get().map(|p| view! { <p class="form-error" role="alert" data-testid="capture-problem">{p}</p> })}
+        </div>
+    }
+}

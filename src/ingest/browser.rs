@@ -1,0 +1,85 @@
+//! The studio page's own recording, arriving over a WebSocket: WebM from `MediaRecorder` in
+//! time slices, forwarded as it comes into the broadcast's ffmpeg (its first chunk puts the
+//! channel on air, or back on air after a drop). Bounded: each chunk in size, the stream in
+//! rate, and the silence between chunks in time.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+
+use super::state::{Publisher, Refusal};
+
+/// The largest chunk taken (a 250 ms slice is tens of KiB).
+pub const MAX_CHUNK: usize = 4 << 20;
+/// The most a recording may send, averaged over `RATE_WINDOW` (40 Mbit/s).
+const MAX_BYTES_PER_SEC: u64 = 5_000_000;
+const RATE_WINDOW: Duration = Duration::from_secs(5);
+/// WebM (EBML) files start with these bytes.
+const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
+
+/// How a recording's stream ended, for the page (as the socket's close reason) and the log.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum Ended {
+    #[error("the page closed the recording")]
+    Closed,
+    #[error("nothing arrived for {0:?}")]
+    Idle(Duration),
+    #[error("the recording is not WebM")]
+    NotWebM,
+    #[error("a chunk of {0} bytes is larger than the {MAX_CHUNK}-byte limit")]
+    TooLarge(usize),
+    #[error("the recording sends more than {} Mbit/s", MAX_BYTES_PER_SEC * 8 / 1_000_000)]
+    TooFast,
+    #[error("the broadcast stopped")]
+    BroadcastStopped,
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+}
+
+/// Forwards `chunks` (each one WebSocket message's bytes) into the broadcast until the page
+/// stops, the broadcast stops, or a bound is broken.
+pub async fn receive<S>(mut chunks: S, publisher: Publisher, idle: Duration) -> Ended
+where
+    S: Stream<Item = Bytes> + Unpin,
+{
+    let mut into_ffmpeg = None;
+    let mut window = (Instant::now(), 0u64);
+    loop {
+        let chunk = match tokio::time::timeout(idle, chunks.next()).await {
+            Err(_) => return Ended::Idle(idle),
+            Ok(None) => return Ended::Closed,
+            Ok(Some(chunk)) => chunk,
+        };
+        if chunk.len() > MAX_CHUNK {
+            return Ended::TooLarge(chunk.len());
+        }
+        if window.0.elapsed() >= RATE_WINDOW {
+            window = (Instant::now(), 0);
+        }
+        window.1 += chunk.len() as u64;
+        if window.1 > MAX_BYTES_PER_SEC * RATE_WINDOW.as_secs() {
+            return Ended::TooFast;
+        }
+        let sender = match &into_ffmpeg {
+            Some(sender) => sender,
+            None => {
+                if !chunk.starts_with(&EBML_MAGIC) {
+                    let reason = "The recording is not WebM: this browser cannot go live from \
+                                  the page. Use a recent Chrome, Edge or Firefox."
+                        .to_string();
+                    publisher.unsuitable(reason);
+                    return Ended::NotWebM;
+                }
+                let (sender, _figures) = match publisher.go_live().await {
+                    Ok(live) => live,
+                    Err(refusal) => return Ended::Refused(refusal),
+                };
+                into_ffmpeg.insert(sender)
+            }
+        };
+        if sender.send(chunk).await.is_err() {
+            return Ended::BroadcastStopped;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `GET /live/{channel}/publish`: the studio page's recording, over a WebSocket. Only the
+//! channel's owner, signed in, from a page of this site, may open it; one at a time per
+//! channel. The bytes go to `ingest::browser`; the socket closes with the reason it ended.
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+use tower_sessions::Session;
+
+use crate::broadcasts::source::PushFormat;
+use crate::error::AppError;
+use crate::ingest::Ingest;
+use crate::ingest::browser::{self, MAX_CHUNK};
+
+/// The longest the page may go without sending a chunk (it sends one every ~250 ms).
+const IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[derive(Deserialize)]
+pub struct Recording {
+    /// "h264" when the page records H.264 (copied), anything else is encoded again.
+    video: String,
+    /// "screen" or "camera".
+    source: String,
+}
+
+pub async fn publish(
+    upgrade: WebSocketUpgrade,
+    Path(channel): Path<String>,
+    Query(recording): Query<Recording>,
+    headers: HeaderMap,
+    session: Session,
+    State(ingest): State<Ingest>,
+) -> Response {
+    if !super::origin::same_site(&headers) {
+        return refuse(AppError::Forbidden(
+            "Requests from other sites are refused.".into(),
+        ));
+    }
+    let user = match crate::accounts::session::current(&session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return refuse(AppError::SignInRequired),
+        Err(err) => return refuse(err),
+    };
+    if let Err(err) = user.ensure_owns(&channel) {
+        return refuse(err);
+    }
+    let format = PushFormat::WebM {
+        h264: recording.video == "h264",
+        screen: recording.source == "screen",
+    };
+    let cut = CancellationToken::new();
+    let publisher = match ingest.admit(&channel, format, cut.clone()) {
+        Ok(publisher) => publisher,
+        Err(refusal) => {
+            let status = StatusCode::CONFLICT;
+            return (status, axum::Json(AppError::Invalid(refusal.to_string()))).into_response();
+        }
+    };
+    upgrade
+        .max_message_size(MAX_CHUNK)
+        .on_upgrade(move |socket| record(socket, publisher, cut, channel))
+}
+
+async fn record(
+    socket: WebSocket,
+    publisher: crate::ingest::Publisher,
+    cut: CancellationToken,
+    channel: String,
+) {
+    let (mut to_page, from_page) = socket.split();
+    let chunks = from_page
+        .take_while(|message| {
+            std::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_))))
+        })
+        .filter_map(|message| {
+            std::future::ready(match message {
+                Ok(Message::Binary(bytes)) => Some(bytes),
+                _ => None,
+            })
+        });
+    let ended = tokio::select! {
+        ended = browser::receive(Box::pin(chunks), publisher, IDLE) => ended,
+        _ = cut.cancelled() => browser::Ended::BroadcastStopped,
+    };
+    tracing::info!(%channel, "browser recording ended: {ended}");
+    // 1000: normal closure; 1008: the page sent something we refuse.
+    let code = match ended {
+        browser::Ended::Closed | browser::Ended::BroadcastStopped => 1000,
+        _ => 1008,
+    };
+    let reason: String = ended.to_string().chars().take(120).collect();
+    let _ = to_page
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+fn refuse(err: AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(err)).into_response()
+}

@@ -1,0 +1,214 @@
+//! Going live from the studio page, over its publish socket, with real ffmpeg on both ends: one
+//! records WebM (H.264 + Opus, as Chromium's MediaRecorder does) and a WebSocket client sends
+//! it in chunks; the server remuxes it into the channel's stream.
+
+use std::process::Stdio;
+
+use futures::{SinkExt, StreamExt};
+use tokio::io::AsyncReadExt;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use super::accounts::call;
+use super::{SERIAL, media_count, read_events, start_server_with};
+use crate::live::wire::InitEvent;
+
+/// Signs `name` up; its session cookie (`onair_session=…`).
+async fn session_cookie(base: &str, name: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = call(
+        &client,
+        base,
+        "sign_up",
+        Some(&[("username", name), ("password", "correct horse 1")]),
+        None,
+    )
+    .await
+    .expect("sign-up works");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+/// The upgrade request for `channel`'s publish socket, as the studio page sends it.
+fn upgrade(
+    addr: std::net::SocketAddr,
+    channel: &str,
+    cookie: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut request = reqwest::Client::new()
+        .get(format!(
+            "http://{addr}/live/{channel}/publish?video=h264&source=camera"
+        ))
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request
+}
+
+async fn open_socket(
+    addr: std::net::SocketAddr,
+    channel: &str,
+    cookie: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let url = format!("ws://{addr}/live/{channel}/publish?video=h264&source=camera");
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the owner's socket opens")
+        .0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_owner_opens_the_publish_socket_from_this_site_and_only_one_at_a_time() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let gus = session_cookie(&base, "gus").await;
+    let hal = session_cookie(&base, "hal").await;
+
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        status(upgrade(server.addr, "gus", None).send().await.unwrap()),
+        401
+    );
+    assert_eq!(
+        status(
+            upgrade(server.addr, "gus", Some(&hal))
+                .send()
+                .await
+                .unwrap()
+        ),
+        403
+    );
+    let foreign = upgrade(server.addr, "gus", Some(&gus)).header("origin", "https://evil.example");
+    assert_eq!(status(foreign.send().await.unwrap()), 403);
+
+    let first = open_socket(server.addr, "gus", &gus).await;
+    let second = upgrade(server.addr, "gus", Some(&gus))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status().as_u16(), 409);
+    assert!(second.text().await.unwrap().contains("already streaming"));
+    drop(first);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let ivy = session_cookie(&base, "ivy").await;
+
+    // Not WebM: closed with 1008 and the reason, which the studio page shows.
+    let mut socket = open_socket(server.addr, "ivy", &ivy).await;
+    socket.send(Message::binary(vec![0u8; 1000])).await.unwrap();
+    let close = loop {
+        match socket.next().await {
+            Some(Ok(Message::Close(frame))) => break frame.expect("a close frame"),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), 1008);
+    assert!(close.reason.contains("not WebM"), "{}", close.reason);
+
+    // WebM as Chromium records it, sent in chunks as they are made.
+    let mut recorder = tokio::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg("testsrc2=size=320x180:rate=30")
+        .args([
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-t",
+            "30",
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "30",
+        ])
+        .args([
+            "-pix_fmt", "yuv420p", "-c:a", "libopus", "-f", "matroska", "-live", "1", "pipe:1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ffmpeg is installed");
+    let mut webm = recorder.stdout.take().unwrap();
+    let mut socket = open_socket(server.addr, "ivy", &ivy).await;
+    let send = tokio::spawn(async move {
+        let mut buf = vec![0u8; 32 * 1024];
+        while let Ok(n) = webm.read(&mut buf).await {
+            if n == 0
+                || socket
+                    .send(Message::binary(buf[..n].to_vec()))
+                    .await
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let (_, events) = read_events(&format!("{base}/live/ivy/events"), None, |e| {
+        media_count(e) >= 15
+    })
+    .await;
+    let init: InitEvent = serde_json::from_str(
+        &events
+            .iter()
+            .find(|e| e.name == "init")
+            .expect("an init")
+            .data,
+    )
+    .unwrap();
+    assert!(
+        init.mime.contains("avc1") && init.mime.contains("mp4a"),
+        "{}",
+        init.mime
+    );
+    let body = serde_json::json!({ "channel": "ivy" });
+    let client = reqwest::Client::new();
+    let status: crate::broadcasts::api::StudioStatus = client
+        .post(format!("{base}/api/broadcast_state"))
+        .header("cookie", &ivy)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status.on_air.unwrap().source, "camera (browser)");
+    send.abort();
+    recorder.kill().await.unwrap();
+    server.shutdown().await.unwrap();
+}

@@ -20,10 +20,26 @@ for (const source of ['camera', 'screen'] as const) {
     await studio.source.selectOption(source);
     await studio.title.fill(`Live from my ${source}`);
     const capture = page.getByTestId('browser-capture');
+    if (source === 'camera') {
+      // The browser's cameras are offered; pick one rather than the default.
+      const cameras = capture.getByTestId('camera').locator('option');
+      await expect.poll(() => cameras.count()).toBeGreaterThan(1);
+      await capture.getByTestId('camera').selectOption({ index: 1 });
+    }
     const wentLive = Date.now();
     await capture.getByRole('button', { name: 'Go live' }).click();
     await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
     await expect(page.getByTestId('capture-problem')).toHaveCount(0);
+    if (source === 'camera') {
+      // Muting turns the microphone's track off; the broadcast goes on.
+      await capture.getByTestId('mute').click();
+      await expect(capture.getByTestId('mute')).toHaveText('Unmute microphone');
+      const micOn = () =>
+        capture.getByTestId('capture-preview').evaluate((v: HTMLVideoElement) =>
+          (v.srcObject as MediaStream).getAudioTracks().map((t) => t.enabled),
+        );
+      expect(await micOn()).toEqual([false]);
+    }
 
     const viewerContext = await browser.newContext();
     const viewer = await viewerContext.newPage();

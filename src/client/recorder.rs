@@ -23,6 +23,11 @@ use web_sys::{
 const SLICE_MS: i32 = 250;
 /// Give up reconnecting after this long (the server waits 10 s by default).
 const RECONNECT_FOR: Duration = Duration::from_secs(10);
+/// The recorder's video bitrate to start with, and the least it is lowered to.
+const START_KBPS: u32 = 2500;
+const MIN_KBPS: u32 = 300;
+/// Seconds of recording waiting in the socket's buffer that mean the uplink cannot keep up.
+const BACKLOG_SECS: u32 = 2;
 
 /// What to capture.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,21 +43,75 @@ pub enum RecordingState {
     Live,
     /// The socket dropped; trying again.
     Reconnecting(String),
+    /// The uplink could not keep up: going on at this lower video bitrate (kbit/s).
+    Lowered(u32),
     /// Over: stopped, or could not go on (the reason).
     Ended(Option<String>),
 }
 
-/// Asks for the camera and microphone, or the screen (with the microphone if allowed).
-/// Refusals come back as a message saying what to do.
-pub async fn capture(what: Capture) -> Result<MediaStream, String> {
+/// A camera or microphone the browser offers: its id and its label (empty until access is
+/// granted once).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Device {
+    pub id: String,
+    pub label: String,
+}
+
+/// The cameras and microphones this browser offers.
+pub async fn devices() -> (Vec<Device>, Vec<Device>) {
+    let mut cameras = Vec::new();
+    let mut microphones = Vec::new();
+    let Some(media) = web_sys::window().and_then(|w| w.navigator().media_devices().ok()) else {
+        return (cameras, microphones);
+    };
+    let Ok(promise) = media.enumerate_devices() else {
+        return (cameras, microphones);
+    };
+    let Ok(list) = JsFuture::from(promise).await else {
+        return (cameras, microphones);
+    };
+    for info in js_sys::Array::from(&list).iter() {
+        let info: web_sys::MediaDeviceInfo = info.unchecked_into();
+        let device = Device {
+            id: info.device_id(),
+            label: info.label(),
+        };
+        match info.kind() {
+            web_sys::MediaDeviceKind::Videoinput => cameras.push(device),
+            web_sys::MediaDeviceKind::Audioinput => microphones.push(device),
+            _ => {}
+        }
+    }
+    (cameras, microphones)
+}
+
+/// `true`, or `{ deviceId: { exact: id } }` for a chosen device.
+fn device_constraint(id: Option<&str>) -> JsValue {
+    let Some(id) = id.filter(|id| !id.is_empty()) else {
+        return JsValue::TRUE;
+    };
+    let exact = js_sys::Object::new();
+    let _ = Reflect::set(&exact, &"exact".into(), &id.into());
+    let constraint = js_sys::Object::new();
+    let _ = Reflect::set(&constraint, &"deviceId".into(), &exact);
+    constraint.into()
+}
+
+/// Asks for the camera and microphone (the chosen ones, or the browser's defaults), or the
+/// screen (with the microphone if allowed). Refusals come back as a message saying what to do.
+pub async fn capture(
+    what: Capture,
+    camera: Option<&str>,
+    microphone: Option<&str>,
+) -> Result<MediaStream, String> {
     let devices = web_sys::window()
         .and_then(|w| w.navigator().media_devices().ok())
         .ok_or("This page cannot use a camera here: open it over HTTPS (or on localhost) in a recent Chrome, Edge or Firefox.")?;
     let promise = match what {
         Capture::Camera => {
             let constraints = MediaStreamConstraints::new();
-            constraints.set_video(&JsValue::TRUE);
-            constraints.set_audio(&JsValue::TRUE);
+            constraints.set_video(&device_constraint(camera));
+            constraints.set_audio(&device_constraint(microphone));
             devices.get_user_media_with_constraints(&constraints)
         }
         Capture::Screen => {
@@ -69,7 +128,7 @@ pub async fn capture(what: Capture) -> Result<MediaStream, String> {
     if what == Capture::Screen {
         // The microphone as well, if there is one and it is allowed; the screen alone if not.
         let constraints = MediaStreamConstraints::new();
-        constraints.set_audio(&JsValue::TRUE);
+        constraints.set_audio(&device_constraint(microphone));
         if let Ok(promise) = devices.get_user_media_with_constraints(&constraints)
             && let Ok(mic) = JsFuture::from(promise).await
         {
@@ -165,13 +224,14 @@ pub fn start(
     let stopped = stopped.shared();
     wasm_bindgen_futures::spawn_local(async move {
         let mut dropped_at: Option<f64> = None;
+        let mut kbps = START_KBPS;
         loop {
             on_state(if dropped_at.is_some() {
                 RecordingState::Reconnecting("connection lost".into())
             } else {
                 RecordingState::Connecting
             });
-            match send(&url, &stream, mime, stopped.clone(), &on_state).await {
+            match send(&url, &stream, mime, kbps, stopped.clone(), &on_state).await {
                 Ok(()) => {
                     on_state(RecordingState::Ended(None));
                     break;
@@ -179,6 +239,13 @@ pub fn start(
                 Err(Failure::Refused(why)) => {
                     on_state(RecordingState::Ended(Some(why)));
                     break;
+                }
+                Err(Failure::Backlog) => {
+                    // A new recorder at a lower rate, on a new socket: what was stuck in the
+                    // old one's buffer is dropped instead of delaying everything after it.
+                    kbps = (kbps * 3 / 5).max(MIN_KBPS);
+                    on_state(RecordingState::Lowered(kbps));
+                    dropped_at = None;
                 }
                 Err(Failure::Dropped(why)) => {
                     let now = js_sys::Date::now();
@@ -206,6 +273,8 @@ pub fn start(
 enum Failure {
     /// The server refused or ended the recording: do not retry.
     Refused(String),
+    /// More than [`BACKLOG_SECS`] of recording waited in the socket's buffer.
+    Backlog,
     /// The connection dropped: try again.
     Dropped(String),
 }
@@ -216,14 +285,18 @@ async fn send(
     url: &str,
     stream: &MediaStream,
     mime: &str,
+    kbps: u32,
     stopped: Shared<oneshot::Receiver<()>>,
     on_state: &impl Fn(RecordingState),
 ) -> Result<(), Failure> {
-    let socket = WebSocket::open(url).map_err(|e| Failure::Dropped(e.to_string()))?;
+    // gloo-net's socket over our own handle, whose buffered amount tells when the uplink lags.
+    let raw =
+        web_sys::WebSocket::new(url).map_err(|_| Failure::Dropped("cannot connect".into()))?;
+    let socket = WebSocket::try_from(raw.clone()).map_err(|e| Failure::Dropped(e.to_string()))?;
     let (mut to_server, from_server) = socket.split();
     let options = MediaRecorderOptions::new();
     options.set_mime_type(mime);
-    options.set_video_bits_per_second(2_500_000);
+    options.set_video_bits_per_second(kbps * 1000);
     options.set_audio_bits_per_second(128_000);
     // Chromium's option for a keyframe every second (not in web-sys yet).
     let _ = Reflect::set(
@@ -266,6 +339,9 @@ async fn send(
                 let bytes = Uint8Array::new(&buffer).to_vec();
                 if let Err(err) = to_server.send(Message::Bytes(bytes)).await {
                     break Err(Failure::Dropped(err.to_string()));
+                }
+                if raw.buffered_amount() > (kbps + 128) * 125 * BACKLOG_SECS {
+                    break Err(Failure::Backlog);
                 }
                 if first {
                     first = false;

@@ -21,6 +21,35 @@ pub fn BrowserCapture(
     let problem = RwSignal::new(None::<String>);
     let recording = RwSignal::new(false);
     let muted = RwSignal::new(false);
+    // The cameras and microphones offered (id, label), and the chosen ones ("" = default).
+    let cameras = RwSignal::new(Vec::<(String, String)>::new());
+    let microphones = RwSignal::new(Vec::<(String, String)>::new());
+    let camera = RwSignal::new(String::new());
+    let microphone = RwSignal::new(String::new());
+    #[cfg(feature = "hydrate")]
+    let list_devices = move || {
+        leptos::task::spawn_local(async move {
+            let (found_cameras, found_microphones) = crate::client::recorder::devices().await;
+            let named = |devices: Vec<crate::client::recorder::Device>, kind: &str| {
+                devices
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        let label = if d.label.is_empty() {
+                            format!("{kind} {}", i + 1)
+                        } else {
+                            d.label
+                        };
+                        (d.id, label)
+                    })
+                    .collect::<Vec<_>>()
+            };
+            cameras.set(named(found_cameras, "Camera"));
+            microphones.set(named(found_microphones, "Microphone"));
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| list_devices());
     #[cfg(feature = "hydrate")]
     let session =
         StoredValue::new_local(None::<(crate::client::recorder::Recording, web_sys::MediaStream)>);
@@ -43,14 +72,20 @@ pub fn BrowserCapture(
                 Capture::Camera
             };
             state.set(Some("Asking for access…".into()));
-            let stream = match recorder::capture(capture).await {
-                Ok(stream) => stream,
-                Err(why) => {
-                    state.set(None);
-                    problem.set(Some(why));
-                    return;
-                }
-            };
+            let (camera_id, microphone_id) = (camera.get_untracked(), microphone.get_untracked());
+            let stream =
+                match recorder::capture(capture, Some(&camera_id), Some(&microphone_id)).await {
+                    Ok(stream) => {
+                        // Access granted: the devices' names can be shown now.
+                        list_devices();
+                        stream
+                    }
+                    Err(why) => {
+                        state.set(None);
+                        problem.set(Some(why));
+                        return;
+                    }
+                };
             if let Some(video) = preview.get_untracked() {
                 video.set_src_object(Some(&stream));
             }
@@ -61,6 +96,9 @@ pub fn BrowserCapture(
                 RecordingState::Reconnecting(why) => {
                     state.set(Some(format!("Reconnecting… ({why})")))
                 }
+                RecordingState::Lowered(kbps) => state.set(Some(format!(
+                    "Your upload cannot keep up: going on at {kbps} kbit/s…"
+                ))),
                 RecordingState::Ended(why) => {
                     state.set(None);
                     recording.set(false);
@@ -119,6 +157,22 @@ pub fn BrowserCapture(
                     "Go live asks for your camera and microphone and sends them from this page."
                 }}
             </p>
+            {(what == "camera").then(|| view! {
+                <label>
+                    "Camera"
+                    <select data-testid="camera" on:change=move |ev| camera.set(event_target_value(&ev))>
+                        <option value="">"Default"</option>
+                        {move || cameras.get().into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
+                    </select>
+                </label>
+            })}
+            <label>
+                "Microphone"
+                <select data-testid="microphone" on:change=move |ev| microphone.set(event_target_value(&ev))>
+                    <option value="">"Default"</option>
+                    {move || microphones.get().into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
+                </select>
+            </label>
             <video node_ref=preview class="capture-preview" muted=true autoplay=true playsinline=true
                 data-testid="capture-preview"></video>
             <div class="studio-buttons">

@@ -20,7 +20,7 @@ use web_sys::{
 };
 
 /// Recorder time slice: how often a chunk goes out.
-const SLICE_MS: i32 = 250;
+const SLICE_MS: i32 = 200;
 /// Give up reconnecting after this long (the server waits 10 s by default).
 const RECONNECT_FOR: Duration = Duration::from_secs(10);
 /// The recorder's video bitrate to start with, and the least it is lowered to.

@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
+import { CLOCK, clockLatencies, percentile, readClockFrames } from '../support/frame-clock';
 
 // Glass-to-glass when going live from the studio page. The studio's "camera" is a canvas that
 // paints the wall clock (ms mod 2^24 as 24 black or white blocks) on every animation frame,
@@ -10,12 +11,6 @@ import { WatchPage } from '../pages/watch-page';
 // slices), the WebSocket, the server's remux, the hub, SSE, MediaSource, the player. The viewer
 // draws every presented frame to a canvas and reads the blocks back: latency = presentation
 // time minus painting time, one machine's clock. Also: Go live -> first frame at the viewer.
-const WIDTH = 320;
-const HEIGHT = 180;
-const COLS = 6;
-const ROWS = 4;
-const MOD = 1 << 24;
-const percentile = (sorted: number[], p: number) => sorted[Math.round((sorted.length - 1) * p)];
 
 test('glass-to-glass and startup, going live from the studio page', async ({ page, browser }) => {
   await page.addInitScript(
@@ -49,7 +44,7 @@ test('glass-to-glass and startup, going live from the studio page', async ({ pag
       };
       navigator.mediaDevices.getUserMedia = clockCamera;
     },
-    { WIDTH, HEIGHT, COLS, ROWS, MOD },
+    CLOCK,
   );
   const username = `b${Date.now().toString(36)}`;
   await new AccountForms(page).signUp(username, 'correct horse 42');
@@ -65,33 +60,7 @@ test('glass-to-glass and startup, going live from the studio page', async ({ pag
   await watch.waitForPlayback(30_000);
   const startup = Date.now() - startedAt;
 
-  await viewer.evaluate(
-    ({ WIDTH, HEIGHT, COLS, ROWS, MOD }) => {
-      const w = window as any;
-      w.__g2g = [];
-      const video = document.querySelector('video') as HTMLVideoElement;
-      const canvas = document.createElement('canvas');
-      canvas.width = WIDTH;
-      canvas.height = HEIGHT;
-      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-      const bw = Math.floor(WIDTH / COLS);
-      const bh = Math.floor(HEIGHT / ROWS);
-      const onFrame = (_now: number, meta: any) => {
-        const shown = performance.timeOrigin + meta.expectedDisplayTime;
-        ctx.drawImage(video, 0, 0, WIDTH, HEIGHT);
-        let painted = 0;
-        for (let bit = 0; bit < COLS * ROWS; bit++) {
-          const x = (bit % COLS) * bw + bw / 2;
-          const y = Math.floor(bit / COLS) * bh + bh / 2;
-          if (ctx.getImageData(x, y, 1, 1).data[0] > 128) painted |= 1 << bit;
-        }
-        w.__g2g.push((((Math.round(shown) % MOD) - painted) % MOD + MOD) % MOD);
-        video.requestVideoFrameCallback(onFrame);
-      };
-      video.requestVideoFrameCallback(onFrame);
-    },
-    { WIDTH, HEIGHT, COLS, ROWS, MOD },
-  );
+  await readClockFrames(viewer);
   // The player's own figure: display time minus the remuxing ffmpeg's wall clock (prft), i.e.
   // the part from the server's fragment on; the rest is capture, recorder, socket and demux.
   const badge: number[] = [];
@@ -103,8 +72,7 @@ test('glass-to-glass and startup, going live from the studio page', async ({ pag
   }
   badge.sort((a, b) => a - b);
   console.log(`  of which server fragment -> display (the player's prft badge): p50 ${percentile(badge, 0.5)} ms`);
-  const samples: number[] = (await viewer.evaluate(() => (window as any).__g2g)).filter((v: number) => v < 10_000);
-  samples.sort((a, b) => a - b);
+  const samples = await clockLatencies(viewer);
   console.log(`startup: Go live -> first frame at a viewer ${startup} ms`);
   console.log(
     `glass-to-glass from the studio page (ms), ${samples.length} frames over 60 s: p50 ${percentile(samples, 0.5)}, ` +

@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
+import { CLOCK, clockLatencies, paintGray, percentile, readClockFrames } from '../support/frame-clock';
 import { exited } from '../support/publisher';
 
 // Glass-to-glass from a publisher to a viewer's screen. Node paints each frame with the wall
@@ -10,26 +11,8 @@ import { exited } from '../support/publisher';
 // H.264 (1 s keyframes) and publishes it over RTMP as OBS would. In Chromium, every frame the
 // video presents is drawn to a canvas and its blocks read back: latency = the moment it is
 // presented minus the moment it was painted. Both are this machine's clock.
-const WIDTH = 320;
-const HEIGHT = 180;
+const { WIDTH, HEIGHT, MOD } = CLOCK;
 const FPS = 30;
-const COLS = 6;
-const ROWS = 4;
-const MOD = 1 << 24;
-const percentile = (sorted: number[], p: number) => sorted[Math.round((sorted.length - 1) * p)];
-
-function paint(ms: number): Buffer {
-  const frame = Buffer.alloc(WIDTH * HEIGHT, 128);
-  const bw = Math.floor(WIDTH / COLS);
-  const bh = Math.floor(HEIGHT / ROWS);
-  for (let bit = 0; bit < COLS * ROWS; bit++) {
-    const on = (ms >> bit) & 1;
-    const x0 = (bit % COLS) * bw;
-    const y0 = Math.floor(bit / COLS) * bh;
-    for (let y = y0 + 4; y < y0 + bh - 4; y++) frame.fill(on ? 235 : 16, y * WIDTH + x0 + 4, y * WIDTH + x0 + bw - 4);
-  }
-  return frame;
-}
 
 test('glass-to-glass from a publisher over RTMP to a Chromium viewer', async ({ page, browser }) => {
   const username = `g${Date.now().toString(36)}`;
@@ -52,7 +35,7 @@ test('glass-to-glass from a publisher over RTMP to a Chromium viewer', async ({ 
       const due = start + (n * 1000) / FPS;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (!encoder.stdin.write(paint(Date.now() % MOD))) await new Promise((r) => encoder.stdin.once('drain', r));
+      if (!encoder.stdin.write(paintGray(Date.now() % MOD))) await new Promise((r) => encoder.stdin.once('drain', r));
     }
     encoder.stdin.end();
   })();
@@ -62,36 +45,9 @@ test('glass-to-glass from a publisher over RTMP to a Chromium viewer', async ({ 
     const watch = new WatchPage(viewer);
     await watch.open(username.toLowerCase());
     await watch.waitForPlayback(30_000);
-    await viewer.evaluate(
-      ({ WIDTH, HEIGHT, COLS, ROWS, MOD }) => {
-        const w = window as any;
-        w.__g2g = [];
-        const video = document.querySelector('video') as HTMLVideoElement;
-        const canvas = document.createElement('canvas');
-        canvas.width = WIDTH;
-        canvas.height = HEIGHT;
-        const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-        const bw = Math.floor(WIDTH / COLS);
-        const bh = Math.floor(HEIGHT / ROWS);
-        const onFrame = (_now: number, meta: any) => {
-          const shown = performance.timeOrigin + meta.expectedDisplayTime;
-          ctx.drawImage(video, 0, 0, WIDTH, HEIGHT);
-          let painted = 0;
-          for (let bit = 0; bit < COLS * ROWS; bit++) {
-            const x = (bit % COLS) * bw + bw / 2;
-            const y = Math.floor(bit / COLS) * bh + bh / 2;
-            if (ctx.getImageData(x, y, 1, 1).data[0] > 128) painted |= 1 << bit;
-          }
-          w.__g2g.push((((Math.round(shown) % MOD) - painted) % MOD + MOD) % MOD);
-          video.requestVideoFrameCallback(onFrame);
-        };
-        video.requestVideoFrameCallback(onFrame);
-      },
-      { WIDTH, HEIGHT, COLS, ROWS, MOD },
-    );
+    await readClockFrames(viewer);
     await viewer.waitForTimeout(30_000);
-    const samples: number[] = (await viewer.evaluate(() => (window as any).__g2g)).filter((v: number) => v < 10_000);
-    samples.sort((a, b) => a - b);
+    const samples = await clockLatencies(viewer);
     console.log(
       `glass-to-glass over RTMP (ms), ${samples.length} frames over 30 s: p50 ${percentile(samples, 0.5)}, ` +
         `p95 ${percentile(samples, 0.95)}, max ${samples.at(-1)}`,

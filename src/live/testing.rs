@@ -33,6 +33,31 @@ pub fn encode_test_pattern(seconds: u32) -> Vec<u8> {
     ffmpeg_stdout(&args)
 }
 
+/// ffmpeg's arguments for a small test pattern with a tone, read in real time for `seconds`,
+/// as a publisher's camera and microphone: put the encoding and the output after them.
+pub fn live_test_pattern_input(seconds: u32) -> Vec<String> {
+    let seconds = seconds.to_string();
+    [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=30",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        &seconds,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// `seconds` of a test pattern with a tone as FLV (H.264 + AAC, a keyframe every second), the
 /// way a streaming program pushes it over RTMP.
 pub fn encode_test_pattern_flv(seconds: u32) -> Vec<u8> {

@@ -126,25 +126,7 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
 
     // WebM as Chromium records it, sent in chunks as they are made.
     let mut recorder = tokio::process::Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg("testsrc2=size=320x180:rate=30")
-        .args([
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000",
-            "-t",
-            "30",
-        ])
+        .args(crate::live::testing::live_test_pattern_input(30))
         .args([
             "-c:v",
             "libx264",

@@ -12,8 +12,8 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
 use super::accounts::{browser, call, sign_up, stop};
-use super::{Received, media_count, read_events, starts_with_keyframe};
-use super::{SERIAL, TestServer, decode, init_bytes, next_event, start_server_with};
+use super::{SERIAL, TestServer, decoded_frames, next_event, start_server_with};
+use super::{media_count, read_events, starts_with_keyframe};
 use crate::broadcasts::api::{IncomingFigures, StudioStatus};
 use crate::ingest::api::StreamDestination;
 use crate::live::wire::{ChannelState, InitEvent, StatusEvent};
@@ -96,24 +96,7 @@ fn publish(rtmp: SocketAddr, key: &str, keyframe_secs: u32, seconds: u32) -> Chi
 
 fn publish_with(rtmp: SocketAddr, key: &str, seconds: u32, video: &[&str]) -> Child {
     Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg("testsrc2=size=320x180:rate=30")
-        .args([
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000",
-        ])
-        .args(["-t", &seconds.to_string()])
+        .args(crate::live::testing::live_test_pattern_input(seconds))
         .args(video)
         .args(["-c:a", "aac", "-b:a", "64k", "-f", "flv"])
         .arg(format!("rtmp://{rtmp}/live/{key}"))
@@ -156,33 +139,6 @@ async fn studio_until(
 
 fn incoming(status: &StudioStatus) -> Option<&IncomingFigures> {
     status.on_air.as_ref()?.incoming.as_ref()
-}
-
-/// Writes `init` and the media events to a file; how many video frames ffprobe decodes.
-fn decoded_frames(events: &[Received]) -> u32 {
-    let init = events.iter().find(|e| e.name == "init").expect("an init");
-    let mut file = init_bytes(init);
-    for event in events.iter().filter(|e| e.name == "media") {
-        file.extend(decode(&event.data));
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("received.mp4");
-    std::fs::write(&path, &file).unwrap();
-    let probe = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args([
-            "-show_entries",
-            "stream=nb_read_frames,codec_name",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&path)
-        .output()
-        .expect("ffprobe is installed");
-    let out = String::from_utf8_lossy(&probe.stdout).trim().to_string();
-    let (codec, frames) = out.split_once(',').expect("codec,frames");
-    assert_eq!(codec, "h264");
-    frames.parse().expect("a frame count")
 }
 
 /// Publishing with a keyframe every `keyframe_secs`: the channel goes live, viewers get an

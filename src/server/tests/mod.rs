@@ -127,6 +127,30 @@ fn starts_with_keyframe(init: &Received, media: &Received) -> bool {
     matches!(&pieces[1], Piece::Fragment(f) if f.keyframe)
 }
 
+/// Writes the first init event and every media event to a file; how many H.264 frames ffprobe
+/// decodes from it.
+fn decoded_frames(events: &[Received]) -> u32 {
+    let init = events.iter().find(|e| e.name == "init").expect("an init");
+    let mut file = init_bytes(init);
+    for event in events.iter().filter(|e| e.name == "media") {
+        file.extend(decode(&event.data));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("received.mp4");
+    std::fs::write(&path, &file).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=codec_name,nb_read_frames"])
+        .args(["-of", "csv=p=0"])
+        .arg(&path)
+        .output()
+        .expect("ffprobe is installed");
+    let out = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+    let (codec, frames) = out.split_once(',').expect("codec,frames");
+    assert_eq!(codec, "h264");
+    frames.parse().expect("a frame count")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_stream_decodes_with_ffprobe() {
     let _serial = SERIAL.lock().await;
@@ -156,32 +180,7 @@ async fn the_demo_stream_decodes_with_ffprobe() {
 
     // The first media event starts with a keyframe; the whole thing is playable video.
     assert!(starts_with_keyframe(&events[init_at], &events[first_media]));
-    let mut file = init_bytes(&events[init_at]);
-    for event in events.iter().filter(|e| e.name == "media") {
-        file.extend(decode(&event.data));
-    }
-
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("received.mp4");
-    std::fs::write(&path, &file).unwrap();
-    let probe = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=nb_read_frames",
-        ])
-        .args(["-of", "csv=p=0"])
-        .arg(&path)
-        .output()
-        .expect("ffprobe is installed");
-    let frames: u32 = String::from_utf8_lossy(&probe.stdout)
-        .trim()
-        .parse()
-        .expect("a frame count");
+    let frames = decoded_frames(&events);
     assert!(frames > 30, "decoded {frames} video frames");
     server.shutdown().await.unwrap();
 }

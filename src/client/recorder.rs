@@ -225,13 +225,24 @@ pub fn start(
     wasm_bindgen_futures::spawn_local(async move {
         let mut dropped_at: Option<f64> = None;
         let mut kbps = START_KBPS;
+        // Whether the last socket got the recording through (then a drop starts a new wait).
+        let delivered = std::cell::Cell::new(false);
         loop {
             on_state(if dropped_at.is_some() {
                 RecordingState::Reconnecting("connection lost".into())
             } else {
                 RecordingState::Connecting
             });
-            match send(&url, &stream, mime, kbps, stopped.clone(), &on_state).await {
+            let sent = send(
+                &url,
+                &stream,
+                mime,
+                kbps,
+                stopped.clone(),
+                &on_state,
+                &delivered,
+            );
+            match sent.await {
                 Ok(()) => {
                     on_state(RecordingState::Ended(None));
                     break;
@@ -249,6 +260,9 @@ pub fn start(
                 }
                 Err(Failure::Dropped(why)) => {
                     let now = js_sys::Date::now();
+                    if delivered.replace(false) {
+                        dropped_at = None;
+                    }
                     let since = *dropped_at.get_or_insert(now);
                     if now - since > RECONNECT_FOR.as_millis() as f64 {
                         on_state(RecordingState::Ended(Some(format!(
@@ -288,6 +302,7 @@ async fn send(
     kbps: u32,
     stopped: Shared<oneshot::Receiver<()>>,
     on_state: &impl Fn(RecordingState),
+    delivered: &std::cell::Cell<bool>,
 ) -> Result<(), Failure> {
     // gloo-net's socket over our own handle, whose buffered amount tells when the uplink lags.
     let raw =
@@ -345,6 +360,7 @@ async fn send(
                 }
                 if first {
                     first = false;
+                    delivered.set(true);
                     on_state(RecordingState::Live);
                 }
             }

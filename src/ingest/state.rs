@@ -74,10 +74,10 @@ struct Inner {
 
 #[derive(Default)]
 struct ChannelIngest {
-    /// The connection publishing now, and how to cut it.
-    publisher: Option<(u64, CancellationToken)>,
-    /// The pushed broadcast on air, while it lasts.
-    broadcast: Option<PushHandle>,
+    /// The connection publishing now, what it pushes, and how to cut it.
+    publisher: Option<(u64, PushFormat, CancellationToken)>,
+    /// The pushed broadcast on air, while it lasts, and what its ffmpeg reads.
+    broadcast: Option<(PushHandle, PushFormat)>,
     /// The last time a publisher with the right key was turned away, and why.
     problem: Option<(u64, String)>,
 }
@@ -132,7 +132,10 @@ impl Ingest {
         let fresh =
             StreamKey::generate(channel).map_err(|err| AppError::Server(err.to_string()))?;
         store::replace(&self.inner.db, channel, &fresh).await?;
-        if let Some((_, cut)) = self.lock().get(channel).and_then(|c| c.publisher.clone()) {
+        // Only a stream that came in with the key is cut (not the studio page's own).
+        if let Some((_, PushFormat::Flv, cut)) =
+            self.lock().get(channel).and_then(|c| c.publisher.clone())
+        {
             tracing::info!(%channel, "stream key reset: cutting its publisher");
             cut.cancel();
         }
@@ -189,10 +192,12 @@ impl Ingest {
             tracing::warn!(%channel, "second publisher refused");
             return Err(Refusal::AlreadyPublishing);
         }
+        // A pushed broadcast waiting for its publisher takes it back only in the same format
+        // (its ffmpeg reads that).
         let ours = entry
             .broadcast
             .as_ref()
-            .is_some_and(|b| !b.connections.is_closed());
+            .is_some_and(|(b, f)| !b.connections.is_closed() && *f == format);
         if !ours && self.inner.broadcasts.is_on_air(channel) {
             drop(live);
             return Err(self.refuse(
@@ -200,7 +205,7 @@ impl Ingest {
                 "the channel is live with another source; stop it in the studio first".into(),
             ));
         }
-        entry.publisher = Some((id, cut));
+        entry.publisher = Some((id, format, cut));
         tracing::info!(%channel, "publisher accepted");
         Ok(Publisher {
             ingest: self.clone(),
@@ -221,7 +226,8 @@ impl Ingest {
             .lock()
             .get(channel)
             .and_then(|c| c.broadcast.clone())
-            .filter(|b| !b.connections.is_closed());
+            .filter(|(b, f)| !b.connections.is_closed() && *f == publisher.format)
+            .map(|(b, _)| b);
         let handle = match waiting {
             // The broadcast waits for its publisher to come back: carry it on.
             Some(handle) => handle,
@@ -255,7 +261,7 @@ impl Ingest {
         let entry = live.entry(channel.clone()).or_default();
         entry.problem = None;
         let slot = handle.incoming.clone();
-        entry.broadcast = Some(handle);
+        entry.broadcast = Some((handle, publisher.format));
         Ok((sender, slot))
     }
 
@@ -289,13 +295,13 @@ impl Ingest {
     fn release(&self, channel: &str, id: u64) {
         let mut live = self.lock();
         if let Some(entry) = live.get_mut(channel) {
-            if entry.publisher.as_ref().is_some_and(|(p, _)| *p == id) {
+            if entry.publisher.as_ref().is_some_and(|(p, _, _)| *p == id) {
                 entry.publisher = None;
             }
             if entry
                 .broadcast
                 .as_ref()
-                .is_some_and(|b| b.connections.is_closed())
+                .is_some_and(|(b, _)| b.connections.is_closed())
             {
                 entry.broadcast = None;
             }

@@ -308,10 +308,21 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
     let status: StatusEvent =
         serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
     assert_eq!(status.state, ChannelState::Offline);
-    let last = crate::broadcasts::store::last(&server.db, "bea")
+    // Viewers hear first; the record is written as the broadcast's task ends.
+    let recorded = async {
+        loop {
+            match crate::broadcasts::store::last(&server.db, "bea")
+                .await
+                .unwrap()
+            {
+                Some(last) => return last,
+                None => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    };
+    let last = tokio::time::timeout(Duration::from_secs(5), recorded)
         .await
-        .unwrap()
-        .expect("a record");
+        .expect("the end is recorded within 5 s");
     assert_eq!(last.end_reason, "publisher left");
     server.shutdown().await.unwrap();
 }

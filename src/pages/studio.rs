@@ -1,7 +1,8 @@
 //! `/studio`: the signed-in broadcaster's control room. Set the title, pick a source, go live
 //! or stop; while live, the encoder's own figures (and, from streaming software, what it
 //! sends) update every second beside a preview. Picking "OBS / streaming software" shows the
-//! server and stream key to paste instead of "Go live". Signed-out visitors are sent to sign
+//! server and stream key to paste instead of "Go live"; picking the camera or the screen shows
+//! the panel that captures and sends them from this page. Signed-out visitors are sent to sign
 //! in and brought back.
 
 use leptos::html::{Input, Select};

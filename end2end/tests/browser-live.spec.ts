@@ -1,6 +1,7 @@
 import { chromium, expect, type Page, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { CuttableProxy } from '../support/cuttable-proxy';
+import { visit } from '../support/visit';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
 
@@ -70,7 +71,7 @@ test('the studio loses its network: viewers see reconnecting, then the video car
   const proxy = await CuttableProxy.start(Number(new URL(baseURL!).port));
   const viewerContext = await browser.newContext();
   try {
-    await page.goto(`${proxy.url}/studio`);
+    await visit(page, `${proxy.url}/studio`);
     const studio = new StudioPage(page);
     await studio.source.selectOption('camera');
     await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();

@@ -4,6 +4,7 @@ import { ChatPanel } from '../pages/chat-panel';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
 import { exited, publish } from '../support/publisher';
+import { visit } from '../support/visit';
 
 const PASSWORD = 'correct horse 42';
 
@@ -42,7 +43,7 @@ test('OBS: paste the server and key, a viewer watches with chat; a reset key cut
     await expect(studio.incomingSize).toHaveText('640×360');
     await expect(page.getByTestId('keyframe-warning')).toHaveCount(0);
     const hostWatch = await page.context().newPage();
-    await hostWatch.goto(`/watch/${channel}`);
+    await visit(hostWatch, `/watch/${channel}`);
     await new ChatPanel(hostWatch).say('hello from the studio');
     await expect(new ChatPanel(viewerPage).message('hello from the studio')).toBeVisible();
     await hostWatch.close();

@@ -159,7 +159,8 @@ async fn goes_live_and_decodes(keyframe_secs: u32) -> IncomingFigures {
     );
 
     let mut publisher = publish(server.rtmp_addr, &key, keyframe_secs, 60);
-    let wanted = 5 * 10 * keyframe_secs as usize / 2; // 2.5 keyframe intervals of fragments
+    // 2.5 keyframe intervals of 200 ms fragments.
+    let wanted = 25 * keyframe_secs as usize / 2;
     let url = format!("{base}/live/ada/events");
     let (_, events) = read_events(&url, None, |e| media_count(e) >= wanted).await;
     let init = events.iter().find(|e| e.name == "init").unwrap();

@@ -36,34 +36,32 @@ async fn broadcaster(base: &str, name: &str) -> (reqwest::Client, String) {
     (client, key)
 }
 
-async fn stream_key(client: &reqwest::Client, base: &str, channel: &str) -> String {
+/// What the owner's server function `endpoint` answers about `channel`.
+async fn owner_asks<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    channel: &str,
+) -> T {
     let body = serde_json::json!({ "channel": channel });
-    call(client, base, "stream_key", None, Some(body))
+    call(client, base, endpoint, None, Some(body))
         .await
-        .expect("the owner may see the key")
+        .unwrap_or_else(|err| panic!("{endpoint} answers the owner: {err:?}"))
         .json()
         .await
         .unwrap()
+}
+
+async fn stream_key(client: &reqwest::Client, base: &str, channel: &str) -> String {
+    owner_asks(client, base, "stream_key", channel).await
 }
 
 async fn studio(client: &reqwest::Client, base: &str, channel: &str) -> StudioStatus {
-    let body = serde_json::json!({ "channel": channel });
-    call(client, base, "broadcast_state", None, Some(body))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    owner_asks(client, base, "broadcast_state", channel).await
 }
 
 async fn destination(client: &reqwest::Client, base: &str, channel: &str) -> StreamDestination {
-    let body = serde_json::json!({ "channel": channel });
-    call(client, base, "stream_settings", None, Some(body))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    owner_asks(client, base, "stream_settings", channel).await
 }
 
 /// ffmpeg publishing a test pattern with a tone, as OBS would: H.264 with a keyframe every
@@ -290,13 +288,7 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
     assert!(more > next);
 
     // Resetting the key cuts the publisher, and the old key is refused from then on.
-    let body = serde_json::json!({ "channel": "bea" });
-    let fresh: String = call(&bea, &base, "reset_stream_key", None, Some(body))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fresh: String = owner_asks(&bea, &base, "reset_stream_key", "bea").await;
     assert_ne!(fresh, key);
     assert!(!exits_within(&mut second, Duration::from_secs(10)).await);
     let status: StatusEvent =

@@ -41,6 +41,8 @@ export default defineConfig({
       ONAIR_SERVER_ADDR: `127.0.0.1:${port}`,
       ONAIR_RTMP_ADDR: `127.0.0.1:${rtmpPort}`,
       ONAIR_DATABASE_PATH: database,
+      // Every test signs up from this one address.
+      ONAIR_ACCOUNTS_SIGNUPS_PER_ADDRESS_PER_HOUR: '1000',
       RUST_LOG: 'info,mp4_atom=error',
     },
   },

@@ -19,7 +19,9 @@
 //! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
 //! - `client` (browser only): EventSource, the MediaSource queue, the player loop.
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
-//! - `clock`, `db` (server only): the wall clock and the SQLite database.
+//! - `child_process`, `clock`, `db`, `open_connections` (server only): ffmpeg children that
+//!   die with the server, the wall clock, the SQLite database, connections counted by address
+//!   within caps (HTTP and RTMP).
 
 #![recursion_limit = "256"]
 
@@ -34,12 +36,16 @@ pub mod ingest;
 pub mod live;
 pub mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod child_process;
 #[cfg(feature = "hydrate")]
 pub mod client;
 #[cfg(feature = "ssr")]
 pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod open_connections;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -4,11 +4,14 @@ import * as net from 'node:net';
  * A TCP proxy on loopback in front of the server, whose "network" can be cut: every open
  * connection is reset and new ones are refused until it is restored. Browser emulation of
  * offline mode leaves open streams alone, so this is how the tests drop a viewer's connection.
+ * Its uplink (browser -> server) can also be slowed to a given rate, like a weak upload.
  */
 export class CuttableProxy {
   private server: net.Server;
   private sockets = new Set<net.Socket>();
   private down = false;
+  /** Bytes per second from the browser to the server, or unlimited. */
+  private uplink: number | null = null;
 
   private constructor(private readonly targetPort: number) {
     this.server = net.createServer((client) => this.accept(client));
@@ -35,6 +38,11 @@ export class CuttableProxy {
     this.down = false;
   }
 
+  /** Limits every connection's browser -> server bytes to `bytesPerSecond` (null: no limit). */
+  limitUplink(bytesPerSecond: number | null) {
+    this.uplink = bytesPerSecond;
+  }
+
   async close() {
     this.cut();
     await new Promise((resolve) => this.server.close(resolve));
@@ -55,7 +63,22 @@ export class CuttableProxy {
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
+    this.forwardUplink(client, upstream);
     upstream.pipe(client);
+  }
+
+  /** Browser -> server, paced: while limited, each chunk waits its time on the wire, and the
+   *  browser's socket backs up behind it as it would behind a slow upload. */
+  private forwardUplink(client: net.Socket, upstream: net.Socket) {
+    client.on('data', (chunk: Buffer) => {
+      const limit = this.uplink;
+      client.pause();
+      const send = () => {
+        if (upstream.write(chunk)) client.resume();
+        else upstream.once('drain', () => client.resume());
+      };
+      if (limit === null) send();
+      else setTimeout(send, (chunk.length / limit) * 1000);
+    });
   }
 }

@@ -96,6 +96,38 @@ test('the studio loses its network: viewers see reconnecting, then the video car
   }
 });
 
+test('a slow upload: the studio says so and lowers the bitrate; the viewer keeps watching', async ({ page, browser, baseURL }) => {
+  const channel = await signUp(page, 'u');
+  const proxy = await CuttableProxy.start(Number(new URL(baseURL!).port));
+  const viewerContext = await browser.newContext();
+  try {
+    await visit(page, `${proxy.url}/studio`);
+    const studio = new StudioPage(page);
+    await studio.source.selectOption('camera');
+    await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();
+    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    const viewer = await viewerContext.newPage();
+    const watch = new WatchPage(viewer);
+    await watch.open(channel);
+    await watch.waitForPlayback(30_000);
+
+    // An upload far slower than the recording: its socket backs up, and the studio starts a
+    // new recording at 60 % of the bitrate (2500 -> 1500 kbit/s) instead of falling behind.
+    proxy.limitUplink(4_000);
+    await expect(page.getByTestId('capture-uplink')).toContainText('1500 kbit/s', { timeout: 60_000 });
+    proxy.limitUplink(null);
+    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    const resumedAt = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 30_000 }).toBeGreaterThan(resumedAt + 2);
+    await expect(watch.state).toHaveText('Live');
+    await page.getByTestId('browser-capture').getByRole('button', { name: 'Stop' }).click();
+    await expect(page.getByTestId('capture-uplink')).toHaveCount(0);
+  } finally {
+    await viewerContext.close();
+    await proxy.close();
+  }
+});
+
 test('a denied camera says what to do', async ({ baseURL }) => {
   // Another Chromium, without the fake devices' automatic permission: prompts are denied.
   const denying = await chromium.launch({

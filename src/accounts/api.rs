@@ -20,14 +20,18 @@ pub async fn sign_up(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::{Accounts, rules, session, store};
+    use super::{Accounts, Admitted, rules, session, store};
     use crate::channels::Channels;
 
     crate::error::reply(
         async {
-            let user = expect_context::<Accounts>()
-                .sign_up(&username, password)
+            let Admitted {
+                user,
+                device_cookie,
+            } = expect_context::<Accounts>()
+                .sign_up(&username, password, &client_address().await)
                 .await?;
+            set_cookie(device_cookie);
             expect_context::<Channels>().open(
                 &user.channel(),
                 &user.username,
@@ -48,21 +52,23 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use std::net::SocketAddr;
-
-    use axum::extract::ConnectInfo;
-
-    use super::{Accounts, rules, session};
+    use super::{Accounts, Admitted, rules, session};
 
     crate::error::reply(
         async {
-            let address = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-                .await
-                .map(|ConnectInfo(addr)| addr.ip().to_string())
-                .unwrap_or_default();
-            let user = expect_context::<Accounts>()
-                .sign_in(&username, password, &address)
+            let device = device_token();
+            let Admitted {
+                user,
+                device_cookie,
+            } = expect_context::<Accounts>()
+                .sign_in(
+                    &username,
+                    password,
+                    &client_address().await,
+                    device.as_deref(),
+                )
                 .await?;
+            set_cookie(device_cookie);
             session::begin(&session::from_request().await?, &user.into()).await?;
             leptos_axum::redirect(&rules::safe_next(next.as_deref()));
             Ok(())
@@ -84,17 +90,73 @@ pub async fn sign_out() -> Result<(), AppError> {
     )
 }
 
+/// Signs the user out on every device and browser (this one too): for a lost phone, or a
+/// password typed on someone else's computer.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    crate::error::reply(
+        async {
+            let user = super::session::require_user().await?;
+            expect_context::<super::Accounts>()
+                .sign_out_everywhere(user.user_id)
+                .await?;
+            super::session::end(&super::session::from_request().await?).await?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// Who is signed in, if anyone.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     crate::error::reply(
         async {
             let session = super::session::from_request().await?;
-            Ok(super::session::current(&session).await?.map(|user| Me {
-                username: user.username,
-                channel: user.channel,
-            }))
+            let accounts = expect_context::<super::Accounts>();
+            Ok(super::session::signed_in(&session, &accounts)
+                .await?
+                .map(|user| Me {
+                    username: user.username,
+                    channel: user.channel,
+                }))
         }
         .await,
     )
+}
+
+/// The visitor's address (behind a trusted proxy, the one it forwards for), for limits.
+#[cfg(feature = "ssr")]
+async fn client_address() -> String {
+    use axum::extract::ConnectInfo;
+    leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The known-device token the request's cookies carry, if any.
+#[cfg(feature = "ssr")]
+fn device_token() -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(super::devices::from_cookie_header)
+        .map(str::to_string)
+}
+
+/// Adds a Set-Cookie header to the response, if there is one to set.
+#[cfg(feature = "ssr")]
+fn set_cookie(cookie: Option<String>) {
+    let (Some(cookie), Some(response)) = (cookie, use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
 }

@@ -61,6 +61,65 @@ pub fn check_password(password: &str, username: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The messages the account forms can come back with, `{}` standing for a username or a
+/// number: a form posted without JavaScript gets its error back in the address
+/// (`?__err=…`), where anyone can write anything, so the pages show only these.
+const FORM_MESSAGES: &[&str] = &[
+    "Choose a username.",
+    "A username has {} to {} characters.",
+    "A username uses only letters, digits, _ and -.",
+    "A username starts with a letter or a digit.",
+    "The name {} is reserved; choose another.",
+    "Choose a password.",
+    "A password has at least {} characters.",
+    "A password has at most {} characters.",
+    "That password is too easy to guess.",
+    "The password cannot be the username.",
+    "The username {} is taken; choose another.",
+    "Enter your username and password.",
+    "Wrong username or password.",
+    "Too many failed sign-ins. Try again in {} seconds.",
+    "Too many failed sign-ins. Try again in {} minutes.",
+    "Too many new accounts from your address: at most {} an hour. Try again later.",
+];
+
+/// Whether `text` is one of the account forms' own messages.
+pub fn is_form_message(text: &str) -> bool {
+    FORM_MESSAGES.iter().any(|template| fits(template, text))
+}
+
+/// `text` is `template` with each `{}` replaced by 1–24 username characters.
+fn fits(template: &str, text: &str) -> bool {
+    let mut parts = template.split("{}");
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for literal in parts {
+        let filled = if literal.is_empty() {
+            rest.len()
+        } else {
+            match rest.find(literal) {
+                Some(at) => at,
+                None => return false,
+            }
+        };
+        let value = &rest[..filled];
+        if value.is_empty()
+            || value.len() > USERNAME_MAX
+            || !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return false;
+        }
+        rest = &rest[filled + literal.len()..];
+    }
+    rest.is_empty()
+}
+
 /// The channel a user owns: the username in lower case.
 pub fn channel_name(username: &str) -> String {
     username.to_ascii_lowercase()
@@ -84,6 +143,36 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forms_own_messages_are_known_and_made_up_ones_are_not() {
+        let ours = [
+            check_username("").unwrap_err(),
+            check_username("ab").unwrap_err(),
+            check_username("a b c").unwrap_err(),
+            check_username("_abc").unwrap_err(),
+            check_username("Demo").unwrap_err(),
+            check_password("", "ana").unwrap_err(),
+            check_password("short", "ana").unwrap_err(),
+            check_password(&"ab".repeat(200), "ana").unwrap_err(),
+            check_password("aaaaaaaaaa", "ana").unwrap_err(),
+            check_password("anabanana", "ANABANANA").unwrap_err(),
+            "The username Carla_2 is taken; choose another.".into(),
+            "Too many failed sign-ins. Try again in 15 minutes.".into(),
+        ];
+        for message in ours {
+            assert!(is_form_message(&message), "{message}");
+        }
+        for forged in [
+            "Your account is locked: call +1 555 0100.",
+            "Wrong username or password. Visit evil.example",
+            "The username <b>x</b> is taken; choose another.",
+            "The username is taken; choose another.",
+            "Too many failed sign-ins. Try again in 1 0 minutes.",
+        ] {
+            assert!(!is_form_message(forged), "{forged}");
+        }
+    }
 
     #[test]
     fn after_sign_in_only_paths_on_this_site_are_followed() {

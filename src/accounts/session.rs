@@ -1,6 +1,8 @@
 //! Who is signed in, kept in the server-side session (tower-sessions, stored in SQLite; the
 //! cookie holds only the session id). Signing in issues a new id; signing out deletes the
-//! session from the store.
+//! session from the store. A session in use rolls forward (its 30 idle days restart, at most
+//! once a day); "sign out everywhere" raises the account's generation, and a session from an
+//! older one is ended at its next request.
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -8,6 +10,9 @@ use tower_sessions::Session;
 use crate::error::AppError;
 
 const SIGNED_IN: &str = "signed_in";
+/// When the session was last renewed (ms since the epoch).
+const RENEWED: &str = "renewed_ms";
+const RENEW_EVERY_MS: u64 = 24 * 3600 * 1000;
 
 /// The signed-in user as the session remembers them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -15,6 +20,9 @@ pub struct SignedIn {
     pub user_id: i64,
     pub username: String,
     pub channel: String,
+    /// The account's session generation at sign-in.
+    #[serde(default)]
+    pub generation: i64,
 }
 
 impl From<super::store::User> for SignedIn {
@@ -23,6 +31,7 @@ impl From<super::store::User> for SignedIn {
             user_id: user.id,
             channel: user.channel(),
             username: user.username,
+            generation: user.session_generation,
         }
     }
 }
@@ -40,9 +49,31 @@ impl SignedIn {
     }
 }
 
-/// The signed-in user, if any.
+/// The user the session says is signed in, if any, as stored (see [`signed_in`]).
 pub async fn current(session: &Session) -> Result<Option<SignedIn>, AppError> {
     Ok(session.get(SIGNED_IN).await?)
+}
+
+/// The signed-in user, if the session still holds (else it is ended now); renews the
+/// session's lifetime at most once a day.
+pub async fn signed_in(
+    session: &Session,
+    accounts: &super::Accounts,
+) -> Result<Option<SignedIn>, AppError> {
+    let Some(user) = current(session).await? else {
+        return Ok(None);
+    };
+    if !accounts.session_holds(&user).await? {
+        end(session).await?;
+        return Ok(None);
+    }
+    let now = crate::clock::now_ms();
+    let renewed: u64 = session.get(RENEWED).await?.unwrap_or(0);
+    if now.saturating_sub(renewed) >= RENEW_EVERY_MS {
+        // Modified, so saved with a fresh expiry.
+        session.insert(RENEWED, now).await?;
+    }
+    Ok(Some(user))
 }
 
 /// Starts a signed-in session under a new id (so an id known before sign-in is worthless).
@@ -67,7 +98,8 @@ pub async fn from_request() -> Result<Session, AppError> {
 
 /// The signed-in user of this server-function call, or [`AppError::SignInRequired`].
 pub async fn require_user() -> Result<SignedIn, AppError> {
-    current(&from_request().await?)
+    let accounts = leptos::prelude::expect_context::<super::Accounts>();
+    signed_in(&from_request().await?, &accounts)
         .await?
         .ok_or(AppError::SignInRequired)
 }
@@ -93,6 +125,7 @@ mod tests {
             user_id: 1,
             username: "Ana".into(),
             channel: "ana".into(),
+            generation: 0,
         }
     }
 

@@ -6,8 +6,10 @@ use std::time::Instant;
 
 use sqlx::SqlitePool;
 
+use super::devices;
 use super::password::Hasher;
 use super::rules;
+use super::signup_limit::SignUpLimit;
 use super::store::{self, CreateError, User};
 use super::throttle::{self, SignInThrottle};
 use crate::error::AppError;
@@ -17,70 +19,151 @@ pub struct Accounts {
     db: SqlitePool,
     throttle: Arc<SignInThrottle>,
     hasher: Arc<Hasher>,
+    signups: Arc<SignUpLimit>,
+    secure_cookies: bool,
+}
+
+/// A successful sign-up or sign-in: the account, and the Set-Cookie value that makes this
+/// browser one of its known devices (when it was not already).
+pub struct Admitted {
+    pub user: User,
+    pub device_cookie: Option<String>,
 }
 
 impl Accounts {
-    pub fn new(db: SqlitePool) -> Self {
+    /// `signups_per_hour`: new accounts one address may create per hour (0: no limit);
+    /// `secure_cookies`: the device cookie is marked Secure (served over HTTPS).
+    pub fn new(db: SqlitePool, signups_per_hour: u32, secure_cookies: bool) -> Self {
         Self {
             db,
             throttle: Arc::default(),
             hasher: Arc::new(Hasher::per_core()),
+            signups: Arc::new(SignUpLimit::per_hour(signups_per_hour)),
+            secure_cookies,
         }
     }
 
-    /// Creates the account `username` (trimmed) with its channel row. The caller opens the
-    /// channel and signs the user in.
-    pub async fn sign_up(&self, username: &str, password: String) -> Result<User, AppError> {
+    /// This browser becomes a known device of `user` (failing that, it simply is not one).
+    async fn remember_device(&self, user: &User) -> Option<String> {
+        match devices::remember(&self.db, user.id).await {
+            Ok(token) => Some(devices::cookie(&token, self.secure_cookies)),
+            Err(err) => {
+                tracing::error!(%err, "cannot remember a device");
+                None
+            }
+        }
+    }
+
+    /// Creates the account `username` (trimmed) with its channel row, for a visitor at
+    /// `address`. The caller opens the channel and signs the user in. Everything that can
+    /// refuse it cheaply (the form, the address's sign-ups, a taken name) does so before the
+    /// password is hashed.
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: String,
+        address: &str,
+    ) -> Result<Admitted, AppError> {
         let username = username.trim();
         rules::check_username(username).map_err(AppError::Invalid)?;
         rules::check_password(&password, username).map_err(AppError::Invalid)?;
+        if store::find(&self.db, username).await?.is_some() {
+            return Err(taken(username));
+        }
+        self.signups
+            .allow(address)
+            .map_err(AppError::TooManyAttempts)?;
         let hash = self.hasher.hash(password).await?;
         match store::create(&self.db, username, &hash).await {
             Ok(user) => {
                 tracing::info!(username = %user.username, "account created");
-                Ok(user)
+                let device_cookie = self.remember_device(&user).await;
+                Ok(Admitted {
+                    user,
+                    device_cookie,
+                })
             }
-            Err(CreateError::Taken) => Err(AppError::Invalid(format!(
-                "The username {username} is taken; choose another."
-            ))),
+            Err(CreateError::Taken) => Err(taken(username)),
             Err(CreateError::Database(err)) => Err(err.into()),
         }
     }
 
-    /// The account whose password this is, from `address`. Refused while the account or the
-    /// address has failed too often lately (checked before the password is verified; the
-    /// attempt counts as failed until it succeeds).
+    /// Whether a session signed in as `user` still holds: the account exists and has not
+    /// signed out everywhere since.
+    pub async fn session_holds(&self, user: &super::session::SignedIn) -> Result<bool, AppError> {
+        let generation = store::session_generation(&self.db, user.user_id).await?;
+        Ok(generation == Some(user.generation))
+    }
+
+    /// Ends every session of account `user_id`, on every device.
+    pub async fn sign_out_everywhere(&self, user_id: i64) -> Result<(), AppError> {
+        store::next_session_generation(&self.db, user_id).await?;
+        tracing::info!(user_id, "signed out everywhere");
+        Ok(())
+    }
+
+    /// Whether an account has this name.
+    pub async fn exists(&self, username: &str) -> Result<bool, AppError> {
+        Ok(store::find(&self.db, username).await?.is_some())
+    }
+
+    /// The account whose password this is, from `address`, in a browser that presents
+    /// `device` (its known-device token, if it has one). Refused while the account or the
+    /// address has failed too often lately, unless the browser is a known device of the
+    /// account, which has its own count (checked before the password is verified; the attempt
+    /// counts as failed until it succeeds).
     pub async fn sign_in(
         &self,
         username: &str,
         password: String,
         address: &str,
-    ) -> Result<User, AppError> {
+        device: Option<&str>,
+    ) -> Result<Admitted, AppError> {
         let username = username.trim();
         if username.is_empty() || password.is_empty() {
             return Err(AppError::Invalid(
                 "Enter your username and password.".into(),
             ));
         }
+        // No account has a name like this (nor a password this long): refused before the
+        // throttle keeps it or anything hashes it.
+        let plausible = username.len() <= rules::USERNAME_MAX
+            && username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !plausible || password.chars().count() > rules::PASSWORD_MAX {
+            return Err(AppError::Invalid("Wrong username or password.".into()));
+        }
+        let user = store::find(&self.db, username).await?;
+        let known = match (&user, device) {
+            (Some(user), Some(token)) => devices::find(&self.db, user.id, token).await?,
+            _ => None,
+        };
         // Counted as a failure from here on, unless it succeeds: parallel guesses cannot all
         // pass before the first one fails.
-        let attempt = self
-            .throttle
-            .begin(username, address, Instant::now())
-            .map_err(|wait| AppError::TooManyAttempts(throttle::message(wait)))?;
-        let user = match store::find(&self.db, username).await {
-            Ok(user) => user,
-            Err(err) => {
-                attempt.withdraw();
-                return Err(err.into());
-            }
-        };
+        let now = Instant::now();
+        let attempt = match known {
+            Some(device) => self.throttle.begin_known(device, now),
+            None => self.throttle.begin(username, address, now),
+        }
+        .map_err(|wait| AppError::TooManyAttempts(throttle::message(wait)))?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let matches = self.hasher.verify(password, stored).await;
         let Some(user) = user.filter(|_| matches) else {
             return Err(AppError::Invalid("Wrong username or password.".into()));
         };
         attempt.succeeded();
-        Ok(user)
+        let device_cookie = match known {
+            Some(_) => None,
+            None => self.remember_device(&user).await,
+        };
+        Ok(Admitted {
+            user,
+            device_cookie,
+        })
     }
+}
+
+fn taken(username: &str) -> AppError {
+    AppError::Invalid(format!("The username {username} is taken; choose another."))
 }

@@ -11,6 +11,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
+    /// Sessions signed in under an older generation are signed out.
+    pub session_generation: i64,
 }
 
 impl User {
@@ -73,13 +75,33 @@ pub async fn create(
         id,
         username: username.to_string(),
         password_hash: password_hash.to_string(),
+        session_generation: 0,
     })
 }
 
 /// The account named `username`, whatever its case.
 pub async fn find(pool: &SqlitePool, username: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as::<_, User>("SELECT id, username, password_hash FROM users WHERE username = ?")
-        .bind(username)
+    sqlx::query_as::<_, User>(
+        "SELECT id, username, password_hash, session_generation FROM users WHERE username = ?",
+    )
+    .bind(username)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The session generation of account `id`; None if there is no such account.
+pub async fn session_generation(pool: &SqlitePool, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT session_generation FROM users WHERE id = ?")
+        .bind(id)
         .fetch_optional(pool)
         .await
+}
+
+/// Signs account `id` out everywhere: every session signed in before now stops working.
+pub async fn next_session_generation(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = ?")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

@@ -1,5 +1,9 @@
 //! Slows down password guessing: after too many failed sign-ins for one account, or from one
 //! address, within a window, further attempts are refused until the oldest failure ages out.
+//! A browser the account has signed in from before (a known device, `devices`) is not held up
+//! by guesses made elsewhere: its attempts count only against itself, with the account's
+//! limit. So an attacker guessing an account cannot lock its owner out of their own browser
+//! (OWASP's "device cookies").
 //!
 //! An attempt counts as a failure from the moment it is let through (`begin` reserves it under
 //! the same lock that checks the count), and stops counting only if it succeeds: so parallel
@@ -41,8 +45,10 @@ pub struct SignInThrottle {
 #[must_use = "an attempt counts as failed unless it succeeded"]
 pub struct Attempt<'a> {
     throttle: &'a SignInThrottle,
+    /// Cleared on success: the account's key, or the known device's.
     account: String,
-    address: String,
+    /// Counted too, and kept on success (its other failures still count): the address's key.
+    address: Option<String>,
     at: Instant,
 }
 
@@ -53,6 +59,10 @@ fn account_key(account: &str) -> String {
 
 fn address_key(address: &str) -> String {
     format!("address:{address}")
+}
+
+fn device_key(device: i64) -> String {
+    format!("device:{device}")
 }
 
 impl SignInThrottle {
@@ -71,17 +81,34 @@ impl SignInThrottle {
         address: &str,
         now: Instant,
     ) -> Result<Attempt<'_>, Duration> {
-        let (account, address) = (account_key(account), address_key(address));
+        self.reserve(
+            (account_key(account), self.limits.per_account),
+            Some((address_key(address), self.limits.per_address)),
+            now,
+        )
+    }
+
+    /// Lets a sign-in from known device `device` (a row id of the account's known devices)
+    /// go ahead: it counts against that device alone, with the account's limit.
+    pub fn begin_known(&self, device: i64, now: Instant) -> Result<Attempt<'_>, Duration> {
+        self.reserve((device_key(device), self.limits.per_account), None, now)
+    }
+
+    fn reserve(
+        &self,
+        (account, account_limit): (String, usize),
+        address: Option<(String, usize)>,
+        now: Instant,
+    ) -> Result<Attempt<'_>, Duration> {
         let mut failures = self.lock();
         if failures.len() > 10_000 {
             // Bound the memory an attacker can make us hold with made-up names.
             failures.retain(|_, times| times.back().is_some_and(|t| now - *t < self.limits.window));
         }
         let mut wait = Duration::ZERO;
-        for (key, limit) in [
-            (&account, self.limits.per_account),
-            (&address, self.limits.per_address),
-        ] {
+        for (key, limit) in std::iter::once((&account, account_limit))
+            .chain(address.as_ref().map(|(key, limit)| (key, *limit)))
+        {
             if let Some(times) = failures.get_mut(key) {
                 self.forget_old(times, now);
                 if times.len() >= limit {
@@ -93,7 +120,8 @@ impl SignInThrottle {
         if !wait.is_zero() {
             return Err(wait);
         }
-        for key in [&account, &address] {
+        let address = address.map(|(key, _)| key);
+        for key in std::iter::once(&account).chain(address.as_ref()) {
             failures.entry(key.clone()).or_default().push_back(now);
         }
         Ok(Attempt {
@@ -124,13 +152,15 @@ impl Attempt<'_> {
     pub fn succeeded(self) {
         let mut failures = self.throttle.lock();
         failures.remove(&self.account);
-        self.unreserve(&mut failures, &self.address);
+        if let Some(address) = &self.address {
+            self.unreserve(&mut failures, address);
+        }
     }
 
     /// The attempt could not be decided (our fault, not the guesser's): it counts for nothing.
     pub fn withdraw(self) {
         let mut failures = self.throttle.lock();
-        for key in [&self.account, &self.address] {
+        for key in std::iter::once(&self.account).chain(self.address.as_ref()) {
             self.unreserve(&mut failures, key);
         }
     }
@@ -196,6 +226,28 @@ mod tests {
         );
         // Other accounts were never affected.
         assert!(t.begin("bob", "10.0.0.3", start).is_ok());
+    }
+
+    #[test]
+    fn a_known_device_signs_in_while_the_account_is_throttled_for_everyone_else() {
+        let t = throttle();
+        let now = Instant::now();
+        for _ in 0..3 {
+            fail(&t, "ana", "10.0.0.66", now);
+        }
+        assert!(
+            t.begin("ana", "10.0.0.1", now).is_err(),
+            "unknown browsers wait"
+        );
+        t.begin_known(7, now)
+            .expect("the owner's browser is let through")
+            .succeeded();
+        // A known device has the account's limit of its own.
+        for _ in 0..3 {
+            let _failed = t.begin_known(8, now).unwrap();
+        }
+        assert!(t.begin_known(8, now).is_err());
+        assert!(t.begin_known(7, now).is_ok());
     }
 
     #[test]

@@ -87,7 +87,8 @@ pub struct PastBroadcast {
     pub source: String,
     pub started_ms: u64,
     pub ended_ms: u64,
-    /// "stopped", "failed" or "server shutdown".
+    /// "stopped", "failed", "server shutdown", "publisher left" or "interrupted" (cut by a
+    /// crash; its end is when it was last seen on air).
     pub end_reason: String,
     pub failure: Option<String>,
     pub peak_viewers: u32,

@@ -194,6 +194,9 @@ impl Registry {
     }
 }
 
+/// How often a live broadcast's record is brought up to date (its time on air and peak).
+const TOUCH_EVERY_SECS: u64 = 5;
+
 /// One broadcast from start to end: supervises ffmpeg, tracks the peak audience, records how
 /// it ended, and leaves the registry.
 async fn run(
@@ -209,11 +212,21 @@ async fn run(
     let supervised = supervise(spec, feed, hub.clone(), stop, figures);
     tokio::pin!(supervised);
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks = 0u64;
     let mut peak = 0;
     let ended = loop {
         tokio::select! {
             ended = &mut supervised => break ended,
-            _ = every_second.tick() => peak = peak.max(hub.viewer_count()),
+            _ = every_second.tick() => {
+                peak = peak.max(hub.viewer_count());
+                ticks += 1;
+                // Kept current on record, so a crash does not erase how long and to whom.
+                if ticks.is_multiple_of(TOUCH_EVERY_SECS)
+                    && let Err(err) = store::touch(&inner.db, id, peak).await
+                {
+                    tracing::warn!(channel = %channel.name, %err, "could not update the broadcast's record");
+                }
+            }
         }
     };
     // The audience at the very end counts too (a broadcast may last less than a tick).

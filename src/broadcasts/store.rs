@@ -24,6 +24,7 @@ impl Ending {
             Ending::ServerShutdown => "server shutdown",
             Ending::PublisherLeft => "publisher left",
         }
+        // (And "interrupted": cut by a crash, closed at the next start.)
     }
 }
 
@@ -71,11 +72,26 @@ pub async fn end(
     Ok(())
 }
 
-/// At start: broadcasts a crash left open are closed as ended by the server going down.
+/// While broadcast `id` is on air: it was still on air now, with `peak_viewers` so far.
+pub async fn touch(db: &SqlitePool, id: i64, peak_viewers: usize) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE broadcasts SET seen_ms = ?, peak_viewers = MAX(peak_viewers, ?) \
+         WHERE id = ? AND ended_ms IS NULL",
+    )
+    .bind(now_ms() as i64)
+    .bind(peak_viewers as i64)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// At start: broadcasts a crash left open are closed as interrupted, ending when they were
+/// last seen on air, with the peak recorded by then.
 pub async fn close_interrupted(db: &SqlitePool) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE broadcasts SET ended_ms = started_ms, end_reason = 'server shutdown' \
-         WHERE ended_ms IS NULL",
+        "UPDATE broadcasts SET ended_ms = COALESCE(seen_ms, started_ms), \
+         end_reason = 'interrupted' WHERE ended_ms IS NULL",
     )
     .execute(db)
     .await?;
@@ -120,4 +136,39 @@ pub async fn last_live(db: &SqlitePool) -> Result<Vec<(String, u64)>, sqlx::Erro
         .into_iter()
         .map(|(channel, ms)| (channel, ms as u64))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_broadcast_cut_by_a_crash_ends_when_last_seen_with_its_peak() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&dir.path().join("b.db")).await.unwrap();
+        let cut = begin(&db, "ana", "Live", "test pattern").await.unwrap();
+        touch(&db, cut, 3).await.unwrap();
+        touch(&db, cut, 2).await.unwrap();
+        let seen: i64 = sqlx::query_scalar("SELECT seen_ms FROM broadcasts WHERE id = ?")
+            .bind(cut)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        let ended = begin(&db, "bob", "Earlier", "test pattern").await.unwrap();
+        end(&db, ended, &Ending::Stopped, 1).await.unwrap();
+        // The process dies here; at the next start:
+        assert_eq!(close_interrupted(&db).await.unwrap(), 1);
+        let last = last(&db, "ana").await.unwrap().expect("on record");
+        assert_eq!(last.end_reason, "interrupted");
+        assert_eq!(last.ended_ms, seen as u64);
+        assert_eq!(
+            last.peak_viewers, 3,
+            "the highest peak seen, not the latest count"
+        );
+        let bob = super::last(&db, "bob").await.unwrap().unwrap();
+        assert_eq!(
+            bob.end_reason, "stopped",
+            "finished broadcasts are left alone"
+        );
+    }
 }

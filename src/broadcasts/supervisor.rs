@@ -2,15 +2,15 @@
 //! channel's hub. Its input comes from the broadcast's `Feed`. A dead ffmpeg is restarted with
 //! backoff; after too many failures in a row the channel goes offline with the reason. A pushed
 //! source whose publisher leaves is waited for instead (see `feed`). ffmpeg never outlives its
-//! broadcast: it is killed on stop, on shutdown, and (`kill_on_drop`) whenever its handle is
-//! dropped.
+//! broadcast: it is killed on stop, on shutdown, whenever its handle is dropped, and by the
+//! kernel if the server dies (`child_process`).
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, ChildStderr, Command};
+use tokio::process::{Child, ChildStderr};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -109,16 +109,20 @@ pub async fn supervise(
         failures += 1;
         if failures > spec.max_restarts {
             tracing::error!(channel = %spec.channel, %failure, "encoder gave up after {failures} failures");
-            hub.go_offline(Some(format!(
-                "the encoder failed {failures} times in a row: {failure}"
-            )));
-            return EndReason::Failed(failure);
+            // Viewers hear that it failed; the owner's studio shows why (without server paths).
+            hub.go_offline(Some(
+                "the broadcast stopped after a technical problem".into(),
+            ));
+            return EndReason::Failed(format!(
+                "the encoder failed {failures} times in a row: {}",
+                without_paths(&failure)
+            ));
         }
         let backoff = FIRST_BACKOFF
             .saturating_mul(1 << (failures - 1).min(8))
             .min(MAX_BACKOFF);
         tracing::warn!(channel = %spec.channel, %failure, ?backoff, "encoder died; restarting");
-        hub.go_reconnecting(format!("the encoder stopped ({failure}); restarting"));
+        hub.go_reconnecting("the encoder stopped; restarting".into());
         tokio::select! {
             _ = stop.cancelled() => {
                 hub.go_offline(None);
@@ -141,12 +145,11 @@ async fn run_once(
         RunInput::Own => Stdio::null(),
         RunInput::Pushed(_) => Stdio::piped(),
     };
-    let mut child = match Command::new(&spec.ffmpeg)
+    let mut child = match crate::child_process::command(&spec.ffmpeg)
         .args(args)
         .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
     {
         Ok(child) => child,
@@ -211,6 +214,23 @@ async fn run_once(
         Some(line) => format!("{failure} ({line})"),
         None => failure,
     })
+}
+
+/// `text` with every absolute path shortened to its file name: what ffmpeg says about a
+/// file, for an owner who does not run the server.
+fn without_paths(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let bare = word.trim_start_matches(['\'', '"', '(']);
+            match bare.strip_prefix('/').and_then(|p| p.rsplit('/').next()) {
+                Some(name) if bare.len() > 1 => {
+                    format!("{}{name}", &word[..word.len() - bare.len()])
+                }
+                _ => word.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Kills ffmpeg (if it still runs) and reaps it, so no zombie is left.
@@ -293,6 +313,19 @@ mod tests {
     use crate::broadcasts::source::PushFormat;
     use crate::live::hub::{HubSettings, Viewer};
     use crate::live::wire::{ChannelState, StatusEvent};
+
+    #[test]
+    fn the_owner_sees_file_names_not_server_paths() {
+        assert_eq!(
+            without_paths("cannot start /opt/tools/ffmpeg: No such file or directory (os error 2)"),
+            "cannot start ffmpeg: No such file or directory (os error 2)"
+        );
+        assert_eq!(
+            without_paths("'/srv/onair/media/talk.mp4': Invalid data found (/tmp/x)"),
+            "'talk.mp4': Invalid data found (x)"
+        );
+        assert_eq!(without_paths("exit status 1 / 2"), "exit status 1 / 2");
+    }
 
     /// One publisher connection: `bytes` in small pieces, then it hangs up.
     async fn connect_and_push(connections: &mpsc::Sender<ByteStream>, bytes: &[u8]) {

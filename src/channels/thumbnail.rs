@@ -1,7 +1,8 @@
 //! A small picture of what a live channel shows now, for the directory
 //! (`GET /live/{channel}/thumbnail.jpg`). Made from the hub's newest keyframe by one short
 //! ffmpeg run (no shell, fixed arguments, input on stdin), at most once per channel every
-//! `FRESH_FOR`; requests in between, or arriving while one is made, share the result.
+//! `FRESH_FOR`; requests in between, or arriving while one is made, share the result. A run
+//! that fails is not retried for `FAILED_FOR`: requests meanwhile are answered at once.
 
 use std::collections::HashMap;
 use std::process::Stdio;
@@ -10,17 +11,17 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::Command;
 
 use super::Channels;
 
 const FRESH_FOR: Duration = Duration::from_secs(10);
+const FAILED_FOR: Duration = Duration::from_secs(5);
 const WIDTH: u32 = 320;
 const ENCODE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One channel's last picture and when it was made. The async mutex makes one request do the
-/// work while others wait for it.
-type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Bytes)>>>;
+/// One channel's last picture (None: the last try failed) and when it was made. The async
+/// mutex makes one request do the work while others wait for it.
+type Slot = Arc<tokio::sync::Mutex<Option<(Instant, Option<Bytes>)>>>;
 
 /// Why there is no picture.
 #[derive(Debug, PartialEq, thiserror::Error)]
@@ -62,19 +63,22 @@ impl Thumbnails {
             by_channel.entry(found.name.clone()).or_default().clone()
         };
         let mut cached = slot.lock().await;
-        if let Some((made, jpeg)) = cached.as_ref()
-            && made.elapsed() < FRESH_FOR
-        {
-            return Ok(jpeg.clone());
+        match cached.as_ref() {
+            Some((made, Some(jpeg))) if made.elapsed() < FRESH_FOR => return Ok(jpeg.clone()),
+            Some((tried, None)) if tried.elapsed() < FAILED_FOR => {
+                return Err(ThumbnailError::Failed);
+            }
+            _ => {}
         }
         let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
         match encode(&self.ffmpeg, init, keyframe).await {
             Ok(jpeg) => {
-                *cached = Some((Instant::now(), jpeg.clone()));
+                *cached = Some((Instant::now(), Some(jpeg.clone())));
                 Ok(jpeg)
             }
             Err(err) => {
                 tracing::warn!(%err, "thumbnail failed");
+                *cached = Some((Instant::now(), None));
                 Err(ThumbnailError::Failed)
             }
         }
@@ -84,7 +88,7 @@ impl Thumbnails {
 /// Decodes the first frame of init + keyframe fragment into a JPEG `WIDTH` pixels wide.
 async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, String> {
     let scale = format!("scale={WIDTH}:-2");
-    let mut child = Command::new(ffmpeg)
+    let mut child = crate::child_process::command(ffmpeg)
         .args([
             "-hide_banner",
             "-nostdin",
@@ -111,7 +115,6 @@ async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, Str
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start {ffmpeg}: {e}"))?;
     let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {

@@ -53,11 +53,19 @@ pub async fn ban_from_chat(channel: String, username: String) -> Result<(), AppE
         async {
             let user = crate::accounts::session::require_user().await?;
             user.ensure_owns(&channel)?;
+            let username = username.trim();
             if username.eq_ignore_ascii_case(&user.username) {
                 return Err(AppError::Invalid("You cannot ban yourself.".into()));
             }
+            let known = crate::accounts::rules::check_username(username).is_ok()
+                && expect_context::<crate::accounts::Accounts>()
+                    .exists(username)
+                    .await?;
+            if !known {
+                return Err(AppError::NotFound("No account has that name.".into()));
+            }
             expect_context::<super::Chat>()
-                .ban(&channel, &username)
+                .ban(&channel, username)
                 .await
         }
         .await,

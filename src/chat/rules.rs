@@ -1,12 +1,37 @@
-//! What a chat message may be: 1–500 characters of plain text once control characters are
-//! removed and the ends trimmed.
+//! What a chat message may be: 1–500 characters of plain text once control characters and
+//! direction overrides are removed and the ends trimmed, with something visible in it.
 
 pub const MESSAGE_MAX: usize = 500;
+/// Bytes looked at, at most: 500 characters of UTF-8 and room for what cleaning removes.
+const INPUT_MAX_BYTES: usize = 8 * MESSAGE_MAX;
+
+/// Direction controls (embeddings, overrides, isolates, marks): they can reverse the text after
+/// them, making a message read differently from what was typed, or spill over the page.
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing (zero-width, fillers, variation selectors, tags): kept
+/// inside a message (emoji sequences need the joiner), but a message of only these is empty.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{206F}'
+            | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+            | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
 
 /// The message as it will be stored and shown, or what is wrong with it.
 pub fn clean_message(text: &str) -> Result<String, String> {
-    let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = cleaned.trim();
+    if text.len() > INPUT_MAX_BYTES {
+        return Err(format!("A message has at most {MESSAGE_MAX} characters."));
+    }
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !c.is_control() && !is_direction_control(*c))
+        .collect();
+    let cleaned = cleaned.trim_matches(is_invisible);
     if cleaned.is_empty() {
         return Err("Type a message first.".into());
     }
@@ -32,7 +57,43 @@ mod tests {
     }
 
     #[test]
+    fn direction_overrides_are_removed_and_invisible_only_messages_refused() {
+        // "txt.exe" shown reversed by a right-to-left override.
+        assert_eq!(
+            clean_message("see \u{202E}exe.txt"),
+            Ok("see exe.txt".into())
+        );
+        assert_eq!(
+            clean_message("a\u{2067}b\u{2069}c\u{200F}"),
+            Ok("abc".into())
+        );
+        for invisible in [
+            "\u{200B}\u{200B}",
+            "\u{3164}",
+            "\u{2800}\u{FEFF}",
+            " \u{200D} ",
+            "\u{E0041}",
+        ] {
+            assert_eq!(
+                clean_message(invisible),
+                Err("Type a message first.".into()),
+                "{invisible:?}"
+            );
+        }
+        // Joiners inside a message stay: they make emoji sequences.
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        assert_eq!(clean_message(family), Ok(family.into()));
+        // Invisible padding around a message goes.
+        assert_eq!(clean_message("\u{200B}hi\u{3164}"), Ok("hi".into()));
+    }
+
+    #[test]
     fn empty_and_overlong_messages_are_refused() {
+        assert_eq!(
+            clean_message(&"\u{200B}".repeat(5000)),
+            Err("A message has at most 500 characters.".into()),
+            "15,000 bytes are refused before they are looked at"
+        );
         assert!(clean_message("").is_err());
         assert!(clean_message(" \t\n\u{1b} ").is_err());
         assert_eq!(

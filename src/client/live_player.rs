@@ -14,15 +14,10 @@ use web_sys::HtmlVideoElement;
 use super::live_events::{Incoming, LiveEvents};
 use super::media_pipe::MediaPipe;
 use crate::components::player::PlayerState;
+use crate::live::edge::{LiveEdge, Steer};
 use crate::live::prft;
 use crate::live::wire::{ChannelState, ChatEvent};
 
-/// Further behind the newest buffered media than this, the player seeks to the live edge.
-const MAX_BEHIND_SECS: f64 = 1.5;
-/// Between this and `MAX_BEHIND_SECS` behind, it plays slightly faster to catch up.
-const DRIFT_SECS: f64 = 0.8;
-/// Where a seek to the live edge lands, before the newest buffered media.
-const EDGE_SECS: f64 = 0.3;
 /// Played media kept behind the playhead; trimming starts past this plus the slack.
 const KEEP_PLAYED_SECS: f64 = 30.0;
 const TRIM_SLACK_SECS: f64 = 10.0;
@@ -62,6 +57,7 @@ struct Core {
     timescales: BTreeMap<u32, u32>,
     last_id: Option<u64>,
     clock: VecDeque<ClockSample>,
+    edge: LiveEdge,
     reconnect_at: Option<f64>,
     myself: Weak<RefCell<Core>>,
 }
@@ -88,6 +84,7 @@ impl LivePlayer {
                 timescales: BTreeMap::new(),
                 last_id: None,
                 clock: VecDeque::new(),
+                edge: LiveEdge::new(js_sys::Date::now()),
                 reconnect_at: None,
                 myself: myself.clone(),
             })
@@ -196,6 +193,7 @@ impl Core {
                 }
                 self.pipe = None;
                 self.clock.clear();
+                self.edge.restart();
                 match MediaPipe::new(&self.video, &event.mime, data) {
                     Ok(pipe) => {
                         self.pipe = Some(pipe);
@@ -220,6 +218,13 @@ impl Core {
                     self.clock.push_back(sample);
                 }
                 if let Some(pipe) = &self.pipe {
+                    if let Some((_, end)) = pipe.buffered().last().copied() {
+                        let video = &self.video;
+                        let playing = !video.paused() && video.played().length() > 0;
+                        let now = js_sys::Date::now();
+                        self.edge
+                            .on_arrival(end, video.current_time(), playing, now);
+                    }
                     pipe.append(data);
                 }
                 // Not playing yet (a new viewer, or after a new init): start as soon as the
@@ -265,15 +270,21 @@ impl Core {
         };
         let video = &self.video;
         let now = video.current_time();
-        let behind = last.1 - now;
         // Waiting at the very end of the buffer is fine; outside every range is not.
         let in_range = ranges
             .iter()
             .any(|(s, e)| now >= *s - 0.05 && now <= *e + 0.05);
-        if behind > MAX_BEHIND_SECS || !in_range {
-            video.set_current_time((last.1 - EDGE_SECS).max(last.0));
+        match self.edge.steer(last.1, now, in_range) {
+            Steer::Seek(at) => {
+                video.set_current_time(at.max(last.0));
+                video.set_playback_rate(1.0);
+            }
+            Steer::Rate(rate) => {
+                if video.playback_rate() != rate {
+                    video.set_playback_rate(rate);
+                }
+            }
         }
-        video.set_playback_rate(if behind > DRIFT_SECS { 1.1 } else { 1.0 });
         if video.paused() {
             let _ = video.play();
         }

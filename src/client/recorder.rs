@@ -211,8 +211,13 @@ pub fn start(
         "ws"
     };
     let host = location.host().map_err(|_| "no host")?;
+    // This recording's tag: its later sockets (after a drop, or at a lower bitrate) take over
+    // from its earlier ones at once, even before the server notices an old one is gone.
+    let tag: String = (0..4)
+        .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
+        .collect();
     let url = format!(
-        "{scheme}://{host}/live/{channel}/publish?video={}&source={}",
+        "{scheme}://{host}/live/{channel}/publish?video={}&source={}&recording={tag}",
         if h264 { "h264" } else { "other" },
         if what == Capture::Screen {
             "screen"

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::accounts::api::{Me, SignIn, SignOut, SignUp, current_user};
+use crate::accounts::api::{Me, SignIn, SignOut, SignOutEverywhere, SignUp, current_user};
 use crate::error::AppError;
 
 /// The account actions and who is signed in, shared through context.
@@ -13,6 +13,7 @@ pub struct Auth {
     pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
     pub me: Resource<Result<Option<Me>, AppError>>,
 }
 
@@ -21,12 +22,14 @@ pub fn provide_auth() -> Auth {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let me = Resource::new(
         move || {
             (
                 sign_in.version().get(),
                 sign_up.version().get(),
                 sign_out.version().get(),
+                sign_out_everywhere.version().get(),
             )
         },
         |_| current_user(),
@@ -35,6 +38,7 @@ pub fn provide_auth() -> Auth {
         sign_in,
         sign_up,
         sign_out,
+        sign_out_everywhere,
         me,
     };
     provide_context(auth);

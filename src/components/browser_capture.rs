@@ -18,6 +18,8 @@ pub fn BrowserCapture(
     let preview = NodeRef::<Video>::new();
     // What the recording is doing, in words; and the last refusal or failure.
     let state = RwSignal::new(None::<String>);
+    // The uplink could not keep up: what the recording does about it, while it lasts.
+    let uplink = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let recording = RwSignal::new(false);
     let muted = RwSignal::new(false);
@@ -96,11 +98,13 @@ pub fn BrowserCapture(
                 RecordingState::Reconnecting(why) => {
                     state.set(Some(format!("Reconnecting… ({why})")))
                 }
-                RecordingState::Lowered(kbps) => state.set(Some(format!(
-                    "Your upload cannot keep up: going on at {kbps} kbit/s…"
+                RecordingState::Lowered(kbps) => uplink.set(Some(format!(
+                    "Your upload could not keep up, so the video is now sent at {kbps} kbit/s. \
+                     A wired connection, or closing other uploads, lets it go higher next time."
                 ))),
                 RecordingState::Ended(why) => {
                     state.set(None);
+                    uplink.set(None);
                     recording.set(false);
                     if let Some(why) = why {
                         problem.set(Some(why));
@@ -183,6 +187,7 @@ pub fn BrowserCapture(
                 </button>
             </div>
             {move || state.get().map(|s| view! { <p class="studio-state" data-testid="capture-state">{s}</p> })}
+            {move || uplink.get().map(|u| view! { <p class="studio-note" data-testid="capture-uplink">{u}</p> })}
             {move || problem.get().map(|p| view! { <p class="form-error" role="alert" data-testid="capture-problem">{p}</p> })}
         </div>
     }

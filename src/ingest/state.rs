@@ -74,12 +74,24 @@ struct Inner {
 
 #[derive(Default)]
 struct ChannelIngest {
-    /// The connection publishing now, what it pushes, and how to cut it.
-    publisher: Option<(u64, PushFormat, CancellationToken)>,
+    /// The connection publishing now.
+    publisher: Option<Publishing>,
     /// The pushed broadcast on air, while it lasts, and what its ffmpeg reads.
     broadcast: Option<(PushHandle, PushFormat)>,
     /// The last time a publisher with the right key was turned away, and why.
     problem: Option<(u64, String)>,
+}
+
+/// The connection publishing to a channel now.
+#[derive(Clone)]
+struct Publishing {
+    id: u64,
+    /// What it pushes.
+    format: PushFormat,
+    /// Cancelled to cut it.
+    cut: CancellationToken,
+    /// The studio page's recording it carries (the page's own random tag), if it is one.
+    recording: Option<String>,
 }
 
 impl Ingest {
@@ -133,11 +145,10 @@ impl Ingest {
             StreamKey::generate(channel).map_err(|err| AppError::Server(err.to_string()))?;
         store::replace(&self.inner.db, channel, &fresh).await?;
         // Only a stream that came in with the key is cut (not the studio page's own).
-        if let Some((_, PushFormat::Flv, cut)) =
-            self.lock().get(channel).and_then(|c| c.publisher.clone())
-        {
+        let publishing = self.lock().get(channel).and_then(|c| c.publisher.clone());
+        if let Some(publishing) = publishing.filter(|p| p.format == PushFormat::Flv) {
             tracing::info!(%channel, "stream key reset: cutting its publisher");
-            cut.cancel();
+            publishing.cut.cancel();
         }
         Ok(fresh)
     }
@@ -172,25 +183,34 @@ impl Ingest {
         if let Some(reason) = self.stopped_in_studio(&channel).await {
             return Err(self.refuse(&channel, reason));
         }
-        self.admit(&channel, PushFormat::Flv, cut)
+        self.admit(&channel, PushFormat::Flv, cut, None)
     }
 
     /// A publisher for `channel` pushing `format` (its owner's browser, or software whose key
     /// was checked): refused while another publishes there, or while the channel is live with
-    /// another source.
+    /// another source. A new socket of the studio page's same `recording` takes over from the
+    /// old one at once (the page lowering its bitrate, or back from a network drop the server
+    /// has not noticed yet); the old one is cut.
     pub fn admit(
         &self,
         channel: &str,
         format: PushFormat,
         cut: CancellationToken,
+        recording: Option<&str>,
     ) -> Result<Publisher, Refusal> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let mut live = self.lock();
         let entry = live.entry(channel.to_string()).or_default();
-        if entry.publisher.is_some() {
-            drop(live);
-            tracing::warn!(%channel, "second publisher refused");
-            return Err(Refusal::AlreadyPublishing);
+        if let Some(current) = &entry.publisher {
+            let same = recording.is_some() && current.recording.as_deref() == recording;
+            if !same || current.format != format {
+                drop(live);
+                tracing::warn!(%channel, "second publisher refused");
+                return Err(Refusal::AlreadyPublishing);
+            }
+            tracing::info!(%channel, "the recording's new socket takes over from its old one");
+            current.cut.cancel();
+            entry.publisher = None;
         }
         // A pushed broadcast waiting for its publisher takes it back only in the same format
         // (its ffmpeg reads that).
@@ -205,7 +225,12 @@ impl Ingest {
                 "the channel is live with another source; stop it in the studio first".into(),
             ));
         }
-        entry.publisher = Some((id, format, cut));
+        entry.publisher = Some(Publishing {
+            id,
+            format,
+            cut,
+            recording: recording.map(str::to_string),
+        });
         tracing::info!(%channel, "publisher accepted");
         Ok(Publisher {
             ingest: self.clone(),
@@ -295,7 +320,7 @@ impl Ingest {
     fn release(&self, channel: &str, id: u64) {
         let mut live = self.lock();
         if let Some(entry) = live.get_mut(channel) {
-            if entry.publisher.as_ref().is_some_and(|(p, _, _)| *p == id) {
+            if entry.publisher.as_ref().is_some_and(|p| p.id == id) {
                 entry.publisher = None;
             }
             if entry

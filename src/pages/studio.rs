@@ -114,6 +114,7 @@ fn Studio(channel: String) -> impl IntoView {
     };
     let saved = move || save.value().get().is_some_and(|r| r.is_ok());
     let busy = move || start.pending().get() || stop.pending().get() || save.pending().get();
+    let sign_out_everywhere = expect_context::<Auth>().sign_out_everywhere;
 
     view! {
         <section class="studio">
@@ -184,6 +185,15 @@ fn Studio(channel: String) -> impl IntoView {
                     <h2>"Preview"</h2>
                     <Player channel=channel.clone() initial=ChannelState::Offline viewers=0/>
                     <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
+                    <details class="studio-account">
+                        <summary>"Account"</summary>
+                        <p class="studio-hint">
+                            "Signed in on a computer that is not yours, or lost a phone? This signs you out on every device and browser, this one too."
+                        </p>
+                        <ActionForm action=sign_out_everywhere>
+                            <button type="submit" data-testid="sign-out-everywhere">"Sign out everywhere"</button>
+                        </ActionForm>
+                    </details>
                 </div>
             </div>
         </section>
@@ -231,6 +241,7 @@ fn OnAirPanel(status: StudioStatus) -> impl IntoView {
     let last = status.last.map(|last| {
         let how = match (last.end_reason.as_str(), &last.failure) {
             ("failed", Some(why)) => format!("failed: {why}"),
+            ("interrupted", _) => "cut short when the server stopped unexpectedly".to_string(),
             (reason, _) => reason.to_string(),
         };
         view! {

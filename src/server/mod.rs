@@ -132,11 +132,16 @@ impl RunningServer {
         let state = AppState {
             leptos_options: settings.leptos_options(),
             ingest: ingest.clone(),
-            accounts: Accounts::new(db.clone()),
+            accounts: Accounts::new(
+                db.clone(),
+                settings.accounts.signups_per_address_per_hour,
+                settings.server.secure_cookies,
+            ),
             chat: Chat::new(db.clone(), channels.clone()),
             thumbnails: Thumbnails::new(channels.clone(), settings.ffmpeg.path.clone()),
             channels,
             broadcasts,
+            event_streams: settings.event_streams(),
         };
         if settings.demo.enabled {
             start_demo(&state, &settings.demo.title)
@@ -163,16 +168,8 @@ impl RunningServer {
             shutdown.clone(),
         ));
         let app = router(state.clone(), sessions, settings.server.secure_cookies);
-        let send_buffer = settings.server.send_buffer_kib * 1024;
-        let header_timeout =
-            std::time::Duration::from_secs(settings.server.header_timeout_secs.max(1));
-        let serve = tokio::spawn(serve::serve(
-            listener,
-            app,
-            send_buffer,
-            header_timeout,
-            shutdown.clone(),
-        ));
+        let serving = settings.serving().map_err(std::io::Error::other)?;
+        let serve = tokio::spawn(serve::serve(listener, app, serving, shutdown.clone()));
         tracing::info!("OnAir listening on http://{addr}, streams on rtmp://{rtmp_addr}/live");
         Ok(Self {
             addr,

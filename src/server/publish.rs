@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 use tower_sessions::Session;
 
+use crate::accounts::Accounts;
 use crate::broadcasts::source::PushFormat;
 use crate::error::AppError;
 use crate::ingest::Ingest;
@@ -25,6 +26,8 @@ pub struct Recording {
     video: String,
     /// "screen" or "camera".
     source: String,
+    /// The page's random tag for this recording: its later sockets take over from earlier ones.
+    recording: Option<String>,
 }
 
 pub async fn publish(
@@ -34,13 +37,14 @@ pub async fn publish(
     headers: HeaderMap,
     session: Session,
     State(ingest): State<Ingest>,
+    State(accounts): State<Accounts>,
 ) -> Response {
     if !super::origin::same_site(&headers) {
         return refuse(AppError::Forbidden(
             "Requests from other sites are refused.".into(),
         ));
     }
-    let user = match crate::accounts::session::current(&session).await {
+    let user = match crate::accounts::session::signed_in(&session, &accounts).await {
         Ok(Some(user)) => user,
         Ok(None) => return refuse(AppError::SignInRequired),
         Err(err) => return refuse(err),
@@ -53,7 +57,11 @@ pub async fn publish(
         screen: recording.source == "screen",
     };
     let cut = CancellationToken::new();
-    let publisher = match ingest.admit(&channel, format, cut.clone()) {
+    let tag = recording
+        .recording
+        .as_deref()
+        .filter(|t| (16..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let publisher = match ingest.admit(&channel, format, cut.clone(), tag) {
         Ok(publisher) => publisher,
         Err(refusal) => {
             let status = StatusCode::CONFLICT;

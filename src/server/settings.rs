@@ -4,16 +4,18 @@
 
 use leptos::config::LeptosOptions;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+
+use super::serve::ServeConfig;
 
 use crate::broadcasts::BroadcastConfig;
 use crate::broadcasts::registry::MaxLive;
 use crate::broadcasts::source::Encoding;
 use crate::ingest::IngestConfig;
 use crate::ingest::connection::Deadlines;
-use crate::ingest::listener::Caps;
 use crate::live::hub::HubSettings;
+use crate::open_connections::{Caps, OpenConnections};
 
 const DEFAULTS: &str = include_str!("../../Leptos.toml");
 const CARGO_TOML: &str = include_str!("../../Cargo.toml");
@@ -23,6 +25,7 @@ const ENV_PREFIX: &str = "ONAIR_";
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub server: ServerSettings,
+    pub accounts: AccountsSettings,
     pub ffmpeg: FfmpegSettings,
     pub live: LiveSettings,
     pub demo: DemoSettings,
@@ -52,7 +55,18 @@ pub struct ServerSettings {
     pub keep_alive_secs: u64,
     pub header_timeout_secs: u64,
     pub send_buffer_kib: usize,
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    pub trusted_proxies: String,
+    pub drain_secs: u64,
+    pub write_timeout_secs: u64,
     pub secure_cookies: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsSettings {
+    pub signups_per_address_per_hour: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -82,6 +96,7 @@ pub struct LiveSettings {
     pub hold_secs: u64,
     pub max_held_mib: usize,
     pub max_lag_ms: u64,
+    pub max_streams_per_address: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -212,6 +227,49 @@ impl Settings {
             transcode: self.rtmp.transcode,
             public_url: self.rtmp.public_url.clone(),
         }
+    }
+
+    /// Live-event streams open at once, per client address.
+    pub fn event_streams(&self) -> OpenConnections {
+        OpenConnections::new(Caps {
+            total: usize::MAX,
+            per_address: match self.live.max_streams_per_address {
+                0 => usize::MAX,
+                n => n,
+            },
+        })
+    }
+
+    /// How HTTP connections are accepted and served.
+    pub fn serving(&self) -> Result<ServeConfig, SettingsError> {
+        let s = &self.server;
+        let trusted_proxies = s
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse().map_err(|_| SettingsError::BadValue {
+                    name: "server.trusted_proxies".into(),
+                    value: p.to_string(),
+                    expected: "IP addresses separated by commas",
+                })
+            })
+            .collect::<Result<Vec<IpAddr>, _>>()?;
+        Ok(ServeConfig {
+            send_buffer: s.send_buffer_kib * 1024,
+            header_timeout: Duration::from_secs(s.header_timeout_secs.max(1)),
+            caps: Caps {
+                total: s.max_connections.max(1),
+                per_address: match s.max_connections_per_address {
+                    0 => usize::MAX,
+                    n => n,
+                },
+            },
+            trusted_proxies: trusted_proxies.into(),
+            drain: Duration::from_secs(s.drain_secs),
+            write_timeout: Duration::from_secs(s.write_timeout_secs.max(1)),
+        })
     }
 
     /// The RTMP port's caps and deadlines.

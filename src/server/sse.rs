@@ -1,12 +1,13 @@
 //! `GET /live/{channel}/events`: one viewer's Server-Sent Events stream. It writes the hub's
 //! pre-framed bytes as they are (keep-alive comments included) and ends when the hub closes
-//! (server shutdown).
+//! (server shutdown). One client address holds at most `[live] max_streams_per_address` open.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use crate::channels::Channels;
 use crate::live::frame;
 use crate::live::hub::Viewer;
+use crate::open_connections::{OpenConnections, Slot};
 
 #[derive(Deserialize)]
 pub struct Params {
@@ -29,6 +31,8 @@ pub struct Params {
 
 pub async fn live_events(
     State(channels): State<Channels>,
+    State(streams): State<OpenConnections>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(channel): Path<String>,
     Query(params): Query<Params>,
     headers: HeaderMap,
@@ -36,17 +40,23 @@ pub async fn live_events(
     let Some(channel) = channels.get(&channel) else {
         return (StatusCode::NOT_FOUND, "no such channel").into_response();
     };
+    let Some(slot) = streams.take(client.ip()) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many live streams open from your address: close some tabs and try again.",
+        )
+            .into_response();
+    };
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or(params.last_event_id)
         .and_then(|id| id.trim().parse::<u64>().ok());
-    let stream = viewer_stream(channel.hub.subscribe(
-        last_event_id,
-        params.viewer.as_deref(),
-        params.chat_after,
-    ));
+    let viewer = channel
+        .hub
+        .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after);
+    let stream = viewer_stream(viewer, slot);
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -61,14 +71,24 @@ pub async fn live_events(
 struct Connection {
     viewer: Viewer,
     pending: VecDeque<Bytes>,
+    /// This stream's place among its address's; given back when the stream ends.
+    _slot: Slot,
 }
 
 /// The bytes one viewer is sent: `retry`, then whatever the hub owes it (keep-alive comments
 /// included), as it comes, until the hub closes (server shutdown). The stream waits on one
 /// thing only, the hub's wake-up, and holds no timer.
-fn viewer_stream(viewer: Viewer) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
+fn viewer_stream(
+    viewer: Viewer,
+    slot: Slot,
+) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
     let pending = VecDeque::from([Bytes::from_static(frame::RETRY)]);
-    futures::stream::unfold(Connection { viewer, pending }, |mut c| async move {
+    let connection = Connection {
+        viewer,
+        pending,
+        _slot: slot,
+    };
+    futures::stream::unfold(connection, |mut c| async move {
         loop {
             if c.viewer.hub().is_closed() {
                 return None;

@@ -12,6 +12,7 @@ use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
 use crate::ingest::Ingest;
+use crate::open_connections::OpenConnections;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -22,6 +23,8 @@ pub struct AppState {
     pub chat: Chat,
     pub thumbnails: Thumbnails,
     pub ingest: Ingest,
+    /// Live-event streams open now, by client address.
+    pub event_streams: OpenConnections,
 }
 
 impl AppState {

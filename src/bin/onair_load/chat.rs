@@ -50,10 +50,10 @@ pub async fn sign_up(addr: SocketAddr, host: &str) -> Result<String, String> {
         .take_while(|l| !l.is_empty())
         .find_map(|l| {
             let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("set-cookie")
-                .then(|| value.trim().split(';').next().unwrap_or("").to_string())
+            let cookie = value.trim().split(';').next().unwrap_or("");
+            (name.eq_ignore_ascii_case("set-cookie") && cookie.starts_with("onair_session="))
+                .then(|| cookie.to_string())
         })
-        .filter(|c| c.starts_with("onair_session="))
         .ok_or_else(|| {
             format!(
                 "sign-up gave no session: {}",

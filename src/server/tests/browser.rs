@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::accounts::call;
-use super::{SERIAL, media_count, read_events, start_server_with};
+use super::{SERIAL, decoded_frames, media_count, read_events, start_server_with};
 use crate::live::wire::InitEvent;
 
 /// Signs `name` up; its session cookie (`onair_session=…`).
@@ -28,8 +28,14 @@ async fn session_cookie(base: &str, name: &str) -> String {
     )
     .await
     .expect("sign-up works");
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_string()
+    let session = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("onair_session="))
+        .expect("a session cookie");
+    session.split(';').next().unwrap().to_string()
 }
 
 /// The upgrade request for `channel`'s publish socket, as the studio page sends it.
@@ -56,8 +62,9 @@ async fn open_socket(
     addr: std::net::SocketAddr,
     channel: &str,
     cookie: &str,
+    video: &str,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let url = format!("ws://{addr}/live/{channel}/publish?video=h264&source=camera");
+    let url = format!("ws://{addr}/live/{channel}/publish?video={video}&source=camera");
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -66,6 +73,61 @@ async fn open_socket(
         .await
         .expect("the owner's socket opens")
         .0
+}
+
+/// A recorder sending to a publish socket; both stop when it drops.
+struct Publishing(tokio::process::Child, tokio::task::JoinHandle<()>);
+
+impl Drop for Publishing {
+    fn drop(&mut self) {
+        self.1.abort();
+        let _ = self.0.start_kill();
+    }
+}
+
+/// Records the live test pattern to WebM with `video_codec` (and Opus) and sends it over the
+/// channel's publish socket in chunks as they are made, as the studio page does; the recorder
+/// and the sending stop when the returned guard drops.
+async fn publish_webm(
+    addr: std::net::SocketAddr,
+    channel: &str,
+    cookie: &str,
+    video: &str,
+    video_codec: &[&str],
+) -> Publishing {
+    let mut recorder = tokio::process::Command::new("ffmpeg")
+        .args(crate::live::testing::live_test_pattern_input(30))
+        .args(video_codec)
+        .args([
+            "-pix_fmt", "yuv420p", "-c:a", "libopus", "-f", "matroska", "-live", "1", "pipe:1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ffmpeg is installed");
+    let mut webm = recorder.stdout.take().unwrap();
+    let mut socket = open_socket(addr, channel, cookie, video).await;
+    let send = tokio::spawn(async move {
+        let mut buf = vec![0u8; 32 * 1024];
+        while let Ok(n) = webm.read(&mut buf).await {
+            if n == 0
+                || socket
+                    .send(Message::binary(buf[..n].to_vec()))
+                    .await
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    Publishing(recorder, send)
+}
+
+/// The init event of `events` (the stream's codecs).
+fn init_of(events: &[super::Received]) -> InitEvent {
+    let init = events.iter().find(|e| e.name == "init").expect("an init");
+    serde_json::from_str(&init.data).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +155,7 @@ async fn only_the_owner_opens_the_publish_socket_from_this_site_and_only_one_at_
     let foreign = upgrade(server.addr, "gus", Some(&gus)).header("origin", "https://evil.example");
     assert_eq!(status(foreign.send().await.unwrap()), 403);
 
-    let first = open_socket(server.addr, "gus", &gus).await;
+    let first = open_socket(server.addr, "gus", &gus, "h264").await;
     let second = upgrade(server.addr, "gus", Some(&gus))
         .send()
         .await
@@ -112,7 +174,7 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
     let ivy = session_cookie(&base, "ivy").await;
 
     // Not WebM: closed with 1008 and the reason, which the studio page shows.
-    let mut socket = open_socket(server.addr, "ivy", &ivy).await;
+    let mut socket = open_socket(server.addr, "ivy", &ivy, "h264").await;
     socket.send(Message::binary(vec![0u8; 1000])).await.unwrap();
     let close = loop {
         match socket.next().await {
@@ -125,9 +187,12 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
     assert!(close.reason.contains("not WebM"), "{}", close.reason);
 
     // WebM as Chromium records it, sent in chunks as they are made.
-    let mut recorder = tokio::process::Command::new("ffmpeg")
-        .args(crate::live::testing::live_test_pattern_input(30))
-        .args([
+    let publishing = publish_webm(
+        server.addr,
+        "ivy",
+        &ivy,
+        "h264",
+        &[
             "-c:v",
             "libx264",
             "-preset",
@@ -136,42 +201,14 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
             "zerolatency",
             "-g",
             "30",
-        ])
-        .args([
-            "-pix_fmt", "yuv420p", "-c:a", "libopus", "-f", "matroska", "-live", "1", "pipe:1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("ffmpeg is installed");
-    let mut webm = recorder.stdout.take().unwrap();
-    let mut socket = open_socket(server.addr, "ivy", &ivy).await;
-    let send = tokio::spawn(async move {
-        let mut buf = vec![0u8; 32 * 1024];
-        while let Ok(n) = webm.read(&mut buf).await {
-            if n == 0
-                || socket
-                    .send(Message::binary(buf[..n].to_vec()))
-                    .await
-                    .is_err()
-            {
-                break;
-            }
-        }
-    });
+        ],
+    )
+    .await;
     let (_, events) = read_events(&format!("{base}/live/ivy/events"), None, |e| {
         media_count(e) >= 15
     })
     .await;
-    let init: InitEvent = serde_json::from_str(
-        &events
-            .iter()
-            .find(|e| e.name == "init")
-            .expect("an init")
-            .data,
-    )
-    .unwrap();
+    let init = init_of(&events);
     assert!(
         init.mime.contains("avc1") && init.mime.contains("mp4a"),
         "{}",
@@ -190,7 +227,49 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
         .await
         .unwrap();
     assert_eq!(status.on_air.unwrap().source, "camera (browser)");
-    send.abort();
-    recorder.kill().await.unwrap();
+    drop(publishing);
+    server.shutdown().await.unwrap();
+}
+
+/// A browser that records only VP8 (Firefox, Chromium without H.264): the studio says
+/// `video=other` and the server re-encodes to H.264, which every viewer's browser plays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vp8_recording_is_reencoded_to_h264_that_viewers_decode() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let joy = session_cookie(&base, "joy").await;
+    let publishing = publish_webm(
+        server.addr,
+        "joy",
+        &joy,
+        "other",
+        &[
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-g",
+            "30",
+            "-b:v",
+            "500k",
+        ],
+    )
+    .await;
+    let (_, events) = read_events(&format!("{base}/live/joy/events"), None, |e| {
+        media_count(e) >= 15
+    })
+    .await;
+    let init = init_of(&events);
+    assert!(
+        init.mime.contains("avc1") && init.mime.contains("mp4a"),
+        "{}",
+        init.mime
+    );
+    let frames = decoded_frames(&events);
+    assert!(frames >= 15, "only {frames} frames decode");
+    drop(publishing);
     server.shutdown().await.unwrap();
 }

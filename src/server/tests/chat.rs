@@ -92,6 +92,23 @@ async fn a_posted_message_reaches_every_viewer_and_the_owner_moderates() {
             serde_json::from_str(&next_event(stream, "chat-deleted").await.data).unwrap();
         assert_eq!(gone.id, spam.id);
     }
+    // Only accounts that exist can be banned; a made-up or malformed name says so.
+    let long = "x".repeat(5000);
+    for nobody in ["nobody-here", "troll\nINFO forged log line", long.as_str()] {
+        let refused = call(
+            &host,
+            &base,
+            "ban_from_chat",
+            Some(&[("channel", "host"), ("username", nobody)]),
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&refused, AppError::NotFound(m) if m == "No account has that name."),
+            "{refused:?}"
+        );
+    }
     call(
         &host,
         &base,

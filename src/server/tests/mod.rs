@@ -480,3 +480,111 @@ async fn shutdown_ends_open_streams_and_leaves_no_ffmpeg() {
         .expect("the demo broadcast is on record");
     assert_eq!(last.end_reason, "server shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_per_address_cap_are_closed_until_one_ends() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_SERVER_MAX_CONNECTIONS_PER_ADDRESS", "3"),
+    ])
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+    }
+    // Sent a whole request, the fourth gets no answer: the server closed it on accepting it.
+    let mut fourth = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let _ = fourth
+        .write_all(b"GET / HTTP/1.1\r\nHost: onair\r\n\r\n")
+        .await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), fourth.read_to_end(&mut answer))
+        .await
+        .expect("closed at once, not left waiting");
+    assert!(read.is_err() || answer.is_empty(), "{answer:?}");
+
+    // One of the three ends: a new connection is served.
+    drop(held.pop());
+    let page = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match reqwest::get(format!("http://{}/", server.addr)).await {
+                Ok(page) => break page,
+                // The server may not have seen the close yet.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    })
+    .await
+    .expect("served once a place is free");
+    assert_eq!(page.status().as_u16(), 200);
+    drop(held);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_who_stops_reading_is_dropped_and_stops_counting() {
+    use tokio::io::AsyncWriteExt;
+
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_SERVER_WRITE_TIMEOUT_SECS", "2")]).await;
+    let url = format!("http://{}/live/demo/events?viewer=reading", server.addr);
+    let mut reading = reqwest::get(url)
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    assert_eq!(next_viewer_count(&mut reading).await, 1);
+    // A client that asks for the stream and never reads a byte of it.
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    socket2::SockRef::from(&stalled)
+        .set_recv_buffer_size(16 * 1024)
+        .unwrap();
+    stalled
+        .write_all(b"GET /live/demo/events?viewer=stalled HTTP/1.1\r\nHost: onair\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(next_viewer_count(&mut reading).await, 2);
+    // Once its window has been shut for the write timeout, it is gone, and the count says so.
+    let count = tokio::time::timeout(Duration::from_secs(60), next_viewer_count(&mut reading))
+        .await
+        .expect("the stalled viewer is dropped within a minute");
+    assert_eq!(count, 1);
+    drop(stalled);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_a_bounded_number_of_live_streams() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_LIVE_MAX_STREAMS_PER_ADDRESS", "2")]).await;
+    let url = |tab: &str| format!("http://{}/live/demo/events?viewer={tab}", server.addr);
+    let first = reqwest::get(url("a")).await.unwrap();
+    let second = reqwest::get(url("b")).await.unwrap();
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
+    let third = reqwest::get(url("c")).await.unwrap();
+    assert_eq!(third.status().as_u16(), 429);
+    assert!(third.text().await.unwrap().contains("close some tabs"));
+    // A closed stream gives its place back.
+    drop(first);
+    let again = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let response = reqwest::get(url("c")).await.unwrap();
+            if response.status().as_u16() == 200 {
+                break response;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("a place is free once a stream closes");
+    let mut events = again.bytes_stream().eventsource();
+    next_event(&mut events, "init").await;
+    drop(second);
+    server.shutdown().await.unwrap();
+}

@@ -1,0 +1,232 @@
+//! How far behind the live edge the player holds itself, chosen from what it observes.
+//!
+//! Fragments arrive every `fragment` seconds of media. Just before one arrives, the player has
+//! `headroom` seconds of media left to play; that is the only slack it has against late
+//! arrivals. The player aims for a headroom of `margin`: it starts small and grows each time the
+//! video starves (headroom gone when a fragment arrives), then shrinks again slowly while
+//! nothing starves. More headroom than the margin is latency for nothing: the player plays
+//! slightly faster until it is spent, and seeks only when it is far too much.
+//!
+//! Pure arithmetic, no browser types: the player loop (`client::live_player`) feeds it the
+//! buffered end and the playhead, and applies what [`LiveEdge::steer`] answers.
+
+use std::collections::VecDeque;
+
+/// The smallest and largest headroom the player aims for, seconds.
+const MIN_MARGIN: f64 = 0.08;
+const MAX_MARGIN: f64 = 1.0;
+/// A starving playhead raises the margin by this much.
+const STALL_STEP: f64 = 0.1;
+/// While nothing starves, the margin shrinks by `RELAX_STEP` every `RELAX_MS`.
+const RELAX_STEP: f64 = 0.02;
+const RELAX_MS: f64 = 10_000.0;
+/// Headroom below this when a fragment arrives: the playhead was at the end, starving (one
+/// video frame at 30 fps is 33 ms, so a playhead on the last frame still shows that much).
+const STARVED_SECS: f64 = 0.04;
+/// Arrivals whose headroom is compared with the margin (about a second of 200 ms fragments).
+const WINDOW: usize = 5;
+/// Excess headroom under this is left alone; above it, the player plays faster.
+const TOLERANCE_SECS: f64 = 0.04;
+/// Playback rate while catching up: proportional to the excess, within these bounds.
+const MIN_CATCH_UP: f64 = 1.03;
+const MAX_CATCH_UP: f64 = 1.15;
+/// Excess headroom past which a seek is quicker than catching up.
+const SEEK_EXCESS_SECS: f64 = 1.5;
+/// Fragment duration assumed before two arrivals have shown it.
+const DEFAULT_FRAGMENT_SECS: f64 = 0.2;
+
+/// What the player should do now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Steer {
+    /// Jump to this media time (the buffered end minus the margin and one fragment).
+    Seek(f64),
+    /// Play at this rate (1.0, or faster to spend excess headroom).
+    Rate(f64),
+}
+
+#[derive(Debug)]
+pub struct LiveEdge {
+    margin: f64,
+    fragment: f64,
+    headroom: VecDeque<f64>,
+    last_end: Option<f64>,
+    calm_since_ms: f64,
+    stalls: u32,
+}
+
+impl LiveEdge {
+    pub fn new(now_ms: f64) -> Self {
+        Self {
+            margin: MIN_MARGIN,
+            fragment: DEFAULT_FRAGMENT_SECS,
+            headroom: VecDeque::with_capacity(WINDOW),
+            last_end: None,
+            calm_since_ms: now_ms,
+            stalls: 0,
+        }
+    }
+
+    /// A new encoder run (new timestamps): forget positions, keep what was learnt of the margin.
+    pub fn restart(&mut self) {
+        self.headroom.clear();
+        self.last_end = None;
+    }
+
+    /// A fragment arrives. `buffered_end` is the end of the media buffered before it, `playhead`
+    /// the current time; `playing` is false before playback starts (not a starving player).
+    pub fn on_arrival(&mut self, buffered_end: f64, playhead: f64, playing: bool, now_ms: f64) {
+        if let Some(last) = self.last_end {
+            let step = buffered_end - last;
+            if step > 0.01 && step < 5.0 {
+                self.fragment = 0.8 * self.fragment + 0.2 * step;
+            }
+        }
+        self.last_end = Some(buffered_end);
+        if !playing {
+            return;
+        }
+        let headroom = buffered_end - playhead;
+        if headroom < STARVED_SECS {
+            self.stalls += 1;
+            self.margin = (self.margin + STALL_STEP).min(MAX_MARGIN);
+            self.calm_since_ms = now_ms;
+            // The playhead waited: everything before this arrival is old news.
+            self.headroom.clear();
+        } else if now_ms - self.calm_since_ms >= RELAX_MS {
+            self.margin = (self.margin - RELAX_STEP).max(MIN_MARGIN);
+            self.calm_since_ms = now_ms;
+        }
+        if self.headroom.len() == WINDOW {
+            self.headroom.pop_front();
+        }
+        self.headroom.push_back(headroom.max(0.0));
+    }
+
+    /// What to do, given the buffered end and the playhead now. `in_range` is false when the
+    /// playhead is outside every buffered range (it must jump).
+    pub fn steer(&self, buffered_end: f64, playhead: f64, in_range: bool) -> Steer {
+        let behind = buffered_end - playhead;
+        let target = self.margin + self.fragment;
+        if !in_range || behind > target + SEEK_EXCESS_SECS {
+            return Steer::Seek(buffered_end - target);
+        }
+        // The least headroom lately is what the player could spare without starving.
+        let Some(least) = self.headroom.iter().copied().reduce(f64::min) else {
+            return Steer::Rate(1.0);
+        };
+        let excess = least - self.margin;
+        if excess > TOLERANCE_SECS {
+            Steer::Rate((1.0 + excess * 0.5).clamp(MIN_CATCH_UP, MAX_CATCH_UP))
+        } else {
+            Steer::Rate(1.0)
+        }
+    }
+
+    /// The headroom the player aims for now, seconds.
+    pub fn margin(&self) -> f64 {
+        self.margin
+    }
+
+    /// Times the playhead starved since the start.
+    pub fn stalls(&self) -> u32 {
+        self.stalls
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plays `secs` of 200 ms fragments arriving on time, the playhead `behind` the newest
+    /// media right after each arrival and advancing at `rate`; returns the steer at the end.
+    fn steady(edge: &mut LiveEdge, start_ms: f64, secs: f64, behind: f64) -> Steer {
+        let mut end = 10.0;
+        let mut steer = Steer::Rate(1.0);
+        for i in 0..(secs / 0.2) as usize {
+            let now = start_ms + i as f64 * 200.0;
+            // Just before the arrival the playhead has played 0.2 s since the last one.
+            edge.on_arrival(end, end + 0.2 - behind, true, now);
+            end += 0.2;
+            steer = edge.steer(end, end - behind, true);
+        }
+        steer
+    }
+
+    #[test]
+    fn on_time_fragments_at_the_margin_play_at_normal_speed() {
+        let mut edge = LiveEdge::new(0.0);
+        // Headroom before each arrival: 0.2 + 0.1 - 0.2 = 0.1, a little over the 0.08 margin.
+        assert_eq!(steady(&mut edge, 0.0, 5.0, 0.3), Steer::Rate(1.0));
+        assert_eq!(edge.stalls(), 0);
+    }
+
+    #[test]
+    fn excess_headroom_is_spent_by_playing_faster() {
+        let mut edge = LiveEdge::new(0.0);
+        let Steer::Rate(rate) = steady(&mut edge, 0.0, 3.0, 0.8) else {
+            panic!("0.8 s behind is caught up, not sought");
+        };
+        assert!(rate > 1.0 && rate <= MAX_CATCH_UP, "rate {rate}");
+    }
+
+    #[test]
+    fn far_behind_or_outside_the_buffer_seeks_to_margin_plus_a_fragment() {
+        let mut edge = LiveEdge::new(0.0);
+        steady(&mut edge, 0.0, 2.0, 0.3);
+        let target = 20.0 - edge.margin() - 0.2;
+        let Steer::Seek(at) = edge.steer(20.0, 15.0, true) else {
+            panic!("5 s behind must seek");
+        };
+        assert!(
+            (at - target).abs() < 0.01,
+            "seek to {at}, expected {target}"
+        );
+        assert!(matches!(edge.steer(20.0, 19.9, false), Steer::Seek(_)));
+    }
+
+    #[test]
+    fn starving_raises_the_margin_and_calm_lowers_it_again() {
+        let mut edge = LiveEdge::new(0.0);
+        // The playhead sits on the newest frame when the next fragment arrives.
+        edge.on_arrival(10.0, 9.99, true, 1_000.0);
+        edge.on_arrival(10.2, 10.19, true, 1_400.0);
+        assert_eq!(edge.stalls(), 2);
+        let raised = edge.margin();
+        assert!((raised - (MIN_MARGIN + 2.0 * STALL_STEP)).abs() < 1e-9);
+        // With the margin raised, the same on-time arrivals are not an excess to spend.
+        assert_eq!(
+            steady(&mut edge, 1_600.0, 2.0, raised + 0.2),
+            Steer::Rate(1.0)
+        );
+        // A minute of calm brings it back down, never under the floor.
+        steady(&mut edge, 3_600.0, 120.0, 0.3);
+        assert!(edge.margin() < raised);
+        assert!(edge.margin() >= MIN_MARGIN);
+    }
+
+    #[test]
+    fn before_playback_starts_nothing_counts_as_starving() {
+        let mut edge = LiveEdge::new(0.0);
+        edge.on_arrival(0.0, 0.0, false, 0.0);
+        edge.on_arrival(0.2, 0.0, false, 10.0);
+        assert_eq!(edge.stalls(), 0);
+        assert_eq!(edge.margin(), MIN_MARGIN);
+    }
+
+    #[test]
+    fn the_fragment_length_is_learnt_from_arrivals() {
+        let mut edge = LiveEdge::new(0.0);
+        let mut end = 0.0;
+        for i in 0..30 {
+            edge.on_arrival(end, end, false, i as f64 * 100.0);
+            end += 0.1;
+        }
+        let Steer::Seek(at) = edge.steer(end, 0.0, false) else {
+            panic!("outside the buffer must seek");
+        };
+        assert!(
+            (end - at - (MIN_MARGIN + 0.1)).abs() < 0.01,
+            "seek {at} of end {end}"
+        );
+    }
+}

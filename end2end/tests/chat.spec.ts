@@ -1,6 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { ChatPanel } from '../pages/chat-panel';
+import { visit } from '../support/visit';
 
 const PASSWORD = 'correct horse 42';
 
@@ -79,4 +80,44 @@ test('the watch page with its chat fits a narrow phone screen', async ({ browser
   expect(overflow).toBeLessThanOrEqual(0);
   await expect(new ChatPanel(page).signInToChat).toBeVisible();
   await phone.close();
+});
+
+test('the owner bans a chatter, finds the ban in the studio, and lifts it', async ({ browser }) => {
+  const host = await signedIn(browser, 'o');
+  const guest = await signedIn(browser, 'c');
+  const channel = host.name.toLowerCase();
+  for (const { page } of [host, guest]) await visit(page, `/watch/${channel}`);
+  const hostChat = new ChatPanel(host.page);
+  const guestChat = new ChatPanel(guest.page);
+  await guestChat.say('buy cheap followers');
+  await hostChat.message('buy cheap followers').getByRole('button', { name: 'Ban' }).click();
+  await guestChat.say('still here?');
+  await expect(guestChat.error).toContainText('banned');
+
+  await visit(host.page, '/studio');
+  const bans = host.page.getByTestId('chat-bans');
+  await bans.locator('summary').click();
+  const row = bans.locator(`[data-banned="${guest.name}"]`);
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: 'Unban' }).click();
+  await expect(row).toHaveCount(0);
+  await expect(bans).toContainText('Nobody is banned.');
+
+  await guestChat.say('thanks for the second chance');
+  await expect(guestChat.message('thanks for the second chance')).toBeVisible();
+});
+
+test('sign out everywhere signs out every browser of the account', async ({ browser }) => {
+  const laptop = await signedIn(browser, 'e');
+  const phone = await (await browser.newContext()).newPage();
+  await new AccountForms(phone).signIn(laptop.name, PASSWORD);
+  await expect(phone.getByTestId('signed-in-as')).toBeVisible();
+
+  await visit(laptop.page, '/studio');
+  await laptop.page.locator('.studio-account summary').click();
+  await laptop.page.getByTestId('sign-out-everywhere').click();
+  await expect(laptop.page.getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
+  await phone.reload();
+  await expect(phone.getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
+  await expect(phone.getByTestId('signed-in-as')).toHaveCount(0);
 });

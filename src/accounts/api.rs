@@ -11,6 +11,8 @@ pub struct Me {
     pub username: String,
     /// Their channel: `/watch/{channel}`.
     pub channel: String,
+    /// An operator: moderates every channel and can end any broadcast.
+    pub operator: bool,
 }
 
 /// Creates an account (and its channel) and signs it in.
@@ -120,6 +122,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
                 .map(|user| Me {
                     username: user.username,
                     channel: user.channel,
+                    operator: user.operator,
                 }))
         }
         .await,

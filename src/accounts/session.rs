@@ -23,6 +23,9 @@ pub struct SignedIn {
     /// The account's session generation at sign-in.
     #[serde(default)]
     pub generation: i64,
+    /// An operator, as the settings say now (not stored in the session).
+    #[serde(skip)]
+    pub operator: bool,
 }
 
 impl From<super::store::User> for SignedIn {
@@ -32,11 +35,24 @@ impl From<super::store::User> for SignedIn {
             channel: user.channel(),
             username: user.username,
             generation: user.session_generation,
+            operator: false,
         }
     }
 }
 
 impl SignedIn {
+    /// A channel's chat and broadcast are moderated by its owner and by the operators.
+    pub fn ensure_moderates(&self, channel: &str) -> Result<(), AppError> {
+        if self.operator {
+            return Ok(());
+        }
+        self.ensure_owns(channel).map_err(|_| {
+            AppError::Forbidden(format!(
+                "Only the owner of the channel {channel} or an operator can moderate it."
+            ))
+        })
+    }
+
     /// Only a channel's owner may control it.
     pub fn ensure_owns(&self, channel: &str) -> Result<(), AppError> {
         if self.channel == channel {
@@ -60,9 +76,10 @@ pub async fn signed_in(
     session: &Session,
     accounts: &super::Accounts,
 ) -> Result<Option<SignedIn>, AppError> {
-    let Some(user) = current(session).await? else {
+    let Some(mut user) = current(session).await? else {
         return Ok(None);
     };
+    user.operator = accounts.is_operator(&user.username);
     if !accounts.session_holds(&user).await? {
         end(session).await?;
         return Ok(None);
@@ -126,6 +143,7 @@ mod tests {
             username: "Ana".into(),
             channel: "ana".into(),
             generation: 0,
+            operator: false,
         }
     }
 

@@ -21,6 +21,8 @@ pub struct Accounts {
     hasher: Arc<Hasher>,
     signups: Arc<SignUpLimit>,
     secure_cookies: bool,
+    /// Operators' usernames, in lower case.
+    operators: Arc<[String]>,
 }
 
 /// A successful sign-up or sign-in: the account, and the Set-Cookie value that makes this
@@ -40,7 +42,24 @@ impl Accounts {
             hasher: Arc::new(Hasher::per_core()),
             signups: Arc::new(SignUpLimit::per_hour(signups_per_hour)),
             secure_cookies,
+            operators: Arc::new([]),
         }
+    }
+
+    /// The operators: `names`, comma-separated usernames.
+    pub fn with_operators(mut self, names: &str) -> Self {
+        self.operators = names
+            .split(',')
+            .map(|name| name.trim().to_ascii_lowercase())
+            .filter(|name| !name.is_empty())
+            .collect();
+        self
+    }
+
+    /// Whether `username` is an operator (moderates every channel, ends any broadcast).
+    pub fn is_operator(&self, username: &str) -> bool {
+        let name = username.to_ascii_lowercase();
+        self.operators.contains(&name)
     }
 
     /// This browser becomes a known device of `user` (failing that, it simply is not one).

@@ -141,13 +141,16 @@ pub async fn save_title(channel: String, title: String) -> Result<(), AppError> 
     )
 }
 
-/// Takes `channel` off air; returns once its ffmpeg has exited. Owner only.
+/// Takes `channel` off air; returns once its ffmpeg has exited. Owner or operator.
 #[server(endpoint = "stop_broadcast", input = Json)]
 pub async fn stop_broadcast(channel: String) -> Result<(), AppError> {
     crate::error::reply(
         async {
             let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
+            user.ensure_moderates(&channel)?;
+            if !user.channel.eq(&channel) {
+                tracing::info!(%channel, operator = %user.username, "an operator ends the broadcast");
+            }
             expect_context::<super::Broadcasts>().stop(&channel).await
         }
         .await,

@@ -24,10 +24,27 @@ pub struct ChannelSummary {
     pub as_of_ms: u64,
 }
 
-/// Every channel, live ones first.
+/// Channels per directory page.
+pub const DIRECTORY_PAGE: usize = 24;
+/// Offline channels stay in the directory this long after their last broadcast (30 days).
+pub const RECENT_MS: u64 = 30 * 24 * 3600 * 1000;
+
+/// One page of the directory: live channels first (longest live first), then those live in
+/// the last 30 days (most recent first). Channels that have not been live lately are not
+/// listed (their pages still work).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryPage {
+    pub channels: Vec<ChannelSummary>,
+    /// This page's number, from 0.
+    pub page: usize,
+    /// Whether another page follows.
+    pub more: bool,
+}
+
+/// Page `page` (from 0) of the directory.
 #[server]
-pub async fn list_channels() -> Result<Vec<ChannelSummary>, AppError> {
-    Ok(expect_context::<super::Channels>().summaries())
+pub async fn directory(page: usize) -> Result<DirectoryPage, AppError> {
+    Ok(expect_context::<super::Channels>().directory(page, DIRECTORY_PAGE))
 }
 
 /// One channel, or `None` when there is no such channel.

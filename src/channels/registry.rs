@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use sqlx::SqlitePool;
 
-use super::api::ChannelSummary;
+use super::api::{ChannelSummary, DirectoryPage, RECENT_MS};
 use super::store;
 use crate::clock::now_ms;
 use crate::live::hub::{Hub, HubSettings};
@@ -140,6 +140,26 @@ impl Channels {
 
     /// Every channel's summary: live ones first (longest live first), then offline ones
     /// (most recently live first).
+    /// Page `page` of the directory, `per_page` channels to a page: live channels, then
+    /// those live within [`RECENT_MS`].
+    pub fn directory(&self, page: usize, per_page: usize) -> DirectoryPage {
+        let now = now_ms();
+        let mut listed = self.summaries().into_iter().filter(|c| {
+            c.state != ChannelState::Offline
+                || c.last_live_ms.is_some_and(|ms| now.saturating_sub(ms) < RECENT_MS)
+        });
+        let channels: Vec<ChannelSummary> = listed
+            .by_ref()
+            .skip(page.saturating_mul(per_page))
+            .take(per_page)
+            .collect();
+        DirectoryPage {
+            channels,
+            page,
+            more: listed.next().is_some(),
+        }
+    }
+
     pub fn summaries(&self) -> Vec<ChannelSummary> {
         let by_name = self.by_name.read().unwrap_or_else(|p| p.into_inner());
         let mut all: Vec<ChannelSummary> = by_name.values().map(|c| c.summary()).collect();
@@ -148,5 +168,54 @@ impl Channels {
             ChannelState::Offline => (1, u64::MAX - c.last_live_ms.unwrap_or(0), c.name.clone()),
         });
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_directory_pages_live_then_recently_live_channels_and_leaves_out_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&dir.path().join("c.db")).await.unwrap();
+        let settings = HubSettings {
+            hold: Duration::from_secs(8),
+            max_held_bytes: 1 << 20,
+            max_lag: Duration::from_secs(2),
+        };
+        let channels = Channels::load(db, settings).await.unwrap();
+        let now = now_ms();
+        // Five live, four live lately (a day apart), three never live, one not for 40 days.
+        for i in 0..5 {
+            let name = format!("live{i}");
+            channels.open(&name, &name, "on now").hub.go_reconnecting("x".into());
+        }
+        for i in 0..4u64 {
+            let name = format!("lately{i}");
+            let channel = channels.open(&name, &name, "earlier");
+            channel.set_last_live(now - (i + 1) * 24 * 3600 * 1000);
+        }
+        for i in 0..3 {
+            let name = format!("never{i}");
+            channels.open(&name, &name, "never");
+        }
+        let channel = channels.open("gone", "gone", "long ago");
+        channel.set_last_live(now - 40 * 24 * 3600 * 1000);
+
+        let first = channels.directory(0, 4);
+        assert!(first.more);
+        assert!(first.channels.iter().all(|c| c.state != ChannelState::Offline));
+        let second = channels.directory(1, 4);
+        let names: Vec<&str> = second.channels.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names[1..], ["lately0", "lately1", "lately2"], "most recent first");
+        assert!(second.more);
+        let third = channels.directory(2, 4);
+        let names: Vec<&str> = third.channels.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["lately3"]);
+        assert!(!third.more);
+        assert!(channels.directory(9, 4).channels.is_empty());
     }
 }

@@ -3,8 +3,17 @@
 
 use leptos::prelude::*;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::AppError;
 use crate::live::wire::ChatEvent;
+
+/// Someone banned from a channel's chat, and since when (ms since the epoch).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Banned {
+    pub username: String,
+    pub banned_ms: u64,
+}
 
 /// How many messages the watch page shows when it loads.
 pub const RECENT: u32 = 50;
@@ -33,26 +42,26 @@ pub async fn post_chat(channel: String, text: String) -> Result<(), AppError> {
     )
 }
 
-/// Deletes message `id` from `channel`'s chat, for every viewer. Owner only.
+/// Deletes message `id` from `channel`'s chat, for every viewer. Owner or operator.
 #[server(endpoint = "delete_chat")]
 pub async fn delete_chat(channel: String, id: u64) -> Result<(), AppError> {
     crate::error::reply(
         async {
             let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
+            user.ensure_moderates(&channel)?;
             expect_context::<super::Chat>().delete(&channel, id).await
         }
         .await,
     )
 }
 
-/// Bans `username` from `channel`'s chat. Owner only.
+/// Bans `username` from `channel`'s chat. Owner or operator.
 #[server(endpoint = "ban_from_chat")]
 pub async fn ban_from_chat(channel: String, username: String) -> Result<(), AppError> {
     crate::error::reply(
         async {
             let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
+            user.ensure_moderates(&channel)?;
             let username = username.trim();
             if username.eq_ignore_ascii_case(&user.username) {
                 return Err(AppError::Invalid("You cannot ban yourself.".into()));
@@ -67,6 +76,34 @@ pub async fn ban_from_chat(channel: String, username: String) -> Result<(), AppE
             expect_context::<super::Chat>()
                 .ban(&channel, username)
                 .await
+        }
+        .await,
+    )
+}
+
+/// Lifts `username`'s ban from `channel`'s chat. Owner or operator.
+#[server(endpoint = "unban_from_chat")]
+pub async fn unban_from_chat(channel: String, username: String) -> Result<(), AppError> {
+    crate::error::reply(
+        async {
+            let user = crate::accounts::session::require_user().await?;
+            user.ensure_moderates(&channel)?;
+            expect_context::<super::Chat>()
+                .unban(&channel, username.trim())
+                .await
+        }
+        .await,
+    )
+}
+
+/// Who is banned from `channel`'s chat, newest first. Owner or operator.
+#[server(endpoint = "chat_bans")]
+pub async fn chat_bans(channel: String) -> Result<Vec<Banned>, AppError> {
+    crate::error::reply(
+        async {
+            let user = crate::accounts::session::require_user().await?;
+            user.ensure_moderates(&channel)?;
+            expect_context::<super::Chat>().bans(&channel).await
         }
         .await,
     )

@@ -1,14 +1,18 @@
-//! `Chat`: posting, deleting and banning, with the per-user rate limit and the one ordering
+//! `Chat`: posting, deleting, banning and erasing old messages, with the per-user rate limit and the one ordering
 //! lock that makes stored ids and delivery agree. Messages reach viewers through their
 //! channel's hub.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::SqlitePool;
+use tokio_util::sync::CancellationToken;
 
 use super::limit::ChatLimit;
 use super::{rules, store};
+use super::api::Banned;
 use crate::channels::Channels;
+use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::live::wire::ChatEvent;
 
@@ -70,6 +74,47 @@ impl Chat {
             found.hub.publish_chat_deleted(id);
         }
         Ok(())
+    }
+
+    /// Erases, every hour until `stop`, messages older than `retention` (None: keeps all).
+    pub async fn erase_old(&self, retention: Option<Duration>, stop: CancellationToken) {
+        let Some(retention) = retention else { return };
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = hourly.tick() => {}
+            }
+            let before = now_ms().saturating_sub(retention.as_millis() as u64);
+            match store::erase_before(&self.db, before).await {
+                Ok(0) => {}
+                Ok(erased) => tracing::info!(erased, "old chat messages erased"),
+                Err(err) => tracing::warn!(%err, "could not erase old chat messages"),
+            }
+        }
+    }
+
+    /// Lifts `username`'s ban from `channel`'s chat (the caller checked who may).
+    pub async fn unban(&self, channel: &str, username: &str) -> Result<(), AppError> {
+        if !store::unban(&self.db, channel, username).await? {
+            return Err(AppError::NotFound(
+                "That user is not banned from this chat.".into(),
+            ));
+        }
+        tracing::info!(%channel, username = ?username, "ban lifted");
+        Ok(())
+    }
+
+    /// Who is banned from `channel`'s chat, newest first.
+    pub async fn bans(&self, channel: &str) -> Result<Vec<Banned>, AppError> {
+        Ok(store::bans(&self.db, channel)
+            .await?
+            .into_iter()
+            .map(|(username, banned_ms)| Banned {
+                username,
+                banned_ms,
+            })
+            .collect())
     }
 
     /// Bans `username` from `channel`'s chat (the caller checked who may).

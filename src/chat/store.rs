@@ -1,5 +1,5 @@
-//! Chat messages and bans in the database. Messages are never erased: a deleted one is marked
-//! and no longer shown.
+//! Chat messages and bans in the database. A deleted message is marked and no longer shown;
+//! messages older than the retention period, deleted or not, are erased.
 
 use sqlx::SqlitePool;
 
@@ -83,6 +83,37 @@ pub async fn ban(db: &SqlitePool, channel: &str, username: &str) -> Result<(), s
     Ok(())
 }
 
+/// Erases every message sent before `before_ms`; how many.
+pub async fn erase_before(db: &SqlitePool, before_ms: u64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM chat_messages WHERE sent_ms < ?")
+        .bind(before_ms as i64)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Lifts `username`'s ban from `channel`'s chat; false if there was none.
+pub async fn unban(db: &SqlitePool, channel: &str, username: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM chat_bans WHERE channel = ? AND username = ?")
+        .bind(channel)
+        .bind(username)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Who is banned from `channel`'s chat, newest first, with when (ms since the epoch).
+pub async fn bans(db: &SqlitePool, channel: &str) -> Result<Vec<(String, u64)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT username, banned_ms FROM chat_bans WHERE channel = ? \
+         ORDER BY banned_ms DESC LIMIT 500",
+    )
+    .bind(channel)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(u, ms)| (u, ms as u64)).collect())
+}
+
 pub async fn is_banned(
     db: &SqlitePool,
     channel: &str,
@@ -105,6 +136,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::db::open(&dir.path().join("chat.db")).await.unwrap();
         (dir, pool)
+    }
+
+    #[tokio::test]
+    async fn messages_past_the_retention_are_erased_and_newer_ones_kept() {
+        let (_dir, db) = db().await;
+        let old = insert(&db, "ana", "bob", "last month").await.unwrap();
+        sqlx::query("UPDATE chat_messages SET sent_ms = sent_ms - 40 * 86400000 WHERE id = ?")
+            .bind(old.id as i64)
+            .execute(&db)
+            .await
+            .unwrap();
+        let kept = insert(&db, "ana", "carl", "today").await.unwrap();
+        let cutoff = now_ms() - 30 * 86_400_000;
+        assert_eq!(erase_before(&db, cutoff).await.unwrap(), 1);
+        assert_eq!(recent(&db, "ana", 50).await.unwrap(), [kept]);
     }
 
     #[tokio::test]

@@ -1,13 +1,16 @@
 //! The chat beside the player: messages (as text, never HTML) kept scrolled to the newest
 //! unless the reader scrolled up; an input for signed-in users that shows why a message was
-//! refused; delete and ban buttons for the channel's owner. New messages and deletions arrive
-//! on the player's stream, into `messages`.
+//! refused; delete and ban buttons for the channel's moderators (its owner and the operators),
+//! and for operators the ban list and "End broadcast". New messages and deletions arrive on
+//! the player's stream, into `messages`.
 
 use leptos::html::{Input, Ol};
 use leptos::prelude::*;
 
 use crate::accounts::api::Me;
+use crate::broadcasts::api::StopBroadcast;
 use crate::chat::api::{BanFromChat, DeleteChat, PostChat};
+use crate::components::chat_bans::ChatBans;
 use crate::chat::rules::MESSAGE_MAX;
 use crate::components::account_menu::Auth;
 use crate::live::wire::ChatEvent;
@@ -39,10 +42,12 @@ pub fn ChatPanel(channel: String, messages: RwSignal<Vec<ChatEvent>>) -> impl In
 
 #[component]
 fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>) -> impl IntoView {
-    let owner = me.as_ref().is_some_and(|me| me.channel == channel);
+    let operator = me.as_ref().is_some_and(|me| me.operator);
+    let moderator = operator || me.as_ref().is_some_and(|me| me.channel == channel);
     let post = ServerAction::<PostChat>::new();
     let delete = ServerAction::<DeleteChat>::new();
     let ban = ServerAction::<BanFromChat>::new();
+    let end = ServerAction::<StopBroadcast>::new();
     let input = NodeRef::<Input>::new();
     let list = NodeRef::<Ol>::new();
     let follow = StoredValue::new(true);
@@ -75,11 +80,29 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
         failed(post.value().get())
             .or_else(|| failed(delete.value().get()))
             .or_else(|| failed(ban.value().get()))
+            .or_else(|| failed(end.value().get()))
     };
+    let operator_tools = operator.then(|| {
+        let channel = channel.clone();
+        let stop_channel = channel.clone();
+        view! {
+            <div class="operator-tools" data-testid="operator-tools">
+                <button
+                    class="link"
+                    on:click=move |_| {
+                        end.dispatch(StopBroadcast { channel: stop_channel.clone() });
+                    }
+                >
+                    "End broadcast (operator)"
+                </button>
+                <ChatBans channel refresh=Signal::derive(move || ban.version().get())/>
+            </div>
+        }
+    });
 
     let row_channel = channel.clone();
     let row = move |message: ChatEvent| {
-        let tools = owner.then(|| {
+        let tools = moderator.then(|| {
             let (channel, id) = (row_channel.clone(), message.id);
             let (ban_channel, author) = (row_channel.clone(), message.author.clone());
             view! {
@@ -122,6 +145,7 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
         <ol class="chat-messages" node_ref=list on:scroll=on_scroll data-testid="chat-messages">
             <For each=move || messages.get() key=|message| message.id children=row/>
         </ol>
+        {operator_tools}
         {move || error().map(|err| view! { <p class="form-error" role="alert" data-testid="chat-error">{err.to_string()}</p> })}
         {match me {
             Some(_) => {

@@ -3,6 +3,7 @@
 pub mod account_menu;
 pub mod browser_capture;
 pub mod channel_card;
+pub mod chat_bans;
 pub mod chat_panel;
 pub mod elapsed;
 pub mod form_error;

@@ -17,6 +17,7 @@ use crate::broadcasts::api::{
 use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
 use crate::components::browser_capture::BrowserCapture;
+use crate::components::chat_bans::ChatBans;
 use crate::components::elapsed;
 use crate::components::player::Player;
 use crate::components::streaming_software::StreamingSoftware;
@@ -185,6 +186,7 @@ fn Studio(channel: String) -> impl IntoView {
                     <h2>"Preview"</h2>
                     <Player channel=channel.clone() initial=ChannelState::Offline viewers=0/>
                     <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
+                    <ChatBans channel=channel.clone() refresh=Signal::derive(|| 0)/>
                     <details class="studio-account">
                         <summary>"Account"</summary>
                         <p class="studio-hint">

@@ -136,7 +136,8 @@ impl RunningServer {
                 db.clone(),
                 settings.accounts.signups_per_address_per_hour,
                 settings.server.secure_cookies,
-            ),
+            )
+            .with_operators(&settings.accounts.operators),
             chat: Chat::new(db.clone(), channels.clone()),
             thumbnails: Thumbnails::new(channels.clone(), settings.ffmpeg.path.clone()),
             channels,
@@ -158,6 +159,13 @@ impl RunningServer {
             shutdown.clone(),
         ));
         tasks.spawn(delete_expired_sessions(sessions.clone(), shutdown.clone()));
+        let retention = (settings.chat.retention_days > 0)
+            .then(|| std::time::Duration::from_secs(settings.chat.retention_days * 24 * 3600));
+        tasks.spawn({
+            let chat = state.chat.clone();
+            let stop = shutdown.clone();
+            async move { chat.erase_old(retention, stop).await }
+        });
         let (caps, deadlines) = settings.rtmp_limits();
         tasks.spawn(crate::ingest::listener::listen(
             rtmp_listener,

@@ -26,6 +26,7 @@ const ENV_PREFIX: &str = "ONAIR_";
 pub struct Settings {
     pub server: ServerSettings,
     pub accounts: AccountsSettings,
+    pub chat: ChatSettings,
     pub ffmpeg: FfmpegSettings,
     pub live: LiveSettings,
     pub demo: DemoSettings,
@@ -65,8 +66,15 @@ pub struct ServerSettings {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ChatSettings {
+    pub retention_days: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccountsSettings {
     pub signups_per_address_per_hour: u32,
+    pub operators: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

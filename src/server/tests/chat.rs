@@ -152,3 +152,69 @@ async fn a_posted_message_reaches_every_viewer_and_the_owner_moderates() {
     assert!(matches!(err, AppError::TooManyAttempts(m) if m.contains("Slow down")));
     server.shutdown().await.unwrap();
 }
+
+/// The operator (from the settings) moderates a channel that is not theirs, lists and lifts
+/// its bans, and ends its broadcast; a plain user can do none of that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_moderates_any_channel_and_lifts_bans() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_ACCOUNTS_OPERATORS", "Olga")]).await;
+    let base = format!("http://{}", server.addr);
+    let (olga, uma, vic) = (browser(), browser(), browser());
+    sign_up(&olga, &base, "olga").await;
+    sign_up(&uma, &base, "uma").await;
+    sign_up(&vic, &base, "vic").await;
+    let demo = |text: &'static str| [("channel", "demo"), ("text", text)];
+    let ban_vic = [("channel", "demo"), ("username", "vic")];
+
+    // Uma is no moderator of the demo channel.
+    let refused = call(&uma, &base, "ban_from_chat", Some(&ban_vic), None).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    let refused = call(&uma, &base, "chat_bans", Some(&[("channel", "demo")]), None).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+
+    // Olga bans Vic from the demo's chat, sees the ban, and lifts it.
+    call(&olga, &base, "ban_from_chat", Some(&ban_vic), None)
+        .await
+        .unwrap();
+    let refused = call(&vic, &base, "post_chat", Some(&demo("hi")), None).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    let bans: Vec<crate::chat::api::Banned> =
+        call(&olga, &base, "chat_bans", Some(&[("channel", "demo")]), None)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let names: Vec<&str> = bans.iter().map(|b| b.username.as_str()).collect();
+    assert_eq!(names, ["vic"]);
+    call(&olga, &base, "unban_from_chat", Some(&ban_vic), None)
+        .await
+        .unwrap();
+    call(&vic, &base, "post_chat", Some(&demo("thanks")), None)
+        .await
+        .expect("posts again once unbanned");
+    let again = call(&olga, &base, "unban_from_chat", Some(&ban_vic), None).await;
+    assert!(matches!(again, Err(AppError::NotFound(_))), "{again:?}");
+
+    // And ends the demo broadcast, which Uma cannot.
+    let stop = |client: &reqwest::Client| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            call(
+                &client,
+                &base,
+                "stop_broadcast",
+                None,
+                Some(serde_json::json!({"channel": "demo"})),
+            )
+            .await
+            .map(drop)
+        }
+    };
+    assert!(matches!(stop(&uma).await, Err(AppError::Forbidden(_))));
+    stop(&olga).await.expect("the operator ends any broadcast");
+    assert!(!server.state.broadcasts.is_on_air("demo"));
+    server.shutdown().await.unwrap();
+}

@@ -14,6 +14,8 @@ use crate::pages::studio::StudioPage;
 use crate::pages::watch::WatchPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,6 +30,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's Content Security Policy: scripts only with this response's nonce (the
+/// hydration scripts carry it; what they load is trusted through them), WebAssembly allowed,
+/// everything else from this site, media from the player's own blob URLs, nothing framing us.
+#[cfg(feature = "ssr")]
+fn content_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -22,8 +22,10 @@ use crate::clock::now_ms;
 use crate::live::hub::Hub;
 use crate::live::splitter::{Piece, Splitter};
 
-/// A run that lasted this long resets the failure count.
-const STABLE_RUN: Duration = Duration::from_secs(30);
+/// A run that lasted this long resets the failure count: it was encoding (an encoder that
+/// cannot start, or a file it cannot read, fails within a second), so its death is a fault
+/// to recover from at once, not a loop to slow down.
+const STABLE_RUN: Duration = Duration::from_secs(2);
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How often the supervisor logs its fragment figures.

@@ -26,7 +26,8 @@ const RECONNECT_FOR: Duration = Duration::from_secs(10);
 /// The recorder's video bitrate to start with, and the least it is lowered to.
 const START_KBPS: u32 = 2500;
 const MIN_KBPS: u32 = 300;
-/// Seconds of recording waiting in the socket's buffer that mean the uplink cannot keep up.
+/// Seconds of recording sent but not yet arrived at the server (or waiting in the socket's
+/// buffer) that mean the uplink cannot keep up.
 const BACKLOG_SECS: u32 = 2;
 
 /// What to capture.
@@ -339,6 +340,10 @@ async fn send(
         .start_with_time_slice(SLICE_MS)
         .map_err(|_| Failure::Refused("The browser could not start recording.".into()))?;
     let mut first = true;
+    // Chunks sent, and how many the server says have arrived: their difference is how far
+    // behind the recording the upload is, wherever the bytes wait (our socket's buffer, the
+    // kernel's, the network's).
+    let (mut sent, mut arrived) = (0u64, 0u64);
     let mut stopped = stopped.fuse();
     let mut from_server = from_server.fuse();
     let outcome = loop {
@@ -351,6 +356,10 @@ async fn send(
                     Err(Failure::Refused(close.reason))
                 }
                 Some(Err(err)) => Err(Failure::Dropped(err.to_string())),
+                Some(Ok(Message::Text(count))) => {
+                    arrived = count.trim().parse().unwrap_or(arrived);
+                    continue;
+                }
                 Some(Ok(_)) => continue,
             },
             blob = chunks.next() => {
@@ -360,7 +369,11 @@ async fn send(
                 if let Err(err) = to_server.send(Message::Bytes(bytes)).await {
                     break Err(Failure::Dropped(err.to_string()));
                 }
-                if raw.buffered_amount() > (kbps + 128) * 125 * BACKLOG_SECS {
+                sent += 1;
+                let waiting_ms = sent.saturating_sub(arrived) * SLICE_MS as u64;
+                if waiting_ms > u64::from(BACKLOG_SECS) * 1000
+                    || raw.buffered_amount() > (kbps + 128) * 125 * BACKLOG_SECS
+                {
                     break Err(Failure::Backlog);
                 }
                 if first {

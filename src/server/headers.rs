@@ -1,7 +1,7 @@
 //! Headers every response carries so browsers treat it safely: no content-type sniffing, no
 //! framing by other sites (clickjacking on the studio's buttons), and no full address sent to
-//! other sites in `Referer`. A script policy (CSP `script-src`) is not set: the hydration
-//! scripts are inline and would need a nonce per page.
+//! other sites in `Referer`. Pages carry their own fuller policy with a script nonce (set
+//! while rendering, `app::shell`); this one only fills in where none was set.
 
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Response;

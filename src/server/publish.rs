@@ -1,6 +1,11 @@
 //! `GET /live/{channel}/publish`: the studio page's recording, over a WebSocket. Only the
 //! channel's owner, signed in, from a page of this site, may open it; one at a time per
-//! channel. The bytes go to `ingest::browser`; the socket closes with the reason it ended.
+//! channel. The bytes go to `ingest::browser`; every half second the page is told how many
+//! chunks have arrived (a text message with the count); the socket closes with the reason it
+//! ended.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -19,6 +24,8 @@ use crate::ingest::browser::{self, MAX_CHUNK};
 
 /// The longest the page may go without sending a chunk (it sends one every ~250 ms).
 const IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+/// How often the page is told how many chunks have arrived.
+const ACK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[derive(Deserialize)]
 pub struct Recording {
@@ -80,19 +87,42 @@ async fn record(
     channel: String,
 ) {
     let (mut to_page, from_page) = socket.split();
+    // Chunks taken so far, told to the page every `ACK_EVERY`: how far behind its recording
+    // the upload is, kernel buffers included, which the page's own socket cannot see.
+    let received = Arc::new(AtomicU64::new(0));
+    let counted = received.clone();
     let chunks = from_page
         .take_while(|message| {
             std::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_))))
         })
-        .filter_map(|message| {
+        .filter_map(move |message| {
             std::future::ready(match message {
-                Ok(Message::Binary(bytes)) => Some(bytes),
+                Ok(Message::Binary(bytes)) => {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                    Some(bytes)
+                }
                 _ => None,
             })
         });
+    let acks = async {
+        let mut every = tokio::time::interval(ACK_EVERY);
+        let mut told = 0;
+        loop {
+            every.tick().await;
+            let now = received.load(Ordering::Relaxed);
+            if now != told {
+                if to_page.send(Message::Text(now.to_string().into())).await.is_err() {
+                    // The page is gone; the receiving side will notice.
+                    std::future::pending::<()>().await;
+                }
+                told = now;
+            }
+        }
+    };
     let ended = tokio::select! {
         ended = browser::receive(Box::pin(chunks), publisher, IDLE) => ended,
         _ = cut.cancelled() => browser::Ended::BroadcastStopped,
+        _ = acks => unreachable!("acknowledging never ends on its own"),
     };
     tracing::info!(%channel, "browser recording ended: {ended}");
     // 1000: normal closure; 1008: the page sent something we refuse.

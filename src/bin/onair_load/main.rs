@@ -9,6 +9,7 @@
 //!          --seconds T (≤ 600)  --slow N (of the viewers, read slowly)  --slow-kbps K
 //!          --ramp N (connections opened per second)  --pid P (the server; found by port otherwise)
 //!          --chat (a fresh account posts a message every 2.5 s; reports chat delivery delay)
+//!          --sources N (spread viewers over N loopback addresses 127.0.1.x, as N households)
 //!
 //! It runs on one thread and parses only what it measures, so on a shared machine the limit it
 //! reports is the server's.
@@ -46,6 +47,8 @@ struct Options {
     ramp: usize,
     pid: Option<u32>,
     chat: bool,
+    /// Loopback addresses the viewers connect from (0: the default one).
+    sources: u32,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -53,6 +56,7 @@ fn parse_args() -> Result<Options, String> {
     let (mut viewers, mut seconds, mut slow, mut slow_kbps, mut ramp, mut pid) =
         (100, 20, 0, 100, 500, None);
     let mut chat = false;
+    let mut sources = 0;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -69,10 +73,11 @@ fn parse_args() -> Result<Options, String> {
             "--ramp" => ramp = number(value()?)?.max(1) as usize,
             "--pid" => pid = Some(number(value()?)? as u32),
             "--chat" => chat = true,
+            "--sources" => sources = number(value()?)?.min(250) as u32,
             "--help" | "-h" => {
                 return Err(include_str!("main.rs")
                     .lines()
-                    .take(13)
+                    .take(14)
                     .collect::<Vec<_>>()
                     .join("\n"));
             }
@@ -114,6 +119,7 @@ fn parse_args() -> Result<Options, String> {
         ramp,
         pid,
         chat,
+        sources,
     })
 }
 
@@ -171,8 +177,21 @@ impl ViewerReport {
     }
 }
 
+/// Viewer `index`'s connection: from its own loopback address when `--sources` asks for
+/// several.
+async fn connect(opts: &Options, index: usize) -> std::io::Result<TcpStream> {
+    if opts.sources == 0 || !opts.addr.is_ipv4() {
+        return TcpStream::connect(opts.addr).await;
+    }
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    let host = (index as u32 % opts.sources) + 1;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 1, host as u8], 0)))?;
+    socket.connect(opts.addr).await
+}
+
 async fn viewer(
     opts: Arc<Options>,
+    index: usize,
     slow: bool,
     measure_from: Instant,
     until: Instant,
@@ -181,7 +200,7 @@ async fn viewer(
         slow,
         ..Default::default()
     };
-    if let Err(err) = watch(&opts, &mut report, measure_from, until).await {
+    if let Err(err) = watch(&opts, index, &mut report, measure_from, until).await {
         report.error = Some(err);
     }
     report
@@ -189,11 +208,12 @@ async fn viewer(
 
 async fn watch(
     opts: &Options,
+    index: usize,
     report: &mut ViewerReport,
     measure_from: Instant,
     until: Instant,
 ) -> Result<(), String> {
-    let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(opts.addr))
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), connect(opts, index))
         .await
         .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| format!("connect: {e}"))?;
@@ -381,6 +401,7 @@ async fn main() {
         tokio::time::sleep_until(at.into()).await;
         tasks.push(tokio::spawn(viewer(
             opts.clone(),
+            i,
             i < opts.slow,
             measure_from,
             until,

@@ -236,7 +236,6 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
     // Pages cannot be framed by other sites, sniffed as another type, or leak the address.
     for (name, value) in [
         ("x-content-type-options", "nosniff"),
-        ("content-security-policy", "frame-ancestors 'none'"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),
     ] {
@@ -246,7 +245,25 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
             "{name}"
         );
     }
+    // Scripts run only with this page's nonce, which its hydration scripts carry.
+    let policy = watch.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce")
+        .to_string();
+    assert!(nonce.len() >= 16, "{nonce}");
     let html = watch.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the scripts carry it");
+    let scripts = html.matches("<script").count();
+    let with_nonce = html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+        + html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\"")).count();
+    assert_eq!(scripts, with_nonce, "every inline script has the nonce: {html}");
     assert!(
         html.contains("OnAir demo: test pattern"),
         "the title is server-rendered"

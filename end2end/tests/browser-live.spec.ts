@@ -1,4 +1,4 @@
-import { chromium, expect, type Page, test } from '@playwright/test';
+import { type Browser, chromium, expect, type Page, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
 import { CuttableProxy } from '../support/cuttable-proxy';
 import { visit } from '../support/visit';
@@ -65,22 +65,39 @@ for (const source of ['camera', 'screen'] as const) {
   });
 }
 
-test('the studio loses its network: viewers see reconnecting, then the video carries on', async ({ page, browser, baseURL }) => {
-  const channel = await signUp(page, 'n');
-  // The studio reaches the server through a proxy whose network can be cut.
-  const proxy = await CuttableProxy.start(Number(new URL(baseURL!).port));
+/**
+ * Signs up, opens the studio through a proxy whose network can be cut or slowed, goes live from
+ * the camera, opens the channel in another browser context until it plays, then runs `then`
+ * with both; stops the broadcast and cleans up.
+ */
+async function liveThroughProxy(
+  page: Page,
+  browser: Browser,
+  baseURL: string,
+  prefix: string,
+  then: (proxy: CuttableProxy, watch: WatchPage) => Promise<void>,
+) {
+  const channel = await signUp(page, prefix);
+  const proxy = await CuttableProxy.start(Number(new URL(baseURL).port));
   const viewerContext = await browser.newContext();
   try {
     await visit(page, `${proxy.url}/studio`);
-    const studio = new StudioPage(page);
-    await studio.source.selectOption('camera');
+    await new StudioPage(page).source.selectOption('camera');
     await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();
     await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
-    const viewer = await viewerContext.newPage();
-    const watch = new WatchPage(viewer);
+    const watch = new WatchPage(await viewerContext.newPage());
     await watch.open(channel);
     await watch.waitForPlayback(30_000);
+    await then(proxy, watch);
+    await page.getByTestId('browser-capture').getByRole('button', { name: 'Stop' }).click();
+  } finally {
+    await viewerContext.close();
+    await proxy.close();
+  }
+}
 
+test('the studio loses its network: viewers see reconnecting, then the video carries on', async ({ page, browser, baseURL }) => {
+  await liveThroughProxy(page, browser, baseURL!, 'n', async (proxy, watch) => {
     proxy.cut();
     await expect(watch.state).toHaveText(/Reconnecting/, { timeout: 15_000 });
     const stalledAt = await watch.currentTime();
@@ -89,30 +106,14 @@ test('the studio loses its network: viewers see reconnecting, then the video car
     await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
     await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(stalledAt + 2);
     await expect(watch.state).toHaveText('Live');
-    await page.getByTestId('browser-capture').getByRole('button', { name: 'Stop' }).click();
-  } finally {
-    await viewerContext.close();
-    await proxy.close();
-  }
+  });
 });
 
 test('a slow upload: the studio says so and lowers the bitrate; the viewer keeps watching', async ({ page, browser, baseURL }) => {
-  const channel = await signUp(page, 'u');
-  const proxy = await CuttableProxy.start(Number(new URL(baseURL!).port));
-  const viewerContext = await browser.newContext();
-  try {
-    await visit(page, `${proxy.url}/studio`);
-    const studio = new StudioPage(page);
-    await studio.source.selectOption('camera');
-    await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();
-    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
-    const viewer = await viewerContext.newPage();
-    const watch = new WatchPage(viewer);
-    await watch.open(channel);
-    await watch.waitForPlayback(30_000);
-
-    // An upload far slower than the recording: its socket backs up, and the studio starts a
-    // new recording at 60 % of the bitrate (2500 -> 1500 kbit/s) instead of falling behind.
+  await liveThroughProxy(page, browser, baseURL!, 'u', async (proxy, watch) => {
+    // An upload far slower than the recording: the server's acknowledgements fall behind, and
+    // the studio starts a new recording at 60 % of the bitrate (2500 -> 1500 kbit/s) instead of
+    // falling further behind.
     proxy.limitUplink(4_000);
     await expect(page.getByTestId('capture-uplink')).toContainText('1500 kbit/s', { timeout: 60_000 });
     proxy.limitUplink(null);
@@ -120,12 +121,8 @@ test('a slow upload: the studio says so and lowers the bitrate; the viewer keeps
     const resumedAt = await watch.currentTime();
     await expect.poll(() => watch.currentTime(), { timeout: 30_000 }).toBeGreaterThan(resumedAt + 2);
     await expect(watch.state).toHaveText('Live');
-    await page.getByTestId('browser-capture').getByRole('button', { name: 'Stop' }).click();
-    await expect(page.getByTestId('capture-uplink')).toHaveCount(0);
-  } finally {
-    await viewerContext.close();
-    await proxy.close();
-  }
+  });
+  await expect(page.getByTestId('capture-uplink')).toHaveCount(0);
 });
 
 test('a denied camera says what to do', async ({ baseURL }) => {

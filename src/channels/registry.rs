@@ -146,7 +146,8 @@ impl Channels {
         let now = now_ms();
         let mut listed = self.summaries().into_iter().filter(|c| {
             c.state != ChannelState::Offline
-                || c.last_live_ms.is_some_and(|ms| now.saturating_sub(ms) < RECENT_MS)
+                || c.last_live_ms
+                    .is_some_and(|ms| now.saturating_sub(ms) < RECENT_MS)
         });
         let channels: Vec<ChannelSummary> = listed
             .by_ref()
@@ -191,7 +192,10 @@ mod tests {
         // Five live, four live lately (a day apart), three never live, one not for 40 days.
         for i in 0..5 {
             let name = format!("live{i}");
-            channels.open(&name, &name, "on now").hub.go_reconnecting("x".into());
+            channels
+                .open(&name, &name, "on now")
+                .hub
+                .go_reconnecting("x".into());
         }
         for i in 0..4u64 {
             let name = format!("lately{i}");
@@ -207,10 +211,19 @@ mod tests {
 
         let first = channels.directory(0, 4);
         assert!(first.more);
-        assert!(first.channels.iter().all(|c| c.state != ChannelState::Offline));
+        assert!(
+            first
+                .channels
+                .iter()
+                .all(|c| c.state != ChannelState::Offline)
+        );
         let second = channels.directory(1, 4);
         let names: Vec<&str> = second.channels.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names[1..], ["lately0", "lately1", "lately2"], "most recent first");
+        assert_eq!(
+            names[1..],
+            ["lately0", "lately1", "lately2"],
+            "most recent first"
+        );
         assert!(second.more);
         let third = channels.directory(2, 4);
         let names: Vec<&str> = third.channels.iter().map(|c| c.name.as_str()).collect();

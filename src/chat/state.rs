@@ -8,9 +8,9 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 
+use super::api::Banned;
 use super::limit::ChatLimit;
 use super::{rules, store};
-use super::api::Banned;
 use crate::channels::Channels;
 use crate::clock::now_ms;
 use crate::error::AppError;

@@ -10,9 +10,9 @@ use leptos::prelude::*;
 use crate::accounts::api::Me;
 use crate::broadcasts::api::StopBroadcast;
 use crate::chat::api::{BanFromChat, DeleteChat, PostChat};
-use crate::components::chat_bans::ChatBans;
 use crate::chat::rules::MESSAGE_MAX;
 use crate::components::account_menu::Auth;
+use crate::components::chat_bans::ChatBans;
 use crate::live::wire::ChatEvent;
 
 /// Closer to the bottom than this (px), the list follows new messages.

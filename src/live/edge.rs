@@ -29,9 +29,9 @@ const WINDOW: usize = 5;
 const TOLERANCE_SECS: f64 = 0.04;
 /// Playback rate while catching up: proportional to the excess, within these bounds.
 const MIN_CATCH_UP: f64 = 1.03;
-const MAX_CATCH_UP: f64 = 1.15;
+const MAX_CATCH_UP: f64 = 1.2;
 /// Excess headroom past which a seek is quicker than catching up.
-const SEEK_EXCESS_SECS: f64 = 1.5;
+const SEEK_EXCESS_SECS: f64 = 0.75;
 /// Fragment duration assumed before two arrivals have shown it.
 const DEFAULT_FRAGMENT_SECS: f64 = 0.2;
 

@@ -111,7 +111,11 @@ async fn record(
             every.tick().await;
             let now = received.load(Ordering::Relaxed);
             if now != told {
-                if to_page.send(Message::Text(now.to_string().into())).await.is_err() {
+                if to_page
+                    .send(Message::Text(now.to_string().into()))
+                    .await
+                    .is_err()
+                {
                     // The page is gone; the receiving side will notice.
                     std::future::pending::<()>().await;
                 }

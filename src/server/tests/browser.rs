@@ -124,10 +124,21 @@ async fn publish_webm(
     Publishing(recorder, send)
 }
 
-/// The init event of `events` (the stream's codecs).
-fn init_of(events: &[super::Received]) -> InitEvent {
+/// Watches `channel` until 15 media events have come; its stream is H.264 and AAC, what every
+/// viewer's browser plays.
+async fn watch_h264_aac(base: &str, channel: &str) -> Vec<super::Received> {
+    let (_, events) = read_events(&format!("{base}/live/{channel}/events"), None, |e| {
+        media_count(e) >= 15
+    })
+    .await;
     let init = events.iter().find(|e| e.name == "init").expect("an init");
-    serde_json::from_str(&init.data).unwrap()
+    let init: InitEvent = serde_json::from_str(&init.data).unwrap();
+    assert!(
+        init.mime.contains("avc1") && init.mime.contains("mp4a"),
+        "{}",
+        init.mime
+    );
+    events
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,16 +215,7 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
         ],
     )
     .await;
-    let (_, events) = read_events(&format!("{base}/live/ivy/events"), None, |e| {
-        media_count(e) >= 15
-    })
-    .await;
-    let init = init_of(&events);
-    assert!(
-        init.mime.contains("avc1") && init.mime.contains("mp4a"),
-        "{}",
-        init.mime
-    );
+    watch_h264_aac(&base, "ivy").await;
     let body = serde_json::json!({ "channel": "ivy" });
     let client = reqwest::Client::new();
     let status: crate::broadcasts::api::StudioStatus = client
@@ -258,16 +260,7 @@ async fn a_vp8_recording_is_reencoded_to_h264_that_viewers_decode() {
         ],
     )
     .await;
-    let (_, events) = read_events(&format!("{base}/live/joy/events"), None, |e| {
-        media_count(e) >= 15
-    })
-    .await;
-    let init = init_of(&events);
-    assert!(
-        init.mime.contains("avc1") && init.mime.contains("mp4a"),
-        "{}",
-        init.mime
-    );
+    let events = watch_h264_aac(&base, "joy").await;
     let frames = decoded_frames(&events);
     assert!(frames >= 15, "only {frames} frames decode");
     drop(publishing);

@@ -169,23 +169,37 @@ async fn an_operator_moderates_any_channel_and_lifts_bans() {
 
     // Uma is no moderator of the demo channel.
     let refused = call(&uma, &base, "ban_from_chat", Some(&ban_vic), None).await;
-    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
     let refused = call(&uma, &base, "chat_bans", Some(&[("channel", "demo")]), None).await;
-    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
 
     // Olga bans Vic from the demo's chat, sees the ban, and lifts it.
     call(&olga, &base, "ban_from_chat", Some(&ban_vic), None)
         .await
         .unwrap();
     let refused = call(&vic, &base, "post_chat", Some(&demo("hi")), None).await;
-    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
-    let bans: Vec<crate::chat::api::Banned> =
-        call(&olga, &base, "chat_bans", Some(&[("channel", "demo")]), None)
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let bans: Vec<crate::chat::api::Banned> = call(
+        &olga,
+        &base,
+        "chat_bans",
+        Some(&[("channel", "demo")]),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let names: Vec<&str> = bans.iter().map(|b| b.username.as_str()).collect();
     assert_eq!(names, ["vic"]);
     call(&olga, &base, "unban_from_chat", Some(&ban_vic), None)

@@ -259,11 +259,19 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
         .to_string();
     assert!(nonce.len() >= 16, "{nonce}");
     let html = watch.text().await.unwrap();
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the scripts carry it");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the scripts carry it"
+    );
     let scripts = html.matches("<script").count();
     let with_nonce = html.matches(&format!("<script nonce=\"{nonce}\"")).count()
-        + html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\"")).count();
-    assert_eq!(scripts, with_nonce, "every inline script has the nonce: {html}");
+        + html
+            .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+            .count();
+    assert_eq!(
+        scripts, with_nonce,
+        "every inline script has the nonce: {html}"
+    );
     assert!(
         html.contains("OnAir demo: test pattern"),
         "the title is server-rendered"

@@ -57,30 +57,48 @@ impl AppError {
     }
 }
 
-/// A server function's answer: an error sets the response's status to [`AppError::status`]
-/// (server functions otherwise answer every error with 500). A plain HTML form post is left as
-/// leptos makes it, a redirect back to the form carrying the error, so pages without
-/// JavaScript still show it.
+/// Runs a server function's `work` and answers with its result: an error sets the response's
+/// status to [`AppError::status`] (server functions otherwise answer every error with 500). A
+/// plain HTML form post is left as leptos makes it, a redirect back to the form carrying the
+/// error, so pages without JavaScript still show it.
+///
+/// The request's context is read before `work` first awaits, and `work` must read the state it
+/// needs ([`state`]) before its own first await too: when a page's resource calls a server
+/// function during server rendering, the part of the page that asked may already be rendered
+/// and gone by the time the call resumes, and with it the way up to the request's context.
 #[cfg(feature = "ssr")]
-pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+pub async fn reply<T>(work: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     use leptos::prelude::use_context;
-    if let Err(err) = &result {
-        let form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-            parts
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|accept| accept.contains("text/html"))
-        });
-        if let (false, Some(response)) = (form_post, use_context::<leptos_axum::ResponseOptions>())
-        {
-            response.set_status(
-                axum::http::StatusCode::from_u16(err.status())
-                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-            );
-        }
+    let form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    let result = work.await;
+    if let (Err(err), false, Some(response)) = (&result, form_post, response) {
+        response.set_status(
+            axum::http::StatusCode::from_u16(err.status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
     result
+}
+
+/// A capability's state (`Chat`, `Accounts`, …) for a server function. Read it before the
+/// function's first await (see [`reply`]); missing, it is our fault, answered as such rather
+/// than with a panic.
+#[cfg(feature = "ssr")]
+pub fn state<T: Clone + Send + Sync + 'static>() -> Result<T, AppError> {
+    leptos::prelude::use_context::<T>().ok_or_else(|| {
+        tracing::error!(
+            state = std::any::type_name::<T>(),
+            "missing from the request's context"
+        );
+        AppError::Server("it is not ready".into())
+    })
 }
 
 #[cfg(feature = "ssr")]

@@ -25,26 +25,26 @@ pub async fn sign_up(
     use super::{Accounts, Admitted, rules, session, store};
     use crate::channels::Channels;
 
-    crate::error::reply(
-        async {
-            let Admitted {
-                user,
-                device_cookie,
-            } = expect_context::<Accounts>()
-                .sign_up(&username, password, &client_address().await)
-                .await?;
-            set_cookie(device_cookie);
-            expect_context::<Channels>().open(
-                &user.channel(),
-                &user.username,
-                &store::first_title(&user.username),
-            );
-            session::begin(&session::from_request().await?, &user.into()).await?;
-            leptos_axum::redirect(&rules::safe_next(next.as_deref()));
-            Ok(())
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let accounts = crate::error::state::<Accounts>()?;
+        let channels = crate::error::state::<Channels>()?;
+        let Admitted {
+            user,
+            device_cookie,
+        } = accounts
+            .sign_up(&username, password, &client_address().await)
+            .await?;
+        set_cookie(device_cookie);
+        channels.open(
+            &user.channel(),
+            &user.username,
+            &store::first_title(&user.username),
+        );
+        session::begin(&session::from_request().await?, &user.into()).await?;
+        leptos_axum::redirect(&rules::safe_next(next.as_deref()));
+        Ok(())
+    })
+    .await
 }
 
 /// Signs in with username and password. Repeated failures are throttled.
@@ -56,77 +56,69 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     use super::{Accounts, Admitted, rules, session};
 
-    crate::error::reply(
-        async {
-            let device = device_token();
-            let Admitted {
-                user,
-                device_cookie,
-            } = expect_context::<Accounts>()
-                .sign_in(
-                    &username,
-                    password,
-                    &client_address().await,
-                    device.as_deref(),
-                )
-                .await?;
-            set_cookie(device_cookie);
-            session::begin(&session::from_request().await?, &user.into()).await?;
-            leptos_axum::redirect(&rules::safe_next(next.as_deref()));
-            Ok(())
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let accounts = crate::error::state::<Accounts>()?;
+        let device = device_token();
+        let Admitted {
+            user,
+            device_cookie,
+        } = accounts
+            .sign_in(
+                &username,
+                password,
+                &client_address().await,
+                device.as_deref(),
+            )
+            .await?;
+        set_cookie(device_cookie);
+        session::begin(&session::from_request().await?, &user.into()).await?;
+        leptos_axum::redirect(&rules::safe_next(next.as_deref()));
+        Ok(())
+    })
+    .await
 }
 
 /// Signs out: the session is deleted on the server.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            super::session::end(&super::session::from_request().await?).await?;
-            leptos_axum::redirect("/");
-            Ok(())
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        super::session::end(&super::session::from_request().await?).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
 }
 
 /// Signs the user out on every device and browser (this one too): for a lost phone, or a
 /// password typed on someone else's computer.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = super::session::require_user().await?;
-            expect_context::<super::Accounts>()
-                .sign_out_everywhere(user.user_id)
-                .await?;
-            super::session::end(&super::session::from_request().await?).await?;
-            leptos_axum::redirect("/");
-            Ok(())
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let accounts = crate::error::state::<super::Accounts>()?;
+        let user = super::session::require_user().await?;
+        accounts.sign_out_everywhere(user.user_id).await?;
+        super::session::end(&super::session::from_request().await?).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
 }
 
 /// Who is signed in, if anyone.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    crate::error::reply(
-        async {
-            let session = super::session::from_request().await?;
-            let accounts = expect_context::<super::Accounts>();
-            Ok(super::session::signed_in(&session, &accounts)
-                .await?
-                .map(|user| Me {
-                    username: user.username,
-                    channel: user.channel,
-                    operator: user.operator,
-                }))
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let accounts = crate::error::state::<super::Accounts>()?;
+        let session = super::session::from_request().await?;
+        Ok(super::session::signed_in(&session, &accounts)
+            .await?
+            .map(|user| Me {
+                username: user.username,
+                channel: user.channel,
+                operator: user.operator,
+            }))
+    })
+    .await
 }
 
 /// The visitor's address (behind a trusted proxy, the one it forwards for), for limits.

@@ -115,7 +115,7 @@ pub async fn from_request() -> Result<Session, AppError> {
 
 /// The signed-in user of this server-function call, or [`AppError::SignInRequired`].
 pub async fn require_user() -> Result<SignedIn, AppError> {
-    let accounts = leptos::prelude::expect_context::<super::Accounts>();
+    let accounts = crate::error::state::<super::Accounts>()?;
     signed_in(&from_request().await?, &accounts)
         .await?
         .ok_or(AppError::SignInRequired)

@@ -112,74 +112,63 @@ pub async fn start_broadcast(
     title: String,
     source: SourceChoice,
 ) -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
-            let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
-            expect_context::<super::Broadcasts>()
-                .start(&channel, title, source)
-                .await
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let broadcasts = crate::error::state::<super::Broadcasts>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
+        broadcasts.start(&channel, title, source).await
+    })
+    .await
 }
 
 /// Sets the title `channel` goes live with (and shows now, if it is live). Owner only.
 #[server(endpoint = "save_title", input = Json)]
 pub async fn save_title(channel: String, title: String) -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
-            let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
-            expect_context::<super::Broadcasts>()
-                .save_title(&channel, &title)
-                .await
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let broadcasts = crate::error::state::<super::Broadcasts>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
+        broadcasts.save_title(&channel, &title).await
+    })
+    .await
 }
 
 /// Takes `channel` off air; returns once its ffmpeg has exited. Owner or operator.
 #[server(endpoint = "stop_broadcast", input = Json)]
 pub async fn stop_broadcast(channel: String) -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_moderates(&channel)?;
-            if !user.channel.eq(&channel) {
-                tracing::info!(%channel, operator = %user.username, "an operator ends the broadcast");
-            }
-            expect_context::<super::Broadcasts>().stop(&channel).await
+    crate::error::reply(async {
+        let broadcasts = crate::error::state::<super::Broadcasts>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_moderates(&channel)?;
+        if !user.channel.eq(&channel) {
+            tracing::info!(%channel, operator = %user.username, "an operator ends the broadcast");
         }
-        .await,
-    )
+        broadcasts.stop(&channel).await
+    })
+    .await
 }
 
 /// The channel's broadcast state, encoder figures and last broadcast. Owner only.
 #[server(endpoint = "broadcast_state", input = Json)]
 pub async fn broadcast_state(channel: String) -> Result<StudioStatus, AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
-            expect_context::<super::Broadcasts>()
-                .studio_status(&channel)
-                .await
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let broadcasts = crate::error::state::<super::Broadcasts>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        broadcasts.studio_status(&channel).await
+    })
+    .await
 }
 
 /// The files in the media folder a broadcaster can pick. Signed-in users only.
 #[server(endpoint = "media_files")]
 pub async fn media_files() -> Result<Vec<String>, AppError> {
-    crate::error::reply(
-        async {
-            crate::accounts::session::require_user().await?;
-            Ok(expect_context::<super::Broadcasts>().media_files())
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let broadcasts = crate::error::state::<super::Broadcasts>()?;
+        crate::accounts::session::require_user().await?;
+        Ok(broadcasts.media_files())
+    })
+    .await
 }

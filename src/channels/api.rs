@@ -44,13 +44,13 @@ pub struct DirectoryPage {
 /// Page `page` (from 0) of the directory.
 #[server]
 pub async fn directory(page: usize) -> Result<DirectoryPage, AppError> {
-    Ok(expect_context::<super::Channels>().directory(page, DIRECTORY_PAGE))
+    Ok(crate::error::state::<super::Channels>()?.directory(page, DIRECTORY_PAGE))
 }
 
 /// One channel, or `None` when there is no such channel.
 #[server]
 pub async fn channel_info(name: String) -> Result<Option<ChannelSummary>, AppError> {
-    Ok(expect_context::<super::Channels>()
+    Ok(crate::error::state::<super::Channels>()?
         .get(&name)
         .map(|channel| channel.summary()))
 }

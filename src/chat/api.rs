@@ -21,90 +21,78 @@ pub const RECENT: u32 = 50;
 /// The channel's latest messages, oldest first.
 #[server(endpoint = "recent_chat")]
 pub async fn recent_chat(channel: String) -> Result<Vec<ChatEvent>, AppError> {
-    crate::error::reply(
-        expect_context::<super::Chat>()
-            .recent(&channel, RECENT)
-            .await,
-    )
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        chat.recent(&channel, RECENT).await
+    })
+    .await
 }
 
 /// Posts `text` to `channel`'s chat as the signed-in user.
 #[server(endpoint = "post_chat")]
 pub async fn post_chat(channel: String, text: String) -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            expect_context::<super::Chat>()
-                .post(&channel, &user.username, &text)
-                .await
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        let user = crate::accounts::session::require_user().await?;
+        chat.post(&channel, &user.username, &text).await
+    })
+    .await
 }
 
 /// Deletes message `id` from `channel`'s chat, for every viewer. Owner or operator.
 #[server(endpoint = "delete_chat")]
 pub async fn delete_chat(channel: String, id: u64) -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_moderates(&channel)?;
-            expect_context::<super::Chat>().delete(&channel, id).await
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_moderates(&channel)?;
+        chat.delete(&channel, id).await
+    })
+    .await
 }
 
 /// Bans `username` from `channel`'s chat. Owner or operator.
 #[server(endpoint = "ban_from_chat")]
 pub async fn ban_from_chat(channel: String, username: String) -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_moderates(&channel)?;
-            let username = username.trim();
-            if username.eq_ignore_ascii_case(&user.username) {
-                return Err(AppError::Invalid("You cannot ban yourself.".into()));
-            }
-            let known = crate::accounts::rules::check_username(username).is_ok()
-                && expect_context::<crate::accounts::Accounts>()
-                    .exists(username)
-                    .await?;
-            if !known {
-                return Err(AppError::NotFound("No account has that name.".into()));
-            }
-            expect_context::<super::Chat>()
-                .ban(&channel, username)
-                .await
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        let accounts = crate::error::state::<crate::accounts::Accounts>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_moderates(&channel)?;
+        let username = username.trim();
+        if username.eq_ignore_ascii_case(&user.username) {
+            return Err(AppError::Invalid("You cannot ban yourself.".into()));
         }
-        .await,
-    )
+        let known = crate::accounts::rules::check_username(username).is_ok()
+            && accounts.exists(username).await?;
+        if !known {
+            return Err(AppError::NotFound("No account has that name.".into()));
+        }
+        chat.ban(&channel, username).await
+    })
+    .await
 }
 
 /// Lifts `username`'s ban from `channel`'s chat. Owner or operator.
 #[server(endpoint = "unban_from_chat")]
 pub async fn unban_from_chat(channel: String, username: String) -> Result<(), AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_moderates(&channel)?;
-            expect_context::<super::Chat>()
-                .unban(&channel, username.trim())
-                .await
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_moderates(&channel)?;
+        chat.unban(&channel, username.trim()).await
+    })
+    .await
 }
 
 /// Who is banned from `channel`'s chat, newest first. Owner or operator.
 #[server(endpoint = "chat_bans")]
 pub async fn chat_bans(channel: String) -> Result<Vec<Banned>, AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_moderates(&channel)?;
-            expect_context::<super::Chat>().bans(&channel).await
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_moderates(&channel)?;
+        chat.bans(&channel).await
+    })
+    .await
 }

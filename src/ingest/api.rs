@@ -22,51 +22,45 @@ pub struct StreamDestination {
 /// Where to stream to, and the latest refusal. Owner only.
 #[server(endpoint = "stream_settings", input = Json)]
 pub async fn stream_settings(channel: String) -> Result<StreamDestination, AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
-            let ingest = expect_context::<super::Ingest>();
-            let host = super::address::studio_host(&request_host().await);
-            Ok(StreamDestination {
-                server: ingest.server_url(&host),
-                problem: ingest.problem(&channel),
-                now_ms: crate::clock::now_ms(),
-            })
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let ingest = crate::error::state::<super::Ingest>()?;
+        let host = super::address::studio_host(&request_host().await);
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        Ok(StreamDestination {
+            server: ingest.server_url(&host),
+            problem: ingest.problem(&channel),
+            now_ms: crate::clock::now_ms(),
+        })
+    })
+    .await
 }
 
 /// The channel's stream key (made on first use). Owner only; never logged.
 #[server(endpoint = "stream_key", input = Json)]
 pub async fn stream_key(channel: String) -> Result<String, AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
-            let key = expect_context::<super::Ingest>().key(&channel).await?;
-            Ok(key.reveal().to_string())
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let ingest = crate::error::state::<super::Ingest>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        let key = ingest.key(&channel).await?;
+        Ok(key.reveal().to_string())
+    })
+    .await
 }
 
 /// A new stream key: the old one is refused from now on and a stream using it is cut.
 /// Owner only.
 #[server(endpoint = "reset_stream_key", input = Json)]
 pub async fn reset_stream_key(channel: String) -> Result<String, AppError> {
-    crate::error::reply(
-        async {
-            let user = crate::accounts::session::require_user().await?;
-            user.ensure_owns(&channel)?;
-            let key = expect_context::<super::Ingest>()
-                .reset_key(&channel)
-                .await?;
-            Ok(key.reveal().to_string())
-        }
-        .await,
-    )
+    crate::error::reply(async {
+        let ingest = crate::error::state::<super::Ingest>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        let key = ingest.reset_key(&channel).await?;
+        Ok(key.reveal().to_string())
+    })
+    .await
 }
 
 /// The Host the studio was opened with.

@@ -633,3 +633,34 @@ async fn sign_out_everywhere_ends_every_session_of_the_account_only() {
     assert_eq!(on_air(&phone, &base, "quinn").await, Ok(false));
     server.shutdown().await.unwrap();
 }
+
+/// The studio page, rendered on the server, resolves each of its parts (state, files, the ban
+/// list). Leptos renders them more than once (first to find what they wait for), so calls from
+/// a pass already thrown away may resume without the request's context: they must end, not
+/// panic and leave the page waiting forever (40 pages at once made that happen every time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_studio_page_always_finishes_rendering() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let ana = browser();
+    sign_up(&ana, &base, "studioana").await;
+    let load = || async {
+        let page = ana.get(format!("{base}/studio")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        page.text().await.unwrap()
+    };
+    for _ in 0..10 {
+        let pages = tokio::time::timeout(
+            Duration::from_secs(30),
+            futures::future::join_all((0..40).map(|_| load())),
+        )
+        .await
+        .expect("every studio page finishes within 30 s");
+        for page in pages {
+            assert!(page.contains("Nobody is banned."), "the ban list resolved");
+            assert!(page.contains("Go live"), "the controls rendered");
+        }
+    }
+    server.shutdown().await.unwrap();
+}

@@ -18,6 +18,8 @@
 //! - [`accounts`]: sign-up, sign-in, sessions.
 //! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
 //! - `client` (browser only): EventSource, the MediaSource queue, the player loop.
+//! - `cluster` (server only): several instances on NATS: each broadcast published once by its
+//!   origin and relayed by the others; the demo run by one instance, taken over if it dies.
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
 //! - `child_process`, `clock`, `db`, `open_connections` (server only): ffmpeg children that
 //!   die with the server, the wall clock, the SQLite database, connections counted by address
@@ -42,6 +44,8 @@ pub mod child_process;
 pub mod client;
 #[cfg(feature = "ssr")]
 pub mod clock;
+#[cfg(feature = "ssr")]
+pub mod cluster;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

@@ -17,6 +17,7 @@ use super::supervisor::{EndReason, LiveFigures, RunSpec, supervise};
 use crate::channels::Channel;
 use crate::clock::now_ms;
 use crate::error::AppError;
+use crate::live::outlet::{Mirror, Outlet};
 
 /// Broadcasts on air at once, at most: those whose ffmpeg encodes (about half a core each),
 /// and those it only remuxes (streams from software, next to nothing each).
@@ -39,6 +40,8 @@ struct Inner {
     tasks: TaskTracker,
     shutdown: CancellationToken,
     max_live: MaxLive,
+    /// In cluster mode, where every broadcast here is also sent for the other instances.
+    mirror: Option<Arc<dyn Mirror>>,
 }
 
 struct Running {
@@ -55,12 +58,13 @@ struct Running {
 
 impl Registry {
     /// At most `max_live` broadcasts of each kind at once; they run on `tasks` and all stop when `shutdown`
-    /// is cancelled.
+    /// is cancelled. Their media also goes to `mirror`, if any.
     pub fn new(
         db: SqlitePool,
         tasks: TaskTracker,
         shutdown: CancellationToken,
         max_live: MaxLive,
+        mirror: Option<Arc<dyn Mirror>>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -70,6 +74,7 @@ impl Registry {
                 tasks,
                 shutdown,
                 max_live,
+                mirror,
             }),
         }
     }
@@ -209,7 +214,8 @@ async fn run(
     figures: LiveFigures,
 ) {
     let hub = channel.hub.clone();
-    let supervised = supervise(spec, feed, hub.clone(), stop, figures);
+    let outlet = Outlet::new(&channel.name, hub.clone(), inner.mirror.clone());
+    let supervised = supervise(spec, feed, outlet, stop, figures);
     tokio::pin!(supervised);
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     let mut ticks = 0u64;

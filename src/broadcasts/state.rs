@@ -19,6 +19,7 @@ use super::supervisor::RunSpec;
 use crate::channels::Channels;
 use crate::clock::now_ms;
 use crate::error::AppError;
+use crate::live::outlet::Mirror;
 
 /// How broadcasts are run, from the server's settings.
 #[derive(Clone, Debug)]
@@ -48,13 +49,15 @@ pub struct Broadcasts {
 
 impl Broadcasts {
     /// Closes the records a crash left open and tells each channel when it was last live.
-    /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled.
+    /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled; in cluster mode
+    /// their media also goes to `mirror`.
     pub async fn open(
         db: SqlitePool,
         channels: Channels,
         config: BroadcastConfig,
         tasks: TaskTracker,
         shutdown: CancellationToken,
+        mirror: Option<Arc<dyn Mirror>>,
     ) -> Result<Self, sqlx::Error> {
         let interrupted = store::close_interrupted(&db).await?;
         if interrupted > 0 {
@@ -66,7 +69,7 @@ impl Broadcasts {
             }
         }
         Ok(Self {
-            registry: Registry::new(db.clone(), tasks, shutdown, config.max_live),
+            registry: Registry::new(db.clone(), tasks, shutdown, config.max_live, mirror),
             media: MediaFolder::new(&config.media_dir),
             channels,
             config: Arc::new(config),

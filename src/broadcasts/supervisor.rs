@@ -19,7 +19,7 @@ use super::feed::{self, Feed, RunInput};
 use super::progress::ProgressReader;
 use super::source::{Encoding, Source, ffmpeg_args};
 use crate::clock::now_ms;
-use crate::live::hub::Hub;
+use crate::live::outlet::Outlet;
 use crate::live::splitter::{Piece, Splitter};
 
 /// A run that lasted this long resets the failure count: it was encoding (an encoder that
@@ -59,13 +59,13 @@ enum RunEnd {
     Failed(String),
 }
 
-/// Runs `spec` into `hub`, reading from `feed`, until `stop` is cancelled, ffmpeg keeps
+/// Runs `spec` into `hub` (and its mirror), reading from `feed`, until `stop` is cancelled, ffmpeg keeps
 /// failing, or a pushed source's publisher is gone; keeps `figures` up to date from ffmpeg's
 /// progress output.
 pub async fn supervise(
     spec: RunSpec,
     mut feed: Feed,
-    hub: Arc<Hub>,
+    hub: Outlet,
     stop: CancellationToken,
     figures: LiveFigures,
 ) -> EndReason {
@@ -139,7 +139,7 @@ async fn run_once(
     spec: &RunSpec,
     args: &[String],
     input: RunInput,
-    hub: &Hub,
+    hub: &Outlet,
     stop: &CancellationToken,
     figures: &LiveFigures,
 ) -> RunEnd {
@@ -383,7 +383,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_pushed_stream_goes_live_waits_for_its_publisher_then_ends_when_it_stays_away() {
-        let hub = Hub::new(
+        let hub = crate::live::hub::Hub::new(
             HubSettings {
                 hold: Duration::from_secs(30),
                 max_held_bytes: 32 << 20,
@@ -408,7 +408,7 @@ mod tests {
         let run = tokio::spawn(supervise(
             spec,
             feed,
-            hub.clone(),
+            Outlet::new("pushed", hub.clone(), None),
             CancellationToken::new(),
             LiveFigures::default(),
         ));

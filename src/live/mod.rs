@@ -18,6 +18,8 @@ pub mod frame;
 #[cfg(feature = "ssr")]
 pub mod hub;
 #[cfg(feature = "ssr")]
+pub mod outlet;
+#[cfg(feature = "ssr")]
 pub mod splitter;
 
 #[cfg(all(test, feature = "ssr"))]

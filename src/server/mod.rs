@@ -12,6 +12,7 @@ mod state;
 mod thumbnail;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
@@ -35,6 +36,8 @@ use crate::broadcasts::api::SourceChoice;
 use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
+use crate::cluster::Cluster;
+use crate::cluster::mirror::ClusterMirror;
 use crate::db;
 use crate::ingest::Ingest;
 pub use settings::Settings;
@@ -113,12 +116,25 @@ impl RunningServer {
         let channels = Channels::load(db.clone(), settings.hub())
             .await
             .map_err(std::io::Error::other)?;
+        let cluster = match settings.cluster.nats_url.as_str() {
+            "" => None,
+            url => Some(
+                Cluster::join(url, &settings.cluster.name)
+                    .await
+                    .map_err(std::io::Error::other)?,
+            ),
+        };
+        let mirror = cluster.clone().map(|cluster| {
+            ClusterMirror::start(cluster, &tasks, shutdown.clone())
+                as Arc<dyn crate::live::outlet::Mirror>
+        });
         let broadcasts = Broadcasts::open(
             db.clone(),
             channels.clone(),
             settings.broadcasts(),
             tasks.clone(),
             shutdown.clone(),
+            mirror,
         )
         .await
         .map_err(std::io::Error::other)?;
@@ -145,7 +161,7 @@ impl RunningServer {
             event_streams: settings.event_streams(),
         };
         if settings.demo.enabled {
-            start_demo(&state, &settings.demo.title)
+            start_demo(&state, &settings.demo.title, cluster, &tasks, &shutdown)
                 .await
                 .map_err(std::io::Error::other)?;
         }
@@ -242,12 +258,34 @@ async fn delete_expired_sessions(sessions: SqliteStore, shutdown: CancellationTo
 }
 
 /// The demo channel, owned by nobody, broadcasting the test pattern (and recorded like any).
-async fn start_demo(state: &AppState, title: &str) -> Result<(), crate::error::AppError> {
-    state.channels.open("demo", "OnAir", title);
-    state
-        .broadcasts
-        .start("demo", title.to_string(), SourceChoice::TestPattern)
-        .await
+/// In a cluster, one instance at a time runs it and the others relay it.
+async fn start_demo(
+    state: &AppState,
+    title: &str,
+    cluster: Option<Arc<Cluster>>,
+    tasks: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> Result<(), crate::error::AppError> {
+    let channel = state.channels.open("demo", "OnAir", title);
+    match cluster {
+        None => {
+            state
+                .broadcasts
+                .start("demo", title.to_string(), SourceChoice::TestPattern)
+                .await
+        }
+        Some(cluster) => {
+            tasks.spawn(crate::cluster::held::hold(
+                cluster,
+                state.broadcasts.clone(),
+                channel,
+                title.to_string(),
+                SourceChoice::TestPattern,
+                shutdown.clone(),
+            ));
+            Ok(())
+        }
+    }
 }
 
 /// The binary's entry: settings, logging, serve until Ctrl-C or SIGTERM, then shut down.

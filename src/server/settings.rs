@@ -34,6 +34,14 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub media: MediaSettings,
     pub rtmp: RtmpSettings,
+    pub cluster: ClusterSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSettings {
+    pub nats_url: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -52,6 +52,11 @@ impl MediaTimeline {
         }
     }
 
+    /// Later ids are at least `floor`.
+    pub fn skip_ids_to(&mut self, floor: u64) {
+        self.next_id = self.next_id.max(floor);
+    }
+
     /// A new encoder run begins: later fragments decode with `init`.
     pub fn start_run(&mut self, init: &InitSegment) {
         self.epochs += 1;
@@ -69,19 +74,26 @@ impl MediaTimeline {
         self.newest_keyframe = None;
     }
 
-    /// Adds `fragment`, already base64-encoded as `data`, received at `received`; returns its
-    /// id (None before any init).
+    /// Adds `fragment`, already base64-encoded as `data`, received at `received`, under the
+    /// next id or, relayed from another instance, under `given` (kept only if it is newer than
+    /// every fragment held, so a repeat or a late arrival is dropped); returns its id (None
+    /// before any init, or dropped).
     pub fn push(
         &mut self,
         fragment: &Fragment,
         data: &str,
+        given: Option<u64>,
         received: Instant,
         settings: &HubSettings,
     ) -> Option<u64> {
         let init = self.init.clone()?;
-        let id = self.next_id;
+        let id = match given {
+            Some(id) if self.fragments.back().is_some_and(|newest| id <= newest.id) => return None,
+            Some(id) => id,
+            None => self.next_id,
+        };
         let framed = frame::event("media", Some(id), data);
-        self.next_id += 1;
+        self.next_id = id + 1;
         self.held_bytes += framed.len();
         if fragment.keyframe {
             self.newest_keyframe = Some(fragment.data.clone());
@@ -151,6 +163,9 @@ impl MediaTimeline {
 }
 
 const OWED_UNKNOWN: u64 = u64::MAX;
+/// A viewer resuming at most this many fragments (10 s of 200 ms ones) ahead of this hub
+/// waits for them; further ahead, it starts at the newest keyframe.
+const AHEAD_WAIT: u64 = 50;
 
 /// Where one viewer is in the media timeline.
 pub(super) struct MediaCursor {
@@ -196,6 +211,12 @@ impl MediaCursor {
         let mut skipped = 0;
         let start = match self.next {
             Some(next) if next == tl.next_id => return 0,
+            // Resumed from another instance that was a little further along: wait for it here
+            // rather than repeat what the viewer has.
+            Some(next) if just_resumed && next > tl.next_id && next - tl.next_id <= AHEAD_WAIT => {
+                self.owed_until = OWED_UNKNOWN;
+                return 0;
+            }
             Some(next) if next >= first && next < tl.next_id => {
                 let index = (next - first) as usize;
                 match tl.newest_keyframe_index() {

@@ -128,14 +128,54 @@ impl Hub {
 
     /// [`Hub::publish`] with the arrival time given (tests replay time with it).
     pub(crate) fn publish_at(&self, fragment: &Fragment, received: Instant) -> Option<u64> {
+        self.push(fragment, None, received)
+    }
+
+    /// A fragment another instance published as `id` (see `cluster`): viewers here know it by
+    /// the same id, so one who moves between instances resumes without gap or repeat. Ids at
+    /// or below the newest held are dropped.
+    pub fn publish_relayed(&self, fragment: &Fragment, id: u64) -> Option<u64> {
+        self.push(fragment, Some(id), Instant::now())
+    }
+
+    fn push(&self, fragment: &Fragment, id: Option<u64>, received: Instant) -> Option<u64> {
         // The expensive part, base64, happens once and outside the lock.
         let data = base64::engine::general_purpose::STANDARD.encode(&fragment.data);
         let id = self
             .write()
             .media
-            .push(fragment, &data, received, &self.settings)?;
+            .push(fragment, &data, id, received, &self.settings)?;
         self.notify();
         Some(id)
+    }
+
+    /// Drops held media and keeps the status (a relay stopped: nobody keeps the media current).
+    pub fn forget_media(&self) {
+        self.write().media.clear();
+        self.notify();
+    }
+
+    /// This instance becomes the channel's origin (see `cluster`): its ids continue above any
+    /// another instance gave. Ids start at a hub's creation time in ms and grow by one per
+    /// fragment (a few a second), so they stay below the clock: starting from the clock now is
+    /// past every id given before.
+    pub fn take_over_ids(&self) {
+        self.write().media.skip_ids_to(now_ms());
+    }
+
+    /// Takes the status another instance reports for this channel (its origin), when it
+    /// differs from the one held. Going offline drops held media, as [`Hub::go_offline`] does.
+    pub fn relay_status(&self, status: StatusEvent) {
+        let mut logs = self.write();
+        if *logs.status.value() == status {
+            return;
+        }
+        if status.state == ChannelState::Offline {
+            logs.media.clear();
+        }
+        logs.status.set(status);
+        drop(logs);
+        self.notify();
     }
 
     /// The channel goes off air: held media is dropped, viewers stay connected.

@@ -177,6 +177,52 @@ fn resume_with_last_event_id_has_no_gap_and_no_duplicate() {
     assert!(is_keyframe(first_media));
 }
 
+/// A viewer who moves from an instance that was a little further along (a relay is a few
+/// fragments behind its origin) waits for what it lacks instead of being sent, again, media
+/// it has; far ahead (a made-up id), it starts at the newest keyframe.
+#[test]
+fn a_resume_a_little_ahead_waits_for_the_next_id_and_far_ahead_starts_at_a_keyframe() {
+    let hub = live_hub(settings());
+    let t0 = Instant::now();
+    let ids = publish(&hub, 0..10, t0);
+    let last = *ids.last().unwrap();
+    let mut ahead = hub.subscribe(Some(last + 2), None, None);
+    assert!(
+        media_ids(&drain(&mut ahead)).is_empty(),
+        "nothing it has is repeated"
+    );
+    publish(&hub, 10..12, t0);
+    assert!(
+        media_ids(&drain(&mut ahead)).is_empty(),
+        "still waiting for {}",
+        last + 3
+    );
+    let more = publish(&hub, 12..14, t0);
+    assert_eq!(
+        media_ids(&drain(&mut ahead)),
+        more,
+        "then on from the next id"
+    );
+
+    let mut far = hub.subscribe(Some(last + 1000), None, None);
+    let first_media = media_ids(&drain(&mut far))[0];
+    assert!(is_keyframe(first_media));
+}
+
+/// Fragments relayed from another instance keep its ids; a repeat or a late one is dropped.
+#[test]
+fn relayed_fragments_keep_their_ids_and_repeats_are_dropped() {
+    let hub = Hub::new(settings(), 1);
+    hub.publish_init(&real().0);
+    let fragments = &real().1;
+    assert_eq!(hub.publish_relayed(&fragments[0], 5000), Some(5000));
+    assert_eq!(hub.publish_relayed(&fragments[1], 5001), Some(5001));
+    assert_eq!(hub.publish_relayed(&fragments[1], 5001), None, "a repeat");
+    assert_eq!(hub.publish_relayed(&fragments[1], 4000), None, "a late one");
+    let mut viewer = hub.subscribe(None, None, None);
+    assert_eq!(media_ids(&drain(&mut viewer)), vec![5000, 5001]);
+}
+
 #[test]
 fn a_resume_across_an_encoder_restart_gets_the_new_init_first() {
     let hub = live_hub(settings());

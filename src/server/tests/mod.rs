@@ -5,6 +5,7 @@
 mod accounts;
 mod browser;
 mod chat;
+mod cluster;
 mod ingest;
 
 use std::time::Duration;

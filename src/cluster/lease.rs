@@ -1,0 +1,52 @@
+//! One origin per channel: a lease in the `origins` bucket, created by whoever comes first,
+//! renewed by its holder every second, and gone [`super::LEASE_TTL`] after the last renewal
+//! (the bucket's entries expire), so the holder's death frees it within seconds.
+
+use async_nats::jetstream::kv::{CreateErrorKind, UpdateErrorKind};
+
+use super::Cluster;
+
+/// Who runs a channel, as far as this instance can tell.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Holder {
+    /// This instance, under the lease's revision.
+    Me(u64),
+    /// Another instance, whose lease is current.
+    Other,
+    /// NATS did not answer: nothing is known this time.
+    Unknown,
+}
+
+impl Cluster {
+    /// Renews the lease this instance holds for `channel` (at `held`, its revision), or takes
+    /// it if nobody holds it.
+    pub(super) async fn lease(&self, channel: &str, held: Option<u64>) -> Holder {
+        let me = bytes::Bytes::from(self.instance.clone());
+        match held {
+            Some(revision) => match self.origins.update(channel, me, revision).await {
+                Ok(revision) => Holder::Me(revision),
+                // Lapsed and taken by another, or renewed too late.
+                Err(err) if err.kind() == UpdateErrorKind::WrongLastRevision => Holder::Other,
+                Err(err) => {
+                    tracing::warn!(%err, %channel, "could not renew the origin lease");
+                    Holder::Unknown
+                }
+            },
+            None => match self.origins.create(channel, me).await {
+                Ok(revision) => Holder::Me(revision),
+                Err(err) if err.kind() == CreateErrorKind::AlreadyExists => Holder::Other,
+                Err(err) => {
+                    tracing::warn!(%err, %channel, "could not ask for the origin lease");
+                    Holder::Unknown
+                }
+            },
+        }
+    }
+
+    /// Gives the lease up at once (a clean stop), so another instance need not wait it out.
+    pub(super) async fn release(&self, channel: &str) {
+        if let Err(err) = self.origins.delete(channel).await {
+            tracing::warn!(%err, %channel, "could not give up the origin lease");
+        }
+    }
+}

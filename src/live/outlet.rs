@@ -1,0 +1,66 @@
+//! Where a broadcast's media goes: the channel's hub and, in cluster mode, a [`Mirror`] that
+//! carries it to the other instances. The encoder's supervisor writes here and does not know
+//! which of the two it feeds.
+
+use std::sync::Arc;
+
+use super::hub::Hub;
+use super::splitter::{Fragment, InitSegment};
+use super::wire::StatusEvent;
+
+/// A copy of a channel's media for elsewhere, in the order it was published. Must not block.
+pub trait Mirror: Send + Sync {
+    fn init(&self, channel: &str, init: &InitSegment);
+    /// Fragment `id` of the current run, with the id viewers everywhere know it by.
+    fn fragment(&self, channel: &str, id: u64, fragment: &Fragment);
+    fn status(&self, channel: &str, status: &StatusEvent);
+}
+
+/// One broadcast's way out.
+#[derive(Clone)]
+pub struct Outlet {
+    channel: String,
+    hub: Arc<Hub>,
+    mirror: Option<Arc<dyn Mirror>>,
+}
+
+impl Outlet {
+    pub fn new(channel: &str, hub: Arc<Hub>, mirror: Option<Arc<dyn Mirror>>) -> Self {
+        Self {
+            channel: channel.to_string(),
+            hub,
+            mirror,
+        }
+    }
+
+    pub fn publish_init(&self, init: &InitSegment) {
+        self.hub.publish_init(init);
+        if let Some(mirror) = &self.mirror {
+            mirror.init(&self.channel, init);
+            mirror.status(&self.channel, &self.hub.status());
+        }
+    }
+
+    pub fn publish(&self, fragment: &Fragment) {
+        let id = self.hub.publish(fragment);
+        if let (Some(mirror), Some(id)) = (&self.mirror, id) {
+            mirror.fragment(&self.channel, id, fragment);
+        }
+    }
+
+    pub fn go_offline(&self, reason: Option<String>) {
+        self.hub.go_offline(reason);
+        self.mirror_status();
+    }
+
+    pub fn go_reconnecting(&self, reason: String) {
+        self.hub.go_reconnecting(reason);
+        self.mirror_status();
+    }
+
+    fn mirror_status(&self) {
+        if let Some(mirror) = &self.mirror {
+            mirror.status(&self.channel, &self.hub.status());
+        }
+    }
+}

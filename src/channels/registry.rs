@@ -129,6 +129,16 @@ impl Channels {
         }
     }
 
+    /// Every channel, in name order.
+    pub fn all(&self) -> Vec<Arc<Channel>> {
+        self.by_name
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
     fn hubs(&self) -> Vec<Arc<Hub>> {
         self.by_name
             .read()
@@ -138,8 +148,6 @@ impl Channels {
             .collect()
     }
 
-    /// Every channel's summary: live ones first (longest live first), then offline ones
-    /// (most recently live first).
     /// Page `page` of the directory, `per_page` channels to a page: live channels, then
     /// those live within [`RECENT_MS`].
     pub fn directory(&self, page: usize, per_page: usize) -> DirectoryPage {
@@ -161,6 +169,8 @@ impl Channels {
         }
     }
 
+    /// Every channel's summary: live ones first (longest live first), then offline ones
+    /// (most recently live first).
     pub fn summaries(&self) -> Vec<ChannelSummary> {
         let by_name = self.by_name.read().unwrap_or_else(|p| p.into_inner());
         let mut all: Vec<ChannelSummary> = by_name.values().map(|c| c.summary()).collect();

@@ -11,9 +11,12 @@
 //!   that lapses within seconds of its holder's death; then another instance takes it over
 //!   ([`lease`], [`held`]).
 //!
-//! Not here yet: accounts, chat and counts shared between instances (PostgreSQL and NATS), and
+//! - viewer counts are summed over the instances ([`counts`]).
+//!
+//! Not here yet: accounts and chat shared between instances (PostgreSQL and NATS), and
 //! starting or stopping a broadcast from an instance that is not its origin.
 
+pub mod counts;
 pub mod held;
 mod lease;
 pub mod mirror;
@@ -37,6 +40,8 @@ pub struct Cluster {
     origins: kv::Store,
     /// `{channel}.init` -> the current run's init segment; `{channel}.status` -> its status.
     live: kv::Store,
+    /// `{channel}.{instance}` -> how many watch the channel there ([`counts`]).
+    viewers: kv::Store,
 }
 
 /// Why joining the cluster failed.
@@ -70,6 +75,7 @@ impl Cluster {
         let jetstream = async_nats::jetstream::new(client.clone());
         let origins = bucket(&jetstream, format!("{name}-origins"), LEASE_TTL).await?;
         let live = bucket(&jetstream, format!("{name}-live"), Duration::ZERO).await?;
+        let viewers = bucket(&jetstream, format!("{name}-viewers"), 3 * counts::FRESH).await?;
         tracing::info!(%url, cluster = %name, %instance, "joined the cluster");
         Ok(Arc::new(Self {
             name: name.to_string(),
@@ -77,6 +83,7 @@ impl Cluster {
             client,
             origins,
             live,
+            viewers,
         }))
     }
 

@@ -161,9 +161,22 @@ impl RunningServer {
             event_streams: settings.event_streams(),
         };
         if settings.demo.enabled {
-            start_demo(&state, &settings.demo.title, cluster, &tasks, &shutdown)
-                .await
-                .map_err(std::io::Error::other)?;
+            start_demo(
+                &state,
+                &settings.demo.title,
+                cluster.clone(),
+                &tasks,
+                &shutdown,
+            )
+            .await
+            .map_err(std::io::Error::other)?;
+        }
+        if let Some(cluster) = &cluster {
+            tasks.spawn(crate::cluster::counts::share(
+                cluster.clone(),
+                state.channels.clone(),
+                shutdown.clone(),
+            ));
         }
         tasks.spawn(publish_viewer_counts(
             state.channels.clone(),

@@ -19,7 +19,7 @@ mod media;
 mod tests;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -52,6 +52,7 @@ pub struct Hub {
     changed: watch::Sender<u64>,
     settings: HubSettings,
     audience: Arc<Audience>,
+    viewers_elsewhere: AtomicUsize,
     /// Set once, at server shutdown: every viewer's stream ends.
     closed: AtomicBool,
 }
@@ -100,6 +101,7 @@ impl Hub {
             changed: watch::channel(0).0,
             settings,
             audience: Arc::default(),
+            viewers_elsewhere: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
         })
     }
@@ -215,15 +217,25 @@ impl Hub {
         self.read().media.held_bytes()
     }
 
-    /// Distinct viewers watching now.
+    /// Distinct viewers watching now: here, and on the other instances of a cluster.
     pub fn viewer_count(&self) -> usize {
+        self.audience.count() + self.viewers_elsewhere.load(Ordering::Relaxed)
+    }
+
+    /// Distinct viewers watching on this instance.
+    pub fn viewers_here(&self) -> usize {
         self.audience.count()
+    }
+
+    /// How many watch on the other instances of a cluster (see `cluster::counts`).
+    pub fn set_viewers_elsewhere(&self, count: usize) {
+        self.viewers_elsewhere.store(count, Ordering::Relaxed);
     }
 
     /// Tells viewers the count if it changed since it was last told. Called once a second, so a
     /// burst of joins makes one event.
     pub fn publish_viewer_count(&self) {
-        let count = self.audience.count();
+        let count = self.viewer_count();
         let mut logs = self.write();
         if logs.viewers.value().count == count {
             return;

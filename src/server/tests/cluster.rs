@@ -1,11 +1,14 @@
 //! Two instances in one cluster over the real NATS (`ONAIR_TEST_NATS_URL`, by default the
 //! local nats-server that `scripts/test` starts), each with its own database: the demo runs on
-//! one of them and plays on both under the same ids.
+//! one of them and plays on both under the same ids, and viewers count on every instance.
 
 use std::time::{Duration, Instant};
 
+use eventsource_stream::Eventsource;
+
 use super::{
-    SERIAL, TestServer, decoded_frames, demo_encoders, media_count, read_events, start_server_with,
+    SERIAL, TestServer, decoded_frames, demo_encoders, media_count, next_viewer_count, read_events,
+    start_server_with,
 };
 
 fn nats_url() -> String {
@@ -80,11 +83,50 @@ async fn the_demo_runs_once_per_cluster_plays_everywhere_and_moves_when_its_inst
     forget(&name).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewers_on_every_instance_count_once_and_leaving_counts_too() {
+    let _serial = SERIAL.lock().await;
+    let name = format!("test{}", crate::clock::now_ms());
+    let a = instance(&name).await;
+    let b = instance(&name).await;
+    let watch = |server: &TestServer| {
+        let url = format!("http://{}/live/demo/events", server.addr);
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            response.bytes_stream().eventsource()
+        }
+    };
+    /// Reads counts until `want` (bounded: 15 counts, each within 10 s).
+    async fn until_count<S>(events: &mut S, want: usize)
+    where
+        S: futures::Stream<Item = super::SseItem> + Unpin,
+    {
+        let mut seen = Vec::new();
+        for _ in 0..15 {
+            let count = next_viewer_count(events).await;
+            if count == want {
+                return;
+            }
+            seen.push(count);
+        }
+        panic!("never {want}: {seen:?}");
+    }
+    let mut on_a = watch(&a).await;
+    let mut on_b = watch(&b).await;
+    until_count(&mut on_a, 2).await;
+    until_count(&mut on_b, 2).await;
+    drop(on_b);
+    until_count(&mut on_a, 1).await;
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+    forget(&name).await;
+}
+
 /// Deletes cluster `name`'s buckets (kept in the NATS server's memory otherwise).
 async fn forget(name: &str) {
     let client = async_nats::connect(nats_url()).await.unwrap();
     let jetstream = async_nats::jetstream::new(client);
-    for bucket in ["origins", "live"] {
+    for bucket in ["origins", "live", "viewers"] {
         jetstream
             .delete_stream(format!("KV_{name}-{bucket}"))
             .await

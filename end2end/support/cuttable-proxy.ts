@@ -13,7 +13,7 @@ export class CuttableProxy {
   /** Bytes per second from the browser to the server, or unlimited. */
   private uplink: number | null = null;
 
-  private constructor(private readonly targetPort: number) {
+  private constructor(private targetPort: number) {
     this.server = net.createServer((client) => this.accept(client));
   }
 
@@ -36,6 +36,11 @@ export class CuttableProxy {
 
   restore() {
     this.down = false;
+  }
+
+  /** New connections go to `port` from now on (a load balancer moving off a dead server). */
+  retarget(port: number) {
+    this.targetPort = port;
   }
 
   /** Limits every connection's browser -> server bytes to `bytesPerSecond` (null: no limit). */

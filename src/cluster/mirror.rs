@@ -22,7 +22,9 @@ use crate::live::wire::StatusEvent;
 /// Queued messages, at most: about 20 s of one channel's 200 ms fragments.
 const QUEUE: usize = 100;
 
-/// The header that says what a message on a channel's subject carries.
+/// The header that says what a message on a channel's subject carries: `init` (the run's
+/// epoch, 8 bytes big-endian, then its init segment), `media` (a fragment, its id in the
+/// `Onair-Id` header) or `status` (JSON).
 pub(super) const KIND: &str = "Onair-Kind";
 /// A media message's fragment id.
 pub(super) const ID: &str = "Onair-Id";
@@ -72,12 +74,16 @@ impl ClusterMirror {
 }
 
 impl Mirror for ClusterMirror {
-    fn init(&self, channel: &str, init: &InitSegment) {
+    fn init(&self, channel: &str, epoch: u64, init: &InitSegment) {
+        // The run's epoch, then the init segment: kept together in the bucket too.
+        let mut payload = Vec::with_capacity(8 + init.data.len());
+        payload.extend_from_slice(&epoch.to_be_bytes());
+        payload.extend_from_slice(&init.data);
         self.send(Outgoing {
             channel: channel.to_string(),
             kind: INIT,
             id: None,
-            payload: init.data.clone(),
+            payload: payload.into(),
         });
     }
 

@@ -70,13 +70,18 @@ struct Feed {
 }
 
 impl Feed {
-    fn init(&mut self, hub: &Hub, data: &[u8]) {
+    fn init(&mut self, hub: &Hub, payload: &[u8]) {
+        let Some((epoch, data)) = payload.split_first_chunk::<8>() else {
+            tracing::warn!("the origin's init message is too short");
+            return;
+        };
+        let epoch = u64::from_be_bytes(*epoch);
         let mut splitter = Splitter::new();
         match splitter.push(data) {
             Ok(pieces) => {
                 for piece in pieces {
                     if let Piece::Init(init) = piece {
-                        hub.publish_init(&init);
+                        hub.publish_relayed_init(&init, epoch);
                     }
                 }
                 self.splitter = Some(splitter);

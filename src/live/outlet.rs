@@ -10,7 +10,8 @@ use super::wire::StatusEvent;
 
 /// A copy of a channel's media for elsewhere, in the order it was published. Must not block.
 pub trait Mirror: Send + Sync {
-    fn init(&self, channel: &str, init: &InitSegment);
+    /// A new run, named `epoch` (the same on every instance).
+    fn init(&self, channel: &str, epoch: u64, init: &InitSegment);
     /// Fragment `id` of the current run, with the id viewers everywhere know it by.
     fn fragment(&self, channel: &str, id: u64, fragment: &Fragment);
     fn status(&self, channel: &str, status: &StatusEvent);
@@ -34,9 +35,9 @@ impl Outlet {
     }
 
     pub fn publish_init(&self, init: &InitSegment) {
-        self.hub.publish_init(init);
+        let epoch = self.hub.publish_init(init);
         if let Some(mirror) = &self.mirror {
-            mirror.init(&self.channel, init);
+            mirror.init(&self.channel, epoch, init);
             mirror.status(&self.channel, &self.hub.status());
         }
     }

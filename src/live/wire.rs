@@ -32,7 +32,8 @@ pub struct InitEvent {
     pub mime: String,
     /// Base64 of the init segment.
     pub data: String,
-    /// Counts encoder runs on this channel; a new epoch means timestamps restart.
+    /// Names the encoder run, the same on every instance of a cluster (a later run has a
+    /// larger epoch); a new epoch means timestamps restart.
     pub epoch: u64,
     /// Track id -> media timescale, to turn a prft box's media time into seconds.
     pub timescales: BTreeMap<u32, u32>,

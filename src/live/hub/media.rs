@@ -18,6 +18,7 @@ pub(super) struct MediaTimeline {
     init: Option<Arc<HeldInit>>,
     /// The raw newest keyframe fragment of the current run (shared with the splitter's bytes).
     newest_keyframe: Option<Bytes>,
+    /// The current run's epoch (see [`MediaTimeline::start_run`]).
     epochs: u64,
     fragments: VecDeque<Held>,
     next_id: u64,
@@ -57,9 +58,11 @@ impl MediaTimeline {
         self.next_id = self.next_id.max(floor);
     }
 
-    /// A new encoder run begins: later fragments decode with `init`.
-    pub fn start_run(&mut self, init: &InitSegment) {
-        self.epochs += 1;
+    /// A new encoder run begins: later fragments decode with `init`. The run is named by
+    /// `epoch` when another instance gave it (see `cluster`), else by a new one: later than the
+    /// last and than the clock (ms), so an epoch means the same run on every instance.
+    pub fn start_run(&mut self, init: &InitSegment, epoch: Option<u64>) -> u64 {
+        self.epochs = epoch.unwrap_or_else(|| (self.epochs + 1).max(crate::clock::now_ms()));
         let event = InitEvent {
             mime: init.mime.clone(),
             data: base64::engine::general_purpose::STANDARD.encode(&init.data),
@@ -72,6 +75,7 @@ impl MediaTimeline {
             data: init.data.clone(),
         }));
         self.newest_keyframe = None;
+        self.epochs
     }
 
     /// Adds `fragment`, already base64-encoded as `data`, received at `received`, under the

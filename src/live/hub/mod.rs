@@ -107,9 +107,20 @@ impl Hub {
     }
 
     /// A new encoder run begins: later fragments decode with `init`. Puts the channel live.
-    pub fn publish_init(&self, init: &InitSegment) {
+    /// Returns the run's epoch.
+    pub fn publish_init(&self, init: &InitSegment) -> u64 {
+        self.start_run(init, None)
+    }
+
+    /// A run another instance publishes, under its epoch (see `cluster`): viewers who move
+    /// between instances keep playing a run they already have.
+    pub fn publish_relayed_init(&self, init: &InitSegment, epoch: u64) {
+        self.start_run(init, Some(epoch));
+    }
+
+    fn start_run(&self, init: &InitSegment, epoch: Option<u64>) -> u64 {
         let mut logs = self.write();
-        logs.media.start_run(init);
+        let epoch = logs.media.start_run(init, epoch);
         match logs.state() {
             ChannelState::Live => {}
             // Back from reconnecting, the channel has been live since it first went live.
@@ -121,6 +132,7 @@ impl Hub {
         }
         drop(logs);
         self.notify();
+        epoch
     }
 
     /// Adds a fragment of the current encoder run; returns its id (None before any init).

@@ -334,7 +334,7 @@ async fn a_killed_ffmpeg_is_restarted_and_stop_leaves_none_behind() {
     assert_eq!(status.state, ChannelState::Reconnecting, "viewers are told");
     let second: InitEvent =
         serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
-    assert_eq!(second.epoch, first.epoch + 1, "a new encoder run");
+    assert!(second.epoch > first.epoch, "a new encoder run");
     next_event(&mut events, "media").await;
     println!("recovered from SIGKILL in {:?}", killed_at.elapsed());
     let restarted = demo_encoders();

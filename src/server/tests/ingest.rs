@@ -273,7 +273,7 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
     assert_eq!(status.state, ChannelState::Live);
     let second_init: InitEvent =
         serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
-    assert_eq!(second_init.epoch, first_init.epoch + 1);
+    assert!(second_init.epoch > first_init.epoch);
     let next: u64 = next_event(&mut events, "media").await.id.parse().unwrap();
     assert_eq!(next, last_id + 1, "ids keep counting");
 

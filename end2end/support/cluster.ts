@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The NATS the cluster tests use: the local one `scripts/services` starts. */
+export const natsUrl = process.env.E2E_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** One OnAir instance of a cluster: the real binary, its own database, on `port`. */
+export class Instance {
+  private constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly process: ChildProcess,
+  ) {}
+
+  /** Starts instance `name` of `cluster` and waits until it answers. */
+  static async start(cluster: string, name: string, port: number): Promise<Instance> {
+    const child = spawn(process.env.E2E_SERVER ?? 'target/debug/onair', [], {
+      cwd: '..',
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        ONAIR_SERVER_ADDR: `127.0.0.1:${port}`,
+        ONAIR_RTMP_ADDR: '127.0.0.1:0',
+        ONAIR_DATABASE_PATH: join(tmpdir(), `onair-${cluster}-${name}.db`),
+        ONAIR_CLUSTER_NATS_URL: natsUrl,
+        ONAIR_CLUSTER_NAME: cluster,
+        RUST_LOG: 'warn',
+      },
+    });
+    const instance = new Instance(name, port, child);
+    for (let i = 0; i < 300; i++) {
+      if (child.exitCode !== null) throw new Error(`instance ${name} exited with ${child.exitCode}`);
+      try {
+        if ((await fetch(`${instance.url}/`)).ok) return instance;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`instance ${name} did not answer within 30 s`);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Kills it at once (SIGKILL), as a crash or a pulled plug would. */
+  crash() {
+    this.process.kill('SIGKILL');
+  }
+
+  /** Stops it cleanly, if it still runs. */
+  stop() {
+    if (this.process.exitCode === null) this.process.kill('SIGTERM');
+  }
+}
+
+/** Deletes `cluster`'s key-value buckets from NATS (held in its memory otherwise). */
+export async function forgetCluster(cluster: string) {
+  const { hostname, port } = new URL(natsUrl);
+  const socket = net.connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const done = new Promise<void>((resolve) => socket.on('data', (data) => data.includes('PONG') && resolve()));
+  socket.write('CONNECT {"verbose":false}\r\n');
+  for (const bucket of ['origins', 'live', 'viewers']) {
+    socket.write(`PUB $JS.API.STREAM.DELETE.KV_${cluster}-${bucket} 0\r\n\r\n`);
+  }
+  socket.write('PING\r\n');
+  await done;
+  socket.destroy();
+}

@@ -20,13 +20,7 @@ pub(super) const FRESH: Duration = Duration::from_secs(3);
 
 /// Shares this instance's counts and takes the others' into each hub, until `shutdown`.
 pub async fn share(cluster: Arc<Cluster>, channels: Channels, shutdown: CancellationToken) {
-    let mut others = match cluster.viewers.watch_all().await {
-        Ok(watch) => watch,
-        Err(err) => {
-            tracing::error!(%err, "cannot watch the cluster's viewer counts; counts are this instance's only");
-            return;
-        }
-    };
+    let mut others = None;
     // Channel -> instance -> (count, when it was written).
     let mut elsewhere: HashMap<String, HashMap<String, (usize, Instant)>> = HashMap::new();
     // Channel -> the count last written for it, while not zero.
@@ -35,7 +29,7 @@ pub async fn share(cluster: Arc<Cluster>, channels: Channels, shutdown: Cancella
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
-            entry = others.next() => match entry {
+            entry = next_count(&mut others), if others.is_some() => match entry {
                 Some(Ok(entry)) => {
                     let Some((channel, instance)) = entry.key.rsplit_once('.') else { continue };
                     if instance == cluster.instance {
@@ -54,11 +48,17 @@ pub async fn share(cluster: Arc<Cluster>, channels: Channels, shutdown: Cancella
                 }
                 Some(Err(err)) => tracing::warn!(%err, "reading the cluster's viewer counts"),
                 None => {
-                    tracing::error!("the cluster's viewer counts stopped; counts are this instance's only");
-                    break;
+                    tracing::warn!("the cluster's viewer counts stopped (NATS away?); watching again");
+                    others = None;
                 }
             },
             _ = every_second.tick() => {
+                if others.is_none() {
+                    match cluster.viewers.watch_all().await {
+                        Ok(watch) => others = Some(watch),
+                        Err(err) => tracing::warn!(%err, "cannot watch the cluster's viewer counts yet"),
+                    }
+                }
                 for channel in channels.all() {
                     let here = channel.hub.viewers_here();
                     // Written every second while anyone watches (so it stays fresh), and once
@@ -89,5 +89,14 @@ pub async fn share(cluster: Arc<Cluster>, channels: Channels, shutdown: Cancella
     for (channel, _) in written.into_iter().filter(|(_, n)| *n > 0) {
         let key = format!("{channel}.{}", cluster.instance);
         let _ = cluster.viewers.put(key, "0".into()).await;
+    }
+}
+
+async fn next_count(
+    watch: &mut Option<async_nats::jetstream::kv::Watch>,
+) -> Option<Result<async_nats::jetstream::kv::Entry, async_nats::jetstream::kv::WatcherError>> {
+    match watch {
+        Some(watch) => watch.next().await,
+        None => std::future::pending().await,
     }
 }

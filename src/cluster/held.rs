@@ -70,11 +70,12 @@ pub async fn hold(
                     }
                 }
                 Holder::Unknown => {
+                    // NATS is away: this instance's own viewers keep watching. When it is
+                    // back, the lease is renewed, or retaken, or (if another instance took it
+                    // meanwhile) this broadcast stops.
                     if held.is_some() && renewed.elapsed() > LEASE_TTL {
-                        // Another instance may have it by now: never two encoders for long.
-                        tracing::warn!(channel = %name, "the lease lapsed while NATS was away");
-                        held = None;
-                        let _ = broadcasts.stop(&name).await;
+                        tracing::warn!(channel = %name, "NATS is away; the broadcast goes on here");
+                        renewed = Instant::now();
                     }
                 }
             }

@@ -23,10 +23,15 @@ impl Cluster {
     pub(super) async fn lease(&self, channel: &str, held: Option<u64>) -> Holder {
         let me = bytes::Bytes::from(self.instance.clone());
         match held {
-            Some(revision) => match self.origins.update(channel, me, revision).await {
+            Some(revision) => match self.origins.update(channel, me.clone(), revision).await {
                 Ok(revision) => Holder::Me(revision),
-                // Lapsed and taken by another, or renewed too late.
-                Err(err) if err.kind() == UpdateErrorKind::WrongLastRevision => Holder::Other,
+                // Lapsed (NATS was away longer than the lease): ours again if nobody took it.
+                Err(err) if err.kind() == UpdateErrorKind::WrongLastRevision => {
+                    match self.origins.create(channel, me).await {
+                        Ok(revision) => Holder::Me(revision),
+                        Err(_) => Holder::Other,
+                    }
+                }
                 Err(err) => {
                     tracing::warn!(%err, %channel, "could not renew the origin lease");
                     Holder::Unknown

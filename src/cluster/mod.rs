@@ -121,7 +121,8 @@ async fn bucket(
         } else {
             max_age
         },
-        storage: stream::StorageType::Memory,
+        // On disk (nats-server -sd), so a restarted NATS still has them.
+        storage: stream::StorageType::File,
         num_replicas: 1,
         allow_rollup: true,
         deny_delete: true,

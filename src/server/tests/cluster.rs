@@ -133,3 +133,109 @@ async fn forget(name: &str) {
             .unwrap();
     }
 }
+
+/// A nats-server of this test's own (a free port, JetStream on disk in a temporary folder),
+/// so the test can take it away and bring it back.
+struct OwnNats {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl OwnNats {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Self::spawn(port, &dir);
+        Self { child, port, dir }
+    }
+
+    fn spawn(port: u16, dir: &tempfile::TempDir) -> std::process::Child {
+        let binary = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .unwrap_or("nats-server");
+        let mut child = std::process::Command::new(binary)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server is installed (scripts/setup)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return child;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("nats-server did not start on {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.child = Self::spawn(self.port, &self.dir);
+    }
+}
+
+impl Drop for OwnNats {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after_it() {
+    let _serial = SERIAL.lock().await;
+    let mut nats = OwnNats::start();
+    let url = nats.url();
+    let with_nats = [
+        ("ONAIR_CLUSTER_NATS_URL", url.as_str()),
+        ("ONAIR_CLUSTER_NAME", "outage"),
+    ];
+    let a = start_server_with(&with_nats).await;
+    let events = |server: &TestServer| format!("http://{}/live/demo/events", server.addr);
+    let viewer = reqwest::get(events(&a)).await.unwrap();
+    let mut on_a = viewer.bytes_stream().eventsource();
+    super::next_event(&mut on_a, "media").await;
+
+    // NATS goes away for longer than a lease: the viewer of the origin watches on.
+    nats.stop();
+    let down = Instant::now();
+    let mut during = 0;
+    while down.elapsed() < Duration::from_secs(6) {
+        super::next_event(&mut on_a, "media").await;
+        during += 1;
+    }
+    assert!(during >= 20, "{during} fragments in 6 s without NATS");
+
+    // NATS is back: a new instance joins and relays the demo; one encoder in the end.
+    nats.restart();
+    let b = start_server_with(&with_nats).await;
+    read_events(&events(&b), None, |e| media_count(e) >= 5).await;
+    let settled = Instant::now();
+    while demo_encoders().len() != 1 {
+        assert!(
+            settled.elapsed() < Duration::from_secs(15),
+            "{} encoders",
+            demo_encoders().len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(on_a);
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

@@ -1,7 +1,8 @@
 //! Headers every response carries so browsers treat it safely: no content-type sniffing, no
 //! framing by other sites (clickjacking on the studio's buttons), and no full address sent to
 //! other sites in `Referer`. Pages carry their own fuller policy with a script nonce (set
-//! while rendering, `app::shell`); this one only fills in where none was set.
+//! while rendering, `app::shell`); this one only fills in where none was set. A site served
+//! over HTTPS (`secure_cookies`) also tells browsers to use nothing else for a year.
 
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Response;
@@ -20,5 +21,14 @@ pub async fn add_safety_headers(mut response: Response) -> Response {
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     }
+    response
+}
+
+/// For a site served over HTTPS only: browsers refuse plain HTTP to it for a year (HSTS).
+pub async fn add_https_only(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .entry(header::STRICT_TRANSPORT_SECURITY)
+        .or_insert(HeaderValue::from_static("max-age=31536000"));
     response
 }

@@ -65,7 +65,7 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         let state = state.clone();
         move || state.provide()
     };
-    Router::new()
+    let app = Router::new()
         .route("/live/{channel}/events", get(sse::live_events))
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
         .route("/live/{channel}/publish", get(publish::publish))
@@ -79,7 +79,12 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         .layer(session_layer)
         .layer(axum::middleware::from_fn(origin::refuse_cross_site))
         .layer(axum::middleware::map_response(headers::add_safety_headers))
-        .with_state(state)
+        .with_state(state);
+    if secure_cookies {
+        app.layer(axum::middleware::map_response(headers::add_https_only))
+    } else {
+        app
+    }
 }
 
 /// A server listening on a socket, with its broadcasts running.

@@ -664,3 +664,41 @@ async fn the_studio_page_always_finishes_rendering() {
     }
     server.shutdown().await.unwrap();
 }
+
+/// Served over HTTPS (behind a TLS proxy, `secure_cookies`): the session cookie is Secure and
+/// browsers are told to use HTTPS only for this site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_cookie_is_secure_and_browsers_are_told_to_keep_to_https() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_SERVER_SECURE_COOKIES", "true"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let page = reqwest::get(format!("{base}/")).await.unwrap();
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let signed_up = call(
+        &browser(),
+        &base,
+        "sign_up",
+        Some(&[("username", "secureana"), ("password", "correct horse 1")]),
+        None,
+    )
+    .await
+    .expect("sign-up works");
+    let cookie = signed_up
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("onair_session="))
+        .expect("a session cookie")
+        .to_string();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    server.shutdown().await.unwrap();
+}

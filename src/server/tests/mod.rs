@@ -246,6 +246,10 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
             "{name}"
         );
     }
+    assert!(
+        watch.headers().get("strict-transport-security").is_none(),
+        "plain HTTP (the default) asks for no HTTPS"
+    );
     // Scripts run only with this page's nonce, which its hydration scripts carry.
     let policy = watch.headers()["content-security-policy"]
         .to_str()

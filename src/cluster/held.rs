@@ -57,7 +57,10 @@ pub async fn hold(
                         if let Err(err) =
                             broadcasts.start(&name, title.clone(), source.clone()).await
                         {
+                            // Another instance may manage: let it have the lease.
                             tracing::error!(%err, channel = %name, "could not start the broadcast");
+                            cluster.release(&name).await;
+                            continue;
                         }
                     }
                     held = Some(revision);

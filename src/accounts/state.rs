@@ -169,6 +169,7 @@ impl Accounts {
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let matches = self.hasher.verify(password, stored).await;
         let Some(user) = user.filter(|_| matches) else {
+            metrics::counter!("onair_sign_ins_failed_total").increment(1);
             return Err(AppError::Invalid("Wrong username or password.".into()));
         };
         attempt.succeeded();

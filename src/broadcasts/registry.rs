@@ -165,6 +165,11 @@ impl Registry {
         Ok(())
     }
 
+    /// How many broadcasts are on air here.
+    pub fn live_count(&self) -> usize {
+        self.lock().len()
+    }
+
     pub fn is_on_air(&self, channel: &str) -> bool {
         self.lock().contains_key(channel)
     }

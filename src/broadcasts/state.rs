@@ -146,6 +146,11 @@ impl Broadcasts {
     }
 
     /// Whether `channel` is on air (live, or waiting for its source to come back).
+    /// How many broadcasts are on air on this instance.
+    pub fn live_count(&self) -> usize {
+        self.registry.live_count()
+    }
+
     pub fn is_on_air(&self, channel: &str) -> bool {
         self.registry.is_on_air(channel)
     }

@@ -124,6 +124,7 @@ pub async fn supervise(
             .saturating_mul(1 << (failures - 1).min(8))
             .min(MAX_BACKOFF);
         tracing::warn!(channel = %spec.channel, %failure, ?backoff, "encoder died; restarting");
+        metrics::counter!("onair_encoder_restarts_total").increment(1);
         hub.go_reconnecting("the encoder stopped; restarting".into());
         tokio::select! {
             _ = stop.cancelled() => {

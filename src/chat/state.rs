@@ -60,6 +60,7 @@ impl Chat {
         let _in_order = self.order.lock().await;
         let message = store::insert(&self.db, channel, author, &text).await?;
         found.hub.publish_chat(&message);
+        metrics::counter!("onair_chat_messages_total").increment(1);
         Ok(())
     }
 

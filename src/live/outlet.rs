@@ -44,6 +44,12 @@ impl Outlet {
 
     pub fn publish(&self, fragment: &Fragment) {
         let id = self.hub.publish(fragment);
+        metrics::counter!("onair_fragments_published_total").increment(1);
+        if let Some(produced_ms) = fragment.produced_ms {
+            // How long after ffmpeg wrote it (its prft clock) the fragment reached the hub.
+            let age = (crate::clock::now_ms() as f64 - produced_ms).max(0.0) / 1000.0;
+            metrics::histogram!("onair_fragment_age_at_publish_seconds").record(age);
+        }
         if let (Some(mirror), Some(id)) = (&self.mirror, id) {
             mirror.fragment(&self.channel, id, fragment);
         }

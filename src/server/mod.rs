@@ -3,6 +3,7 @@
 
 mod headers;
 pub mod limits;
+mod metrics;
 mod origin;
 mod publish;
 mod serve;
@@ -40,6 +41,7 @@ use crate::cluster::Cluster;
 use crate::cluster::mirror::ClusterMirror;
 use crate::db;
 use crate::ingest::Ingest;
+use crate::open_connections::OpenConnections;
 pub use settings::Settings;
 pub use state::AppState;
 
@@ -69,6 +71,7 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         .route("/live/{channel}/events", get(sse::live_events))
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
         .route("/live/{channel}/publish", get(publish::publish))
+        .route("/metrics", get(metrics::metrics))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -150,6 +153,7 @@ impl RunningServer {
             settings.ingest(),
         );
         ingest.bound_to(rtmp_addr);
+        let serving = settings.serving().map_err(std::io::Error::other)?;
         let state = AppState {
             leptos_options: settings.leptos_options(),
             ingest: ingest.clone(),
@@ -164,6 +168,12 @@ impl RunningServer {
             channels,
             broadcasts,
             event_streams: settings.event_streams(),
+            connections: OpenConnections::new(serving.caps),
+            metrics: settings
+                .metrics
+                .enabled
+                .then(|| metrics::MetricsAccess::new(&settings.metrics.token))
+                .flatten(),
         };
         if settings.demo.enabled {
             start_demo(
@@ -210,8 +220,13 @@ impl RunningServer {
             shutdown.clone(),
         ));
         let app = router(state.clone(), sessions, settings.server.secure_cookies);
-        let serving = settings.serving().map_err(std::io::Error::other)?;
-        let serve = tokio::spawn(serve::serve(listener, app, serving, shutdown.clone()));
+        let serve = tokio::spawn(serve::serve(
+            listener,
+            app,
+            serving,
+            state.connections.clone(),
+            shutdown.clone(),
+        ));
         tracing::info!("OnAir listening on http://{addr}, streams on rtmp://{rtmp_addr}/live");
         Ok(Self {
             addr,

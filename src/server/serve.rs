@@ -54,10 +54,12 @@ pub struct ServeConfig {
     pub write_timeout: Duration,
 }
 
+/// Serves `app` on `listener`, counting connections in `open` (within `config.caps`).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     config: ServeConfig,
+    open: OpenConnections,
     stop: CancellationToken,
 ) -> io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
@@ -67,7 +69,6 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout);
     let graceful = GracefulShutdown::new();
-    let open = OpenConnections::new(config.caps);
     loop {
         let (tcp, peer) = tokio::select! {
             _ = stop.cancelled() => break,

@@ -35,6 +35,14 @@ pub struct Settings {
     pub media: MediaSettings,
     pub rtmp: RtmpSettings,
     pub cluster: ClusterSettings,
+    pub metrics: MetricsSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    pub enabled: bool,
+    pub token: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

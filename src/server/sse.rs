@@ -71,6 +71,7 @@ pub async fn live_events(
 struct Connection {
     viewer: Viewer,
     pending: VecDeque<Bytes>,
+    sent: Sent,
     /// This stream's place among its address's; given back when the stream ends.
     _slot: Slot,
 }
@@ -86,6 +87,7 @@ fn viewer_stream(
     let connection = Connection {
         viewer,
         pending,
+        sent: Sent::new(),
         _slot: slot,
     };
     futures::stream::unfold(connection, |mut c| async move {
@@ -94,12 +96,35 @@ fn viewer_stream(
                 return None;
             }
             if let Some(bytes) = c.pending.pop_front() {
+                c.sent.bytes.increment(bytes.len() as u64);
+                c.sent.events.increment(1);
                 return Some((Ok(bytes), c));
             }
-            c.viewer.catch_up(&mut c.pending, 1);
+            let skipped = c.viewer.catch_up(&mut c.pending, 1);
+            if skipped > 0 {
+                c.sent.skips.increment(1);
+            }
             if c.pending.is_empty() && !c.viewer.changed().await {
                 return None;
             }
         }
     })
+}
+
+/// What viewers' streams send, for `/metrics` (handles made once per stream).
+struct Sent {
+    bytes: metrics::Counter,
+    events: metrics::Counter,
+    /// Times a viewer skipped forward to keep up.
+    skips: metrics::Counter,
+}
+
+impl Sent {
+    fn new() -> Self {
+        Self {
+            bytes: metrics::counter!("onair_viewer_bytes_sent_total"),
+            events: metrics::counter!("onair_viewer_events_sent_total"),
+            skips: metrics::counter!("onair_viewer_skips_total"),
+        }
+    }
 }

@@ -25,6 +25,12 @@ pub struct AppState {
     pub ingest: Ingest,
     /// Live-event streams open now, by client address.
     pub event_streams: OpenConnections,
+    /// HTTP connections open now, by client address (counted by `serve`).
+    #[from_ref(skip)]
+    pub connections: OpenConnections,
+    /// Who may read `/metrics`; None when metrics are off.
+    #[from_ref(skip)]
+    pub metrics: Option<super::metrics::MetricsAccess>,
 }
 
 impl AppState {

@@ -618,3 +618,50 @@ async fn one_address_holds_a_bounded_number_of_live_streams() {
     drop(second);
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_off_by_default_and_read_with_their_token() {
+    let _serial = SERIAL.lock().await;
+    let off = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let status = reqwest::get(format!("http://{}/metrics", off.addr))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404, "off unless enabled");
+    off.shutdown().await.unwrap();
+
+    let server = start_server_with(&[
+        ("ONAIR_METRICS_ENABLED", "true"),
+        ("ONAIR_METRICS_TOKEN", "s3cret-scraper-token"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    read_events(&format!("{base}/live/demo/events"), None, |e| {
+        media_count(e) >= 3
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let scrape = |token: Option<&'static str>| {
+        let mut request = client.get(format!("{base}/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(scrape(None).await.unwrap().status(), 401);
+    assert_eq!(scrape(Some("guess")).await.unwrap().status(), 401);
+    let page = scrape(Some("s3cret-scraper-token")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let text = page.text().await.unwrap();
+    for line in [
+        "onair_live_broadcasts 1",
+        "onair_viewers{channel=\"demo\"}",
+        "onair_fragments_published_total",
+        "onair_fragment_age_at_publish_seconds",
+        "onair_viewer_bytes_sent_total",
+        "onair_event_streams_open",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    server.shutdown().await.unwrap();
+}

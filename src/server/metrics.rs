@@ -66,12 +66,19 @@ pub async fn metrics(
         return (StatusCode::NOT_FOUND, "metrics are off").into_response();
     };
     if !access.allows(client, &headers) {
-        let message = if access.token.is_empty() {
-            "metrics are readable from this machine only"
+        return if access.token.is_empty() {
+            (
+                StatusCode::FORBIDDEN,
+                "metrics are readable from this machine only",
+            )
+                .into_response()
         } else {
-            "send the metrics token as `Authorization: Bearer <token>`"
+            (
+                StatusCode::UNAUTHORIZED,
+                "send the metrics token as `Authorization: Bearer <token>`",
+            )
+                .into_response()
         };
-        return (StatusCode::UNAUTHORIZED, message).into_response();
     }
     for channel in state.channels.all() {
         metrics::gauge!("onair_viewers", "channel" => channel.name.clone())

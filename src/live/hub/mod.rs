@@ -170,7 +170,7 @@ impl Hub {
     }
 
     /// This instance becomes the channel's origin (see `cluster`): its ids continue above any
-    /// another instance gave. Ids start at a hub's creation time in ms and grow by one per
+    /// id another instance gave. Ids start at a hub's creation time in ms and grow by one per
     /// fragment (a few a second), so they stay below the clock: starting from the clock now is
     /// past every id given before.
     pub fn take_over_ids(&self) {

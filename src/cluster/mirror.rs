@@ -19,8 +19,9 @@ use crate::live::outlet::Mirror;
 use crate::live::splitter::{Fragment, InitSegment};
 use crate::live::wire::StatusEvent;
 
-/// Queued messages, at most: about 20 s of one channel's 200 ms fragments.
-const QUEUE: usize = 100;
+/// Queued messages, at most (all channels together): seconds of a few dozen channels'
+/// 200 ms fragments, a few tens of MB at most.
+const QUEUE: usize = 512;
 
 /// The header that says what a message on a channel's subject carries: `init` (the run's
 /// epoch, 8 bytes big-endian, then its init segment), `media` (a fragment, its id in the

@@ -63,6 +63,9 @@ impl Cluster {
         let client = async_nats::ConnectOptions::new()
             .name(format!("onair {instance}"))
             .connection_timeout(Duration::from_secs(5))
+            // A relay that falls behind holds at most this many messages (~13 s of a channel's
+            // 200 ms fragments), not the client's default of 65536.
+            .subscription_capacity(64)
             .event_callback(|event| async move {
                 tracing::warn!(%event, "NATS");
             })

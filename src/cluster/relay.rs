@@ -32,7 +32,7 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
     }
     // After the init segment, which would otherwise put an offline channel live.
     if let Ok(Some(status)) = cluster.live.get(format!("{channel}.{STATUS}")).await {
-        feed.status(&hub, &status);
+        take_status(&hub, &status);
     }
     loop {
         let message = tokio::select! {
@@ -47,7 +47,7 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
         };
         match headers.get(KIND).map(|kind| kind.as_str()) {
             Some(INIT) => feed.init(&hub, &message.payload),
-            Some(STATUS) => feed.status(&hub, &message.payload),
+            Some(STATUS) => take_status(&hub, &message.payload),
             Some(MEDIA) => {
                 if let Some(id) = headers.get(ID).and_then(|id| id.as_str().parse().ok()) {
                     feed.fragment(&hub, id, &message.payload);
@@ -112,12 +112,13 @@ impl Feed {
             }
         }
     }
+}
 
-    fn status(&mut self, hub: &Hub, json: &[u8]) {
-        match serde_json::from_slice::<StatusEvent>(json) {
-            Ok(status) => hub.relay_status(status),
-            Err(err) => tracing::warn!(%err, "the origin's status does not parse"),
-        }
+/// Takes the origin's status (JSON) into `hub`.
+fn take_status(hub: &Hub, json: &[u8]) {
+    match serde_json::from_slice::<StatusEvent>(json) {
+        Ok(status) => hub.relay_status(status),
+        Err(err) => tracing::warn!(%err, "the origin's status does not parse"),
     }
 }
 
@@ -125,6 +126,6 @@ impl Feed {
 /// instance not relaying it: its directory and pages still say whether it is live).
 pub async fn sync_status(cluster: &Cluster, channel: &str, hub: &Hub) {
     if let Ok(Some(status)) = cluster.live.get(format!("{channel}.{STATUS}")).await {
-        Feed::default().status(hub, &status);
+        take_status(hub, &status);
     }
 }

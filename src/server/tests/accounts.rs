@@ -48,6 +48,21 @@ pub(super) async fn call(
     }
 }
 
+/// What a server function answers to `form`; the call must succeed.
+pub(super) async fn answer<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> T {
+    call(client, base, endpoint, Some(form), None)
+        .await
+        .unwrap_or_else(|err| panic!("{endpoint}: {err:?}"))
+        .json()
+        .await
+        .unwrap()
+}
+
 pub(super) async fn sign_up(client: &reqwest::Client, base: &str, name: &str) {
     call(
         client,
@@ -375,12 +390,7 @@ async fn a_media_file_from_the_folder_is_broadcast_and_nothing_else_can_be_named
 
     let erin = browser();
     sign_up(&erin, &base, "erin").await;
-    let files: Vec<String> = call(&erin, &base, "media_files", Some(&[]), None)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let files: Vec<String> = answer(&erin, &base, "media_files", &[]).await;
     assert_eq!(files, ["clip.mp4"]);
 
     let start_file = |name: &str| {

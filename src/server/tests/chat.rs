@@ -3,7 +3,7 @@
 
 use eventsource_stream::Eventsource;
 
-use super::accounts::{browser, call, sign_up};
+use super::accounts::{answer, browser, call, sign_up};
 use super::{SERIAL, next_event, start_server_with};
 use crate::error::AppError;
 use crate::live::wire::{ChatDeletedEvent, ChatEvent};
@@ -124,18 +124,8 @@ async fn a_posted_message_reaches_every_viewer_and_the_owner_moderates() {
     ));
 
     // The page's history has the message that stayed, not the deleted one.
-    let recent: Vec<ChatEvent> = call(
-        &visitor,
-        &base,
-        "recent_chat",
-        Some(&[("channel", "host")]),
-        None,
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let recent: Vec<ChatEvent> =
+        answer(&visitor, &base, "recent_chat", &[("channel", "host")]).await;
     let texts: Vec<&str> = recent.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(texts, ["hello <b>everyone</b>"]);
 
@@ -188,18 +178,8 @@ async fn an_operator_moderates_any_channel_and_lifts_bans() {
         matches!(refused, Err(AppError::Forbidden(_))),
         "{refused:?}"
     );
-    let bans: Vec<crate::chat::api::Banned> = call(
-        &olga,
-        &base,
-        "chat_bans",
-        Some(&[("channel", "demo")]),
-        None,
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let bans: Vec<crate::chat::api::Banned> =
+        answer(&olga, &base, "chat_bans", &[("channel", "demo")]).await;
     let names: Vec<&str> = bans.iter().map(|b| b.username.as_str()).collect();
     assert_eq!(names, ["vic"]);
     call(&olga, &base, "unban_from_chat", Some(&ban_vic), None)

@@ -74,6 +74,7 @@ const FORM_MESSAGES: &[&str] = &[
     "A password has at least {} characters.",
     "A password has at most {} characters.",
     "That password is too easy to guess.",
+    "That password is on lists of leaked passwords; choose another.",
     "The password cannot be the username.",
     "The username {} is taken; choose another.",
     "Enter your username and password.",

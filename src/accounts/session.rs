@@ -1,8 +1,9 @@
 //! Who is signed in, kept in the server-side session (tower-sessions, stored in SQLite; the
 //! cookie holds only the session id). Signing in issues a new id; signing out deletes the
 //! session from the store. A session in use rolls forward (its 30 idle days restart, at most
-//! once a day); "sign out everywhere" raises the account's generation, and a session from an
-//! older one is ended at its next request.
+//! once a day) but never past its lifetime from sign-in (`[accounts] session_lifetime_secs`,
+//! 30 days as OWASP ASVS level 1 asks); "sign out everywhere" raises the account's
+//! generation, and a session from an older one is ended at its next request.
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -13,6 +14,8 @@ const SIGNED_IN: &str = "signed_in";
 /// When the session was last renewed (ms since the epoch).
 const RENEWED: &str = "renewed_ms";
 const RENEW_EVERY_MS: u64 = 24 * 3600 * 1000;
+/// When the user signed in (ms since the epoch).
+const SIGNED_IN_AT: &str = "signed_in_ms";
 
 /// The signed-in user as the session remembers them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,11 +83,19 @@ pub async fn signed_in(
         return Ok(None);
     };
     user.operator = accounts.is_operator(&user.username);
-    if !accounts.session_holds(&user).await? {
+    let now = crate::clock::now_ms();
+    // A session from before sign-in times were kept counts from its first use since.
+    let signed_in_at = match session.get::<u64>(SIGNED_IN_AT).await? {
+        Some(at) => at,
+        None => {
+            session.insert(SIGNED_IN_AT, now).await?;
+            now
+        }
+    };
+    if accounts.session_outlived(signed_in_at, now) || !accounts.session_holds(&user).await? {
         end(session).await?;
         return Ok(None);
     }
-    let now = crate::clock::now_ms();
     let renewed: u64 = session.get(RENEWED).await?.unwrap_or(0);
     if now.saturating_sub(renewed) >= RENEW_EVERY_MS {
         // Modified, so saved with a fresh expiry.
@@ -97,6 +108,7 @@ pub async fn signed_in(
 pub async fn begin(session: &Session, user: &SignedIn) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.insert(SIGNED_IN, user).await?;
+    session.insert(SIGNED_IN_AT, crate::clock::now_ms()).await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use std::time::Instant;
 use sqlx::SqlitePool;
 
 use super::devices;
+use super::guessable;
 use super::password::Hasher;
 use super::rules;
 use super::signup_limit::SignUpLimit;
@@ -23,6 +24,8 @@ pub struct Accounts {
     secure_cookies: bool,
     /// Operators' usernames, in lower case.
     operators: Arc<[String]>,
+    /// How long a sign-in lasts however much it is used (then the user signs in again).
+    session_lifetime_ms: u64,
 }
 
 /// A successful sign-up or sign-in: the account, and the Set-Cookie value that makes this
@@ -43,7 +46,19 @@ impl Accounts {
             signups: Arc::new(SignUpLimit::per_hour(signups_per_hour)),
             secure_cookies,
             operators: Arc::new([]),
+            session_lifetime_ms: u64::MAX,
         }
+    }
+
+    /// A sign-in lasts at most `lifetime`, however much it is used.
+    pub fn with_session_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.session_lifetime_ms = lifetime.as_millis().try_into().unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Whether a sign-in made at `signed_in_ms` has outlived its lifetime at `now_ms`.
+    pub fn session_outlived(&self, signed_in_ms: u64, now_ms: u64) -> bool {
+        now_ms.saturating_sub(signed_in_ms) >= self.session_lifetime_ms
     }
 
     /// The operators: `names`, comma-separated usernames.
@@ -86,6 +101,7 @@ impl Accounts {
         let username = username.trim();
         rules::check_username(username).map_err(AppError::Invalid)?;
         rules::check_password(&password, username).map_err(AppError::Invalid)?;
+        guessable::check(&password, username).map_err(|msg| AppError::Invalid(msg.into()))?;
         if store::find(&self.db, username).await?.is_some() {
             return Err(taken(username));
         }

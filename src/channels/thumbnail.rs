@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,8 @@ pub struct Thumbnails {
     channels: Channels,
     ffmpeg: String,
     by_channel: Arc<Mutex<HashMap<String, Slot>>>,
+    /// ffmpeg runs started, successful or not.
+    runs: Arc<AtomicU64>,
 }
 
 impl Thumbnails {
@@ -49,7 +52,13 @@ impl Thumbnails {
             channels,
             ffmpeg,
             by_channel: Arc::default(),
+            runs: Arc::default(),
         }
+    }
+
+    /// How many times ffmpeg was run for a picture since start.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
     }
 
     /// A JPEG of what `channel` shows now (at most `FRESH_FOR` old).
@@ -71,6 +80,7 @@ impl Thumbnails {
             _ => {}
         }
         let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
+        self.runs.fetch_add(1, Ordering::Relaxed);
         match encode(&self.ffmpeg, init, keyframe).await {
             Ok(jpeg) => {
                 *cached = Some((Instant::now(), Some(jpeg.clone())));
@@ -141,4 +151,73 @@ async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, Str
     tokio::time::timeout(ENCODE_TIMEOUT, run)
         .await
         .map_err(|_| "ffmpeg took too long".to_string())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::hub::HubSettings;
+    use crate::live::splitter::{Piece, Splitter};
+    use crate::live::testing::encode_test_pattern;
+
+    /// Channels with one live channel, `ana`, showing the real test pattern.
+    async fn live_channel() -> (tempfile::TempDir, Channels) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&dir.path().join("test.db")).await.unwrap();
+        let settings = HubSettings {
+            hold: Duration::from_secs(30),
+            max_held_bytes: 64 << 20,
+            max_lag: Duration::from_secs(2),
+        };
+        let channels = Channels::load(db, settings).await.unwrap();
+        let hub = channels.open("ana", "Ana", "Ana live").hub.clone();
+        for piece in Splitter::new().push(&encode_test_pattern(1)).unwrap() {
+            match piece {
+                Piece::Init(init) => {
+                    hub.publish_init(&init);
+                }
+                Piece::Fragment(fragment) => {
+                    hub.publish(&fragment);
+                }
+            }
+        }
+        (dir, channels)
+    }
+
+    #[tokio::test]
+    async fn a_picture_is_made_once_and_shared_while_fresh() {
+        let (_dir, channels) = live_channel().await;
+        let thumbnails = Thumbnails::new(channels, "ffmpeg".into());
+        let (a, b) = tokio::join!(thumbnails.picture("ana"), thumbnails.picture("ana"));
+        let jpeg = a.expect("a picture of a live channel");
+        assert!(jpeg.starts_with(&[0xff, 0xd8]), "a JPEG");
+        assert_eq!(b, Ok(jpeg.clone()), "the request that waited shares it");
+        assert_eq!(thumbnails.picture("ana").await, Ok(jpeg));
+        assert_eq!(thumbnails.runs(), 1);
+        assert_eq!(
+            thumbnails.picture("nobody").await,
+            Err(ThumbnailError::NoChannel)
+        );
+    }
+
+    /// An ffmpeg that cannot run (here: not installed where the settings say) is tried once;
+    /// every request for the next `FAILED_FOR` is answered at once, then it is tried again.
+    #[tokio::test]
+    async fn a_failure_is_remembered_briefly_instead_of_rerunning_ffmpeg() {
+        let (dir, channels) = live_channel().await;
+        let missing = dir.path().join("no-ffmpeg-here").display().to_string();
+        let thumbnails = Thumbnails::new(channels, missing);
+        let at_once = futures::future::join_all((0..5).map(|_| thumbnails.picture("ana"))).await;
+        assert!(
+            at_once.iter().all(|r| *r == Err(ThumbnailError::Failed)),
+            "{at_once:?}"
+        );
+        for _ in 0..5 {
+            assert_eq!(thumbnails.picture("ana").await, Err(ThumbnailError::Failed));
+        }
+        assert_eq!(thumbnails.runs(), 1, "ten requests, one try");
+        tokio::time::sleep(FAILED_FOR).await;
+        assert_eq!(thumbnails.picture("ana").await, Err(ThumbnailError::Failed));
+        assert_eq!(thumbnails.runs(), 2, "tried again once the failure is old");
+    }
 }

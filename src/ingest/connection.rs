@@ -287,8 +287,9 @@ fn protocol(err: ServerSessionError) -> Hangup {
 
 /// Hands bytes from the wire to the session. `rml_rtmp` panics on some malformed messages (a
 /// command with fewer than three values indexes past its end); that panic is caught here and
-/// ends this connection like any protocol error. The session is dropped with it.
-fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionResult>, Hangup> {
+/// ends this connection like any protocol error. The session is dropped with it. Public for
+/// the fuzzer (`fuzz/fuzz_targets/rtmp.rs`).
+pub fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionResult>, Hangup> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.handle_input(bytes))) {
         Ok(handled) => handled.map_err(protocol),
         Err(_) => Err(Hangup::Protocol(

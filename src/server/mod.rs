@@ -11,9 +11,11 @@ pub mod settings;
 mod sse;
 mod state;
 mod thumbnail;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
@@ -160,9 +162,10 @@ impl RunningServer {
             accounts: Accounts::new(
                 db.clone(),
                 settings.accounts.signups_per_address_per_hour,
-                settings.server.secure_cookies,
+                settings.server.https(),
             )
-            .with_operators(&settings.accounts.operators),
+            .with_operators(&settings.accounts.operators)
+            .with_session_lifetime(Duration::from_secs(settings.accounts.session_lifetime_secs)),
             chat: Chat::new(db.clone(), channels.clone()),
             thumbnails: Thumbnails::new(channels.clone(), settings.ffmpeg.path.clone()),
             channels,
@@ -219,7 +222,12 @@ impl RunningServer {
             tasks.clone(),
             shutdown.clone(),
         ));
-        let app = router(state.clone(), sessions, settings.server.secure_cookies);
+        let app = router(state.clone(), sessions, settings.server.https());
+        let scheme = if serving.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let serve = tokio::spawn(serve::serve(
             listener,
             app,
@@ -227,7 +235,7 @@ impl RunningServer {
             state.connections.clone(),
             shutdown.clone(),
         ));
-        tracing::info!("OnAir listening on http://{addr}, streams on rtmp://{rtmp_addr}/live");
+        tracing::info!("OnAir listening on {scheme}://{addr}, streams on rtmp://{rtmp_addr}/live");
         Ok(Self {
             addr,
             rtmp_addr,

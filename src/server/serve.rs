@@ -11,6 +11,12 @@
 //! closes and open connections are drained gracefully for at most `drain`; SSE streams end on
 //! the same signal.
 //!
+//! With a certificate (`tls`) connections are HTTPS, offering HTTP/2 (one connection carries
+//! every tab's event stream) and HTTP/1.1; the TLS handshake must finish within
+//! `header_timeout`. Over HTTP/2 a stream's unsent data is capped as small as HTTP/1.1's write
+//! buffer, so a viewer who stops reading still backs up into the hub, which skips them; a
+//! connection that stops answering pings is closed.
+//!
 //! Behind a reverse proxy every client shares the proxy's address: for a peer listed in
 //! `trusted_proxies`, the client is the last address `X-Forwarded-For` names that is not a
 //! trusted proxy (what the proxy itself saw), and that proxy's connections count against the
@@ -29,7 +35,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
@@ -37,9 +45,13 @@ use crate::open_connections::{Caps, OpenConnections};
 
 /// hyper's per-connection write buffer: its minimum (8 KiB) instead of its default (~417 KiB).
 const WRITE_BUFFER: usize = 8 * 1024;
+/// HTTP/2: unsent bytes a stream may queue (hyper's default is 400 KiB).
+const STREAM_SEND_BUFFER: usize = 16 * 1024;
+/// HTTP/2: how often a quiet connection is pinged, and how long the answer may take.
+const PING_EVERY: Duration = Duration::from_secs(20);
 
 /// How connections are accepted and served.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServeConfig {
     /// Kernel send buffer per connection, bytes.
     pub send_buffer: usize,
@@ -52,6 +64,8 @@ pub struct ServeConfig {
     /// the kernel drops the connection (TCP_USER_TIMEOUT): a viewer who stopped reading is
     /// gone, and stops counting, after this.
     pub write_timeout: Duration,
+    /// HTTPS (HTTP/2 and HTTP/1.1) with this certificate; plain HTTP/1.1 without.
+    pub tls: Option<TlsAcceptor>,
 }
 
 /// Serves `app` on `listener`, counting connections in `open` (within `config.caps`).
@@ -68,6 +82,12 @@ pub async fn serve(
         .max_buf_size(WRITE_BUFFER)
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_send_buf_size(STREAM_SEND_BUFFER)
+        .keep_alive_interval(PING_EVERY)
+        .keep_alive_timeout(PING_EVERY);
     let graceful = GracefulShutdown::new();
     loop {
         let (tcp, peer) = tokio::select! {
@@ -107,15 +127,19 @@ pub async fn serve(
                 request
                     .extensions_mut()
                     .insert(ConnectInfo(SocketAddr::new(client, peer.port())));
+                with_host(&mut request);
                 request
             });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let (builder, watcher) = (builder.clone(), graceful.watcher());
+        let (tls, handshake_within) = (config.tls.clone(), config.header_timeout);
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%err, "connection ended with an error");
+            match tls {
+                None => serve_connection(&builder, tcp, service, watcher).await,
+                Some(tls) => match tokio::time::timeout(handshake_within, tls.accept(tcp)).await {
+                    Ok(Ok(stream)) => serve_connection(&builder, stream, service, watcher).await,
+                    Ok(Err(err)) => tracing::debug!(%err, %peer, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake too slow"),
+                },
             }
             drop(slot);
         });
@@ -132,6 +156,42 @@ pub async fn serve(
         );
     }
     Ok(())
+}
+
+/// Serves requests on one connection (plain or TLS) until it ends or shutdown drains it.
+async fn serve_connection<S, IO>(
+    builder: &Builder<TokioExecutor>,
+    io: IO,
+    service: S,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<
+            hyper::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let connection =
+        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
+    if let Err(err) = watcher.watch(connection.into_owned()).await {
+        tracing::debug!(%err, "connection ended with an error");
+    }
+}
+
+/// An HTTP/2 request names its host in the URI (`:authority`), not in a `Host` header: it is
+/// copied there, so the same-site checks and the pages see one host however the request came.
+fn with_host<B>(request: &mut hyper::Request<B>) {
+    if request.headers().contains_key(hyper::header::HOST) {
+        return;
+    }
+    let authority = request.uri().authority().map(|a| a.as_str().to_owned());
+    if let Some(value) = authority.and_then(|a| hyper::header::HeaderValue::from_str(&a).ok()) {
+        request.headers_mut().insert(hyper::header::HOST, value);
+    }
 }
 
 /// The client a trusted proxy forwards for: the last `X-Forwarded-For` address that is not

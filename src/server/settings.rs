@@ -78,6 +78,15 @@ pub struct ServerSettings {
     pub drain_secs: u64,
     pub write_timeout_secs: u64,
     pub secure_cookies: bool,
+    pub tls_cert: std::path::PathBuf,
+    pub tls_key: std::path::PathBuf,
+}
+
+impl ServerSettings {
+    /// Whether browsers reach the site over HTTPS (served here, or by a proxy in front).
+    pub fn https(&self) -> bool {
+        self.secure_cookies || !self.tls_cert.as_os_str().is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -91,6 +100,7 @@ pub struct ChatSettings {
 pub struct AccountsSettings {
     pub signups_per_address_per_hour: u32,
     pub operators: String,
+    pub session_lifetime_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -164,6 +174,8 @@ pub enum SettingsError {
     },
     #[error("invalid settings: {0}")]
     Invalid(toml::de::Error),
+    #[error("server.tls_cert and server.tls_key: {0}")]
+    Tls(String),
 }
 
 impl Settings {
@@ -293,7 +305,23 @@ impl Settings {
             trusted_proxies: trusted_proxies.into(),
             drain: Duration::from_secs(s.drain_secs),
             write_timeout: Duration::from_secs(s.write_timeout_secs.max(1)),
+            tls: self.tls()?,
         })
+    }
+
+    /// The TLS acceptor, when a certificate and key are set (one without the other is an error).
+    fn tls(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, SettingsError> {
+        let s = &self.server;
+        match (
+            s.tls_cert.as_os_str().is_empty(),
+            s.tls_key.as_os_str().is_empty(),
+        ) {
+            (true, true) => Ok(None),
+            (false, false) => super::tls::acceptor(&s.tls_cert, &s.tls_key)
+                .map(Some)
+                .map_err(|err| SettingsError::Tls(err.to_string())),
+            _ => Err(SettingsError::Tls("set both, or neither".into())),
+        }
     }
 
     /// The RTMP port's caps and deadlines.

@@ -285,6 +285,19 @@ async fn accounts_survive_a_restart_and_wrong_passwords_are_refused() {
         matches!(&taken, Err(AppError::Invalid(m)) if m.contains("taken")),
         "{taken:?}"
     );
+    // A password from the leaked lists is refused with a reason, before any account exists.
+    let leaked = call(
+        &browser(),
+        &base,
+        "sign_up",
+        Some(&[("username", "dora"), ("password", "iloveyou1")]),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(&leaked, Err(AppError::Invalid(m)) if m.contains("leaked passwords")),
+        "{leaked:?}"
+    );
     // Restart on the same database file.
     let dir = server.dir;
     server.server.shutdown().await.unwrap();
@@ -641,6 +654,53 @@ async fn sign_out_everywhere_ends_every_session_of_the_account_only() {
         .await
         .unwrap();
     assert_eq!(on_air(&phone, &base, "quinn").await, Ok(false));
+    server.shutdown().await.unwrap();
+}
+
+/// A sign-in lasts its lifetime however busy the session is: used every quarter second, it
+/// still ends when the lifetime (2 s here, 30 days by default) is up, and signing in again
+/// works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_ends_at_its_lifetime_even_while_in_use() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_ACCOUNTS_SESSION_LIFETIME_SECS", "2"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let laptop = browser();
+    let before = std::time::Instant::now();
+    sign_up(&laptop, &base, "sage").await;
+    let signed_in = std::time::Instant::now();
+    let deadline = signed_in + std::time::Duration::from_secs(10);
+    let mut uses = 0;
+    let ended = loop {
+        match on_air(&laptop, &base, "sage").await {
+            Ok(false) => uses += 1,
+            Err(AppError::SignInRequired) => break std::time::Instant::now(),
+            other => panic!("unexpected answer {other:?}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session never ended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert!(
+        ended.duration_since(before) >= std::time::Duration::from_secs(2),
+        "ended after {:?}, before its lifetime",
+        ended.duration_since(before)
+    );
+    assert!(
+        uses >= 3,
+        "the session was in use ({uses} calls) until it ended"
+    );
+    let again = [("username", "sage"), ("password", "correct horse 1")];
+    call(&laptop, &base, "sign_in", Some(&again), None)
+        .await
+        .unwrap();
+    assert_eq!(on_air(&laptop, &base, "sage").await, Ok(false));
     server.shutdown().await.unwrap();
 }
 

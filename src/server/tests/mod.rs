@@ -6,6 +6,7 @@ mod accounts;
 mod browser;
 mod chat;
 mod cluster;
+mod https;
 mod ingest;
 
 use std::time::Duration;

@@ -1,0 +1,164 @@
+//! HTTPS with HTTP/2, served by OnAir itself with a certificate made for the test.
+
+use std::time::Duration;
+
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
+
+use super::accounts::call;
+use super::{SERIAL, Settings, TestServer, start_server_with};
+
+/// The test site's name; the client resolves it to the server's loopback address.
+const HOST: &str = "onair.test";
+
+/// A self-signed certificate for [`HOST`], written as PEM files in `dir`; returns the
+/// certificate's PEM (for the client to trust) and the two paths.
+fn certificate(dir: &std::path::Path) -> (String, String, String) {
+    let made = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let shown = |p: &std::path::Path| p.display().to_string();
+    (made.cert.pem(), shown(&cert), shown(&key))
+}
+
+async fn start_https(extra: &[(&str, &str)]) -> (TestServer, reqwest::Client, String) {
+    let certs = tempfile::tempdir().unwrap();
+    let (pem, cert, key) = certificate(certs.path());
+    let mut vars = vec![
+        ("ONAIR_SERVER_TLS_CERT", cert.as_str()),
+        ("ONAIR_SERVER_TLS_KEY", key.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    let server = start_server_with(&vars).await;
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        .resolve(HOST, server.addr)
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let base = format!("https://{HOST}:{}", server.addr.port());
+    (server, client, base)
+}
+
+/// Ten viewers in one browser (one client): over HTTPS they share one HTTP/2 connection, and
+/// every one of them gets the demo's init segment and video. (Over HTTP/1.1 a browser would
+/// open at most six connections, and the seventh tab would wait.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_ten_viewers_share_one_http2_connection_and_all_play() {
+    let _serial = SERIAL.lock().await;
+    let (server, client, base) = start_https(&[]).await;
+    let page = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(
+        page.version(),
+        reqwest::Version::HTTP_2,
+        "ALPN chose HTTP/2"
+    );
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+
+    let viewer = |_| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let response = client
+                .get(format!("{base}/live/demo/events"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.version(), reqwest::Version::HTTP_2);
+            assert_eq!(response.status(), 200);
+            let mut events = response.bytes_stream().eventsource();
+            let (mut init, mut media) = (false, 0);
+            while !(init && media >= 3) {
+                let event = events.next().await.expect("the stream stays open").unwrap();
+                init |= event.event == "init";
+                media += usize::from(event.event == "media" && init);
+            }
+            events
+        }
+    };
+    let streams = tokio::time::timeout(
+        Duration::from_secs(30),
+        futures::future::join_all((0..10usize).map(viewer)),
+    )
+    .await
+    .expect("all ten play within 30 s");
+    assert_eq!(
+        server.state.connections.total(),
+        1,
+        "one connection carries all ten streams"
+    );
+    drop(streams);
+
+    // Sign-up and sign-in work over HTTP/2 (the same-site check sees the host in
+    // `:authority`); a foreign page is still refused.
+    let form = [("username", "tlsana"), ("password", "correct horse 1")];
+    let signed_up = client
+        .post(format!("{base}/api/sign_up"))
+        .header("origin", &base)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_up.status().is_success(), "{}", signed_up.status());
+    let cookie = signed_up
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("onair_session="))
+        .expect("a session cookie")
+        .to_string();
+    assert!(
+        cookie.contains("Secure"),
+        "HTTPS implies Secure cookies: {cookie}"
+    );
+    let foreign = client
+        .post(format!("{base}/api/sign_in"))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(
+        call(&client, &base, "sign_in", Some(&form), None)
+            .await
+            .is_ok()
+    );
+    server.shutdown().await.unwrap();
+}
+
+/// A certificate without its key (or the reverse), or a file that is not one, stops the server
+/// at start with a message naming the setting, instead of serving plain HTTP by surprise.
+#[test]
+fn a_half_or_wrong_certificate_setting_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = certificate(dir.path());
+    let serving = |vars: Vec<(&str, &str)>| {
+        Settings::with_overrides(vars)
+            .unwrap()
+            .serving()
+            .map(|_| ())
+            .map_err(|err| err.to_string())
+    };
+    assert_eq!(serving(vec![]), Ok(()));
+    assert_eq!(
+        serving(vec![
+            ("ONAIR_SERVER_TLS_CERT", cert.as_str()),
+            ("ONAIR_SERVER_TLS_KEY", key.as_str())
+        ]),
+        Ok(())
+    );
+    let half = serving(vec![("ONAIR_SERVER_TLS_CERT", cert.as_str())]).unwrap_err();
+    assert!(half.contains("tls_key"), "{half}");
+    let swapped = serving(vec![
+        ("ONAIR_SERVER_TLS_CERT", key.as_str()),
+        ("ONAIR_SERVER_TLS_KEY", cert.as_str()),
+    ])
+    .unwrap_err();
+    assert!(swapped.contains("tls_cert"), "{swapped}");
+}

@@ -6,16 +6,27 @@ import { join } from 'node:path';
 /** The NATS the cluster tests use: the local one `scripts/services` starts. */
 export const natsUrl = process.env.E2E_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-/** One OnAir instance of a cluster: the real binary, its own database, on `port`. */
+/** One OnAir server run by a test: the real binary, its own database, on `port`. */
 export class Instance {
   private constructor(
     readonly name: string,
     readonly port: number,
+    readonly scheme: 'http' | 'https',
     private readonly process: ChildProcess,
   ) {}
 
   /** Starts instance `name` of `cluster` and waits until it answers. */
-  static async start(cluster: string, name: string, port: number): Promise<Instance> {
+  static start(cluster: string, name: string, port: number): Promise<Instance> {
+    return Instance.launch(`${cluster}-${name}`, port, {
+      ONAIR_CLUSTER_NATS_URL: natsUrl,
+      ONAIR_CLUSTER_NAME: cluster,
+    });
+  }
+
+  /** Starts a server named `name` with `env` on top of the defaults, and waits until it
+   *  answers (over HTTPS when `env` gives it a certificate). */
+  static async launch(name: string, port: number, env: Record<string, string>): Promise<Instance> {
+    const scheme = env.ONAIR_SERVER_TLS_CERT ? 'https' : 'http';
     const child = spawn(process.env.E2E_SERVER ?? 'target/debug/onair', [], {
       cwd: '..',
       stdio: 'ignore',
@@ -23,27 +34,22 @@ export class Instance {
         ...process.env,
         ONAIR_SERVER_ADDR: `127.0.0.1:${port}`,
         ONAIR_RTMP_ADDR: '127.0.0.1:0',
-        ONAIR_DATABASE_PATH: join(tmpdir(), `onair-${cluster}-${name}.db`),
-        ONAIR_CLUSTER_NATS_URL: natsUrl,
-        ONAIR_CLUSTER_NAME: cluster,
+        ONAIR_DATABASE_PATH: join(tmpdir(), `onair-${name}-${Date.now()}.db`),
         RUST_LOG: 'warn',
+        ...env,
       },
     });
-    const instance = new Instance(name, port, child);
+    const instance = new Instance(name, port, scheme, child);
     for (let i = 0; i < 300; i++) {
       if (child.exitCode !== null) throw new Error(`instance ${name} exited with ${child.exitCode}`);
-      try {
-        if ((await fetch(`${instance.url}/`)).ok) return instance;
-      } catch {
-        // not listening yet
-      }
+      if (await answers(`127.0.0.1`, port)) return instance;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`instance ${name} did not answer within 30 s`);
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   /** Kills it at once (SIGKILL), as a crash or a pulled plug would. */
@@ -55,6 +61,18 @@ export class Instance {
   stop() {
     if (this.process.exitCode === null) this.process.kill('SIGTERM');
   }
+}
+
+/** Whether something accepts connections on `host`:`port` (the server is listening). */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Deletes `cluster`'s key-value buckets from NATS (held in its memory otherwise). */

@@ -1,18 +1,29 @@
 //! One MediaSource attached to the video, with one SourceBuffer fed through a queue that the
 //! `updateend` event pumps. Built anew for each encoder run (timestamps restart with it).
+//!
+//! With a `ManagedMediaSource` (iPhone, iPad) remote playback is turned off (required for it
+//! to open), appends wait while the browser says it does not want media (`endstreaming` until
+//! `startstreaming`; removals still run), and a queue that grows past `MAX_WAITING` while
+//! paused fails the pipe, so the player starts over at the live edge instead of holding media
+//! without bound. Media the browser evicts is simply gone: the player seeks back into what is
+//! buffered, as after any gap.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     HtmlVideoElement, MediaSource, MediaSourceReadyState, SourceBuffer, SourceBufferAppendMode, Url,
 };
 
+use super::media_engine::{ManagedMediaSource, MediaEngine, UNSUPPORTED};
+
 /// What the pipe keeps when the browser says its buffer is full.
 const KEEP_ON_QUOTA_SECS: f64 = 10.0;
+/// Fragments that may wait while a managed source does not want media (about 20 s).
+const MAX_WAITING: usize = 100;
 
 enum Op {
     Append(Vec<u8>),
@@ -23,6 +34,8 @@ struct Queue {
     buffer: Option<SourceBuffer>,
     ops: VecDeque<Op>,
     failure: Option<String>,
+    /// The browser wants media appended (always, for a plain MediaSource).
+    streaming: bool,
 }
 
 pub struct MediaPipe {
@@ -31,20 +44,30 @@ pub struct MediaPipe {
     queue: Rc<RefCell<Queue>>,
     on_open: Closure<dyn FnMut()>,
     on_update_end: Rc<Closure<dyn FnMut()>>,
+    /// A managed source's `startstreaming` and `endstreaming` handlers.
+    on_streaming: Option<(Closure<dyn FnMut()>, Closure<dyn FnMut()>)>,
 }
 
 impl MediaPipe {
     /// Attaches a new MediaSource to `video`; `init` is appended first once it opens.
     pub fn new(video: &HtmlVideoElement, mime: &str, init: Vec<u8>) -> Result<Self, String> {
-        if !MediaSource::is_type_supported(mime) {
+        let engine = MediaEngine::detect().ok_or_else(|| UNSUPPORTED.to_string())?;
+        if !engine.is_type_supported(mime) {
             return Err(format!("this browser cannot play {mime}"));
         }
-        let source = MediaSource::new().map_err(|e| format!("{e:?}"))?;
+        let source = engine.create()?;
+        let managed = engine == MediaEngine::Managed;
+        if managed {
+            // A managed source opens only for a video that cannot be sent to AirPlay (or that
+            // offers AirPlay another source).
+            let _ = js_sys::Reflect::set(video, &"disableRemotePlayback".into(), &JsValue::TRUE);
+        }
         let url = Url::create_object_url_with_source(&source).map_err(|e| format!("{e:?}"))?;
         let queue = Rc::new(RefCell::new(Queue {
             buffer: None,
             ops: VecDeque::from([Op::Append(init)]),
             failure: None,
+            streaming: !managed,
         }));
         let on_update_end = {
             let queue = Rc::downgrade(&queue);
@@ -66,7 +89,13 @@ impl MediaPipe {
                         buffer.set_mode(SourceBufferAppendMode::Segments);
                         buffer
                             .set_onupdateend(Some(on_update_end.as_ref().as_ref().unchecked_ref()));
-                        queue_rc.borrow_mut().buffer = Some(buffer);
+                        let mut opened = queue_rc.borrow_mut();
+                        opened.buffer = Some(buffer);
+                        if managed {
+                            let source = source.unchecked_ref::<ManagedMediaSource>();
+                            opened.streaming |= source.streaming();
+                        }
+                        drop(opened);
                         pump(&queue);
                     }
                     Err(e) => {
@@ -77,6 +106,23 @@ impl MediaPipe {
             })
         };
         source.set_onsourceopen(Some(on_open.as_ref().unchecked_ref()));
+        let on_streaming = managed.then(|| {
+            let set = |streaming: bool| {
+                let queue = Rc::downgrade(&queue);
+                Closure::<dyn FnMut()>::new(move || {
+                    if let Some(queue_rc) = queue.upgrade() {
+                        queue_rc.borrow_mut().streaming = streaming;
+                        pump(&queue);
+                    }
+                })
+            };
+            let (start, end) = (set(true), set(false));
+            let _ = source
+                .add_event_listener_with_callback("startstreaming", start.as_ref().unchecked_ref());
+            let _ = source
+                .add_event_listener_with_callback("endstreaming", end.as_ref().unchecked_ref());
+            (start, end)
+        });
         video.set_src(&url);
         Ok(Self {
             source,
@@ -84,11 +130,18 @@ impl MediaPipe {
             queue,
             on_open,
             on_update_end,
+            on_streaming,
         })
     }
 
     pub fn append(&self, data: Vec<u8>) {
-        self.queue.borrow_mut().ops.push_back(Op::Append(data));
+        let mut queue = self.queue.borrow_mut();
+        queue.ops.push_back(Op::Append(data));
+        if !queue.streaming && queue.ops.len() > MAX_WAITING {
+            queue.ops.clear();
+            queue.failure = Some("the browser paused the stream for too long".into());
+        }
+        drop(queue);
         pump(&Rc::downgrade(&self.queue));
     }
 
@@ -116,6 +169,15 @@ impl MediaPipe {
 impl Drop for MediaPipe {
     fn drop(&mut self) {
         self.source.set_onsourceopen(None);
+        if let Some((start, end)) = &self.on_streaming {
+            let _ = self.source.remove_event_listener_with_callback(
+                "startstreaming",
+                start.as_ref().unchecked_ref(),
+            );
+            let _ = self
+                .source
+                .remove_event_listener_with_callback("endstreaming", end.as_ref().unchecked_ref());
+        }
         if let Some(buffer) = &self.queue.borrow().buffer {
             buffer.set_onupdateend(None);
         }
@@ -146,7 +208,14 @@ fn pump(queue: &Weak<RefCell<Queue>>) {
     if buffer.updating() || queue.failure.is_some() {
         return;
     }
-    while let Some(op) = queue.ops.pop_front() {
+    loop {
+        // A managed source that does not want media now: removals run, appends wait.
+        if !queue.streaming && matches!(queue.ops.front(), Some(Op::Append(_))) {
+            return;
+        }
+        let Some(op) = queue.ops.pop_front() else {
+            return;
+        };
         let result = match op {
             Op::Append(mut data) => match buffer.append_buffer_with_u8_array(&mut data) {
                 Err(e) if is_quota_exceeded(&e) => {

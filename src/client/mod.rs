@@ -4,6 +4,7 @@
 
 mod live_events;
 mod live_player;
+mod media_engine;
 mod media_pipe;
 pub mod recorder;
 

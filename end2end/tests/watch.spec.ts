@@ -79,6 +79,35 @@ test.describe('watching the demo channel', () => {
     await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(after + 2);
   });
 
+  test('asks for the stream before the player has loaded, and plays from that one stream', async ({ page }) => {
+    await page.addInitScript(() => {
+      const w = window as unknown as { streamsOpenedAt: number[]; hydratedAt?: number };
+      w.streamsOpenedAt = [];
+      const Real = window.EventSource;
+      window.EventSource = class extends Real {
+        constructor(url: string | URL, init?: EventSourceInit) {
+          super(url, init);
+          w.streamsOpenedAt.push(performance.now());
+        }
+      } as typeof EventSource;
+      new MutationObserver(() => {
+        if (w.hydratedAt === undefined && document.documentElement.hasAttribute('data-hydrated')) {
+          w.hydratedAt = performance.now();
+        }
+      }).observe(document, { attributes: true, subtree: true });
+    });
+    const watch = new WatchPage(page);
+    await watch.open('demo');
+    await watch.waitForPlayback();
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as { streamsOpenedAt: number[]; hydratedAt: number };
+      return { streamsOpenedAt: w.streamsOpenedAt, hydratedAt: w.hydratedAt };
+    });
+    expect(seen.streamsOpenedAt, 'one event stream: the early one, adopted by the player').toHaveLength(1);
+    expect(seen.streamsOpenedAt[0]).toBeLessThan(seen.hydratedAt);
+    await expect(watch.viewers).toHaveText(/\d+ watching/);
+  });
+
   test('the viewer count goes up and down live in every tab', async ({ page, browser }) => {
     // Tests run one at a time against their own server, so this page is the only viewer once
     // earlier tests' connections are gone.

@@ -1,6 +1,9 @@
 //! One `EventSource` on `/live/{channel}/events`, with its listeners. Dropping it closes the
-//! connection and releases the closures.
+//! connection and releases the closures. The first one of a page adopts the stream the page's
+//! inline script opened before the WebAssembly loaded (`components::early_events`), with the
+//! events it held.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use base64::Engine as _;
@@ -8,6 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource, MessageEvent};
 
+use crate::components::early_events::{EARLY_EVENTS, EVENT_NAMES as EVENTS};
 use crate::live::wire::{ChatDeletedEvent, ChatEvent, InitEvent, StatusEvent, ViewersEvent};
 
 /// What the stream delivers, decoded.
@@ -31,18 +35,22 @@ pub enum Incoming {
     },
 }
 
-const EVENTS: [&str; 6] = ["status", "init", "media", "viewers", "chat", "chat-deleted"];
-
 pub struct LiveEvents {
     source: EventSource,
     on_message: Closure<dyn FnMut(MessageEvent)>,
     on_open: Closure<dyn FnMut(Event)>,
     on_error: Closure<dyn FnMut(Event)>,
+    /// False once dropped: a replay of adopted events still pending does nothing.
+    alive: Rc<Cell<bool>>,
 }
 
 impl LiveEvents {
     pub fn open(url: &str, deliver: Rc<dyn Fn(Incoming)>) -> Result<Self, String> {
-        let source = EventSource::new(url).map_err(|e| format!("{e:?}"))?;
+        let (source, held) = match adopt_early(url) {
+            Some((source, held)) => (source, Some(held)),
+            None => (EventSource::new(url).map_err(|e| format!("{e:?}"))?, None),
+        };
+        let replay_to = deliver.clone();
         let on_message = {
             let deliver = deliver.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -63,23 +71,92 @@ impl LiveEvents {
                 })
             })
         };
-        for name in EVENTS {
-            let _ =
-                source.add_event_listener_with_callback(name, on_message.as_ref().unchecked_ref());
-        }
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let alive = Rc::new(Cell::new(true));
+        let listen = {
+            let (source, alive) = (source.clone(), alive.clone());
+            let listener: js_sys::Function = on_message
+                .as_ref()
+                .unchecked_ref::<js_sys::Function>()
+                .clone();
+            move || {
+                if alive.get() {
+                    for name in EVENTS {
+                        let _ = source.add_event_listener_with_callback(name, &listener);
+                    }
+                }
+            }
+        };
+        match held {
+            None => listen(),
+            Some(held) => {
+                // The caller holds the player while it opens: what the early stream held is
+                // delivered in a microtask, which runs before the browser dispatches any other
+                // event, so nothing is lost or reordered between the held and the new.
+                let (alive, opened) = (alive.clone(), source.ready_state() == EventSource::OPEN);
+                wasm_bindgen_futures::spawn_local(async move {
+                    if !alive.get() {
+                        return;
+                    }
+                    if opened {
+                        replay_to(Incoming::Open);
+                    }
+                    for event in held.iter() {
+                        if let Some(incoming) =
+                            event.dyn_ref::<MessageEvent>().and_then(|e| decode(e))
+                        {
+                            replay_to(incoming);
+                        }
+                    }
+                    listen();
+                });
+            }
+        }
         Ok(Self {
             source,
             on_message,
             on_open,
             on_error,
+            alive,
         })
+    }
+}
+
+/// The stream the page's inline script opened, if it is the one wanted (`url`, or `url` with
+/// the chat position added) and still open, with the events it held. Taken once: any other
+/// early stream is closed.
+fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array)> {
+    use js_sys::Reflect;
+    let window = web_sys::window()?;
+    let name = wasm_bindgen::JsValue::from_str(EARLY_EVENTS);
+    let early = Reflect::get(&window, &name)
+        .ok()
+        .filter(|v| v.is_object())?;
+    let _ = Reflect::delete_property(&window, &name);
+    let field = |key: &str| Reflect::get(&early, &wasm_bindgen::JsValue::from_str(key)).ok();
+    let source: EventSource = field("source")?.dyn_into().ok()?;
+    if let Some(release) = field("release").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+        let _ = release.call0(&early);
+    }
+    let early_url = field("url")?.as_string()?;
+    let wanted = url == early_url
+        || url
+            .strip_prefix(early_url.as_str())
+            .is_some_and(|rest| rest.starts_with("&chat_after="));
+    let held = field("held").and_then(|h| h.dyn_into::<js_sys::Array>().ok());
+    match held {
+        Some(held) if wanted && source.ready_state() != EventSource::CLOSED => Some((source, held)),
+        _ => {
+            source.close();
+            None
+        }
     }
 }
 
 impl Drop for LiveEvents {
     fn drop(&mut self) {
+        self.alive.set(false);
         self.source.close();
         for name in EVENTS {
             let _ = self.source.remove_event_listener_with_callback(

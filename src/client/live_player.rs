@@ -13,6 +13,7 @@ use web_sys::HtmlVideoElement;
 
 use super::live_events::{Incoming, LiveEvents};
 use super::media_pipe::MediaPipe;
+use crate::components::early_events::VIEWER_KEY;
 use crate::components::player::PlayerState;
 use crate::live::edge::{LiveEdge, Steer};
 use crate::live::prft;
@@ -23,8 +24,6 @@ const KEEP_PLAYED_SECS: f64 = 30.0;
 const TRIM_SLACK_SECS: f64 = 10.0;
 const TICK_MS: i32 = 250;
 const RECONNECT_MS: f64 = 1500.0;
-/// Where the tab keeps its viewer key, so reconnects and reloads count once.
-const VIEWER_KEY: &str = "onair-viewer";
 /// Chat messages a page keeps; older ones scroll away.
 const CHAT_KEPT: usize = 500;
 /// Clock samples (from prft boxes) kept to map media time to wall time.

@@ -5,6 +5,7 @@ pub mod browser_capture;
 pub mod channel_card;
 pub mod chat_bans;
 pub mod chat_panel;
+pub mod early_events;
 pub mod elapsed;
 pub mod form_error;
 pub mod player;

@@ -5,6 +5,7 @@
 use leptos::html::Video;
 use leptos::prelude::*;
 
+use super::early_events::EarlyEvents;
 use crate::live::wire::{ChannelState, ChatEvent};
 
 /// What the viewer is told about playback.
@@ -55,12 +56,13 @@ pub fn Player(
     let viewers = RwSignal::new(viewers);
     let muted = RwSignal::new(true);
     let video = NodeRef::<Video>::new();
+    let events_url = format!("/live/{channel}/events");
 
     #[cfg(feature = "hydrate")]
     {
         use crate::client::{LivePlayer, Signals};
         let player = StoredValue::new_local(None::<LivePlayer>);
-        let url = format!("/live/{channel}/events");
+        let url = events_url.clone();
         Effect::new(move |_| {
             if let Some(element) = video.get()
                 && player.with_value(Option::is_none)
@@ -91,6 +93,7 @@ pub fn Player(
     view! {
         <div class="player" data-state=move || state.get().key()>
             <video node_ref=video muted=true autoplay=true playsinline=true></video>
+            <EarlyEvents events_url/>
             <div class="player-bar">
                 <span class="player-state" data-testid="player-state">{move || state.get().label()}</span>
                 <span

@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -23,6 +23,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -60,7 +61,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth();
     view! {
-        <Stylesheet id="leptos" href="/pkg/onair.css"/>
         <Title formatter=|title: String| if title.is_empty() { "OnAir".to_string() } else { format!("{title} · OnAir") }/>
         <Router>
             <header class="topbar">

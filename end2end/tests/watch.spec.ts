@@ -108,6 +108,24 @@ test.describe('watching the demo channel', () => {
     await expect(watch.viewers).toHaveText(/\d+ watching/);
   });
 
+  test("the page's own code and style are kept by the browser under names that change with them", async ({ page }) => {
+    const assets: { url: string; cache: string }[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname.startsWith('/pkg/')) {
+        assets.push({ url: response.url(), cache: response.headers()['cache-control'] ?? '' });
+      }
+    });
+    const watch = new WatchPage(page);
+    await watch.open('demo');
+    await watch.waitForPlayback();
+    const kinds = assets.map((a) => a.url.split('.').at(-1)).sort();
+    expect(kinds).toEqual(expect.arrayContaining(['css', 'js', 'wasm']));
+    for (const asset of assets) {
+      expect(asset.url, 'a content hash in the name').toMatch(/\/pkg\/onair\.[\w-]{16,}\.(css|js|wasm)$/);
+      expect(asset.cache).toBe('public, max-age=31536000, immutable');
+    }
+  });
+
   test('the viewer count goes up and down live in every tab', async ({ page, browser }) => {
     // Tests run one at a time against their own server, so this page is the only viewer once
     // earlier tests' connections are gone.

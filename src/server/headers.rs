@@ -2,9 +2,13 @@
 //! framing by other sites (clickjacking on the studio's buttons), and no full address sent to
 //! other sites in `Referer`. Pages carry their own fuller policy with a script nonce (set
 //! while rendering, `app::shell`); this one only fills in where none was set. A site served
-//! over HTTPS (`secure_cookies`) also tells browsers to use nothing else for a year.
+//! over HTTPS (`secure_cookies`) also tells browsers to use nothing else for a year. The site's
+//! own assets (`/pkg/…`) are kept by browsers for a year when their names carry their content's
+//! hash, and revalidated on each use when they do not.
 
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::middleware::Next;
 use axum::response::Response;
 
 const SAFETY: [(HeaderName, &str); 4] = [
@@ -30,5 +34,23 @@ pub async fn add_https_only(mut response: Response) -> Response {
         .headers_mut()
         .entry(header::STRICT_TRANSPORT_SECURITY)
         .or_insert(HeaderValue::from_static("max-age=31536000"));
+    response
+}
+
+/// Cache lifetimes for the WebAssembly, script and style under `/pkg/`: a year and immutable
+/// when `hashed` (a new build has new names), else revalidate every time.
+pub async fn cache_assets(hashed: bool, request: Request<Body>, next: Next) -> Response {
+    let asset = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    if asset && response.status().is_success() {
+        let policy = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
     response
 }

@@ -57,6 +57,7 @@ const SESSION_IDLE_DAYS: i64 = 30;
 pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let hashed_assets = options.hash_files;
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("onair_session")
         .with_http_only(true)
@@ -84,6 +85,9 @@ pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> R
         .layer(session_layer)
         .layer(axum::middleware::from_fn(origin::refuse_cross_site))
         .layer(axum::middleware::map_response(headers::add_safety_headers))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            headers::cache_assets(hashed_assets, request, next)
+        }))
         .with_state(state);
     if secure_cookies {
         app.layer(axum::middleware::map_response(headers::add_https_only))

@@ -349,6 +349,7 @@ impl Settings {
             .site_root(site_root)
             .site_pkg_dir(build.site_pkg_dir)
             .site_addr(self.server.addr)
+            .hash_files(build.hash_files && built_with_hashes())
             .build()
     }
 }
@@ -360,6 +361,17 @@ struct BuildMetadata {
     output_name: String,
     site_root: String,
     site_pkg_dir: String,
+    #[serde(default)]
+    hash_files: bool,
+}
+
+/// Whether cargo-leptos left the asset hashes beside this binary (`hash.txt`): it built the
+/// site with hashed file names for it. A binary built otherwise (`cargo test`) uses plain names.
+fn built_with_hashes() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|path| path.exists())
 }
 
 fn build_metadata() -> BuildMetadata {

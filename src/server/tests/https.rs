@@ -1,4 +1,5 @@
-//! HTTPS with HTTP/2, served by OnAir itself with a certificate made for the test.
+//! HTTPS with HTTP/2, served by OnAir itself with a certificate made for the test; and
+//! HTTP/2's streams, one per tab, each kept to its own pace.
 
 use std::time::Duration;
 
@@ -161,4 +162,98 @@ fn a_half_or_wrong_certificate_setting_is_refused_at_start() {
     ])
     .unwrap_err();
     assert!(swapped.contains("tls_cert"), "{swapped}");
+}
+
+/// One HTTP/2 stream of `/live/demo/events` on `client`'s connection.
+async fn open_events(
+    client: &mut h2::client::SendRequest<bytes::Bytes>,
+    addr: std::net::SocketAddr,
+) -> h2::RecvStream {
+    let request = http::Request::get(format!("http://{addr}/live/demo/events"))
+        .body(())
+        .unwrap();
+    let (response, _) = client.send_request(request, true).unwrap();
+    let response = response.await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.into_body()
+}
+
+/// Reads what has arrived on `stream` for `within`, releasing its window as a reader does;
+/// returns the text.
+async fn read_for(stream: &mut h2::RecvStream, within: Duration) -> String {
+    let mut text = String::new();
+    let _ = tokio::time::timeout(within, async {
+        while let Some(chunk) = stream.data().await {
+            let chunk = chunk.unwrap();
+            let _ = stream.flow_control().release_capacity(chunk.len());
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    text
+}
+
+/// The ids of the media events in SSE `text`.
+fn media_ids(text: &str) -> Vec<u64> {
+    text.split("\n\n")
+        .filter(|event| event.contains("event: media"))
+        .filter_map(|event| {
+            event
+                .lines()
+                .find_map(|l| l.strip_prefix("id: ")?.parse().ok())
+        })
+        .collect()
+}
+
+/// Two tabs on one HTTP/2 connection: one stops reading (its stream's window stays shut).
+/// The other is not held up, and gets every fragment in order; the stalled one, reading
+/// again, is skipped forward to the live edge (told so, its ids jump) instead of being fed
+/// the backlog. Slow-viewer detection works per stream, as over HTTP/1.1 per connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http2_a_stalled_tab_is_skipped_forward_without_holding_up_the_others() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[]).await;
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Small stream windows (64 KiB, about a second of the test's video), a large connection
+    // window: only the stalled stream is held back by its reader.
+    let (client, connection) = h2::client::Builder::new()
+        .initial_window_size(65_535)
+        .initial_connection_window_size(32 << 20)
+        .handshake::<_, bytes::Bytes>(tcp)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let mut reading = open_events(&mut client, server.addr).await;
+    let mut stalled = open_events(&mut client, server.addr).await;
+
+    let before = read_for(&mut stalled, Duration::from_millis(500)).await;
+    // The stalled tab reads nothing for 6 s (past the 2.5 s a viewer may lag).
+    let during = read_for(&mut reading, Duration::from_secs(6)).await;
+    let ids = media_ids(&during);
+    assert!(
+        ids.len() >= 20,
+        "the reading tab kept receiving: {} fragments",
+        ids.len()
+    );
+    assert!(
+        ids.windows(2).all(|w| w[1] == w[0] + 1),
+        "every fragment, in order: {ids:?}"
+    );
+    let after = read_for(&mut stalled, Duration::from_secs(3)).await;
+    assert!(
+        after.contains(": skipped"),
+        "the stalled tab is told it was skipped"
+    );
+    let stalled_ids = media_ids(&format!("{before}{after}"));
+    assert!(
+        stalled_ids.windows(2).any(|w| w[1] > w[0] + 1),
+        "the stalled tab's ids jump to the live edge: {stalled_ids:?}"
+    );
+    assert!(
+        stalled_ids.last() >= ids.last(),
+        "and it ends at the live edge with the others"
+    );
+    drop((reading, stalled, client));
+    server.shutdown().await.unwrap();
 }

@@ -21,6 +21,8 @@
 //! - `cluster` (server only): several instances on NATS: each broadcast published once by its
 //!   origin and relayed by the others; the demo run by one instance, taken over if it dies.
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
+//! - `fuzzing` (server only): each network parser as the fuzzer (`fuzz/`) and the corpus
+//!   replay test feed it.
 //! - `child_process`, `clock`, `db`, `open_connections` (server only): ffmpeg children that
 //!   die with the server, the wall clock, the SQLite database, connections counted by address
 //!   within caps (HTTP and RTMP).
@@ -48,6 +50,8 @@ pub mod clock;
 pub mod cluster;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod fuzzing;
 #[cfg(feature = "ssr")]
 pub mod open_connections;
 #[cfg(feature = "ssr")]

@@ -286,7 +286,9 @@ fn protocol(err: ServerSessionError) -> Hangup {
 }
 
 /// Hands bytes from the wire to the session. `rml_rtmp` panics on some malformed messages (a
-/// command with fewer than three values indexes past its end); that panic is caught here and
+/// command with fewer than three values indexes past its end; a chunk header that shrinks a
+/// message's length mid-message overflows its buffer reservation, found by `scripts/fuzz`);
+/// that panic is caught here and
 /// ends this connection like any protocol error. The session is dropped with it. Public for
 /// the fuzzer (`fuzz/fuzz_targets/rtmp.rs`).
 pub fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionResult>, Hangup> {
@@ -301,31 +303,12 @@ pub fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessi
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
-    use rml_rtmp::sessions::{ServerSession, ServerSessionConfig};
+    use rml_rtmp::sessions::ServerSession;
 
     use super::feed;
 
-    /// A server session past the handshake, as a connection has it when chunks start.
     fn session() -> ServerSession {
-        let mut server = Handshake::new(PeerType::Server);
-        let mut client = Handshake::new(PeerType::Client);
-        let c0c1 = client.generate_outbound_p0_and_p1().unwrap();
-        let HandshakeProcessResult::InProgress { response_bytes } =
-            server.process_bytes(&c0c1).unwrap()
-        else {
-            panic!("the server waits for C2")
-        };
-        let HandshakeProcessResult::Completed { response_bytes, .. } =
-            client.process_bytes(&response_bytes).unwrap()
-        else {
-            panic!("the client is done")
-        };
-        assert!(matches!(
-            server.process_bytes(&response_bytes).unwrap(),
-            HandshakeProcessResult::Completed { .. }
-        ));
-        ServerSession::new(ServerSessionConfig::new()).unwrap().0
+        crate::fuzzing::rtmp_session().expect("a session past the handshake")
     }
 
     /// One RTMP message of `kind` carrying `payload`, chunked at the initial 128 bytes.

@@ -61,6 +61,8 @@ pub enum SplitError {
         kind: &'static str,
         source: mp4_atom::Error,
     },
+    #[error("could not decode '{0}': the MP4 library failed on it")]
+    Unreadable(&'static str),
     #[error("unsupported codec '{0}' (need H.264 video and/or AAC audio)")]
     UnsupportedCodec(String),
     #[error("the init segment has no audio or video track")]
@@ -220,8 +222,13 @@ fn kind_name(bytes: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// Decodes one box's body. `mp4-atom` can panic on malformed boxes (an `iref` whose entries
+/// claim more bytes than it holds overflows a subtraction, found by `scripts/fuzz`); that is
+/// caught here and treated like any undecodable box.
 fn decode<T: Atom>(kind: &'static str, mut body: &[u8]) -> Result<T, SplitError> {
-    T::decode_body(&mut body).map_err(|source| SplitError::Decode { kind, source })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| T::decode_body(&mut body)))
+        .map_err(|_| SplitError::Unreadable(kind))?
+        .map_err(|source| SplitError::Decode { kind, source })
 }
 
 /// Derives the MIME type with exact codec strings, timescales and keyframe defaults.

@@ -16,17 +16,15 @@ async function recordMediaIds(page: Page) {
       if (object instanceof MediaSource) seen.decoders += 1;
       return createObjectURL(object);
     };
-    const add = EventSource.prototype.addEventListener;
-    EventSource.prototype.addEventListener = function (type: string, listener: unknown, options?: unknown) {
-      if (type === 'media' && typeof listener === 'function') {
-        const inner = listener as (event: MessageEvent) => unknown;
-        listener = function (this: EventSource, event: MessageEvent) {
-          ids.push(Number(event.lastEventId));
-          return inner.call(this, event);
-        };
+    // Every stream the page opens (the early one it adopts, and any on reconnecting) records
+    // the ids of the media it delivers, once each, in arrival order.
+    const Real = window.EventSource;
+    window.EventSource = class extends Real {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        this.addEventListener('media', (event) => ids.push(Number((event as MessageEvent).lastEventId)));
       }
-      return add.call(this, type, listener as EventListener, options as AddEventListenerOptions);
-    };
+    } as typeof EventSource;
   });
 }
 

@@ -20,7 +20,10 @@ const GIVE_UP_MS: u32 = 10_000;
 #[component]
 pub fn EarlyEvents(events_url: String) -> impl IntoView {
     let names = serde_json::to_string(&EVENT_NAMES).unwrap_or_default();
-    let base = serde_json::to_string(&events_url).unwrap_or_default();
+    // A JSON string is a JS string literal; with `<` escaped it cannot close the script.
+    let base = serde_json::to_string(&events_url)
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
     // The key is made as the player makes it (32 hex digits); the URL is the player's own.
     let script = format!(
         r#"(() => {{

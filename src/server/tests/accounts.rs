@@ -63,6 +63,18 @@ pub(super) async fn answer<T: serde::de::DeserializeOwned>(
         .unwrap()
 }
 
+/// The `Set-Cookie` value that sets the session cookie (with its attributes).
+pub(super) fn session_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("onair_session="))
+        .expect("a session cookie")
+        .to_string()
+}
+
 pub(super) async fn sign_up(client: &reqwest::Client, base: &str, name: &str) {
     call(
         client,
@@ -760,14 +772,7 @@ async fn over_https_the_cookie_is_secure_and_browsers_are_told_to_keep_to_https(
     )
     .await
     .expect("sign-up works");
-    let cookie = signed_up
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("onair_session="))
-        .expect("a session cookie")
-        .to_string();
+    let cookie = session_cookie(&signed_up);
     assert!(cookie.contains("Secure"), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     server.shutdown().await.unwrap();

@@ -28,13 +28,7 @@ async fn session_cookie(base: &str, name: &str) -> String {
     )
     .await
     .expect("sign-up works");
-    let session = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|c| c.to_str().ok())
-        .find(|c| c.starts_with("onair_session="))
-        .expect("a session cookie");
+    let session = super::accounts::session_cookie(&response);
     session.split(';').next().unwrap().to_string()
 }
 

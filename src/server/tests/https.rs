@@ -6,7 +6,7 @@ use std::time::Duration;
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 
-use super::accounts::call;
+use super::accounts::{call, session_cookie};
 use super::{SERIAL, Settings, TestServer, start_server_with};
 
 /// The test site's name; the client resolves it to the server's loopback address.
@@ -105,14 +105,7 @@ async fn over_https_ten_viewers_share_one_http2_connection_and_all_play() {
         .await
         .unwrap();
     assert!(signed_up.status().is_success(), "{}", signed_up.status());
-    let cookie = signed_up
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("onair_session="))
-        .expect("a session cookie")
-        .to_string();
+    let cookie = session_cookie(&signed_up);
     assert!(
         cookie.contains("Secure"),
         "HTTPS implies Secure cookies: {cookie}"

@@ -103,9 +103,7 @@ impl LiveEvents {
                         replay_to(Incoming::Open);
                     }
                     for event in held.iter() {
-                        if let Some(incoming) =
-                            event.dyn_ref::<MessageEvent>().and_then(|e| decode(e))
-                        {
+                        if let Some(incoming) = event.dyn_ref::<MessageEvent>().and_then(decode) {
                             replay_to(incoming);
                         }
                     }

@@ -38,6 +38,9 @@ struct Queue {
     streaming: bool,
 }
 
+/// `startstreaming` and `endstreaming` handlers, in that order.
+type StreamingHandlers = (Closure<dyn FnMut()>, Closure<dyn FnMut()>);
+
 pub struct MediaPipe {
     source: MediaSource,
     url: String,
@@ -45,7 +48,7 @@ pub struct MediaPipe {
     on_open: Closure<dyn FnMut()>,
     on_update_end: Rc<Closure<dyn FnMut()>>,
     /// A managed source's `startstreaming` and `endstreaming` handlers.
-    on_streaming: Option<(Closure<dyn FnMut()>, Closure<dyn FnMut()>)>,
+    on_streaming: Option<StreamingHandlers>,
 }
 
 impl MediaPipe {

@@ -88,28 +88,26 @@ pub fn rtmp(data: &[u8]) {
             let ServerSessionResult::RaisedEvent(event) = result else {
                 continue;
             };
-            match event {
+            let (kind, data, timestamp) = match event {
                 ServerSessionEvent::VideoDataReceived {
                     data, timestamp, ..
                 } => {
-                    if let Some(codec) = flv::video_codec(&data) {
-                        let _ = codec.refusal();
-                    }
-                    let _ = flv::tag(flv::TagKind::Video, timestamp.value, &data);
+                    let _ = flv::video_codec(&data).map(|codec| codec.refusal());
+                    (flv::TagKind::Video, data, timestamp)
                 }
                 ServerSessionEvent::AudioDataReceived {
                     data, timestamp, ..
                 } => {
-                    if let Some(codec) = flv::audio_codec(&data) {
-                        let _ = codec.refusal();
-                    }
-                    let _ = flv::tag(flv::TagKind::Audio, timestamp.value, &data);
+                    let _ = flv::audio_codec(&data).map(|codec| codec.refusal());
+                    (flv::TagKind::Audio, data, timestamp)
                 }
                 ServerSessionEvent::StreamMetadataChanged { metadata, .. } => {
                     let _ = format!("{metadata:?}");
+                    continue;
                 }
-                _ => {}
-            }
+                _ => continue,
+            };
+            let _ = flv::tag(kind, timestamp.value, &data);
         }
     }
 }

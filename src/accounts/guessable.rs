@@ -5,10 +5,11 @@
 //! millisecond, so no password leaves the server to be checked.
 
 use zxcvbn::Score;
+
+use super::rules::TOO_EASY_TO_GUESS;
 use zxcvbn::feedback::Warning;
 
 pub const LEAKED: &str = "That password is on lists of leaked passwords; choose another.";
-pub const TOO_EASY: &str = "That password is too easy to guess.";
 
 /// Refuses a new password that is leaked or guessable (the username and the site's name count
 /// as known to the attacker). Returns the message to show.
@@ -25,7 +26,7 @@ pub fn check(password: &str, username: &str) -> Result<(), &'static str> {
             | Warning::ThisIsACommonPassword
             | Warning::ThisIsSimilarToACommonlyUsedPassword,
         ) => Err(LEAKED),
-        _ => Err(TOO_EASY),
+        _ => Err(TOO_EASY_TO_GUESS),
     }
 }
 

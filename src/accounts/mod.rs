@@ -1,9 +1,9 @@
 //! Accounts: who may broadcast. The rules for names, passwords and where a sign-in leads,
 //! shared by the forms and the server (`rules`); the server functions (`api`); and, on the
 //! server, the `Accounts` state that signs up and signs in (`state`), password hashing
-//! (`password`), the refusal of leaked and guessable passwords (`guessable`), the users table (`store`), sessions (`session`), the throttle on failed
-//! sign-ins (`throttle`) with the browsers it trusts (`devices`), and the limit on sign-ups
-//! per address (`signup_limit`).
+//! (`password`), the refusal of leaked and guessable passwords (`guessable`), the users table
+//! (`store`), sessions (`session`), the throttle on failed sign-ins (`throttle`) with the
+//! browsers it trusts (`devices`), and the limit on sign-ups per address (`signup_limit`).
 
 pub mod api;
 pub mod rules;

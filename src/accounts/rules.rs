@@ -6,6 +6,9 @@ pub const USERNAME_MAX: usize = 24;
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 256;
 
+/// Said of a password an attacker would guess early (also by the server's `guessable` check).
+pub const TOO_EASY_TO_GUESS: &str = "That password is too easy to guess.";
+
 /// Names that already mean something on this site.
 const RESERVED: &[&str] = &["demo", "admin", "api", "live", "onair", "studio", "watch"];
 
@@ -53,7 +56,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), String> {
     let mut chars = password.chars();
     let first = chars.next();
     if chars.all(|c| Some(c) == first) {
-        return Err("That password is too easy to guess.".into());
+        return Err(TOO_EASY_TO_GUESS.into());
     }
     if password.eq_ignore_ascii_case(username) {
         return Err("The password cannot be the username.".into());

@@ -183,21 +183,26 @@ impl Channels {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use super::*;
 
-    #[tokio::test]
-    async fn the_directory_pages_live_then_recently_live_channels_and_leaves_out_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open(&dir.path().join("c.db")).await.unwrap();
+    /// Channels on a fresh database in `dir`, for tests.
+    pub(crate) async fn channels_in(dir: &std::path::Path) -> Channels {
+        let db = crate::db::open(&dir.join("c.db")).await.unwrap();
         let settings = HubSettings {
             hold: Duration::from_secs(8),
             max_held_bytes: 1 << 20,
             max_lag: Duration::from_secs(2),
         };
-        let channels = Channels::load(db, settings).await.unwrap();
+        Channels::load(db, settings).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_directory_pages_live_then_recently_live_channels_and_leaves_out_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let channels = channels_in(dir.path()).await;
         let now = now_ms();
         // Five live, four live lately (a day apart), three never live, one not for 40 days.
         for i in 0..5 {

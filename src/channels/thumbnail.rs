@@ -156,20 +156,13 @@ async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::hub::HubSettings;
     use crate::live::splitter::{Piece, Splitter};
     use crate::live::testing::encode_test_pattern;
 
     /// Channels with one live channel, `ana`, showing the real test pattern.
     async fn live_channel() -> (tempfile::TempDir, Channels) {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open(&dir.path().join("test.db")).await.unwrap();
-        let settings = HubSettings {
-            hold: Duration::from_secs(30),
-            max_held_bytes: 64 << 20,
-            max_lag: Duration::from_secs(2),
-        };
-        let channels = Channels::load(db, settings).await.unwrap();
+        let channels = crate::channels::registry::tests::channels_in(dir.path()).await;
         let hub = channels.open("ana", "Ana", "Ana live").hub.clone();
         for piece in Splitter::new().push(&encode_test_pattern(1)).unwrap() {
             match piece {

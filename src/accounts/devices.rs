@@ -3,8 +3,8 @@
 //! lets a known device sign in while the account is held up for everyone else. The table keeps
 //! a SHA-256 of each token, so a copy of the database does not hold working tokens.
 
+use crate::db::Db;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use crate::clock::now_ms;
 
@@ -24,13 +24,13 @@ fn hash(token: &str) -> String {
 }
 
 /// The known device (its row id) of account `user_id` that `token` names, if it is one.
-pub async fn find(db: &SqlitePool, user_id: i64, token: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn find(db: &Db, user_id: i64, token: &str) -> Result<Option<i64>, sqlx::Error> {
     if token.len() != TOKEN_BYTES * 2 {
         return Ok(None);
     }
     let oldest = now_ms().saturating_sub(LIFETIME_SECS * 1000) as i64;
     sqlx::query_scalar(
-        "SELECT id FROM known_devices WHERE user_id = ? AND token_hash = ? AND created_ms > ?",
+        "SELECT id FROM known_devices WHERE user_id = $1 AND token_hash = $2 AND created_ms > $3",
     )
     .bind(user_id)
     .bind(hash(token))
@@ -41,19 +41,19 @@ pub async fn find(db: &SqlitePool, user_id: i64, token: &str) -> Result<Option<i
 
 /// Remembers a new device for `user_id`: its token, for the cookie. The account's oldest
 /// devices past the newest `KEPT_PER_ACCOUNT` are forgotten.
-pub async fn remember(db: &SqlitePool, user_id: i64) -> Result<String, sqlx::Error> {
+pub async fn remember(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
     let mut secret = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut secret).map_err(|err| sqlx::Error::Protocol(err.to_string()))?;
     let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-    sqlx::query("INSERT INTO known_devices (user_id, token_hash, created_ms) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO known_devices (user_id, token_hash, created_ms) VALUES ($1, $2, $3)")
         .bind(user_id)
         .bind(hash(&token))
         .bind(now_ms() as i64)
         .execute(db)
         .await?;
     sqlx::query(
-        "DELETE FROM known_devices WHERE user_id = ? AND id NOT IN \
-         (SELECT id FROM known_devices WHERE user_id = ? ORDER BY created_ms DESC, id DESC LIMIT ?)",
+        "DELETE FROM known_devices WHERE user_id = $1 AND id NOT IN \
+         (SELECT id FROM known_devices WHERE user_id = $2 ORDER BY created_ms DESC, id DESC LIMIT $3)",
     )
     .bind(user_id)
     .bind(user_id)
@@ -86,24 +86,25 @@ mod tests {
 
     #[tokio::test]
     async fn a_remembered_device_is_found_for_its_account_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open(&dir.path().join("d.db")).await.unwrap();
-        let ana = crate::accounts::store::create(&db, "ana", "hash")
-            .await
-            .unwrap();
-        let bob = crate::accounts::store::create(&db, "bob", "hash")
-            .await
-            .unwrap();
-        let token = remember(&db, ana.id).await.unwrap();
-        assert!(find(&db, ana.id, &token).await.unwrap().is_some());
-        assert!(find(&db, bob.id, &token).await.unwrap().is_none());
-        assert!(find(&db, ana.id, &"0".repeat(64)).await.unwrap().is_none());
-        assert!(find(&db, ana.id, "short").await.unwrap().is_none());
-        // The account keeps its newest devices only.
-        for _ in 0..KEPT_PER_ACCOUNT {
-            remember(&db, ana.id).await.unwrap();
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            let ana = crate::accounts::store::create(&db, "ana", "hash")
+                .await
+                .unwrap();
+            let bob = crate::accounts::store::create(&db, "bob", "hash")
+                .await
+                .unwrap();
+            let token = remember(&db, ana.id).await.unwrap();
+            assert!(find(&db, ana.id, &token).await.unwrap().is_some());
+            assert!(find(&db, bob.id, &token).await.unwrap().is_none());
+            assert!(find(&db, ana.id, &"0".repeat(64)).await.unwrap().is_none());
+            assert!(find(&db, ana.id, "short").await.unwrap().is_none());
+            // The account keeps its newest devices only.
+            for _ in 0..KEPT_PER_ACCOUNT {
+                remember(&db, ana.id).await.unwrap();
+            }
+            assert!(find(&db, ana.id, &token).await.unwrap().is_none());
         }
-        assert!(find(&db, ana.id, &token).await.unwrap().is_none());
     }
 
     #[test]

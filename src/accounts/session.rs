@@ -138,16 +138,8 @@ mod tests {
     use std::sync::Arc;
 
     use tower_sessions::SessionStore;
-    use tower_sessions_sqlx_store::SqliteStore;
 
     use super::*;
-
-    async fn store() -> (tempfile::TempDir, Arc<SqliteStore>) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("test.db")).await.unwrap();
-        let store = crate::db::session_store(&pool).await.unwrap();
-        (dir, Arc::new(store))
-    }
 
     fn ana() -> SignedIn {
         SignedIn {
@@ -172,34 +164,36 @@ mod tests {
 
     #[tokio::test]
     async fn sign_in_issues_a_new_id_and_sign_out_deletes_the_session() {
-        let (_dir, store) = store().await;
+        for test_db in crate::db::testing::each().await {
+            let store = Arc::new(test_db.opened.sessions.clone());
 
-        // A visitor's session exists before sign-in (someone could know its id).
-        let visitor = Session::new(None, store.clone(), None);
-        visitor.insert("seen", true).await.unwrap();
-        visitor.save().await.unwrap();
-        let before = visitor.id().expect("saved session has an id");
-        assert_eq!(current(&visitor).await.unwrap(), None);
+            // A visitor's session exists before sign-in (someone could know its id).
+            let visitor = Session::new(None, store.clone(), None);
+            visitor.insert("seen", true).await.unwrap();
+            visitor.save().await.unwrap();
+            let before = visitor.id().expect("saved session has an id");
+            assert_eq!(current(&visitor).await.unwrap(), None);
 
-        begin(&visitor, &ana()).await.unwrap();
-        visitor.save().await.unwrap();
-        let after = visitor.id().expect("still has an id");
-        assert_ne!(before, after, "sign-in must issue a new session id");
-        assert!(
-            store.load(&before).await.unwrap().is_none(),
-            "the old id no longer works"
-        );
+            begin(&visitor, &ana()).await.unwrap();
+            visitor.save().await.unwrap();
+            let after = visitor.id().expect("still has an id");
+            assert_ne!(before, after, "sign-in must issue a new session id");
+            assert!(
+                store.load(&before).await.unwrap().is_none(),
+                "the old id no longer works"
+            );
 
-        // A later request with the new id is signed in, from the store.
-        let later = Session::new(Some(after), store.clone(), None);
-        assert_eq!(current(&later).await.unwrap(), Some(ana()));
+            // A later request with the new id is signed in, from the store.
+            let later = Session::new(Some(after), store.clone(), None);
+            assert_eq!(current(&later).await.unwrap(), Some(ana()));
 
-        end(&later).await.unwrap();
-        assert!(
-            store.load(&after).await.unwrap().is_none(),
-            "sign-out deletes the session server-side"
-        );
-        let replayed = Session::new(Some(after), store.clone(), None);
-        assert_eq!(current(&replayed).await.unwrap(), None);
+            end(&later).await.unwrap();
+            assert!(
+                store.load(&after).await.unwrap().is_none(),
+                "sign-out deletes the session server-side"
+            );
+            let replayed = Session::new(Some(after), store.clone(), None);
+            assert_eq!(current(&replayed).await.unwrap(), None);
+        }
     }
 }

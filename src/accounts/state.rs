@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 
 use super::devices;
 use super::guessable;
@@ -17,7 +17,7 @@ use crate::error::AppError;
 
 #[derive(Clone)]
 pub struct Accounts {
-    db: SqlitePool,
+    db: Db,
     throttle: Arc<SignInThrottle>,
     hasher: Arc<Hasher>,
     signups: Arc<SignUpLimit>,
@@ -38,7 +38,7 @@ pub struct Admitted {
 impl Accounts {
     /// `signups_per_hour`: new accounts one address may create per hour (0: no limit);
     /// `secure_cookies`: the device cookie is marked Secure (served over HTTPS).
-    pub fn new(db: SqlitePool, signups_per_hour: u32, secure_cookies: bool) -> Self {
+    pub fn new(db: Db, signups_per_hour: u32, secure_cookies: bool) -> Self {
         Self {
             db,
             throttle: Arc::default(),

@@ -1,6 +1,6 @@
 //! The users table, and each user's channel row created with the account.
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 
 use super::rules::channel_name;
 use crate::clock::now_ms;
@@ -35,14 +35,10 @@ pub enum CreateError {
 }
 
 /// Creates the account and its channel (titled after the user), in one transaction.
-pub async fn create(
-    pool: &SqlitePool,
-    username: &str,
-    password_hash: &str,
-) -> Result<User, CreateError> {
+pub async fn create(pool: &Db, username: &str, password_hash: &str) -> Result<User, CreateError> {
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (username, password_hash, created_ms) VALUES (?, ?, ?) RETURNING id",
+        "INSERT INTO users (username, password_hash, created_ms) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(username)
     .bind(password_hash)
@@ -57,7 +53,7 @@ pub async fn create(
         Err(err) => return Err(err.into()),
     };
     let channel = channel_name(username);
-    let inserted = sqlx::query("INSERT INTO channels (name, owner_id, title) VALUES (?, ?, ?)")
+    let inserted = sqlx::query("INSERT INTO channels (name, owner_id, title) VALUES ($1, $2, $3)")
         .bind(&channel)
         .bind(id)
         .bind(first_title(username))
@@ -80,9 +76,9 @@ pub async fn create(
 }
 
 /// The account named `username`, whatever its case.
-pub async fn find(pool: &SqlitePool, username: &str) -> Result<Option<User>, sqlx::Error> {
+pub async fn find(pool: &Db, username: &str) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as::<_, User>(
-        "SELECT id, username, password_hash, session_generation FROM users WHERE username = ?",
+        "SELECT id, username, password_hash, session_generation FROM users WHERE lower(username) = lower($1)",
     )
     .bind(username)
     .fetch_optional(pool)
@@ -90,18 +86,45 @@ pub async fn find(pool: &SqlitePool, username: &str) -> Result<Option<User>, sql
 }
 
 /// The session generation of account `id`; None if there is no such account.
-pub async fn session_generation(pool: &SqlitePool, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT session_generation FROM users WHERE id = ?")
+pub async fn session_generation(pool: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT session_generation FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
 /// Signs account `id` out everywhere: every session signed in before now stops working.
-pub async fn next_session_generation(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = ?")
+pub async fn next_session_generation(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_username_is_one_account_whatever_its_case_on_both_back_ends() {
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db();
+            let ana = create(db, "Ana", "hash").await.unwrap();
+            assert!(matches!(
+                create(db, "ANA", "other").await,
+                Err(CreateError::Taken)
+            ));
+            let found = find(db, "aNa")
+                .await
+                .unwrap()
+                .expect("found whatever the case");
+            assert_eq!((found.id, found.username.as_str()), (ana.id, "Ana"));
+            assert_eq!(found.channel(), "ana");
+            assert_eq!(session_generation(db, ana.id).await.unwrap(), Some(0));
+            next_session_generation(db, ana.id).await.unwrap();
+            assert_eq!(session_generation(db, ana.id).await.unwrap(), Some(1));
+            assert!(find(db, "bob").await.unwrap().is_none());
+        }
+    }
 }

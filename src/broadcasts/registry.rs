@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -36,7 +36,7 @@ struct Inner {
     on_air: Mutex<HashMap<String, Running>>,
     /// Starts and stops happen one at a time.
     control: tokio::sync::Mutex<()>,
-    db: SqlitePool,
+    db: Db,
     tasks: TaskTracker,
     shutdown: CancellationToken,
     max_live: MaxLive,
@@ -60,7 +60,7 @@ impl Registry {
     /// At most `max_live` broadcasts of each kind at once; they run on `tasks` and all stop when `shutdown`
     /// is cancelled. Their media also goes to `mirror`, if any.
     pub fn new(
-        db: SqlitePool,
+        db: Db,
         tasks: TaskTracker,
         shutdown: CancellationToken,
         max_live: MaxLive,

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use crate::db::{Backend, Db};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -38,13 +38,17 @@ pub struct BroadcastConfig {
     pub max_live: MaxLive,
 }
 
+/// A broadcast in a shared database not seen on air for this long was cut by its instance's
+/// death (records are touched every 5 s while on air).
+const INTERRUPTED_AFTER_MS: u64 = 30_000;
+
 #[derive(Clone)]
 pub struct Broadcasts {
     registry: Registry,
     channels: Channels,
     media: MediaFolder,
     config: Arc<BroadcastConfig>,
-    db: SqlitePool,
+    db: Db,
 }
 
 impl Broadcasts {
@@ -52,14 +56,21 @@ impl Broadcasts {
     /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled; in cluster mode
     /// their media also goes to `mirror`.
     pub async fn open(
-        db: SqlitePool,
+        db: Db,
         channels: Channels,
         config: BroadcastConfig,
         tasks: TaskTracker,
         shutdown: CancellationToken,
         mirror: Option<Arc<dyn Mirror>>,
+        backend: Backend,
     ) -> Result<Self, sqlx::Error> {
-        let interrupted = store::close_interrupted(&db).await?;
+        // In a shared database, other instances' broadcasts are open too: only those not seen
+        // on air for a while were cut.
+        let seen_before = match backend {
+            Backend::Sqlite => u64::MAX,
+            Backend::Postgres => now_ms().saturating_sub(INTERRUPTED_AFTER_MS),
+        };
+        let interrupted = store::close_interrupted(&db, seen_before).await?;
         if interrupted > 0 {
             tracing::warn!(interrupted, "closed broadcasts the last run left open");
         }

@@ -1,7 +1,7 @@
 //! The broadcasts table, the record of every broadcast: channel, title, source, start, end, how it ended, peak
 //! viewers.
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 
 use super::api::PastBroadcast;
 use crate::clock::now_ms;
@@ -29,14 +29,9 @@ impl Ending {
 }
 
 /// Records a broadcast going on air; returns its id.
-pub async fn begin(
-    db: &SqlitePool,
-    channel: &str,
-    title: &str,
-    source: &str,
-) -> Result<i64, sqlx::Error> {
+pub async fn begin(db: &Db, channel: &str, title: &str, source: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO broadcasts (channel, title, source, started_ms) VALUES (?, ?, ?, ?) \
+        "INSERT INTO broadcasts (channel, title, source, started_ms) VALUES ($1, $2, $3, $4) \
          RETURNING id",
     )
     .bind(channel)
@@ -49,7 +44,7 @@ pub async fn begin(
 
 /// Records how broadcast `id` ended.
 pub async fn end(
-    db: &SqlitePool,
+    db: &Db,
     id: i64,
     ending: &Ending,
     peak_viewers: usize,
@@ -59,8 +54,8 @@ pub async fn end(
         _ => None,
     };
     sqlx::query(
-        "UPDATE broadcasts SET ended_ms = ?, end_reason = ?, failure = ?, peak_viewers = ? \
-         WHERE id = ?",
+        "UPDATE broadcasts SET ended_ms = $1, end_reason = $2, failure = $3, peak_viewers = $4 \
+         WHERE id = $5",
     )
     .bind(now_ms() as i64)
     .bind(ending.reason())
@@ -73,10 +68,10 @@ pub async fn end(
 }
 
 /// While broadcast `id` is on air: it was still on air now, with `peak_viewers` so far.
-pub async fn touch(db: &SqlitePool, id: i64, peak_viewers: usize) -> Result<(), sqlx::Error> {
+pub async fn touch(db: &Db, id: i64, peak_viewers: usize) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE broadcasts SET seen_ms = ?, peak_viewers = MAX(peak_viewers, ?) \
-         WHERE id = ? AND ended_ms IS NULL",
+        "UPDATE broadcasts SET seen_ms = $1, peak_viewers = CASE WHEN peak_viewers > $2 THEN peak_viewers ELSE $2 END \
+         WHERE id = $3 AND ended_ms IS NULL",
     )
     .bind(now_ms() as i64)
     .bind(peak_viewers as i64)
@@ -86,13 +81,15 @@ pub async fn touch(db: &SqlitePool, id: i64, peak_viewers: usize) -> Result<(), 
     Ok(())
 }
 
-/// At start: broadcasts a crash left open are closed as interrupted, ending when they were
-/// last seen on air, with the peak recorded by then.
-pub async fn close_interrupted(db: &SqlitePool) -> Result<u64, sqlx::Error> {
+/// Broadcasts a crash left open, last seen on air before `seen_before_ms`, are closed as
+/// interrupted, ending when they were last seen, with the peak recorded by then.
+pub async fn close_interrupted(db: &Db, seen_before_ms: u64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE broadcasts SET ended_ms = COALESCE(seen_ms, started_ms), \
-         end_reason = 'interrupted' WHERE ended_ms IS NULL",
+         end_reason = 'interrupted' WHERE ended_ms IS NULL \
+         AND COALESCE(seen_ms, started_ms) < $1",
     )
+    .bind(seen_before_ms.min(i64::MAX as u64) as i64)
     .execute(db)
     .await?;
     Ok(done.rows_affected())
@@ -102,10 +99,10 @@ pub async fn close_interrupted(db: &SqlitePool) -> Result<u64, sqlx::Error> {
 type PastRow = (String, String, i64, i64, String, Option<String>, i64);
 
 /// The channel's most recent finished broadcast.
-pub async fn last(db: &SqlitePool, channel: &str) -> Result<Option<PastBroadcast>, sqlx::Error> {
+pub async fn last(db: &Db, channel: &str) -> Result<Option<PastBroadcast>, sqlx::Error> {
     let row: Option<PastRow> = sqlx::query_as(
         "SELECT title, source, started_ms, ended_ms, end_reason, failure, peak_viewers \
-         FROM broadcasts WHERE channel = ? AND ended_ms IS NOT NULL \
+         FROM broadcasts WHERE channel = $1 AND ended_ms IS NOT NULL \
          ORDER BY ended_ms DESC, id DESC LIMIT 1",
     )
     .bind(channel)
@@ -125,7 +122,7 @@ pub async fn last(db: &SqlitePool, channel: &str) -> Result<Option<PastBroadcast
 }
 
 /// When each channel was last on air (the end of its latest broadcast).
-pub async fn last_live(db: &SqlitePool) -> Result<Vec<(String, u64)>, sqlx::Error> {
+pub async fn last_live(db: &Db) -> Result<Vec<(String, u64)>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT channel, MAX(ended_ms) FROM broadcasts WHERE ended_ms IS NOT NULL \
          GROUP BY channel",
@@ -144,31 +141,37 @@ mod tests {
 
     #[tokio::test]
     async fn a_broadcast_cut_by_a_crash_ends_when_last_seen_with_its_peak() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open(&dir.path().join("b.db")).await.unwrap();
-        let cut = begin(&db, "ana", "Live", "test pattern").await.unwrap();
-        touch(&db, cut, 3).await.unwrap();
-        touch(&db, cut, 2).await.unwrap();
-        let seen: i64 = sqlx::query_scalar("SELECT seen_ms FROM broadcasts WHERE id = ?")
-            .bind(cut)
-            .fetch_one(&db)
-            .await
-            .unwrap();
-        let ended = begin(&db, "bob", "Earlier", "test pattern").await.unwrap();
-        end(&db, ended, &Ending::Stopped, 1).await.unwrap();
-        // The process dies here; at the next start:
-        assert_eq!(close_interrupted(&db).await.unwrap(), 1);
-        let last = last(&db, "ana").await.unwrap().expect("on record");
-        assert_eq!(last.end_reason, "interrupted");
-        assert_eq!(last.ended_ms, seen as u64);
-        assert_eq!(
-            last.peak_viewers, 3,
-            "the highest peak seen, not the latest count"
-        );
-        let bob = super::last(&db, "bob").await.unwrap().unwrap();
-        assert_eq!(
-            bob.end_reason, "stopped",
-            "finished broadcasts are left alone"
-        );
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            let cut = begin(&db, "ana", "Live", "test pattern").await.unwrap();
+            touch(&db, cut, 3).await.unwrap();
+            touch(&db, cut, 2).await.unwrap();
+            let seen: i64 = sqlx::query_scalar("SELECT seen_ms FROM broadcasts WHERE id = $1")
+                .bind(cut)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            let ended = begin(&db, "bob", "Earlier", "test pattern").await.unwrap();
+            end(&db, ended, &Ending::Stopped, 1).await.unwrap();
+            // The process dies here; at the next start:
+            assert_eq!(
+                close_interrupted(&db, seen as u64).await.unwrap(),
+                0,
+                "seen on air since: another instance may still run it"
+            );
+            assert_eq!(close_interrupted(&db, u64::MAX).await.unwrap(), 1);
+            let last = last(&db, "ana").await.unwrap().expect("on record");
+            assert_eq!(last.end_reason, "interrupted");
+            assert_eq!(last.ended_ms, seen as u64);
+            assert_eq!(
+                last.peak_viewers, 3,
+                "the highest peak seen, not the latest count"
+            );
+            let bob = super::last(&db, "bob").await.unwrap().unwrap();
+            assert_eq!(
+                bob.end_reason, "stopped",
+                "finished broadcasts are left alone"
+            );
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 
 use super::api::{ChannelSummary, DirectoryPage, RECENT_MS};
 use super::store;
@@ -56,14 +56,14 @@ impl Channel {
 pub struct Channels {
     by_name: Arc<RwLock<BTreeMap<String, Arc<Channel>>>>,
     hub_settings: HubSettings,
-    db: SqlitePool,
+    db: Db,
     /// Set by `close_all`; a channel opened after it starts closed.
     closing: Arc<AtomicBool>,
 }
 
 impl Channels {
     /// Every stored channel, offline.
-    pub async fn load(db: SqlitePool, hub_settings: HubSettings) -> Result<Self, sqlx::Error> {
+    pub async fn load(db: Db, hub_settings: HubSettings) -> Result<Self, sqlx::Error> {
         let channels = Self {
             by_name: Arc::default(),
             hub_settings,
@@ -190,7 +190,7 @@ pub(crate) mod tests {
 
     /// Channels on a fresh database in `dir`, for tests.
     pub(crate) async fn channels_in(dir: &std::path::Path) -> Channels {
-        let db = crate::db::open(&dir.join("c.db")).await.unwrap();
+        let db = crate::db::open("", &dir.join("c.db")).await.unwrap().db;
         let settings = HubSettings {
             hold: Duration::from_secs(8),
             max_held_bytes: 1 << 20,

@@ -1,6 +1,6 @@
 //! The channels table: every user's channel with its title.
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 
 /// A stored channel: its name, its owner's username, its title.
 #[derive(Debug, sqlx::FromRow)]
@@ -10,7 +10,7 @@ pub struct StoredChannel {
     pub title: String,
 }
 
-pub async fn all(db: &SqlitePool) -> Result<Vec<StoredChannel>, sqlx::Error> {
+pub async fn all(db: &Db) -> Result<Vec<StoredChannel>, sqlx::Error> {
     sqlx::query_as(
         "SELECT channels.name, users.username, channels.title \
          FROM channels JOIN users ON users.id = channels.owner_id ORDER BY channels.name",
@@ -19,8 +19,8 @@ pub async fn all(db: &SqlitePool) -> Result<Vec<StoredChannel>, sqlx::Error> {
     .await
 }
 
-pub async fn set_title(db: &SqlitePool, name: &str, title: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE channels SET title = ? WHERE name = ?")
+pub async fn set_title(db: &Db, name: &str, title: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE channels SET title = $1 WHERE name = $2")
         .bind(title)
         .bind(name)
         .execute(db)

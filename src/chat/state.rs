@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 use tokio_util::sync::CancellationToken;
 
 use super::api::Banned;
@@ -18,7 +18,7 @@ use crate::live::wire::ChatEvent;
 
 #[derive(Clone)]
 pub struct Chat {
-    db: SqlitePool,
+    db: Db,
     channels: Channels,
     limit: Arc<ChatLimit>,
     /// Messages are stored and published one at a time, so ids and delivery agree.
@@ -26,7 +26,7 @@ pub struct Chat {
 }
 
 impl Chat {
-    pub fn new(db: SqlitePool, channels: Channels) -> Self {
+    pub fn new(db: Db, channels: Channels) -> Self {
         Self {
             db,
             channels,

@@ -1,21 +1,21 @@
 //! Chat messages and bans in the database. A deleted message is marked and no longer shown;
 //! messages older than the retention period, deleted or not, are erased.
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 
 use crate::clock::now_ms;
 use crate::live::wire::ChatEvent;
 
 /// Stores a message; returns it with its id (ids grow in the order messages are stored).
 pub async fn insert(
-    db: &SqlitePool,
+    db: &Db,
     channel: &str,
     author: &str,
     text: &str,
 ) -> Result<ChatEvent, sqlx::Error> {
     let sent_at = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO chat_messages (channel, author, text, sent_ms) VALUES (?, ?, ?, ?) \
+        "INSERT INTO chat_messages (channel, author, text, sent_ms) VALUES ($1, $2, $3, $4) \
          RETURNING id",
     )
     .bind(channel)
@@ -33,17 +33,13 @@ pub async fn insert(
 }
 
 /// The latest `limit` messages of `channel` not deleted, oldest first.
-pub async fn recent(
-    db: &SqlitePool,
-    channel: &str,
-    limit: u32,
-) -> Result<Vec<ChatEvent>, sqlx::Error> {
+pub async fn recent(db: &Db, channel: &str, limit: u32) -> Result<Vec<ChatEvent>, sqlx::Error> {
     let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
         "SELECT id, author, text, sent_ms FROM chat_messages \
-         WHERE channel = ? AND deleted_ms IS NULL ORDER BY id DESC LIMIT ?",
+         WHERE channel = $1 AND deleted_ms IS NULL ORDER BY id DESC LIMIT $2",
     )
     .bind(channel)
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -59,10 +55,10 @@ pub async fn recent(
 }
 
 /// Marks message `id` of `channel` deleted; false if there is no such message there.
-pub async fn delete(db: &SqlitePool, channel: &str, id: u64) -> Result<bool, sqlx::Error> {
+pub async fn delete(db: &Db, channel: &str, id: u64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE chat_messages SET deleted_ms = ? \
-         WHERE id = ? AND channel = ? AND deleted_ms IS NULL",
+        "UPDATE chat_messages SET deleted_ms = $1 \
+         WHERE id = $2 AND channel = $3 AND deleted_ms IS NULL",
     )
     .bind(now_ms() as i64)
     .bind(id as i64)
@@ -73,19 +69,22 @@ pub async fn delete(db: &SqlitePool, channel: &str, id: u64) -> Result<bool, sql
 }
 
 /// Bans `username` from posting in `channel`'s chat.
-pub async fn ban(db: &SqlitePool, channel: &str, username: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO chat_bans (channel, username, banned_ms) VALUES (?, ?, ?)")
-        .bind(channel)
-        .bind(username)
-        .bind(now_ms() as i64)
-        .execute(db)
-        .await?;
+pub async fn ban(db: &Db, channel: &str, username: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO chat_bans (channel, username, banned_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(channel)
+    .bind(username)
+    .bind(now_ms() as i64)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Erases every message sent before `before_ms`; how many.
-pub async fn erase_before(db: &SqlitePool, before_ms: u64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM chat_messages WHERE sent_ms < ?")
+pub async fn erase_before(db: &Db, before_ms: u64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM chat_messages WHERE sent_ms < $1")
         .bind(before_ms as i64)
         .execute(db)
         .await?;
@@ -93,19 +92,20 @@ pub async fn erase_before(db: &SqlitePool, before_ms: u64) -> Result<u64, sqlx::
 }
 
 /// Lifts `username`'s ban from `channel`'s chat; false if there was none.
-pub async fn unban(db: &SqlitePool, channel: &str, username: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM chat_bans WHERE channel = ? AND username = ?")
-        .bind(channel)
-        .bind(username)
-        .execute(db)
-        .await?;
+pub async fn unban(db: &Db, channel: &str, username: &str) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM chat_bans WHERE channel = $1 AND lower(username) = lower($2)")
+            .bind(channel)
+            .bind(username)
+            .execute(db)
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Who is banned from `channel`'s chat, newest first, with when (ms since the epoch).
-pub async fn bans(db: &SqlitePool, channel: &str) -> Result<Vec<(String, u64)>, sqlx::Error> {
+pub async fn bans(db: &Db, channel: &str) -> Result<Vec<(String, u64)>, sqlx::Error> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT username, banned_ms FROM chat_bans WHERE channel = ? \
+        "SELECT username, banned_ms FROM chat_bans WHERE channel = $1 \
          ORDER BY banned_ms DESC LIMIT 500",
     )
     .bind(channel)
@@ -114,17 +114,14 @@ pub async fn bans(db: &SqlitePool, channel: &str) -> Result<Vec<(String, u64)>, 
     Ok(rows.into_iter().map(|(u, ms)| (u, ms as u64)).collect())
 }
 
-pub async fn is_banned(
-    db: &SqlitePool,
-    channel: &str,
-    username: &str,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM chat_bans WHERE channel = ? AND username = ?")
-            .bind(channel)
-            .bind(username)
-            .fetch_optional(db)
-            .await?;
+pub async fn is_banned(db: &Db, channel: &str, username: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT username FROM chat_bans WHERE channel = $1 AND lower(username) = lower($2)",
+    )
+    .bind(channel)
+    .bind(username)
+    .fetch_optional(db)
+    .await?;
     Ok(found.is_some())
 }
 
@@ -132,64 +129,67 @@ pub async fn is_banned(
 mod tests {
     use super::*;
 
-    async fn db() -> (tempfile::TempDir, SqlitePool) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("chat.db")).await.unwrap();
-        (dir, pool)
-    }
-
     #[tokio::test]
     async fn messages_past_the_retention_are_erased_and_newer_ones_kept() {
-        let (_dir, db) = db().await;
-        let old = insert(&db, "ana", "bob", "last month").await.unwrap();
-        sqlx::query("UPDATE chat_messages SET sent_ms = sent_ms - 40 * 86400000 WHERE id = ?")
-            .bind(old.id as i64)
-            .execute(&db)
-            .await
-            .unwrap();
-        let kept = insert(&db, "ana", "carl", "today").await.unwrap();
-        let cutoff = now_ms() - 30 * 86_400_000;
-        assert_eq!(erase_before(&db, cutoff).await.unwrap(), 1);
-        assert_eq!(recent(&db, "ana", 50).await.unwrap(), [kept]);
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            let old = insert(&db, "ana", "bob", "last month").await.unwrap();
+            sqlx::query("UPDATE chat_messages SET sent_ms = sent_ms - $1 WHERE id = $2")
+                .bind(40 * 86_400_000i64)
+                .bind(old.id as i64)
+                .execute(&db)
+                .await
+                .unwrap();
+            let kept = insert(&db, "ana", "carl", "today").await.unwrap();
+            let cutoff = now_ms() - 30 * 86_400_000;
+            assert_eq!(erase_before(&db, cutoff).await.unwrap(), 1);
+            assert_eq!(recent(&db, "ana", 50).await.unwrap(), [kept]);
+        }
     }
 
     #[tokio::test]
     async fn messages_come_back_in_order_and_deleted_ones_are_not_shown() {
-        let (_dir, db) = db().await;
-        let first = insert(&db, "ana", "bob", "hello").await.unwrap();
-        let second = insert(&db, "ana", "carl", "hi bob").await.unwrap();
-        insert(&db, "other", "bob", "elsewhere").await.unwrap();
-        assert!(second.id > first.id);
-        assert_eq!(
-            recent(&db, "ana", 50).await.unwrap(),
-            [first.clone(), second.clone()]
-        );
-        assert_eq!(
-            recent(&db, "ana", 1).await.unwrap(),
-            std::slice::from_ref(&second),
-            "the latest"
-        );
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            let first = insert(&db, "ana", "bob", "hello").await.unwrap();
+            let second = insert(&db, "ana", "carl", "hi bob").await.unwrap();
+            insert(&db, "other", "bob", "elsewhere").await.unwrap();
+            assert!(second.id > first.id);
+            assert_eq!(
+                recent(&db, "ana", 50).await.unwrap(),
+                [first.clone(), second.clone()]
+            );
+            assert_eq!(
+                recent(&db, "ana", 1).await.unwrap(),
+                std::slice::from_ref(&second),
+                "the latest"
+            );
 
-        assert!(
-            !delete(&db, "other", first.id).await.unwrap(),
-            "not that channel's"
-        );
-        assert!(delete(&db, "ana", first.id).await.unwrap());
-        assert!(
-            !delete(&db, "ana", first.id).await.unwrap(),
-            "already deleted"
-        );
-        assert_eq!(recent(&db, "ana", 50).await.unwrap(), [second]);
+            assert!(
+                !delete(&db, "other", first.id).await.unwrap(),
+                "not that channel's"
+            );
+            assert!(delete(&db, "ana", first.id).await.unwrap());
+            assert!(
+                !delete(&db, "ana", first.id).await.unwrap(),
+                "already deleted"
+            );
+            assert_eq!(recent(&db, "ana", 50).await.unwrap(), [second]);
+        }
     }
 
     #[tokio::test]
     async fn a_ban_holds_for_one_channel_whatever_the_case() {
-        let (_dir, db) = db().await;
-        assert!(!is_banned(&db, "ana", "troll").await.unwrap());
-        ban(&db, "ana", "Troll").await.unwrap();
-        ban(&db, "ana", "troll").await.unwrap();
-        assert!(is_banned(&db, "ana", "troll").await.unwrap());
-        assert!(is_banned(&db, "ana", "TROLL").await.unwrap());
-        assert!(!is_banned(&db, "bob", "troll").await.unwrap());
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            assert!(!is_banned(&db, "ana", "troll").await.unwrap());
+            ban(&db, "ana", "Troll").await.unwrap();
+            ban(&db, "ana", "troll").await.unwrap();
+            assert!(is_banned(&db, "ana", "troll").await.unwrap());
+            assert!(is_banned(&db, "ana", "TROLL").await.unwrap());
+            assert!(!is_banned(&db, "bob", "troll").await.unwrap());
+            assert!(unban(&db, "ana", "TROLL").await.unwrap());
+            assert!(!is_banned(&db, "ana", "troll").await.unwrap());
+        }
     }
 }

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use crate::db::Db;
 use bytes::Bytes;
-use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -61,7 +61,7 @@ pub struct Ingest {
 }
 
 struct Inner {
-    db: SqlitePool,
+    db: Db,
     channels: Channels,
     broadcasts: Broadcasts,
     config: IngestConfig,
@@ -95,12 +95,7 @@ struct Publishing {
 }
 
 impl Ingest {
-    pub fn new(
-        db: SqlitePool,
-        channels: Channels,
-        broadcasts: Broadcasts,
-        config: IngestConfig,
-    ) -> Self {
+    pub fn new(db: Db, channels: Channels, broadcasts: Broadcasts, config: IngestConfig) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,

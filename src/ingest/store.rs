@@ -1,14 +1,14 @@
 //! The stream_keys table: each channel's current key.
 
-use sqlx::SqlitePool;
+use crate::db::Db;
 
 use super::key::StreamKey;
 use crate::clock::now_ms;
 
 /// The channel's key, if it has one.
-pub async fn key(db: &SqlitePool, channel: &str) -> Result<Option<StreamKey>, sqlx::Error> {
+pub async fn key(db: &Db, channel: &str) -> Result<Option<StreamKey>, sqlx::Error> {
     let key: Option<String> =
-        sqlx::query_scalar("SELECT stream_key FROM stream_keys WHERE channel = ?")
+        sqlx::query_scalar("SELECT stream_key FROM stream_keys WHERE channel = $1")
             .bind(channel)
             .fetch_optional(db)
             .await?;
@@ -16,9 +16,9 @@ pub async fn key(db: &SqlitePool, channel: &str) -> Result<Option<StreamKey>, sq
 }
 
 /// Makes `key` the channel's key; the one before stops working at once.
-pub async fn replace(db: &SqlitePool, channel: &str, key: &StreamKey) -> Result<(), sqlx::Error> {
+pub async fn replace(db: &Db, channel: &str, key: &StreamKey) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO stream_keys (channel, stream_key, created_ms) VALUES (?, ?, ?) \
+        "INSERT INTO stream_keys (channel, stream_key, created_ms) VALUES ($1, $2, $3) \
          ON CONFLICT (channel) DO UPDATE SET stream_key = excluded.stream_key, \
          created_ms = excluded.created_ms",
     )
@@ -32,12 +32,12 @@ pub async fn replace(db: &SqlitePool, channel: &str, key: &StreamKey) -> Result<
 
 /// Stores `key` unless the channel has one already; returns the one it has now.
 pub async fn key_or_insert(
-    db: &SqlitePool,
+    db: &Db,
     channel: &str,
     key: &StreamKey,
 ) -> Result<StreamKey, sqlx::Error> {
     sqlx::query(
-        "INSERT INTO stream_keys (channel, stream_key, created_ms) VALUES (?, ?, ?) \
+        "INSERT INTO stream_keys (channel, stream_key, created_ms) VALUES ($1, $2, $3) \
          ON CONFLICT (channel) DO NOTHING",
     )
     .bind(channel)

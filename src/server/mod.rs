@@ -20,7 +20,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -30,7 +29,6 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::accounts::Accounts;
 use crate::app::{App, shell};
@@ -54,7 +52,7 @@ const SESSION_IDLE_DAYS: i64 = 30;
 /// (an HttpOnly, SameSite=Lax cookie holding only an id, Secure when `secure_cookies`) on all
 /// of it, cross-site requests that could change something refused before anything runs, and
 /// safety headers on every response.
-pub fn router(state: AppState, sessions: SqliteStore, secure_cookies: bool) -> Router {
+pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let hashed_assets = options.hash_files;
@@ -103,7 +101,7 @@ pub struct RunningServer {
     pub rtmp_addr: SocketAddr,
     pub state: AppState,
     /// The database, for tests that read what was recorded.
-    pub db: SqlitePool,
+    pub db: db::Db,
     /// Cancelled on shutdown: broadcasts stop, background tasks end.
     shutdown: CancellationToken,
     /// Broadcasts and the viewer-count publisher.
@@ -115,10 +113,11 @@ impl RunningServer {
     /// Opens the database, binds `settings.server.addr` (port 0 picks a free port), starts
     /// the demo channel if enabled, and serves.
     pub async fn start(settings: Settings) -> std::io::Result<Self> {
-        let db = db::open(&settings.database.path)
-            .await
-            .map_err(std::io::Error::other)?;
-        let sessions = db::session_store(&db)
+        let db::Opened {
+            db,
+            backend,
+            sessions,
+        } = db::open(&settings.database.url, &settings.database.path)
             .await
             .map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(settings.server.addr).await?;
@@ -149,6 +148,7 @@ impl RunningServer {
             tasks.clone(),
             shutdown.clone(),
             mirror,
+            backend,
         )
         .await
         .map_err(std::io::Error::other)?;
@@ -291,7 +291,7 @@ async fn keep_streams_alive(channels: Channels, keep_alive_secs: u64, shutdown: 
 }
 
 /// Hourly, sessions past their expiry are deleted from the store.
-async fn delete_expired_sessions(sessions: SqliteStore, shutdown: CancellationToken) {
+async fn delete_expired_sessions(sessions: db::Sessions, shutdown: CancellationToken) {
     tokio::select! {
         _ = shutdown.cancelled() => {}
         ended = sessions.continuously_delete_expired(std::time::Duration::from_secs(3600)) => {

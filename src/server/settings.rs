@@ -107,6 +107,8 @@ pub struct AccountsSettings {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub path: std::path::PathBuf,
+    /// `postgres://…`: PostgreSQL, shared by a cluster's instances; empty: SQLite at `path`.
+    pub url: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -1,0 +1,72 @@
+//! Databases for tests, on both back ends: a fresh SQLite file, and a fresh schema in the
+//! PostgreSQL database at `$ONAIR_TEST_POSTGRES` (default: the `test` database on
+//! 127.0.0.1:5432, which `scripts/services` starts), so tests never see each other's rows.
+
+use sqlx::Connection;
+
+use super::{Backend, Opened, open};
+
+/// The PostgreSQL database tests make their schemas in.
+pub fn postgres_base() -> String {
+    std::env::var("ONAIR_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A database for one test; the SQLite file goes with it.
+pub struct TestDb {
+    pub opened: Opened,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn db(&self) -> &super::Db {
+        &self.opened.db
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.opened.backend
+    }
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = open("", &dir.path().join("test.db")).await.unwrap();
+    TestDb {
+        opened,
+        _dir: Some(dir),
+    }
+}
+
+pub async fn postgres() -> TestDb {
+    let url = fresh_postgres_schema().await;
+    let opened = open(&url, std::path::Path::new("unused")).await.unwrap();
+    TestDb { opened, _dir: None }
+}
+
+/// One database of each back end, for tests of behaviour both must share.
+pub async fn each() -> [TestDb; 2] {
+    [sqlite().await, postgres().await]
+}
+
+/// The URL of a new, empty schema in the test database (its `search_path`), for a test that
+/// starts servers on PostgreSQL.
+pub async fn fresh_postgres_schema() -> String {
+    let base = postgres_base();
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let schema = format!(
+        "onair_test_{}_{}_{}",
+        crate::clock::now_ms(),
+        std::process::id(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|err| panic!("PostgreSQL at {base} (run scripts/services): {err}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let _ = conn.close().await;
+    let joiner = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{joiner}options[search_path]={schema}")
+}

@@ -3,7 +3,8 @@
 //! (`state`), the sources ffmpeg can read (`source`) and the media folder they come from
 //! (`media`), where each run's input comes from (`feed`), the supervision of each broadcast's
 //! ffmpeg (`supervisor`) with its progress figures (`progress`), the broadcasts on air by
-//! channel (`registry`) and the broadcasts table (`store`).
+//! channel (`registry`) and the broadcasts table (`store`); in a cluster, the one instance
+//! that runs each channel (`origins`).
 //!
 //! A broadcast's path: `Broadcasts::start_with(source, feed)` -> `registry` (record, task) ->
 //! `supervisor` (ffmpeg, fed by `feed`) -> `live::splitter` -> the channel's hub.
@@ -15,6 +16,8 @@ pub mod rules;
 pub mod feed;
 #[cfg(feature = "ssr")]
 pub mod media;
+#[cfg(feature = "ssr")]
+pub mod origins;
 #[cfg(feature = "ssr")]
 pub mod progress;
 #[cfg(feature = "ssr")]

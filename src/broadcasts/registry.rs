@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 
 use super::api::{EncoderFigures, OnAir};
 use super::feed::{Feed, IncomingSlot};
+use super::origins::Origins;
 use super::store::{self, Ending};
 use super::supervisor::{EndReason, LiveFigures, RunSpec, supervise};
 use crate::channels::Channel;
@@ -42,6 +43,8 @@ struct Inner {
     max_live: MaxLive,
     /// In cluster mode, where every broadcast here is also sent for the other instances.
     mirror: Option<Arc<dyn Mirror>>,
+    /// In cluster mode, which instance runs each channel.
+    origins: Option<Arc<dyn Origins>>,
 }
 
 struct Running {
@@ -65,6 +68,7 @@ impl Registry {
         shutdown: CancellationToken,
         max_live: MaxLive,
         mirror: Option<Arc<dyn Mirror>>,
+        origins: Option<Arc<dyn Origins>>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -75,6 +79,7 @@ impl Registry {
                 shutdown,
                 max_live,
                 mirror,
+                origins,
             }),
         }
     }
@@ -116,9 +121,26 @@ impl Registry {
             )));
         }
         let source = spec.source.label();
-        channel.set_title(&title);
-        let id = store::begin(&self.inner.db, &channel.name, &title, &source).await?;
         let stop = self.inner.shutdown.child_token();
+        let claim = match &self.inner.origins {
+            Some(origins) => {
+                let claim = origins.claim(&channel.name, stop.clone()).await?;
+                // Fragment ids continue above those any earlier origin gave.
+                channel.hub.take_over_ids();
+                Some(claim)
+            }
+            None => None,
+        };
+        channel.set_title(&title);
+        let id = match store::begin(&self.inner.db, &channel.name, &title, &source).await {
+            Ok(id) => id,
+            Err(err) => {
+                if let (Some(origins), Some(claim)) = (&self.inner.origins, claim) {
+                    origins.release(&channel.name, claim).await;
+                }
+                return Err(err.into());
+            }
+        };
         let figures = LiveFigures::default();
         let incoming = feed.incoming();
         tracing::info!(channel = %channel.name, %title, %source, "going live");
@@ -132,6 +154,7 @@ impl Registry {
             id,
             stop.clone(),
             figures.clone(),
+            claim,
         ));
         on_air.insert(
             channel.name.clone(),
@@ -154,7 +177,10 @@ impl Registry {
     pub async fn stop(&self, channel: &str) -> Result<(), AppError> {
         let _control = self.inner.control.lock().await;
         let Some(mut running) = self.lock().remove(channel) else {
-            return Err(AppError::Invalid(format!("{channel} is not live.")));
+            return match &self.inner.origins {
+                Some(origins) => origins.stop_elsewhere(channel).await,
+                None => Err(AppError::Invalid(format!("{channel} is not live."))),
+            };
         };
         running.stop.cancel();
         if let Some(task) = running.task.take()
@@ -217,6 +243,7 @@ async fn run(
     id: i64,
     stop: CancellationToken,
     figures: LiveFigures,
+    claim: Option<u64>,
 ) {
     let hub = channel.hub.clone();
     let outlet = Outlet::new(&channel.name, hub.clone(), inner.mirror.clone());
@@ -253,8 +280,13 @@ async fn run(
         tracing::error!(channel = %channel.name, %err, "could not record the broadcast's end");
     }
     channel.set_last_live(now_ms());
-    let mut on_air = inner.on_air.lock().unwrap_or_else(|p| p.into_inner());
-    if on_air.get(&channel.name).is_some_and(|r| r.id == id) {
-        on_air.remove(&channel.name);
+    {
+        let mut on_air = inner.on_air.lock().unwrap_or_else(|p| p.into_inner());
+        if on_air.get(&channel.name).is_some_and(|r| r.id == id) {
+            on_air.remove(&channel.name);
+        }
+    }
+    if let (Some(origins), Some(claim)) = (&inner.origins, claim) {
+        origins.release(&channel.name, claim).await;
     }
 }

@@ -9,9 +9,10 @@ use crate::db::{Backend, Db};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::api::{PastBroadcast, SourceChoice, StudioStatus};
+use super::api::{OnAir, PastBroadcast, SourceChoice, StudioStatus};
 use super::feed::Feed;
 use super::media::MediaFolder;
+use super::origins::Origins;
 use super::registry::{MaxLive, Registry};
 use super::source::{Encoding, Source};
 use super::store;
@@ -20,6 +21,7 @@ use crate::channels::Channels;
 use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::live::outlet::Mirror;
+use crate::live::wire::ChannelState;
 
 /// How broadcasts are run, from the server's settings.
 #[derive(Clone, Debug)]
@@ -62,6 +64,7 @@ impl Broadcasts {
         tasks: TaskTracker,
         shutdown: CancellationToken,
         mirror: Option<Arc<dyn Mirror>>,
+        origins: Option<Arc<dyn Origins>>,
         backend: Backend,
     ) -> Result<Self, sqlx::Error> {
         // In a shared database, other instances' broadcasts are open too: only those not seen
@@ -80,7 +83,14 @@ impl Broadcasts {
             }
         }
         Ok(Self {
-            registry: Registry::new(db.clone(), tasks, shutdown, config.max_live, mirror),
+            registry: Registry::new(
+                db.clone(),
+                tasks,
+                shutdown,
+                config.max_live,
+                mirror,
+                origins,
+            ),
             media: MediaFolder::new(&config.media_dir),
             channels,
             config: Arc::new(config),
@@ -128,7 +138,8 @@ impl Broadcasts {
     ) -> Result<(), AppError> {
         let channel = self
             .channels
-            .get(channel)
+            .find(channel)
+            .await?
             .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
         let spec = RunSpec {
             channel: channel.name.clone(),
@@ -149,7 +160,8 @@ impl Broadcasts {
     pub async fn save_title(&self, channel: &str, title: &str) -> Result<(), AppError> {
         let channel = self
             .channels
-            .get(channel)
+            .find(channel)
+            .await?
             .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
         channel.set_title(title);
         self.channels.save_title(&channel).await?;
@@ -180,12 +192,17 @@ impl Broadcasts {
     pub async fn studio_status(&self, channel: &str) -> Result<StudioStatus, AppError> {
         let found = self
             .channels
-            .get(channel)
+            .find(channel)
+            .await?
             .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
+        let on_air = self
+            .registry
+            .on_air(channel)
+            .or_else(|| on_air_elsewhere(&found));
         Ok(StudioStatus {
             channel: found.name.clone(),
             title: found.title(),
-            on_air: self.registry.on_air(channel),
+            on_air,
             last: store::last(&self.db, channel).await?,
             now_ms: now_ms(),
         })
@@ -195,4 +212,19 @@ impl Broadcasts {
     pub fn media_files(&self) -> Vec<String> {
         self.media.list()
     }
+}
+
+/// A channel live but not from this instance (in a cluster, another instance runs it): what
+/// its hub knows, so the studio shows it live, and its stop reaches that instance.
+fn on_air_elsewhere(channel: &crate::channels::Channel) -> Option<OnAir> {
+    let status = channel.hub.status();
+    (status.state != ChannelState::Offline).then(|| OnAir {
+        source: "another server of this site".into(),
+        started_ms: status.since_ms,
+        state: status.state,
+        reason: status.reason,
+        figures: None,
+        incoming: None,
+        viewers: channel.hub.viewer_count(),
+    })
 }

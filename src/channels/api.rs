@@ -51,6 +51,7 @@ pub async fn directory(page: usize) -> Result<DirectoryPage, AppError> {
 #[server]
 pub async fn channel_info(name: String) -> Result<Option<ChannelSummary>, AppError> {
     Ok(crate::error::state::<super::Channels>()?
-        .get(&name)
+        .find(&name)
+        .await?
         .map(|channel| channel.summary()))
 }

@@ -99,6 +99,29 @@ impl Channels {
         Arc::clone(channel)
     }
 
+    /// The channel `name`, from the database if this instance has not heard of it (in a
+    /// shared database, another instance may have made it a moment ago).
+    pub async fn find(&self, name: &str) -> Result<Option<Arc<Channel>>, sqlx::Error> {
+        if let Some(found) = self.get(name) {
+            return Ok(Some(found));
+        }
+        Ok(store::one(&self.db, name)
+            .await?
+            .map(|stored| self.open(&stored.name, &stored.username, &stored.title)))
+    }
+
+    /// Brings the channels in line with the database (in a shared one, other instances add
+    /// channels and change titles): opens new ones, takes titles from it.
+    pub async fn refresh(&self) -> Result<(), sqlx::Error> {
+        for stored in store::all(&self.db).await? {
+            let channel = self.open(&stored.name, &stored.username, &stored.title);
+            if channel.title() != stored.title {
+                channel.set_title(&stored.title);
+            }
+        }
+        Ok(())
+    }
+
     pub fn get(&self, name: &str) -> Option<Arc<Channel>> {
         self.by_name
             .read()

@@ -19,6 +19,17 @@ pub async fn all(db: &Db) -> Result<Vec<StoredChannel>, sqlx::Error> {
     .await
 }
 
+/// The channel `name`, if it is stored.
+pub async fn one(db: &Db, name: &str) -> Result<Option<StoredChannel>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT channels.name, users.username, channels.title \
+         FROM channels JOIN users ON users.id = channels.owner_id WHERE channels.name = $1",
+    )
+    .bind(name)
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn set_title(db: &Db, name: &str, title: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE channels SET title = $1 WHERE name = $2")
         .bind(title)

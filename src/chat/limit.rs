@@ -25,17 +25,20 @@ impl Default for ChatLimit {
     }
 }
 
+/// What a user who posts too fast is told.
+pub fn slow_down() -> String {
+    format!(
+        "Slow down: at most {BURST} messages every {} seconds.",
+        PER.as_secs()
+    )
+}
+
 impl ChatLimit {
     /// Whether `username` may post now; counts the post when it may.
     pub fn allow(&self, username: &str) -> Result<(), String> {
         self.limiter
             .check_key(&username.to_ascii_lowercase())
-            .map_err(|_| {
-                format!(
-                    "Slow down: at most {BURST} messages every {} seconds.",
-                    PER.as_secs()
-                )
-            })?;
+            .map_err(|_| slow_down())?;
         if self.limiter.len() > 10_000 {
             self.limiter.retain_recent();
         }

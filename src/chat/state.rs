@@ -1,6 +1,7 @@
 //! `Chat`: posting, deleting, banning and erasing old messages, with the per-user rate limit and the one ordering
 //! lock that makes stored ids and delivery agree. Messages reach viewers through their
-//! channel's hub.
+//! channel's hub; in a cluster, through the [`ChatBus`] to every instance's hubs, with the
+//! lock and the rate limit held in the shared database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,8 @@ use crate::db::Db;
 use tokio_util::sync::CancellationToken;
 
 use super::api::Banned;
-use super::limit::ChatLimit;
+use super::limit::{self, ChatLimit};
+use super::shared::{ChatBus, ChatNews};
 use super::{rules, store};
 use crate::channels::Channels;
 use crate::clock::now_ms;
@@ -23,6 +25,8 @@ pub struct Chat {
     limit: Arc<ChatLimit>,
     /// Messages are stored and published one at a time, so ids and delivery agree.
     order: Arc<tokio::sync::Mutex<()>>,
+    /// In a cluster (shared database): where changes go to reach every instance.
+    bus: Option<Arc<dyn ChatBus>>,
 }
 
 impl Chat {
@@ -32,7 +36,15 @@ impl Chat {
             channels,
             limit: Arc::default(),
             order: Arc::default(),
+            bus: None,
         }
+    }
+
+    /// Shares this chat with the cluster's other instances through `bus` (the database must be
+    /// the shared one).
+    pub fn with_bus(mut self, bus: Arc<dyn ChatBus>) -> Self {
+        self.bus = Some(bus);
+        self
     }
 
     /// The channel's latest `limit` messages, oldest first.
@@ -43,7 +55,7 @@ impl Chat {
     /// Posts `text` to `channel` as `author`: checked, rate limited, stored, then sent to every
     /// viewer in the stored order.
     pub async fn post(&self, channel: &str, author: &str, text: &str) -> Result<(), AppError> {
-        let Some(found) = self.channels.get(channel) else {
+        let Some(found) = self.channels.find(channel).await? else {
             return Err(AppError::NotFound(format!(
                 "There is no channel {channel}."
             )));
@@ -57,6 +69,9 @@ impl Chat {
         self.limit
             .allow(author)
             .map_err(AppError::TooManyAttempts)?;
+        if let Some(bus) = &self.bus {
+            return self.post_shared(bus.as_ref(), channel, author, &text).await;
+        }
         let _in_order = self.order.lock().await;
         let message = store::insert(&self.db, channel, author, &text).await?;
         found.hub.publish_chat(&message);
@@ -67,6 +82,16 @@ impl Chat {
     /// Deletes message `id` from `channel`'s chat, for every viewer (the caller checked who
     /// may).
     pub async fn delete(&self, channel: &str, id: u64) -> Result<(), AppError> {
+        if let Some(bus) = &self.bus {
+            let mut turn = self.db.begin().await?;
+            store::take_turn(&mut turn, channel).await?;
+            if !store::delete(&mut *turn, channel, id).await? {
+                return Err(AppError::NotFound("That message is already gone.".into()));
+            }
+            send(bus.as_ref(), channel, &ChatNews::Deleted { id }).await?;
+            turn.commit().await?;
+            return Ok(());
+        }
         let _in_order = self.order.lock().await;
         if !store::delete(&self.db, channel, id).await? {
             return Err(AppError::NotFound("That message is already gone.".into()));
@@ -74,6 +99,27 @@ impl Chat {
         if let Some(found) = self.channels.get(channel) {
             found.hub.publish_chat_deleted(id);
         }
+        Ok(())
+    }
+
+    /// [`Chat::post`] in a cluster: in the channel's turn, checked against the author's
+    /// messages on every instance, stored, and sent to all of them before the turn ends.
+    async fn post_shared(
+        &self,
+        bus: &dyn ChatBus,
+        channel: &str,
+        author: &str,
+        text: &str,
+    ) -> Result<(), AppError> {
+        let mut turn = self.db.begin().await?;
+        store::take_turn(&mut turn, channel).await?;
+        let window = now_ms().saturating_sub(limit::PER.as_millis() as u64);
+        if store::sent_since(&mut turn, author, window).await? >= u64::from(limit::BURST) {
+            return Err(AppError::TooManyAttempts(limit::slow_down()));
+        }
+        let message = store::insert(&mut *turn, channel, author, text).await?;
+        send(bus, channel, &ChatNews::Message(message)).await?;
+        turn.commit().await?;
         Ok(())
     }
 
@@ -124,4 +170,15 @@ impl Chat {
         tracing::info!(%channel, %username, "banned from chat");
         Ok(())
     }
+}
+
+/// Sends `news` through `bus`; if it cannot, the change is not made (the caller's transaction
+/// rolls back) and the user is told to try again.
+async fn send(bus: &dyn ChatBus, channel: &str, news: &ChatNews) -> Result<(), AppError> {
+    bus.send(channel, news).await.map_err(|err| {
+        tracing::error!(%err, %channel, "chat could not reach the other instances");
+        AppError::Busy(
+            "Chat cannot reach the other servers right now; try again in a moment.".into(),
+        )
+    })
 }

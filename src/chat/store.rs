@@ -8,7 +8,7 @@ use crate::live::wire::ChatEvent;
 
 /// Stores a message; returns it with its id (ids grow in the order messages are stored).
 pub async fn insert(
-    db: &Db,
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
     channel: &str,
     author: &str,
     text: &str,
@@ -55,7 +55,11 @@ pub async fn recent(db: &Db, channel: &str, limit: u32) -> Result<Vec<ChatEvent>
 }
 
 /// Marks message `id` of `channel` deleted; false if there is no such message there.
-pub async fn delete(db: &Db, channel: &str, id: u64) -> Result<bool, sqlx::Error> {
+pub async fn delete(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    channel: &str,
+    id: u64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE chat_messages SET deleted_ms = $1 \
          WHERE id = $2 AND channel = $3 AND deleted_ms IS NULL",
@@ -66,6 +70,34 @@ pub async fn delete(db: &Db, channel: &str, id: u64) -> Result<bool, sqlx::Error
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// In a shared database (PostgreSQL): waits for `channel`'s chat's turn, until the end of the
+/// transaction `conn` is in, so instances store and send its changes one at a time.
+pub async fn take_turn(conn: &mut sqlx::AnyConnection, channel: &str) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS turn",
+    )
+    .bind(format!("onair chat {channel}"))
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}
+
+/// How many messages `author` sent, in any channel, since `since_ms`.
+pub async fn sent_since(
+    conn: &mut sqlx::AnyConnection,
+    author: &str,
+    since_ms: u64,
+) -> Result<u64, sqlx::Error> {
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM chat_messages WHERE lower(author) = lower($1) AND sent_ms > $2",
+    )
+    .bind(author)
+    .bind(since_ms as i64)
+    .fetch_one(conn)
+    .await?;
+    Ok(sent as u64)
 }
 
 /// Bans `username` from posting in `channel`'s chat.

@@ -48,6 +48,17 @@ impl Cluster {
         }
     }
 
+    /// Whether any instance holds `channel`'s lease; None if NATS did not answer.
+    pub(super) async fn has_origin(&self, channel: &str) -> Option<bool> {
+        match self.origins.get(channel).await {
+            Ok(entry) => Some(entry.is_some()),
+            Err(err) => {
+                tracing::debug!(%err, %channel, "could not read the origin lease");
+                None
+            }
+        }
+    }
+
     /// Gives the lease up at once (a clean stop), so another instance need not wait it out.
     pub(super) async fn release(&self, channel: &str) {
         if let Err(err) = self.origins.delete(channel).await {

@@ -9,17 +9,22 @@
 //!   resumes with `Last-Event-ID` without gap or repeat;
 //! - a server-side broadcast (the demo) runs on one instance at a time, the holder of a lease
 //!   that lapses within seconds of its holder's death; then another instance takes it over
-//!   ([`lease`], [`held`]).
-//!
-//! - viewer counts are summed over the instances ([`counts`]).
-//!
-//! Not here yet: accounts and chat shared between instances (PostgreSQL and NATS), and
-//! starting or stopping a broadcast from an instance that is not its origin.
+//!   ([`lease`], [`held`]);
+//! - any channel watched on an instance that does not run it is relayed there ([`edges`]);
+//! - one origin per channel: a lease taken as a broadcast starts, on whichever instance its
+//!   broadcaster (studio, OBS, browser) reached, renewed while it runs; a stop asked anywhere
+//!   reaches it ([`origins`]);
+//! - viewer counts are summed over the instances ([`counts`]);
+//! - chat changes go through one JetStream stream, in one order everywhere ([`chat`]);
+//!   accounts, sessions, channels, chat and records live in the shared PostgreSQL (`db`).
 
+pub mod chat;
 pub mod counts;
+pub mod edges;
 pub mod held;
 mod lease;
 pub mod mirror;
+pub mod origins;
 mod relay;
 
 use std::sync::Arc;
@@ -42,6 +47,8 @@ pub struct Cluster {
     live: kv::Store,
     /// `{channel}.{instance}` -> how many watch the channel there ([`counts`]).
     viewers: kv::Store,
+    /// The channels relayed here from their origins.
+    relays: edges::Relays,
 }
 
 /// Why joining the cluster failed.
@@ -87,6 +94,7 @@ impl Cluster {
             origins,
             live,
             viewers,
+            relays: edges::Relays::default(),
         }))
     }
 

@@ -122,6 +122,23 @@ fn take_status(hub: &Hub, json: &[u8]) {
     }
 }
 
+/// Says, for every instance, that `channel` went off air: its origin is gone without saying so
+/// (killed, or cut off), and no instance took it over.
+pub async fn mark_offline(cluster: &Cluster, channel: &str, hub: &Hub) {
+    let status = StatusEvent {
+        state: crate::live::wire::ChannelState::Offline,
+        since_ms: crate::clock::now_ms(),
+        reason: Some("The server running this broadcast stopped.".into()),
+    };
+    if let Ok(json) = serde_json::to_vec(&status) {
+        let key = format!("{channel}.{STATUS}");
+        if let Err(err) = cluster.live.put(key, json.into()).await {
+            tracing::warn!(%err, %channel, "could not mark the channel offline in NATS");
+        }
+    }
+    hub.relay_status(status);
+}
+
 /// Takes `channel`'s status from the `live` bucket, as its origin last left it (for an
 /// instance not relaying it: its directory and pages still say whether it is live).
 pub async fn sync_status(cluster: &Cluster, channel: &str, hub: &Hub) {

@@ -23,12 +23,17 @@ use crate::broadcasts::source::{PushFormat, Source};
 use crate::channels::Channels;
 use crate::clock::now_ms;
 use crate::error::AppError;
+use crate::live::wire::ChannelState;
 
 /// After "Stop" in the studio, the channel's key is refused this long, so the software's
 /// automatic reconnect does not put the channel straight back on air.
 pub const STOPPED_COOLDOWN: Duration = Duration::from_secs(30);
 /// Tags one publisher connection may have queued towards ffmpeg.
 const QUEUED_TAGS: usize = 256;
+/// Taking a pushed broadcast over from another instance: tries, and the pause between them
+/// (the other instance lets go once its ffmpeg has stopped).
+const TAKE_OVER_TRIES: u32 = 20;
+const TAKE_OVER_PAUSE: Duration = Duration::from_millis(250);
 
 /// How RTMP ingest runs, from the server's settings.
 #[derive(Clone, Debug)]
@@ -251,28 +256,10 @@ impl Ingest {
         let handle = match waiting {
             // The broadcast waits for its publisher to come back: carry it on.
             Some(handle) => handle,
-            None => {
-                let (handle, feed) = Feed::pushed(self.inner.config.grace);
-                let title = self
-                    .inner
-                    .channels
-                    .get(channel)
-                    .map(|c| c.title())
-                    .unwrap_or_default();
-                let source = Source::Pushed {
-                    format: publisher.format,
-                    transcode: self.inner.config.transcode,
-                };
-                if let Err(err) = self
-                    .inner
-                    .broadcasts
-                    .start_with(channel, title, source, feed)
-                    .await
-                {
-                    return Err(self.refuse(channel, err.to_string()));
-                }
-                handle
-            }
+            None => match self.start_pushed(publisher).await {
+                Ok(handle) => handle,
+                Err(err) => return Err(self.refuse(channel, err.to_string())),
+            },
         };
         if handle.connections.send(stream).await.is_err() {
             return Err(self.refuse(channel, "the broadcast ended as the stream arrived".into()));
@@ -283,6 +270,48 @@ impl Ingest {
         let slot = handle.incoming.clone();
         entry.broadcast = Some((handle, publisher.format));
         Ok((sender, slot))
+    }
+
+    /// Puts the publisher's channel on air from its stream. In a cluster, a broadcast of the
+    /// channel another instance holds while it waits for its publisher to come back (this
+    /// publisher, reconnected elsewhere) is stopped there, and this instance takes over.
+    async fn start_pushed(&self, publisher: &Publisher) -> Result<PushHandle, AppError> {
+        let channel = &publisher.channel;
+        let found = self.inner.channels.find(channel).await?;
+        let title = found.as_ref().map(|c| c.title()).unwrap_or_default();
+        let waiting_elsewhere = found
+            .is_some_and(|c| c.hub.status().state == ChannelState::Reconnecting)
+            && !self.inner.broadcasts.is_on_air(channel);
+        let mut tries = if waiting_elsewhere {
+            TAKE_OVER_TRIES
+        } else {
+            1
+        };
+        loop {
+            let (handle, feed) = Feed::pushed(self.inner.config.grace);
+            let source = Source::Pushed {
+                format: publisher.format,
+                transcode: self.inner.config.transcode,
+            };
+            match self
+                .inner
+                .broadcasts
+                .start_with(channel, title.clone(), source, feed)
+                .await
+            {
+                Ok(()) => return Ok(handle),
+                Err(AppError::Invalid(why)) if tries > 1 => {
+                    if tries == TAKE_OVER_TRIES {
+                        tracing::info!(%channel, "the publisher is back here: taking the broadcast over");
+                        let _ = self.inner.broadcasts.stop(channel).await;
+                    }
+                    tracing::debug!(%channel, %why, "waiting for the other instance to let go");
+                    tries -= 1;
+                    tokio::time::sleep(TAKE_OVER_PAUSE).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
     }
 
     /// Turns a publisher with the right key away for `reason`, which its studio shows.

@@ -38,7 +38,9 @@ use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
 use crate::cluster::Cluster;
+use crate::cluster::chat::ClusterChat;
 use crate::cluster::mirror::ClusterMirror;
+use crate::cluster::origins::ClusterOrigins;
 use crate::db;
 use crate::ingest::Ingest;
 use crate::open_connections::OpenConnections;
@@ -141,6 +143,24 @@ impl RunningServer {
             ClusterMirror::start(cluster, &tasks, shutdown.clone())
                 as Arc<dyn crate::live::outlet::Mirror>
         });
+        let origins = cluster.clone().map(|cluster| {
+            ClusterOrigins::start(cluster, &tasks, shutdown.clone())
+                as Arc<dyn crate::broadcasts::origins::Origins>
+        });
+        let shared_db = backend == db::Backend::Postgres;
+        if cluster.is_some() && !shared_db {
+            tracing::warn!(
+                "cluster mode with SQLite: video is shared, but accounts, chat and records stay \
+                 on each instance; set [database] url to a PostgreSQL database to share them"
+            );
+        }
+        let mut chat = Chat::new(db.clone(), channels.clone());
+        if let Some(cluster) = cluster.clone().filter(|_| shared_db) {
+            let bus = ClusterChat::start(cluster, channels.clone(), &tasks, shutdown.clone())
+                .await
+                .map_err(std::io::Error::other)?;
+            chat = chat.with_bus(bus);
+        }
         let broadcasts = Broadcasts::open(
             db.clone(),
             channels.clone(),
@@ -148,6 +168,7 @@ impl RunningServer {
             tasks.clone(),
             shutdown.clone(),
             mirror,
+            origins,
             backend,
         )
         .await
@@ -170,7 +191,7 @@ impl RunningServer {
             )
             .with_operators(&settings.accounts.operators)
             .with_session_lifetime(Duration::from_secs(settings.accounts.session_lifetime_secs)),
-            chat: Chat::new(db.clone(), channels.clone()),
+            chat,
             thumbnails: Thumbnails::new(channels.clone(), settings.ffmpeg.path.clone()),
             channels,
             broadcasts,
@@ -197,6 +218,13 @@ impl RunningServer {
             tasks.spawn(crate::cluster::counts::share(
                 cluster.clone(),
                 state.channels.clone(),
+                shutdown.clone(),
+            ));
+            tasks.spawn(crate::cluster::edges::serve(
+                cluster.clone(),
+                state.channels.clone(),
+                state.broadcasts.clone(),
+                shared_db,
                 shutdown.clone(),
             ));
         }
@@ -319,11 +347,10 @@ async fn start_demo(
                 .start("demo", title.to_string(), SourceChoice::TestPattern)
                 .await
         }
-        Some(cluster) => {
+        Some(_) => {
             tasks.spawn(crate::cluster::held::hold(
-                cluster,
                 state.broadcasts.clone(),
-                channel,
+                channel.name.clone(),
                 title.to_string(),
                 SourceChoice::TestPattern,
                 shutdown.clone(),

@@ -37,8 +37,17 @@ pub async fn live_events(
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(channel) = channels.get(&channel) else {
-        return (StatusCode::NOT_FOUND, "no such channel").into_response();
+    let channel = match channels.find(&channel).await {
+        Ok(Some(channel)) => channel,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such channel").into_response(),
+        Err(err) => {
+            tracing::error!(%err, "looking up a channel");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot look up the channel",
+            )
+                .into_response();
+        }
     };
     let Some(slot) = streams.take(client.ip()) else {
         return (

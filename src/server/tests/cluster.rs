@@ -1,6 +1,7 @@
 //! Two instances in one cluster over the real NATS (`ONAIR_TEST_NATS_URL`, by default the
-//! local nats-server that `scripts/test` starts), each with its own database: the demo runs on
-//! one of them and plays on both under the same ids, and viewers count on every instance.
+//! local nats-server that `scripts/test` starts): with their own databases, the demo runs on
+//! one of them and plays on both under the same ids, and viewers count on every instance;
+//! sharing a real PostgreSQL, accounts, sessions, chat and broadcast control span both.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,18 @@ async fn instance(name: &str) -> TestServer {
     start_server_with(&[
         ("ONAIR_CLUSTER_NATS_URL", &url),
         ("ONAIR_CLUSTER_NAME", name),
+    ])
+    .await
+}
+
+/// An instance of cluster `name` on the shared PostgreSQL database `database`, demo off.
+async fn shared_instance(name: &str, database: &str) -> TestServer {
+    let url = nats_url();
+    start_server_with(&[
+        ("ONAIR_CLUSTER_NATS_URL", &url),
+        ("ONAIR_CLUSTER_NAME", name),
+        ("ONAIR_DATABASE_URL", database),
+        ("ONAIR_DEMO_ENABLED", "false"),
     ])
     .await
 }
@@ -132,6 +145,8 @@ async fn forget(name: &str) {
             .await
             .unwrap();
     }
+    // Made only where the database is shared.
+    let _ = jetstream.delete_stream(format!("{name}-chat")).await;
 }
 
 /// A nats-server of this test's own (a free port, JetStream on disk in a temporary folder),
@@ -238,4 +253,144 @@ async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after
     drop(on_a);
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
+}
+
+/// Reads `count` chat messages from `events`.
+async fn chat_messages<S>(events: &mut S, count: usize) -> Vec<crate::live::wire::ChatEvent>
+where
+    S: futures::Stream<Item = super::SseItem> + Unpin,
+{
+    let mut messages = Vec::new();
+    for _ in 0..count {
+        let event = super::next_event(events, "chat").await;
+        messages.push(serde_json::from_str(&event.data).unwrap());
+    }
+    messages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_shared_postgres_accounts_chat_and_broadcasts_span_the_instances() {
+    use super::accounts::{browser, call, sign_up, start, stop};
+    use crate::error::AppError;
+    let _serial = SERIAL.lock().await;
+    let name = format!("test{}", crate::clock::now_ms());
+    let database = crate::db::testing::fresh_postgres_schema().await;
+    let a = shared_instance(&name, &database).await;
+    let b = shared_instance(&name, &database).await;
+    let (on_a, on_b) = (format!("http://{}", a.addr), format!("http://{}", b.addr));
+
+    // An account made on A signs in on B; its session (the same cookie) works on both.
+    let (host, guest) = (browser(), browser());
+    sign_up(&host, &on_a, "host").await;
+    let taken = call(
+        &guest,
+        &on_b,
+        "sign_up",
+        Some(&[("username", "HOST"), ("password", "correct horse 1")]),
+        None,
+    )
+    .await;
+    assert!(matches!(taken, Err(AppError::Invalid(_))), "{taken:?}");
+    sign_up(&guest, &on_b, "guest").await;
+
+    // The channel made on A is watched on B at once.
+    let watch = |base: &str, tab: &str| {
+        let url = format!("{base}/live/host/events?viewer={tab}");
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.bytes_stream().eventsource()
+        }
+    };
+    let mut viewer_a = watch(&on_a, "a").await;
+    let mut viewer_b = watch(&on_b, "b").await;
+    super::next_event(&mut viewer_a, "viewers").await;
+    super::next_event(&mut viewer_b, "viewers").await;
+
+    // Chat from both instances, at once: every viewer gets every message once, in one order.
+    let say = |client: reqwest::Client, base: String, text: String| async move {
+        call(
+            &client,
+            &base,
+            "post_chat",
+            Some(&[("channel", "host"), ("text", &text)]),
+            None,
+        )
+        .await
+    };
+    let mut posts = Vec::new();
+    for i in 0..4 {
+        posts.push(tokio::spawn(say(
+            host.clone(),
+            on_a.clone(),
+            format!("a{i}"),
+        )));
+        posts.push(tokio::spawn(say(
+            guest.clone(),
+            on_b.clone(),
+            format!("b{i}"),
+        )));
+    }
+    for post in posts {
+        post.await.unwrap().expect("posted");
+    }
+    let seen_a = chat_messages(&mut viewer_a, 8).await;
+    let seen_b = chat_messages(&mut viewer_b, 8).await;
+    assert_eq!(seen_a, seen_b, "one order on both instances");
+    assert!(
+        seen_a.windows(2).all(|w| w[1].id > w[0].id),
+        "ids grow in that order: {seen_a:?}"
+    );
+    // The rate limit counts posts on every instance: 4 on B, a 5th on A, then no more.
+    say(guest.clone(), on_a.clone(), "b4".into()).await.unwrap();
+    let refused = say(guest.clone(), on_a.clone(), "b5".into()).await;
+    assert!(
+        matches!(refused, Err(AppError::TooManyAttempts(_))),
+        "{refused:?}"
+    );
+    // A ban made on A holds on B.
+    call(
+        &host,
+        &on_a,
+        "ban_from_chat",
+        Some(&[("channel", "host"), ("username", "guest")]),
+        None,
+    )
+    .await
+    .unwrap();
+    let banned = say(guest.clone(), on_b.clone(), "hi".into()).await;
+    assert!(matches!(banned, Err(AppError::Forbidden(_))), "{banned:?}");
+
+    // Started through B (signed in on A), the broadcast runs on B and plays on A too.
+    start(&host, &on_b, "host").await.unwrap();
+    let again = start(&host, &on_a, "host").await;
+    assert!(
+        matches!(&again, Err(AppError::Invalid(why)) if why.contains("already live")),
+        "one origin per channel: {again:?}"
+    );
+    super::next_event(&mut viewer_a, "init").await;
+    super::next_event(&mut viewer_a, "media").await;
+    super::next_event(&mut viewer_b, "media").await;
+    // Stopped through A, which does not run it: the origin stops, both viewers are told.
+    stop(&host, &on_a, "host").await.unwrap();
+    for viewer in [&mut viewer_a, &mut viewer_b] {
+        let offline = async {
+            loop {
+                let event = super::next_event(viewer, "status").await;
+                let status: crate::live::wire::StatusEvent =
+                    serde_json::from_str(&event.data).unwrap();
+                if status.state == crate::live::wire::ChannelState::Offline {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), offline)
+            .await
+            .expect("offline within 10 s");
+    }
+    let again = stop(&host, &on_a, "host").await;
+    assert!(matches!(again, Err(AppError::Invalid(_))), "{again:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+    forget(&name).await;
 }

@@ -1,10 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The NATS the cluster tests use: the local one `scripts/services` starts. */
 export const natsUrl = process.env.E2E_NATS_URL ?? 'nats://127.0.0.1:4222';
+/** The PostgreSQL database shared instances keep their data in (each test in a schema of its
+ *  own): the local one `scripts/services` starts. */
+const postgresUrl = process.env.E2E_POSTGRES_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/test';
+
+/** A new, empty schema in the test database; returns the URL that uses it and a way to drop
+ *  it (with psql, PostgreSQL's own client). */
+export function freshDatabase(): { url: string; drop: () => void } {
+  const schema = `e2e_${Date.now()}_${process.pid}`;
+  const psql = (sql: string) =>
+    execFileSync('psql', [postgresUrl, '-q', '-c', sql], {
+      env: { ...process.env, PGOPTIONS: '--client-min-messages=warning' },
+    });
+  psql(`CREATE SCHEMA ${schema}`);
+  return {
+    url: `${postgresUrl}?options[search_path]=${schema}`,
+    drop: () => psql(`DROP SCHEMA ${schema} CASCADE`),
+  };
+}
 
 /** One OnAir server run by a test: the real binary, its own database, on `port`. */
 export class Instance {
@@ -20,6 +38,16 @@ export class Instance {
     return Instance.launch(`${cluster}-${name}`, port, {
       ONAIR_CLUSTER_NATS_URL: natsUrl,
       ONAIR_CLUSTER_NAME: cluster,
+    });
+  }
+
+  /** Starts instance `name` of `cluster` on the shared PostgreSQL `database`, with no demo. */
+  static startShared(cluster: string, name: string, port: number, database: string): Promise<Instance> {
+    return Instance.launch(`${cluster}-${name}`, port, {
+      ONAIR_CLUSTER_NATS_URL: natsUrl,
+      ONAIR_CLUSTER_NAME: cluster,
+      ONAIR_DATABASE_URL: database,
+      ONAIR_DEMO_ENABLED: 'false',
     });
   }
 
@@ -75,7 +103,8 @@ function answers(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** Deletes `cluster`'s key-value buckets from NATS (held in its memory otherwise). */
+/** Deletes `cluster`'s key-value buckets and chat stream from NATS (kept on its disk
+ *  otherwise). */
 export async function forgetCluster(cluster: string) {
   const { hostname, port } = new URL(natsUrl);
   const socket = net.connect(Number(port), hostname);
@@ -85,6 +114,7 @@ export async function forgetCluster(cluster: string) {
   for (const bucket of ['origins', 'live', 'viewers']) {
     socket.write(`PUB $JS.API.STREAM.DELETE.KV_${cluster}-${bucket} 0\r\n\r\n`);
   }
+  socket.write(`PUB $JS.API.STREAM.DELETE.${cluster}-chat 0\r\n\r\n`);
   socket.write('PING\r\n');
   await done;
   socket.destroy();

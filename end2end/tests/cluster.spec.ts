@@ -1,6 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
 import { WatchPage } from '../pages/watch-page';
-import { Instance, forgetCluster } from '../support/cluster';
+import { AccountForms } from '../pages/account-forms';
+import { ChatPanel } from '../pages/chat-panel';
+import { StudioPage } from '../pages/studio-page';
+import { Instance, forgetCluster, freshDatabase } from '../support/cluster';
+import { hydrated } from '../support/visit';
 import { CuttableProxy } from '../support/cuttable-proxy';
 
 /** Records the id of every media event the page's player receives, in order, and counts the
@@ -111,5 +115,70 @@ test('three instances: the demo from one plays on the others, counts add up, vie
     await proxy.current?.close();
     for (const instance of started) instance.stop();
     await forgetCluster(cluster);
+  }
+});
+
+test('on a shared PostgreSQL: a broadcaster on A goes live, viewers on B and C watch, chat from C reaches everyone in one order', async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const cluster = `e2e${Date.now()}`;
+  const database = freshDatabase();
+  const started: Instance[] = [];
+  try {
+    const [a, b, c] = await Promise.all(
+      (['a', 'b', 'c'] as const).map((name, i) => Instance.startShared(cluster, name, 3131 + i, database.url)),
+    );
+    started.push(a, b, c);
+    const signUp = async (instance: Instance, username: string): Promise<Page> => {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${instance.url}/signup`);
+      await hydrated(page);
+      await new AccountForms(page).submit(username, 'correct horse 42', 'Create account');
+      await expect(page).toHaveURL(/\/studio$/);
+      return page;
+    };
+    // The broadcaster signs up on A and goes live from A's studio.
+    const host = `host${Date.now().toString(36)}`;
+    const channel = host.toLowerCase();
+    const studioPage = await signUp(a, host);
+    const studio = new StudioPage(studioPage);
+    await studio.goLive.click();
+    await expect(studio.state).toHaveAttribute('data-state', 'Live', { timeout: 20_000 });
+
+    // Viewers on B (signed out) and C (signed up there, to chat), and the broadcaster's own
+    // tab on A: all play the broadcast A runs.
+    const onB = await browser.newPage();
+    await onB.goto(`${b.url}/watch/${channel}`);
+    const onC = await signUp(c, `fan${Date.now().toString(36)}`);
+    await onC.goto(`${c.url}/watch/${channel}`);
+    const onA = await studioPage.context().newPage();
+    await onA.goto(`${a.url}/watch/${channel}`);
+    const pages = [onA, onB, onC];
+    for (const page of pages) await new WatchPage(page).waitForPlayback();
+    // Each counts the three viewers, one per instance.
+    for (const page of pages) await expect(new WatchPage(page).viewers).toHaveText(/^3\b/, { timeout: 15_000 });
+
+    // Chat said on C and on A reaches every page, in the same order everywhere.
+    const chatC = new ChatPanel(onC);
+    const chatA = new ChatPanel(onA);
+    await chatC.say('hello from C');
+    await chatA.say('hi from A');
+    await chatC.say('and again from C');
+    const said = ['hello from C', 'hi from A', 'and again from C'];
+    for (const page of pages) {
+      await expect(new ChatPanel(page).messages.locator('.chat-text')).toHaveText(said, { timeout: 10_000 });
+    }
+
+    // The broadcaster stops it from B's studio (the same session): every viewer sees it end.
+    await studioPage.goto(`${b.url}/studio`);
+    await hydrated(studioPage);
+    await expect(studio.state).toHaveAttribute('data-state', 'Live');
+    await studio.stop.click();
+    for (const page of pages) await expect(new WatchPage(page).state).toHaveText('Offline', { timeout: 15_000 });
+  } finally {
+    for (const instance of started) instance.stop();
+    await forgetCluster(cluster);
+    database.drop();
   }
 });

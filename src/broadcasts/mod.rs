@@ -32,4 +32,4 @@ pub mod store;
 pub mod supervisor;
 
 #[cfg(feature = "ssr")]
-pub use state::{BroadcastConfig, Broadcasts};
+pub use state::{BroadcastConfig, Broadcasts, InCluster};

@@ -151,10 +151,9 @@ impl Registry {
             channel.clone(),
             spec,
             feed,
-            id,
+            RunIds { id, claim },
             stop.clone(),
             figures.clone(),
-            claim,
         ));
         on_air.insert(
             channel.name.clone(),
@@ -230,6 +229,12 @@ impl Registry {
     }
 }
 
+/// What names one broadcast: its record's id, and in a cluster its origin lease's claim.
+struct RunIds {
+    id: i64,
+    claim: Option<u64>,
+}
+
 /// How often a live broadcast's record is brought up to date (its time on air and peak).
 const TOUCH_EVERY_SECS: u64 = 5;
 
@@ -240,10 +245,9 @@ async fn run(
     channel: Arc<Channel>,
     spec: RunSpec,
     feed: Feed,
-    id: i64,
+    RunIds { id, claim }: RunIds,
     stop: CancellationToken,
     figures: LiveFigures,
-    claim: Option<u64>,
 ) {
     let hub = channel.hub.clone();
     let outlet = Outlet::new(&channel.name, hub.clone(), inner.mirror.clone());

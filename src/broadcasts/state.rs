@@ -40,6 +40,13 @@ pub struct BroadcastConfig {
     pub max_live: MaxLive,
 }
 
+/// What broadcasts use of a cluster: where their media goes for the other instances, and
+/// which instance runs each channel.
+pub struct InCluster {
+    pub mirror: Arc<dyn Mirror>,
+    pub origins: Arc<dyn Origins>,
+}
+
 /// A broadcast in a shared database not seen on air for this long was cut by its instance's
 /// death (records are touched every 5 s while on air).
 const INTERRUPTED_AFTER_MS: u64 = 30_000;
@@ -63,8 +70,7 @@ impl Broadcasts {
         config: BroadcastConfig,
         tasks: TaskTracker,
         shutdown: CancellationToken,
-        mirror: Option<Arc<dyn Mirror>>,
-        origins: Option<Arc<dyn Origins>>,
+        cluster: Option<InCluster>,
         backend: Backend,
     ) -> Result<Self, sqlx::Error> {
         // In a shared database, other instances' broadcasts are open too: only those not seen
@@ -88,8 +94,8 @@ impl Broadcasts {
                 tasks,
                 shutdown,
                 config.max_live,
-                mirror,
-                origins,
+                cluster.as_ref().map(|c| c.mirror.clone()),
+                cluster.map(|c| c.origins),
             ),
             media: MediaFolder::new(&config.media_dir),
             channels,

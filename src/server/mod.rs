@@ -32,8 +32,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::accounts::Accounts;
 use crate::app::{App, shell};
-use crate::broadcasts::Broadcasts;
 use crate::broadcasts::api::SourceChoice;
+use crate::broadcasts::{Broadcasts, InCluster};
 use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
@@ -139,13 +139,9 @@ impl RunningServer {
                     .map_err(std::io::Error::other)?,
             ),
         };
-        let mirror = cluster.clone().map(|cluster| {
-            ClusterMirror::start(cluster, &tasks, shutdown.clone())
-                as Arc<dyn crate::live::outlet::Mirror>
-        });
-        let origins = cluster.clone().map(|cluster| {
-            ClusterOrigins::start(cluster, &tasks, shutdown.clone())
-                as Arc<dyn crate::broadcasts::origins::Origins>
+        let in_cluster = cluster.clone().map(|cluster| InCluster {
+            mirror: ClusterMirror::start(cluster.clone(), &tasks, shutdown.clone()),
+            origins: ClusterOrigins::start(cluster, &tasks, shutdown.clone()),
         });
         let shared_db = backend == db::Backend::Postgres;
         if cluster.is_some() && !shared_db {
@@ -167,8 +163,7 @@ impl RunningServer {
             settings.broadcasts(),
             tasks.clone(),
             shutdown.clone(),
-            mirror,
-            origins,
+            in_cluster,
             backend,
         )
         .await

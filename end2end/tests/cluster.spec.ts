@@ -145,6 +145,8 @@ test('on a shared PostgreSQL: a broadcaster on A goes live, viewers on B and C w
     const studio = new StudioPage(studioPage);
     await studio.goLive.click();
     await expect(studio.state).toHaveAttribute('data-state', 'Live', { timeout: 20_000 });
+    // The studio's preview watches too; it is left, so the count below is the three viewers'.
+    await studioPage.goto('about:blank');
 
     // Viewers on B (signed out) and C (signed up there, to chat), and the broadcaster's own
     // tab on A: all play the broadcast A runs.
@@ -162,7 +164,10 @@ test('on a shared PostgreSQL: a broadcaster on A goes live, viewers on B and C w
     // Chat said on C and on A reaches every page, in the same order everywhere.
     const chatC = new ChatPanel(onC);
     const chatA = new ChatPanel(onA);
+    const sentAt = Date.now();
     await chatC.say('hello from C');
+    await expect(chatA.message('hello from C')).toBeVisible();
+    console.log(`chat said on C shown on A after ${Date.now() - sentAt} ms`);
     await chatA.say('hi from A');
     await chatC.say('and again from C');
     const said = ['hello from C', 'hi from A', 'and again from C'];

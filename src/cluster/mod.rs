@@ -98,6 +98,11 @@ impl Cluster {
         }))
     }
 
+    /// This instance's NATS connection.
+    pub fn nats(&self) -> async_nats::Client {
+        self.client.clone()
+    }
+
     /// The subject `channel`'s media and status travel on.
     fn subject(&self, channel: &str) -> String {
         format!("{}.live.{channel}", self.name)

@@ -2,6 +2,7 @@
 //! thumbnail handlers, start and shutdown. No domain logic lives here.
 
 mod headers;
+mod health;
 pub mod limits;
 mod metrics;
 mod origin;
@@ -75,6 +76,7 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
         .route("/live/{channel}/publish", get(publish::publish))
         .route("/metrics", get(metrics::metrics))
+        .route("/health", get(health::health))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -191,6 +193,7 @@ impl RunningServer {
             channels,
             broadcasts,
             event_streams: settings.event_streams(),
+            health: health::Health::new(db.clone(), cluster.as_ref().map(|c| c.nats())),
             connections: OpenConnections::new(serving.caps),
             metrics: settings
                 .metrics

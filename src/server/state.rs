@@ -23,6 +23,8 @@ pub struct AppState {
     pub chat: Chat,
     pub thumbnails: Thumbnails,
     pub ingest: Ingest,
+    /// Whether the database (and NATS) answer: `/health`.
+    pub health: super::health::Health,
     /// Live-event streams open now, by client address.
     pub event_streams: OpenConnections,
     /// HTTP connections open now, by client address (counted by `serve`).

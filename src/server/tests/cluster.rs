@@ -227,7 +227,22 @@ async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after
     let mut on_a = viewer.bytes_stream().eventsource();
     super::next_event(&mut on_a, "media").await;
 
-    // NATS goes away for longer than a lease: the viewer of the origin watches on.
+    let health = |server: &TestServer| {
+        let url = format!("http://{}/health", server.addr);
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, report) = health(&a).await;
+    assert_eq!(
+        (status, &report["nats"], &report["database"]),
+        (200, &"up".into(), &"up".into())
+    );
+
+    // NATS goes away for longer than a lease: the viewer of the origin watches on; the
+    // instance says NATS is down.
     nats.stop();
     let down = Instant::now();
     let mut during = 0;
@@ -236,11 +251,27 @@ async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after
         during += 1;
     }
     assert!(during >= 20, "{during} fragments in 6 s without NATS");
+    let (status, report) = health(&a).await;
+    assert_eq!((status, &report["nats"]), (503, &"down".into()), "{report}");
 
     // NATS is back: a new instance joins and relays the demo; one encoder in the end.
     nats.restart();
     let b = start_server_with(&with_nats).await;
     read_events(&events(&b), None, |e| media_count(e) >= 5).await;
+    // A reconnects on its own (the client's backoff may take a few seconds): then it is healthy.
+    let back = Instant::now();
+    loop {
+        let (status, report) = health(&a).await;
+        if status == 200 {
+            assert_eq!(report["nats"], "up");
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(20),
+            "still {report} after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let settled = Instant::now();
     while demo_encoders().len() != 1 {
         assert!(

@@ -621,6 +621,30 @@ async fn one_address_holds_a_bounded_number_of_live_streams() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_the_database_is_up_on_either_back_end() {
+    let _serial = SERIAL.lock().await;
+    let postgres = crate::db::testing::fresh_postgres_schema().await;
+    for database in ["", postgres.as_str()] {
+        let server = start_server_with(&[
+            ("ONAIR_DEMO_ENABLED", "false"),
+            ("ONAIR_DATABASE_URL", database),
+        ])
+        .await;
+        let response = reqwest::get(format!("http://{}/health", server.addr))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let report: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            report,
+            serde_json::json!({"database": "up", "nats": "not used"}),
+            "{database:?}"
+        );
+        server.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_off_by_default_and_read_with_their_token() {
     let _serial = SERIAL.lock().await;
     let off = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;

@@ -1,5 +1,6 @@
 """What the cluster scripts share: starting an OnAir instance of a cluster, and deleting a
-cluster's key-value buckets from NATS afterwards (kept in its store otherwise)."""
+cluster's key-value buckets and chat stream from NATS afterwards (kept in its store
+otherwise)."""
 import os, socket, subprocess, time
 
 
@@ -21,12 +22,14 @@ def start_instance(server, name, port, work, nats_url, cluster, **settings):
 
 
 def forget_cluster(nats_url, cluster):
-    """Deletes `cluster`'s key-value buckets (JetStream's API over the plain NATS protocol)."""
+    """Deletes `cluster`'s key-value buckets and chat stream (JetStream's API over the plain
+    NATS protocol)."""
     host, port = nats_url.split("//")[-1].split(":")
     with socket.create_connection((host, int(port))) as s:
         s.recv(4096)
         s.sendall(b'CONNECT {"verbose":false}\r\n')
         for bucket in ("origins", "live", "viewers"):
             s.sendall(f"PUB $JS.API.STREAM.DELETE.KV_{cluster}-{bucket} 0\r\n\r\n".encode())
+        s.sendall(f"PUB $JS.API.STREAM.DELETE.{cluster}-chat 0\r\n\r\n".encode())
         s.sendall(b"PING\r\n")
         s.recv(4096)

@@ -12,7 +12,7 @@ use tokio_util::task::TaskTracker;
 
 use super::api::{EncoderFigures, OnAir};
 use super::feed::{Feed, IncomingSlot};
-use super::origins::Origins;
+use super::origins::{Ask, Origins};
 use super::store::{self, Ending};
 use super::supervisor::{EndReason, LiveFigures, RunSpec, supervise};
 use crate::channels::Channel;
@@ -124,7 +124,11 @@ impl Registry {
         let stop = self.inner.shutdown.child_token();
         let claim = match &self.inner.origins {
             Some(origins) => {
-                let claim = origins.claim(&channel.name, stop.clone()).await?;
+                let hub = channel.hub.clone();
+                let waiting = Arc::new(move || {
+                    !encodes && hub.status().state == crate::live::wire::ChannelState::Reconnecting
+                });
+                let claim = origins.claim(&channel.name, stop.clone(), waiting).await?;
                 // Fragment ids continue above those any earlier origin gave.
                 channel.hub.take_over_ids();
                 Some(claim)
@@ -177,7 +181,7 @@ impl Registry {
         let _control = self.inner.control.lock().await;
         let Some(mut running) = self.lock().remove(channel) else {
             return match &self.inner.origins {
-                Some(origins) => origins.stop_elsewhere(channel).await,
+                Some(origins) => origins.stop_elsewhere(channel, Ask::Stop).await,
                 None => Err(AppError::Invalid(format!("{channel} is not live."))),
             };
         };
@@ -188,6 +192,18 @@ impl Registry {
             tracing::error!(%channel, %err, "broadcast task failed");
         }
         Ok(())
+    }
+
+    /// In a cluster: the instance running `channel`'s pushed broadcast, waiting for its
+    /// publisher, lets it go (the publisher is back, here). Err: nobody runs it, or its
+    /// publisher is still there.
+    pub async fn take_over_waiting(&self, channel: &str) -> Result<(), AppError> {
+        match &self.inner.origins {
+            Some(origins) if !self.is_on_air(channel) => {
+                origins.stop_elsewhere(channel, Ask::YieldIfWaiting).await
+            }
+            _ => Err(AppError::Invalid(format!("{channel} is already live."))),
+        }
     }
 
     /// How many broadcasts are on air here.

@@ -194,6 +194,11 @@ impl Broadcasts {
         self.registry.stop(channel).await
     }
 
+    /// See [`Registry::take_over_waiting`].
+    pub async fn take_over_waiting(&self, channel: &str) -> Result<(), AppError> {
+        self.registry.take_over_waiting(channel).await
+    }
+
     /// What the studio shows about `channel`.
     pub async fn studio_status(&self, channel: &str) -> Result<StudioStatus, AppError> {
         let found = self

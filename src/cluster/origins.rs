@@ -13,12 +13,15 @@ use tokio_util::task::TaskTracker;
 
 use super::Cluster;
 use super::lease::Holder;
-use crate::broadcasts::origins::Origins;
+use crate::broadcasts::origins::{Ask, Origins, Waiting};
 use crate::error::AppError;
 
 /// How long a stop asked on another instance waits for the origin's answer.
 const ASK_TIMEOUT: Duration = Duration::from_secs(3);
 const STOP: &[u8] = b"stop";
+const YIELD: &[u8] = b"yield if waiting";
+const STOPPING: &str = "stopping";
+const BUSY: &str = "busy";
 
 pub struct ClusterOrigins {
     cluster: Arc<Cluster>,
@@ -103,6 +106,7 @@ async fn answer_stops(
     channel: String,
     mut requests: async_nats::Subscriber,
     lost: CancellationToken,
+    waiting: Waiting,
 ) {
     loop {
         let request = tokio::select! {
@@ -112,13 +116,18 @@ async fn answer_stops(
                 None => break,
             },
         };
-        if request.payload.as_ref() != STOP {
-            continue;
+        let answer = match request.payload.as_ref() {
+            STOP => STOPPING,
+            YIELD if waiting() => STOPPING,
+            YIELD => BUSY,
+            _ => continue,
+        };
+        if answer == STOPPING {
+            tracing::info!(%channel, "stopped as asked from another instance");
+            lost.cancel();
         }
-        tracing::info!(%channel, "stop asked from another instance");
-        lost.cancel();
         if let Some(reply) = request.reply
-            && let Err(err) = client.publish(reply, "stopping".into()).await
+            && let Err(err) = client.publish(reply, answer.into()).await
         {
             tracing::warn!(%err, %channel, "could not answer a stop");
         }
@@ -128,7 +137,12 @@ async fn answer_stops(
 
 #[async_trait::async_trait]
 impl Origins for ClusterOrigins {
-    async fn claim(&self, channel: &str, lost: CancellationToken) -> Result<u64, AppError> {
+    async fn claim(
+        &self,
+        channel: &str,
+        lost: CancellationToken,
+        waiting: Waiting,
+    ) -> Result<u64, AppError> {
         match self.cluster.lease(channel, None).await {
             Holder::Me(revision) => {
                 // The hub is this instance's broadcast's from now on.
@@ -148,6 +162,7 @@ impl Origins for ClusterOrigins {
                     channel.to_string(),
                     requests,
                     lost.clone(),
+                    waiting,
                 ));
                 let claim = self
                     .claims
@@ -186,12 +201,19 @@ impl Origins for ClusterOrigins {
         }
     }
 
-    async fn stop_elsewhere(&self, channel: &str) -> Result<(), AppError> {
+    async fn stop_elsewhere(&self, channel: &str, ask: Ask) -> Result<(), AppError> {
+        let payload = match ask {
+            Ask::Stop => STOP,
+            Ask::YieldIfWaiting => YIELD,
+        };
         let asked = self
             .cluster
             .client
-            .request(self.control_subject(channel), STOP.into());
+            .request(self.control_subject(channel), payload.into());
         match tokio::time::timeout(ASK_TIMEOUT, asked).await {
+            Ok(Ok(answer)) if answer.payload.as_ref() == BUSY.as_bytes() => Err(AppError::Invalid(
+                format!("{channel} is already live from another server of this site."),
+            )),
             Ok(Ok(_)) => Ok(()),
             Ok(Err(err)) if err.kind() == async_nats::client::RequestErrorKind::NoResponders => {
                 Err(AppError::Invalid(format!("{channel} is not live.")))

@@ -23,7 +23,6 @@ use crate::broadcasts::source::{PushFormat, Source};
 use crate::channels::Channels;
 use crate::clock::now_ms;
 use crate::error::AppError;
-use crate::live::wire::ChannelState;
 
 /// After "Stop" in the studio, the channel's key is refused this long, so the software's
 /// automatic reconnect does not put the channel straight back on air.
@@ -277,16 +276,14 @@ impl Ingest {
     /// publisher, reconnected elsewhere) is stopped there, and this instance takes over.
     async fn start_pushed(&self, publisher: &Publisher) -> Result<PushHandle, AppError> {
         let channel = &publisher.channel;
-        let found = self.inner.channels.find(channel).await?;
-        let title = found.as_ref().map(|c| c.title()).unwrap_or_default();
-        let waiting_elsewhere = found
-            .is_some_and(|c| c.hub.status().state == ChannelState::Reconnecting)
-            && !self.inner.broadcasts.is_on_air(channel);
-        let mut tries = if waiting_elsewhere {
-            TAKE_OVER_TRIES
-        } else {
-            1
-        };
+        let title = self
+            .inner
+            .channels
+            .find(channel)
+            .await?
+            .map(|c| c.title())
+            .unwrap_or_default();
+        let mut tries = TAKE_OVER_TRIES;
         loop {
             let (handle, feed) = Feed::pushed(self.inner.config.grace);
             let source = Source::Pushed {
@@ -302,8 +299,17 @@ impl Ingest {
                 Ok(()) => return Ok(handle),
                 Err(AppError::Invalid(why)) if tries > 1 => {
                     if tries == TAKE_OVER_TRIES {
+                        // Live elsewhere: taken over only if it waits for this publisher.
+                        if self
+                            .inner
+                            .broadcasts
+                            .take_over_waiting(channel)
+                            .await
+                            .is_err()
+                        {
+                            return Err(AppError::Invalid(why));
+                        }
                         tracing::info!(%channel, "the publisher is back here: taking the broadcast over");
-                        let _ = self.inner.broadcasts.stop(channel).await;
                     }
                     tracing::debug!(%channel, %why, "waiting for the other instance to let go");
                     tries -= 1;

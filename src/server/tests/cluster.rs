@@ -34,6 +34,7 @@ async fn shared_instance(name: &str, database: &str) -> TestServer {
         ("ONAIR_CLUSTER_NAME", name),
         ("ONAIR_DATABASE_URL", database),
         ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_RTMP_GRACE_SECS", "10"),
     ])
     .await
 }
@@ -421,6 +422,50 @@ async fn on_a_shared_postgres_accounts_chat_and_broadcasts_span_the_instances() 
     }
     let again = stop(&host, &on_a, "host").await;
     assert!(matches!(again, Err(AppError::Invalid(_))), "{again:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+    forget(&name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn obs_reconnecting_to_another_instance_takes_its_broadcast_over_there() {
+    use super::ingest::{broadcaster, publish};
+    use crate::live::wire::{ChannelState, StatusEvent};
+    let _serial = SERIAL.lock().await;
+    let name = format!("test{}", crate::clock::now_ms());
+    let database = crate::db::testing::fresh_postgres_schema().await;
+    let a = shared_instance(&name, &database).await;
+    let b = shared_instance(&name, &database).await;
+    let (_bea, key) = broadcaster(&format!("http://{}", a.addr), "bea").await;
+    let mut viewer = reqwest::get(format!("http://{}/live/bea/events", a.addr))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let status = |event: eventsource_stream::Event| {
+        serde_json::from_str::<StatusEvent>(&event.data)
+            .unwrap()
+            .state
+    };
+
+    // OBS streams to A for 3 s, then its connection drops: A waits for it (grace 10 s).
+    let _first = publish(a.rtmp_addr, &key, 1, 3);
+    super::next_event(&mut viewer, "media").await;
+    while status(super::next_event(&mut viewer, "status").await) != ChannelState::Reconnecting {}
+
+    // It reconnects through the balancer to B: B takes the broadcast over, A lets it go, and
+    // A's viewer gets it again, relayed from B.
+    let mut second = publish(b.rtmp_addr, &key, 1, 60);
+    let init = super::next_event(&mut viewer, "init").await;
+    assert!(!init.data.is_empty());
+    super::next_event(&mut viewer, "media").await;
+    assert!(b.state.broadcasts.is_on_air("bea"), "B is the origin now");
+    assert!(!a.state.broadcasts.is_on_air("bea"), "A let it go");
+    assert!(
+        second.try_wait().unwrap().is_none(),
+        "B keeps the publisher"
+    );
+    drop(viewer);
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
     forget(&name).await;

@@ -29,7 +29,7 @@ async fn start_server() -> TestServer {
 }
 
 /// Signs `name` up and reads their stream key from the studio's server function.
-async fn broadcaster(base: &str, name: &str) -> (reqwest::Client, String) {
+pub(super) async fn broadcaster(base: &str, name: &str) -> (reqwest::Client, String) {
     let client = browser();
     sign_up(&client, base, name).await;
     let key = stream_key(&client, base, name).await;
@@ -66,7 +66,7 @@ async fn destination(client: &reqwest::Client, base: &str, channel: &str) -> Str
 
 /// ffmpeg publishing a test pattern with a tone, as OBS would: H.264 with a keyframe every
 /// `keyframe_secs`, AAC, FLV over RTMP, in real time for `seconds`.
-fn publish(rtmp: SocketAddr, key: &str, keyframe_secs: u32, seconds: u32) -> Child {
+pub(super) fn publish(rtmp: SocketAddr, key: &str, keyframe_secs: u32, seconds: u32) -> Child {
     publish_with(
         rtmp,
         key,

@@ -66,7 +66,32 @@ pub async fn fresh_postgres_schema() -> String {
         .execute(&mut conn)
         .await
         .unwrap();
+    drop_old_schemas(&mut conn).await;
     let _ = conn.close().await;
     let joiner = if base.contains('?') { '&' } else { '?' };
     format!("{base}{joiner}options[search_path]={schema}")
+}
+
+/// Drops test schemas made over an hour ago (by runs long finished), so the test database
+/// does not grow run after run.
+async fn drop_old_schemas(conn: &mut sqlx::PgConnection) {
+    let hour_ago = crate::clock::now_ms().saturating_sub(3_600_000);
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT schema_name::text FROM information_schema.schemata \
+         WHERE schema_name LIKE 'onair_test_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let made_ms = name
+            .strip_prefix("onair_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|ms| ms.parse::<u64>().ok());
+        if made_ms.is_some_and(|ms| ms < hour_ago) {
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
 }

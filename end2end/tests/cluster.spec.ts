@@ -175,12 +175,27 @@ test('on a shared PostgreSQL: a broadcaster on A goes live, viewers on B and C w
       await expect(new ChatPanel(page).messages.locator('.chat-text')).toHaveText(said, { timeout: 10_000 });
     }
 
-    // The broadcaster stops it from B's studio (the same session): every viewer sees it end.
+    // A, the broadcast's origin, crashes: another instance resumes the broadcast, and the
+    // viewers on B and C follow the new run without a reload.
+    const survivors = [onB, onC].map((page) => new WatchPage(page));
+    const before = await survivors[0].currentTime();
+    a.crash();
+    const crashedAt = Date.now();
+    await expect.poll(() => survivors[0].currentTime(), { timeout: 30_000 }).toBeLessThan(before);
+    console.log(`origin crashed: the broadcast resumed for the viewer on B after ${Date.now() - crashedAt} ms`);
+    for (const viewer of survivors) {
+      const resumedAt = await viewer.currentTime();
+      await expect.poll(() => viewer.currentTime(), { timeout: 20_000 }).toBeGreaterThan(resumedAt + 2);
+      await expect(viewer.state).toHaveText('Live');
+    }
+
+    // The broadcaster stops it from B's studio (the same session), wherever it runs now:
+    // every viewer sees it end.
     await studioPage.goto(`${b.url}/studio`);
     await hydrated(studioPage);
     await expect(studio.state).toHaveAttribute('data-state', 'Live');
     await studio.stop.click();
-    for (const page of pages) await expect(new WatchPage(page).state).toHaveText('Offline', { timeout: 15_000 });
+    for (const viewer of survivors) await expect(viewer.state).toHaveText('Offline', { timeout: 15_000 });
   } finally {
     for (const instance of started) instance.stop();
     await forgetCluster(cluster);

@@ -66,11 +66,19 @@ pub struct Encoding {
 
 impl Source {
     /// How broadcast records and the studio name this source.
+    /// How records begin a media file's label (its name follows).
+    pub const MEDIA_FILE_PREFIX: &str = "file: ";
+
+    pub fn test_pattern_label() -> &'static str {
+        "test pattern"
+    }
+
     pub fn label(&self) -> String {
         match self {
-            Source::TestPattern { .. } => "test pattern".into(),
+            Source::TestPattern { .. } => Self::test_pattern_label().into(),
             Source::MediaFile { path, .. } => format!(
-                "file: {}",
+                "{}{}",
+                Self::MEDIA_FILE_PREFIX,
                 path.file_name().unwrap_or_default().to_string_lossy()
             ),
             Source::Pushed { format, .. } => match format {

@@ -47,6 +47,19 @@ pub struct InCluster {
     pub origins: Arc<dyn Origins>,
 }
 
+/// A record younger than this is never taken for an orphan's (see `resume_orphan`).
+const RESUME_MIN_AGE_MS: u64 = 3_000;
+
+/// The studio's choice a recorded source label names, for a source a server runs by itself.
+fn resumable(label: &str) -> Option<SourceChoice> {
+    if label == Source::test_pattern_label() {
+        return Some(SourceChoice::TestPattern);
+    }
+    label
+        .strip_prefix(Source::MEDIA_FILE_PREFIX)
+        .map(|name| SourceChoice::MediaFile(name.to_string()))
+}
+
 /// A broadcast in a shared database not seen on air for this long was cut by its instance's
 /// death (records are touched every 5 s while on air).
 const INTERRUPTED_AFTER_MS: u64 = 30_000;
@@ -192,6 +205,28 @@ impl Broadcasts {
     /// Takes `channel` off air; returns once its ffmpeg has exited.
     pub async fn stop(&self, channel: &str) -> Result<(), AppError> {
         self.registry.stop(channel).await
+    }
+
+    /// In a cluster, `channel`'s origin died and no instance took over: a server-side
+    /// broadcast (test pattern, media file) still open on record starts here under its title
+    /// (the lease lets one instance win; the others get "already live"), and its old record is
+    /// closed as interrupted. Ok(false): nothing to resume here — a pushed broadcast comes
+    /// back when its publisher reconnects, to any instance.
+    pub async fn resume_orphan(&self, channel: &str) -> Result<bool, AppError> {
+        // A record this young may be the one another instance just began in a takeover.
+        let before = now_ms().saturating_sub(RESUME_MIN_AGE_MS);
+        let Some((id, title, label)) = store::open_before(&self.db, channel, before).await? else {
+            return Ok(false);
+        };
+        let resumed = match resumable(&label) {
+            Some(choice) => {
+                self.start(channel, title, choice).await?;
+                true
+            }
+            None => false,
+        };
+        store::close_interrupted_one(&self.db, id).await?;
+        Ok(resumed)
     }
 
     /// See [`Registry::take_over_waiting`].

@@ -95,6 +95,37 @@ pub async fn close_interrupted(db: &Db, seen_before_ms: u64) -> Result<u64, sqlx
     Ok(done.rows_affected())
 }
 
+/// `channel`'s latest broadcast still open on record that started before `before_ms`: its
+/// id, title and source.
+pub async fn open_before(
+    db: &Db,
+    channel: &str,
+    before_ms: u64,
+) -> Result<Option<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, title, source FROM broadcasts \
+         WHERE channel = $1 AND ended_ms IS NULL AND started_ms < $2 \
+         ORDER BY started_ms DESC, id DESC LIMIT 1",
+    )
+    .bind(channel)
+    .bind(before_ms as i64)
+    .fetch_optional(db)
+    .await
+}
+
+/// Closes broadcast `id`, if still open, as interrupted (its instance died), ending when it
+/// was last seen on air.
+pub async fn close_interrupted_one(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE broadcasts SET ended_ms = COALESCE(seen_ms, started_ms), \
+         end_reason = 'interrupted' WHERE id = $1 AND ended_ms IS NULL",
+    )
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// A finished broadcast's row: title, source, started, ended, reason, failure, peak viewers.
 type PastRow = (String, String, i64, i64, String, Option<String>, i64);
 

@@ -2,7 +2,9 @@
 //! from its origin — one subscription however many watch here, only while anyone does (as an
 //! SRS edge pulls from its origin only when asked), stopped 10 s after the last viewer left.
 //! Channels nobody watches here still show their origin's status (directory, pages), and
-//! with a shared database, channels and titles made on other instances appear here.
+//! with a shared database, channels and titles made on other instances appear here. A
+//! channel whose origin died without a successor is taken over (a test pattern or media
+//! file resumes on one instance) or shown offline.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -14,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Cluster, relay};
 use crate::broadcasts::Broadcasts;
 use crate::channels::{Channel, Channels};
+use crate::error::AppError;
 use crate::live::wire::ChannelState;
 
 /// How often the loop looks for viewers to relay to.
@@ -22,9 +25,6 @@ const TICK: Duration = Duration::from_millis(250);
 const SYNC_TICKS: u64 = 8;
 /// A relay with no viewers for this many ticks (10 s) stops.
 const IDLE_TICKS: u64 = 40;
-/// A channel shown live whose origin lease is missing at this many syncs in a row (4–6 s:
-/// past the lease's lifetime and a takeover's second) went off air with its origin.
-const ORPHAN_SYNCS: u32 = 2;
 
 /// Runs until `shutdown`; `shared_db` says whether other instances add channels to this one's
 /// database.
@@ -36,8 +36,6 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let relays = &cluster.relays;
-    // Channels shown live without an origin, and at how many syncs in a row.
-    let mut orphans: HashMap<String, u32> = HashMap::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for ticks in 0u64.. {
@@ -57,24 +55,15 @@ pub async fn serve(
             if broadcasts.is_on_air(name) {
                 // This instance is the origin now.
                 relays.stop(name).await;
-                orphans.remove(name);
                 continue;
             }
-            if sync && channel.hub.status().state != ChannelState::Offline {
-                match cluster.has_origin(name).await {
-                    Some(false) => {
-                        let seen = orphans.entry(name.clone()).or_default();
-                        *seen += 1;
-                        if *seen >= ORPHAN_SYNCS && cluster.has_origin(name).await == Some(false) {
-                            tracing::warn!(channel = %name, "its origin is gone: off air");
-                            relay::mark_offline(&cluster, name, &channel.hub).await;
-                            orphans.remove(name);
-                        }
-                    }
-                    _ => {
-                        orphans.remove(name);
-                    }
-                }
+            // Shown live, but no instance holds its lease (gone 3 s after its holder's last
+            // renewal): its origin died without a successor.
+            if sync
+                && channel.hub.status().state != ChannelState::Offline
+                && cluster.has_origin(name).await == Some(false)
+            {
+                take_orphan(&cluster, &broadcasts, &channel).await;
             }
             let watched = channel.hub.viewer_count() > 0;
             let relaying = relays.tend(name, watched);
@@ -86,6 +75,27 @@ pub async fn serve(
         }
     }
     relays.stop_all().await;
+}
+
+/// `channel`'s origin died and nobody took over: a server-side broadcast resumes here (or on
+/// whichever instance's try wins the lease); anything else is shown offline everywhere.
+async fn take_orphan(cluster: &Cluster, broadcasts: &Broadcasts, channel: &Channel) {
+    let name = &channel.name;
+    match broadcasts.resume_orphan(name).await {
+        Ok(true) => tracing::warn!(channel = %name, "its origin died: the broadcast resumes here"),
+        // Another instance's try won.
+        Err(AppError::Invalid(_)) => {}
+        outcome => {
+            if let Err(err) = outcome {
+                tracing::warn!(%err, channel = %name, "could not resume the broadcast of a dead origin");
+            }
+            // Unless another instance resumed it meanwhile.
+            if cluster.has_origin(name).await == Some(false) {
+                tracing::warn!(channel = %name, "its origin is gone: off air");
+                relay::mark_offline(cluster, name, &channel.hub).await;
+            }
+        }
+    }
 }
 
 /// The relays running on this instance, by channel. Shared with [`super::origins`], which

@@ -3,10 +3,10 @@
 //! lets a known device sign in while the account is held up for everyone else. The table keeps
 //! a SHA-256 of each token, so a copy of the database does not hold working tokens.
 
-use crate::db::Db;
 use sha2::{Digest, Sha256};
 
 use crate::clock::now_ms;
+use crate::db::Db;
 
 /// The cookie's name, and where the browser sends it.
 pub const COOKIE: &str = "onair_device";

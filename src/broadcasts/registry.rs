@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::db::Db;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -17,6 +16,7 @@ use super::store::{self, Ending};
 use super::supervisor::{EndReason, LiveFigures, RunSpec, supervise};
 use crate::channels::Channel;
 use crate::clock::now_ms;
+use crate::db::Db;
 use crate::error::AppError;
 use crate::live::outlet::{Mirror, Outlet};
 

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::db::{Backend, Db};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -19,6 +18,7 @@ use super::store;
 use super::supervisor::RunSpec;
 use crate::channels::Channels;
 use crate::clock::now_ms;
+use crate::db::{Backend, Db};
 use crate::error::AppError;
 use crate::live::outlet::Mirror;
 use crate::live::wire::ChannelState;

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::db::Db;
 use tokio_util::sync::CancellationToken;
 
 use super::api::Banned;
@@ -15,6 +14,7 @@ use super::shared::{ChatBus, ChatNews};
 use super::{rules, store};
 use crate::channels::Channels;
 use crate::clock::now_ms;
+use crate::db::Db;
 use crate::error::AppError;
 use crate::live::wire::ChatEvent;
 

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::db::Db;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +21,7 @@ use crate::broadcasts::feed::{Feed, IncomingSlot, PushHandle};
 use crate::broadcasts::source::{PushFormat, Source};
 use crate::channels::Channels;
 use crate::clock::now_ms;
+use crate::db::Db;
 use crate::error::AppError;
 
 /// After "Stop" in the studio, the channel's key is refused this long, so the software's

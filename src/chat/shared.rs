@@ -30,10 +30,7 @@ pub fn deliver(channels: &Channels, channel: &str, news: &ChatNews) {
         return;
     };
     match news {
-        ChatNews::Message(message) => {
-            found.hub.publish_chat(message);
-            metrics::counter!("onair_chat_messages_total").increment(1);
-        }
+        ChatNews::Message(message) => found.hub.publish_chat(message),
         ChatNews::Deleted { id } => found.hub.publish_chat_deleted(*id),
     }
 }

@@ -120,6 +120,8 @@ impl Chat {
         let message = store::insert(&mut *turn, channel, author, text).await?;
         send(bus, channel, &ChatNews::Message(message)).await?;
         turn.commit().await?;
+        // Counted where posted, as on a single instance: summed over instances, once each.
+        metrics::counter!("onair_chat_messages_total").increment(1);
         Ok(())
     }
 

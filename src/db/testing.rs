@@ -4,7 +4,7 @@
 
 use sqlx::Connection;
 
-use super::{Backend, Opened, open};
+use super::{Opened, open};
 
 /// The PostgreSQL database tests make their schemas in.
 pub fn postgres_base() -> String {
@@ -21,10 +21,6 @@ pub struct TestDb {
 impl TestDb {
     pub fn db(&self) -> &super::Db {
         &self.opened.db
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.opened.backend
     }
 }
 

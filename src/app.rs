@@ -3,14 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::account_menu::{AccountMenu, provide_auth};
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
-use crate::pages::sign_in::SignInPage;
-use crate::pages::sign_up::SignUpPage;
-use crate::pages::studio::StudioPage;
+use crate::pages::sign_in::SignInRoute;
+use crate::pages::sign_up::SignUpRoute;
+use crate::pages::studio::StudioRoute;
 use crate::pages::watch::WatchPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -71,9 +71,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound what="Nothing lives at this address."/> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/watch/:channel") view=WatchPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signin") view=SignInPage/>
-                    <Route path=path!("/signup") view=SignUpPage/>
-                    <Route path=path!("/studio") view=StudioPage ssr=SsrMode::Async/>
+                    // Only what a viewer needs loads with every page; these routes' code is
+                    // fetched when they are visited (`cargo leptos build --split`).
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()}/>
+                    <Route path=path!("/studio") view={Lazy::<StudioRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -57,15 +57,23 @@ pub mod open_connections;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry: hydrate the server-rendered page.
+/// The browser entry: hydrate the server-rendered page. A lazily loaded route's chunk (the
+/// studio's, the account forms') is fetched first when the page is one of those; the watch
+/// page's code is all in the main module, so it hydrates without waiting.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Event handlers are attached now; `data-hydrated` on <html> lets anyone (the end-to-end
-    // tests, a user script) tell a live page from the server-rendered HTML it started as.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "");
-    }
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        let owner = leptos::mount::hydrate_from_async(body, app::App).await;
+        owner.forget();
+        // Event handlers are attached now; `data-hydrated` on <html> lets anyone (the end-to-end
+        // tests, a user script) tell a live page from the server-rendered HTML it started as.
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+    });
 }

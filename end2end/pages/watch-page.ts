@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { hydrated } from '../support/visit';
 
 /** The watch page of one channel, as a viewer sees it. */
 export class WatchPage {
@@ -30,8 +31,15 @@ export class WatchPage {
     return this.video.evaluate((v: HTMLVideoElement) => v.error?.code ?? null);
   }
 
-  /** Waits until a frame has been shown and playback is moving. */
+  /** Waits until a frame has been shown and playback is moving, and the page has hydrated (the
+   * page's own script may start the video before the player's code has loaded). */
   async waitForPlayback(timeout = 20_000) {
+    await this.waitForVideo(timeout);
+    await hydrated(this.page);
+  }
+
+  /** Waits until a frame has been shown and playback is moving, hydrated or not. */
+  async waitForVideo(timeout = 20_000) {
     await expect
       .poll(() => this.video.evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2 && v.currentTime > 0), {
         timeout,

@@ -108,6 +108,46 @@ test.describe('watching the demo channel', () => {
     await expect(watch.viewers).toHaveText(/\d+ watching/);
   });
 
+  test("plays before the player's code has arrived, and the player carries on with the same media", async ({ page }) => {
+    // The WebAssembly is held back until the video plays without it.
+    let releaseCode!: () => void;
+    const codeHeld = new Promise<void>((resolve) => (releaseCode = resolve));
+    await page.route('**/*.wasm', async (route) => {
+      await codeHeld;
+      await route.continue();
+    });
+    await page.addInitScript(() => {
+      const w = window as unknown as { mediaSources: number };
+      w.mediaSources = 0;
+      const Real = window.MediaSource;
+      window.MediaSource = class extends Real {
+        constructor() {
+          super();
+          w.mediaSources += 1;
+        }
+      } as typeof MediaSource;
+    });
+    const watch = new WatchPage(page);
+    await page.goto('/watch/demo', { waitUntil: 'commit' });
+    await watch.waitForVideo();
+    const early = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 10_000 }).toBeGreaterThan(early + 0.5);
+    expect(await page.locator('html[data-hydrated]').count(), 'still the server-rendered page').toBe(0);
+    const src = await watch.video.evaluate((v: HTMLVideoElement) => v.src);
+
+    releaseCode();
+    await expect(page.locator('html[data-hydrated]')).toHaveCount(1, { timeout: 20_000 });
+    // The player took over: it measures latency from the media the early script appended and
+    // keeps the stream going, with the same MediaSource and no error.
+    await expect(watch.latency).toHaveText(/^\d+\.\d s$/, { timeout: 10_000 });
+    const adopted = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(adopted + 2);
+    expect(await page.evaluate(() => (window as unknown as { mediaSources: number }).mediaSources)).toBe(1);
+    expect(await watch.video.evaluate((v: HTMLVideoElement) => v.src)).toBe(src);
+    expect(await watch.errorCode()).toBeNull();
+    await expect(watch.state).toHaveText('Live');
+  });
+
   test("the page's own code and style are kept by the browser under names that change with them", async ({ page }) => {
     const assets: { url: string; cache: string }[] = [];
     page.on('response', (response) => {
@@ -120,8 +160,13 @@ test.describe('watching the demo channel', () => {
     await watch.waitForPlayback();
     const kinds = assets.map((a) => a.url.split('.').at(-1)).sort();
     expect(kinds).toEqual(expect.arrayContaining(['css', 'js', 'wasm']));
+    // The watch page loads the main module only: the studio's and the account forms' code are
+    // chunks of their own, fetched when those pages are visited.
+    expect(assets.filter((a) => a.url.endsWith('.wasm')).map((a) => new URL(a.url).pathname.split('.')[0])).toEqual([
+      '/pkg/onair',
+    ]);
     for (const asset of assets) {
-      expect(asset.url, 'a content hash in the name').toMatch(/\/pkg\/onair\.[\w-]{16,}\.(css|js|wasm)$/);
+      expect(asset.url, 'a content hash in the name').toMatch(/\/pkg\/(onair|__wasm_split)\.[\w-]{16,}\.(css|js|wasm)$/);
       expect(asset.cache).toBe('public, max-age=31536000, immutable');
     }
   });

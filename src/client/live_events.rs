@@ -1,7 +1,7 @@
 //! One `EventSource` on `/live/{channel}/events`, with its listeners. Dropping it closes the
 //! connection and releases the closures. The first one of a page adopts the stream the page's
 //! inline script opened before the WebAssembly loaded (`components::early_events`), with the
-//! events it held.
+//! events it held and the media source it started, if it did.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -9,7 +9,7 @@ use std::rc::Rc;
 use base64::Engine as _;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{Event, EventSource, MessageEvent};
+use web_sys::{Event, EventSource, MediaSource, MessageEvent, SourceBuffer};
 
 use crate::components::early_events::{EARLY_EVENTS, EVENT_NAMES as EVENTS};
 use crate::live::wire::{ChatDeletedEvent, ChatEvent, InitEvent, StatusEvent, ViewersEvent};
@@ -21,10 +21,14 @@ pub enum Incoming {
     Init {
         event: InitEvent,
         data: Vec<u8>,
+        /// The page's script already plays this init's media: take its source over.
+        early: Option<EarlyMedia>,
     },
     Media {
         id: Option<u64>,
         data: Vec<u8>,
+        /// Already appended by the page's script (to the source in the first init's `early`).
+        appended: bool,
     },
     Viewers(ViewersEvent),
     Chat(ChatEvent),
@@ -33,6 +37,14 @@ pub enum Incoming {
     Error {
         closed: bool,
     },
+}
+
+/// The MediaSource the page's script opened, its SourceBuffer (the init segment appended) and
+/// the object URL the video plays.
+pub struct EarlyMedia {
+    pub source: MediaSource,
+    pub buffer: SourceBuffer,
+    pub url: String,
 }
 
 pub struct LiveEvents {
@@ -47,7 +59,7 @@ pub struct LiveEvents {
 impl LiveEvents {
     pub fn open(url: &str, deliver: Rc<dyn Fn(Incoming)>) -> Result<Self, String> {
         let (source, held) = match adopt_early(url) {
-            Some((source, held)) => (source, Some(held)),
+            Some((source, held, media)) => (source, Some((held, media))),
             None => (EventSource::new(url).map_err(|e| format!("{e:?}"))?, None),
         };
         let replay_to = deliver.clone();
@@ -90,7 +102,7 @@ impl LiveEvents {
         };
         match held {
             None => listen(),
-            Some(held) => {
+            Some((held, mut media)) => {
                 // The caller holds the player while it opens: what the early stream held is
                 // delivered in a microtask, which runs before the browser dispatches any other
                 // event, so nothing is lost or reordered between the held and the new.
@@ -103,9 +115,11 @@ impl LiveEvents {
                         replay_to(Incoming::Open);
                     }
                     for event in held.iter() {
-                        if let Some(incoming) = event.dyn_ref::<MessageEvent>().and_then(decode) {
-                            replay_to(incoming);
-                        }
+                        let Some(incoming) = event.dyn_ref::<MessageEvent>().and_then(decode)
+                        else {
+                            continue;
+                        };
+                        replay_to(mark_early(incoming, &event, &mut media));
                     }
                     listen();
                 });
@@ -121,10 +135,31 @@ impl LiveEvents {
     }
 }
 
+/// A held event as the page's script left it: media it appended says so, and the first init it
+/// appended carries its media source.
+fn mark_early(
+    incoming: Incoming,
+    event: &wasm_bindgen::JsValue,
+    media: &mut Option<EarlyMedia>,
+) -> Incoming {
+    let appended = js_sys::Reflect::get(event, &"onairAppended".into())
+        .ok()
+        .is_some_and(|v| v.is_truthy());
+    match incoming {
+        Incoming::Init { event, data, .. } if appended => Incoming::Init {
+            event,
+            data,
+            early: media.take(),
+        },
+        Incoming::Media { id, data, .. } => Incoming::Media { id, data, appended },
+        other => other,
+    }
+}
+
 /// The stream the page's inline script opened, if it is the one wanted (`url`, or `url` with
-/// the chat position added) and still open, with the events it held. Taken once: any other
-/// early stream is closed.
-fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array)> {
+/// the chat position added) and still open, with the events it held and the media source it
+/// opened (if it got as far as appending). Taken once: any other early stream is closed.
+fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array, Option<EarlyMedia>)> {
     use js_sys::Reflect;
     let window = web_sys::window()?;
     let name = wasm_bindgen::JsValue::from_str(EARLY_EVENTS);
@@ -143,8 +178,18 @@ fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array)> {
             .strip_prefix(early_url.as_str())
             .is_some_and(|rest| rest.starts_with("&chat_after="));
     let held = field("held").and_then(|h| h.dyn_into::<js_sys::Array>().ok());
+    let media = field("media").and_then(|media| {
+        let part = |key: &str| Reflect::get(&media, &wasm_bindgen::JsValue::from_str(key)).ok();
+        Some(EarlyMedia {
+            source: part("source")?.dyn_into().ok()?,
+            buffer: part("buffer")?.dyn_into().ok()?,
+            url: part("url")?.as_string()?,
+        })
+    });
     match held {
-        Some(held) if wanted && source.ready_state() != EventSource::CLOSED => Some((source, held)),
+        Some(held) if wanted && source.ready_state() != EventSource::CLOSED => {
+            Some((source, held, media))
+        }
         _ => {
             source.close();
             None
@@ -179,11 +224,16 @@ fn decode(event: &MessageEvent) -> Option<Incoming> {
         "init" => {
             let event: InitEvent = serde_json::from_str(&text).ok()?;
             let data = base64.decode(&event.data).ok()?;
-            Some(Incoming::Init { event, data })
+            Some(Incoming::Init {
+                event,
+                data,
+                early: None,
+            })
         }
         "media" => Some(Incoming::Media {
             id: event.last_event_id().parse().ok(),
             data: base64.decode(text.trim()).ok()?,
+            appended: false,
         }),
         _ => None,
     }

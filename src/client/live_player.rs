@@ -185,7 +185,7 @@ impl Core {
                     chat.update(|log| log.retain(|m| m.id != deleted.id));
                 }
             }
-            Incoming::Init { event, data } => {
+            Incoming::Init { event, data, early } => {
                 self.timescales = event.timescales;
                 if self.epoch == Some(event.epoch) && self.pipe.is_some() {
                     return; // the same encoder run, after a reconnect: keep playing
@@ -193,7 +193,11 @@ impl Core {
                 self.pipe = None;
                 self.clock.clear();
                 self.edge.restart();
-                match MediaPipe::new(&self.video, &event.mime, data) {
+                let pipe = match early {
+                    Some(early) => Ok(MediaPipe::adopt(early)),
+                    None => MediaPipe::new(&self.video, &event.mime, data),
+                };
+                match pipe {
                     Ok(pipe) => {
                         self.pipe = Some(pipe);
                         self.epoch = Some(event.epoch);
@@ -202,7 +206,7 @@ impl Core {
                     Err(err) => self.signals.error.set(Some(err)),
                 }
             }
-            Incoming::Media { id, data } => {
+            Incoming::Media { id, data, appended } => {
                 self.last_id = id.or(self.last_id);
                 if let Some(sample) = prft::find(&data).and_then(|p| {
                     let scale = *self.timescales.get(&p.track_id)?;
@@ -224,7 +228,10 @@ impl Core {
                         self.edge
                             .on_arrival(end, video.current_time(), playing, now);
                     }
-                    pipe.append(data);
+                    // The page's script appended the first media of the source it opened.
+                    if !(appended && pipe.adopted()) {
+                        pipe.append(data);
+                    }
                 }
                 // Not playing yet (a new viewer, or after a new init): start as soon as the
                 // buffered media allows, not at the next tick, up to 250 ms later.

@@ -1,5 +1,6 @@
 //! One MediaSource attached to the video, with one SourceBuffer fed through a queue that the
-//! `updateend` event pumps. Built anew for each encoder run (timestamps restart with it).
+//! `updateend` event pumps. Built anew for each encoder run (timestamps restart with it), or
+//! taken over from the page's script, which may have opened it before the WebAssembly loaded.
 //!
 //! With a `ManagedMediaSource` (iPhone, iPad) remote playback is turned off (required for it
 //! to open), appends wait while the browser says it does not want media (`endstreaming` until
@@ -18,6 +19,7 @@ use web_sys::{
     HtmlVideoElement, MediaSource, MediaSourceReadyState, SourceBuffer, SourceBufferAppendMode, Url,
 };
 
+use super::live_events::EarlyMedia;
 use super::media_engine::{ManagedMediaSource, MediaEngine, UNSUPPORTED};
 
 /// What the pipe keeps when the browser says its buffer is full.
@@ -45,10 +47,12 @@ pub struct MediaPipe {
     source: MediaSource,
     url: String,
     queue: Rc<RefCell<Queue>>,
-    on_open: Closure<dyn FnMut()>,
+    /// `sourceopen`'s handler (none for a source taken over open).
+    on_open: Option<Closure<dyn FnMut()>>,
     on_update_end: Rc<Closure<dyn FnMut()>>,
     /// A managed source's `startstreaming` and `endstreaming` handlers.
     on_streaming: Option<StreamingHandlers>,
+    adopted: bool,
 }
 
 impl MediaPipe {
@@ -131,10 +135,43 @@ impl MediaPipe {
             source,
             url,
             queue,
-            on_open,
+            on_open: Some(on_open),
             on_update_end,
             on_streaming,
+            adopted: false,
         })
+    }
+
+    /// Takes over the open source the page's script attached to the video (a plain
+    /// MediaSource; the init segment, and maybe media, already appended).
+    pub fn adopt(early: EarlyMedia) -> Self {
+        let queue = Rc::new(RefCell::new(Queue {
+            buffer: Some(early.buffer.clone()),
+            ops: VecDeque::new(),
+            failure: None,
+            streaming: true,
+        }));
+        let on_update_end = {
+            let queue = Rc::downgrade(&queue);
+            Rc::new(Closure::<dyn FnMut()>::new(move || pump(&queue)))
+        };
+        early
+            .buffer
+            .set_onupdateend(Some(on_update_end.as_ref().as_ref().unchecked_ref()));
+        Self {
+            source: early.source,
+            url: early.url,
+            queue,
+            on_open: None,
+            on_update_end,
+            on_streaming: None,
+            adopted: true,
+        }
+    }
+
+    /// Whether this is the page script's source, taken over (its first media already in).
+    pub fn adopted(&self) -> bool {
+        self.adopted
     }
 
     pub fn append(&self, data: Vec<u8>) {

@@ -1,10 +1,10 @@
-//! The watch page opens its event stream before the WebAssembly has loaded: a small inline
-//! script (carrying the page's CSP nonce) starts the `EventSource` as soon as the HTML is
-//! parsed and holds what arrives; the player adopts that stream, and what it held, when it
-//! starts (`client::live_events`). The init segment and the newest keyframe are then already
-//! in the page when hydration ends, instead of being asked for only then. Not adopted within
-//! `GIVE_UP_MS` (no WebAssembly, a very slow device), the early stream closes itself and the
-//! player opens its own.
+//! The watch page's head start: a small inline script (carrying the page's CSP nonce,
+//! `early_start.js`) opens the event stream as soon as the HTML is parsed and holds what
+//! arrives; with a plain MediaSource it also attaches one to the video and appends the init
+//! segment and the media, so the first frame shows while the WebAssembly still loads. The player
+//! adopts that stream, the events it held and the media source (`client::live_events`). Not
+//! adopted within `GIVE_UP_MS` (no WebAssembly, a very slow device), the early stream closes
+//! itself and the player opens its own.
 
 use leptos::prelude::*;
 
@@ -25,31 +25,16 @@ pub fn EarlyEvents(events_url: String) -> impl IntoView {
         .unwrap_or_default()
         .replace('<', "\\u003c");
     // The key is made as the player makes it (32 hex digits); the URL is the player's own.
-    let script = format!(
-        r#"(() => {{
-  try {{
-    const store = sessionStorage;
-    let key = store.getItem("{VIEWER_KEY}");
-    if (!key) {{
-      key = Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16).padStart(8, "0")).join("");
-      store.setItem("{VIEWER_KEY}", key);
-    }}
-    const url = {base} + "?viewer=" + key;
-    const source = new EventSource(url);
-    const held = [];
-    const hold = (event) => held.push(event);
-    for (const name of {names}) source.addEventListener(name, hold);
-    const early = {{ url, source, held, release() {{
-      for (const name of {names}) source.removeEventListener(name, hold);
-      clearTimeout(early.timer);
-    }} }};
-    early.timer = setTimeout(() => {{
-      if (window.{EARLY_EVENTS} === early) {{ delete window.{EARLY_EVENTS}; early.release(); source.close(); }}
-    }}, {GIVE_UP_MS});
-    window.{EARLY_EVENTS} = early;
-  }} catch (_) {{}}
-}})();"#
-    );
+    let script = include_str!("early_start.js")
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("__NAMES__", &names)
+        .replace("__KEY__", &format!("{VIEWER_KEY:?}"))
+        .replace("__BASE__", &base)
+        .replace("__GLOBAL__", &format!("{EARLY_EVENTS:?}"))
+        .replace("__GIVE_UP_MS__", &GIVE_UP_MS.to_string());
     let nonce = use_nonce();
     view! { <script nonce=nonce inner_html=script></script> }
 }

@@ -5,9 +5,25 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::{LazyRoute, lazy_route};
 
 use crate::components::account_menu::Auth;
 use crate::components::form_error::{FormError, clear_on_error, form_result};
+
+/// `/signin` as a lazily loaded route (its own WebAssembly chunk; the form works before it loads).
+pub struct SignInRoute;
+
+#[lazy_route]
+impl LazyRoute for SignInRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <SignInPage/> }.into_any()
+    }
+}
 
 #[component]
 pub fn SignInPage() -> impl IntoView {

@@ -4,10 +4,26 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::{LazyRoute, lazy_route};
 
 use crate::accounts::rules::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 use crate::components::account_menu::Auth;
 use crate::components::form_error::{FormError, clear_on_error, form_result};
+
+/// `/signup` as a lazily loaded route (its own WebAssembly chunk; the form works before it loads).
+pub struct SignUpRoute;
+
+#[lazy_route]
+impl LazyRoute for SignUpRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <SignUpPage/> }.into_any()
+    }
+}
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {

@@ -4,11 +4,15 @@
 //! server and stream key to paste instead of "Go live"; picking the camera or the screen shows
 //! the panel that captures and sends them from this page. Signed-out visitors are sent to sign
 //! in and brought back.
+//!
+//! The studio's code (capture, recording, the encoder panels) is its own WebAssembly chunk,
+//! fetched when the studio is opened ([`StudioRoute`]); the watch page never loads it.
 
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::{LazyRoute, lazy_route};
 
 use crate::broadcasts::api::{
     IncomingFigures, RTMP_LABEL, SaveTitle, SourceChoice, StartBroadcast, StopBroadcast,
@@ -30,6 +34,21 @@ const SOFTWARE: &str = "streaming-software";
 /// The source choices that go live from this page: its camera, or a screen.
 const CAMERA: &str = "camera";
 const SCREEN: &str = "screen";
+
+/// `/studio` as a lazily loaded route: nothing to fetch before its chunk arrives.
+pub struct StudioRoute;
+
+#[lazy_route]
+impl LazyRoute for StudioRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <StudioPage/> }.into_any()
+    }
+}
 
 #[component]
 pub fn StudioPage() -> impl IntoView {

@@ -6,6 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::account_menu::{AccountMenu, provide_auth};
+use crate::components::early_events::WatchHeadStart;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::sign_in::SignInRoute;
@@ -23,6 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <WatchHeadStart/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -57,14 +57,15 @@ pub mod open_connections;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry: hydrate the server-rendered page. A lazily loaded route's chunk (the
-/// studio's, the account forms') is fetched first when the page is one of those; the watch
-/// page's code is all in the main module, so it hydrates without waiting.
+/// The browser entry: hydrate the server-rendered page. On the watch page that waits until the
+/// page's own script has shown the first frame (within a cap); a lazily loaded route's chunk
+/// (the studio's, the account forms') is fetched first when the page is one of those.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
+        client::early_media_settled().await;
         let Some(body) = leptos::prelude::document().body() else {
             return;
         };

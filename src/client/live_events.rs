@@ -156,6 +156,23 @@ fn mark_early(
     }
 }
 
+/// Resolves once the page's script has shown its first frame or can do no more (its `ready`,
+/// capped there), at once on a page without it. Hydration waits for this: running the
+/// WebAssembly takes the main thread for a while, and the first frame should not wait for it.
+pub async fn early_media_settled() {
+    let ready = web_sys::window().and_then(|window| {
+        let early =
+            js_sys::Reflect::get(&window, &wasm_bindgen::JsValue::from_str(EARLY_EVENTS)).ok()?;
+        js_sys::Reflect::get(&early, &wasm_bindgen::JsValue::from_str("ready"))
+            .ok()?
+            .dyn_into::<js_sys::Promise>()
+            .ok()
+    });
+    if let Some(ready) = ready {
+        let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
+    }
+}
+
 /// The stream the page's inline script opened, if it is the one wanted (`url`, or `url` with
 /// the chat position added) and still open, with the events it held and the media source it
 /// opened (if it got as far as appending). Taken once: any other early stream is closed.
@@ -178,15 +195,20 @@ fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array, Option<EarlyMed
             .strip_prefix(early_url.as_str())
             .is_some_and(|rest| rest.starts_with("&chat_after="));
     let held = field("held").and_then(|h| h.dyn_into::<js_sys::Array>().ok());
-    let media = field("media").and_then(|media| {
-        let part = |key: &str| Reflect::get(&media, &wasm_bindgen::JsValue::from_str(key)).ok();
+    let media = field("media").filter(|media| media.is_object());
+    let part = |key: &str| {
+        let media = media.as_ref()?;
+        Reflect::get(media, &wasm_bindgen::JsValue::from_str(key)).ok()
+    };
+    let media_url = part("url").and_then(|url| url.as_string());
+    let media = (|| {
         Some(EarlyMedia {
             source: part("source")?.dyn_into().ok()?,
             buffer: part("buffer")?.dyn_into().ok()?,
-            url: part("url")?.as_string()?,
+            url: media_url.clone()?,
         })
-    });
-    match held {
+    })();
+    let adopted = match held {
         Some(held) if wanted && source.ready_state() != EventSource::CLOSED => {
             Some((source, held, media))
         }
@@ -194,7 +216,16 @@ fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array, Option<EarlyMed
             source.close();
             None
         }
+    };
+    // A media source the player will not take over (not open yet, or the stream not adopted)
+    // is replaced by the player's own; its object URL goes.
+    let taken = adopted
+        .as_ref()
+        .is_some_and(|(_, _, media)| media.is_some());
+    if let Some(url) = media_url.filter(|_| !taken) {
+        let _ = web_sys::Url::revoke_object_url(&url);
     }
+    adopted
 }
 
 impl Drop for LiveEvents {

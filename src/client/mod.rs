@@ -8,4 +8,5 @@ mod media_engine;
 mod media_pipe;
 pub mod recorder;
 
+pub use live_events::early_media_settled;
 pub use live_player::{LivePlayer, Signals};

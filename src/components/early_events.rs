@@ -1,10 +1,11 @@
 //! The watch page's head start: a small inline script (carrying the page's CSP nonce,
-//! `early_start.js`) opens the event stream as soon as the HTML is parsed and holds what
-//! arrives; with a plain MediaSource it also attaches one to the video and appends the init
-//! segment and the media, so the first frame shows while the WebAssembly still loads. The player
-//! adopts that stream, the events it held and the media source (`client::live_events`). Not
-//! adopted within `GIVE_UP_MS` (no WebAssembly, a very slow device), the early stream closes
-//! itself and the player opens its own.
+//! `early_start.js`) in the page's `<head>`, before the stylesheet, so that nothing holds it
+//! up. It opens the event stream and holds what arrives; with a plain MediaSource it also
+//! attaches one to the player's video as soon as that is parsed and appends the init segment and
+//! the media, so the first frame shows while the WebAssembly still loads. The player adopts that
+//! stream, the events it held and the media source (`client::live_events`). Not adopted within
+//! `GIVE_UP_MS` (no WebAssembly, a very slow device), the early stream closes itself and the
+//! player opens its own.
 
 use leptos::prelude::*;
 
@@ -15,6 +16,28 @@ pub const VIEWER_KEY: &str = "onair-viewer";
 /// The events the player listens to.
 pub const EVENT_NAMES: [&str; 6] = ["status", "init", "media", "viewers", "chat", "chat-deleted"];
 const GIVE_UP_MS: u32 = 10_000;
+/// How long hydration waits at most for the early media's first frame (`ready`).
+const SHOWN_WITHIN_MS: u32 = 1_000;
+/// The player's video (components/player.rs), which the script looks for as the page is parsed.
+const VIDEO: &str = ".player > video";
+
+/// The head start for this request, if it is for a watch page (`/watch/{channel}`); the shell
+/// puts it in the `<head>`. A name that cannot be a channel's gets none.
+#[component]
+pub fn WatchHeadStart() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let channel = use_context::<axum::http::request::Parts>().and_then(|parts| {
+        let name = parts.uri.path().strip_prefix("/watch/")?;
+        let valid = (1..=64).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        valid.then(|| crate::accounts::rules::channel_name(name))
+    });
+    #[cfg(not(feature = "ssr"))]
+    let channel = None::<String>;
+    channel.map(|channel| view! { <EarlyEvents events_url=format!("/live/{channel}/events")/> })
+}
 
 /// The inline script for the stream at `events_url` (`/live/{channel}/events`).
 #[component]
@@ -34,7 +57,9 @@ pub fn EarlyEvents(events_url: String) -> impl IntoView {
         .replace("__KEY__", &format!("{VIEWER_KEY:?}"))
         .replace("__BASE__", &base)
         .replace("__GLOBAL__", &format!("{EARLY_EVENTS:?}"))
-        .replace("__GIVE_UP_MS__", &GIVE_UP_MS.to_string());
+        .replace("__GIVE_UP_MS__", &GIVE_UP_MS.to_string())
+        .replace("__SHOWN_WITHIN_MS__", &SHOWN_WITHIN_MS.to_string())
+        .replace("__VIDEO__", &format!("{VIDEO:?}"));
     let nonce = use_nonce();
     view! { <script nonce=nonce inner_html=script></script> }
 }

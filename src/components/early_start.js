@@ -1,11 +1,16 @@
-// The watch page's head start (components/early_events.rs), run while the HTML is parsed. It
-// opens the channel's event stream and holds what arrives for the player. Where the browser has
-// a plain MediaSource, it also attaches one to the video and appends the init segment and the
-// media as they arrive, so the first frame shows while the WebAssembly is still loading. The
-// player adopts the stream, the held events and this MediaSource (client::live_events): events
-// marked `onairAppended` are already in the SourceBuffer, and they are always the first ones
-// after the first init. Where `ManagedMediaSource` exists (iPhone, iPad) the player starts the
-// media itself, as it must follow the browser's `startstreaming` and `endstreaming`.
+// The watch page's head start (components/early_events.rs), run from the page's <head> before
+// the stylesheet, so nothing delays it. It opens the channel's event stream and holds what
+// arrives for the player. Where the browser has a plain MediaSource, it also attaches one to the
+// player's video as soon as the parser has made it (the source opens while the stream
+// connects), then appends the init segment and the media as they arrive, so the first frame
+// shows while the WebAssembly is still loading. The player adopts the stream, the held events
+// and this MediaSource (client::live_events): events marked `onairAppended` are already in the
+// SourceBuffer, and they are always the first ones after the first init. Where
+// `ManagedMediaSource` exists (iPhone, iPad) the player starts the media itself, as it must
+// follow the browser's `startstreaming` and `endstreaming`.
+// `ready` settles once the first frame is shown, or once this script can do no more (no media,
+// channel not live, stream failed), or after a cap (SHOWN_WITHIN_MS, early_events.rs): the page
+// hydrates then (lib.rs), so that running the WebAssembly does not hold up the first frame.
 (() => {
   try {
     const names = __NAMES__;
@@ -18,15 +23,25 @@
     const url = __BASE__ + "?viewer=" + key;
     const source = new EventSource(url);
     const held = [];
-    const script = document.currentScript;
-    const video = script && script.parentElement && script.parentElement.querySelector("video");
+    let settle;
+    const ready = new Promise((resolve) => (settle = resolve));
+    const cap = setTimeout(() => settle(), __SHOWN_WITHIN_MS__);
+    ready.then(() => clearTimeout(cap));
+    let video = null;
+    let parsing = null;
     const media = {
       source: null,
       buffer: null,
       url: null,
       mime: null,
+      opened: false,
       waiting: [],
-      done: !video || typeof MediaSource !== "function" || "ManagedMediaSource" in window,
+      done: typeof MediaSource !== "function" || "ManagedMediaSource" in window,
+    };
+    const stop = () => {
+      media.done = true;
+      if (parsing) parsing.disconnect();
+      settle();
     };
     const bytes = (text) => {
       const raw = atob(text.trim());
@@ -42,7 +57,7 @@
       const ranges = buffer.buffered;
       if (ranges.length && video.played.length === 0 && video.currentTime < ranges.start(ranges.length - 1)) {
         video.currentTime = ranges.start(ranges.length - 1);
-        video.play().catch(() => {});
+        video.play().catch(stop);
       }
       const next = media.waiting.shift();
       if (!next) return;
@@ -50,59 +65,88 @@
         buffer.appendBuffer(next.data);
         next.event.onairAppended = true;
       } catch (_) {
-        media.done = true;
+        stop();
       }
     };
-    const open = () => {
-      if (media.done) return;
+    // The SourceBuffer, once the source is open and the first init has said what it holds.
+    const addBuffer = () => {
+      if (media.done || !media.opened || !media.mime || media.buffer) return;
       try {
         media.buffer = media.source.addSourceBuffer(media.mime);
         media.buffer.mode = "segments";
         media.buffer.addEventListener("updateend", pump);
         pump();
       } catch (_) {
-        media.done = true;
+        stop();
       }
     };
-    const start = (event) => {
-      const init = JSON.parse(event.data);
-      if (!MediaSource.isTypeSupported(init.mime)) {
-        media.done = true;
-        return;
-      }
-      media.mime = init.mime;
-      media.waiting.push({ event, data: bytes(init.data) });
-      media.source = new MediaSource();
-      media.url = URL.createObjectURL(media.source);
-      media.source.addEventListener("sourceopen", open);
-      video.src = media.url;
+    const open = () => {
+      media.opened = true;
+      addBuffer();
     };
+    const attach = (element) => {
+      video = element;
+      if (parsing) parsing.disconnect();
+      try {
+        media.source = new MediaSource();
+        media.url = URL.createObjectURL(media.source);
+        media.source.addEventListener("sourceopen", open);
+        video.src = media.url;
+        if (typeof video.requestVideoFrameCallback === "function") video.requestVideoFrameCallback(() => settle());
+        else video.addEventListener("playing", () => settle(), { once: true });
+      } catch (_) {
+        stop();
+      }
+    };
+    // The player's video comes later in the page: watch the parser for it.
+    const find = () => {
+      const element = !video && !media.done && document.querySelector(__VIDEO__);
+      if (element) attach(element);
+    };
+    find();
+    if (!video && !media.done) {
+      parsing = new MutationObserver(find);
+      parsing.observe(document, { childList: true, subtree: true });
+      document.addEventListener("DOMContentLoaded", () => video || stop(), { once: true });
+    }
+    if (media.done) settle();
     const hold = (event) => {
       held.push(event);
       if (media.done) return;
       try {
-        if (event.type === "init") {
+        if (event.type === "status") {
+          if (JSON.parse(event.data).state !== "live") stop();
+        } else if (event.type === "init") {
           // A second init is a new encoder run: the player starts that one.
-          if (media.source) media.done = true;
-          else start(event);
-        } else if (event.type === "media" && media.source) {
+          const init = JSON.parse(event.data);
+          if (media.mime || !MediaSource.isTypeSupported(init.mime)) {
+            stop();
+            return;
+          }
+          media.mime = init.mime;
+          media.waiting.push({ event, data: bytes(init.data) });
+          addBuffer();
+        } else if (event.type === "media" && media.mime) {
           media.waiting.push({ event, data: bytes(event.data) });
           pump();
         }
       } catch (_) {
-        media.done = true;
+        stop();
       }
     };
     for (const name of names) source.addEventListener(name, hold);
+    source.addEventListener("error", stop);
     const early = {
       url,
       source,
       held,
       media,
+      ready,
       release() {
         for (const name of names) source.removeEventListener(name, hold);
+        source.removeEventListener("error", stop);
         clearTimeout(early.timer);
-        media.done = true;
+        stop();
         if (media.source) media.source.removeEventListener("sourceopen", open);
         if (media.buffer) media.buffer.removeEventListener("updateend", pump);
       },

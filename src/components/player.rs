@@ -5,7 +5,6 @@
 use leptos::html::Video;
 use leptos::prelude::*;
 
-use super::early_events::EarlyEvents;
 use crate::live::wire::{ChannelState, ChatEvent};
 
 /// What the viewer is told about playback.
@@ -56,13 +55,13 @@ pub fn Player(
     let viewers = RwSignal::new(viewers);
     let muted = RwSignal::new(true);
     let video = NodeRef::<Video>::new();
-    let events_url = format!("/live/{channel}/events");
 
     #[cfg(feature = "hydrate")]
     {
         use crate::client::{LivePlayer, Signals};
         let player = StoredValue::new_local(None::<LivePlayer>);
-        let url = events_url.clone();
+        // The page's head start opened this same URL (components::early_events).
+        let url = format!("/live/{channel}/events");
         Effect::new(move |_| {
             if let Some(element) = video.get()
                 && player.with_value(Option::is_none)
@@ -93,7 +92,6 @@ pub fn Player(
     view! {
         <div class="player" data-state=move || state.get().key()>
             <video node_ref=video muted=true autoplay=true playsinline=true></video>
-            <EarlyEvents events_url/>
             <div class="player-bar">
                 <span class="player-state" data-testid="player-state">{move || state.get().label()}</span>
                 <span

@@ -278,6 +278,10 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
         scripts, with_nonce,
         "every inline script has the nonce: {html}"
     );
+    // The page asks for its stream from the head, where the stylesheet cannot hold it up.
+    let stream = html.find("\"/live/demo/events\"").expect("the head start");
+    let style = html.find("rel=\"stylesheet\"").expect("the stylesheet");
+    assert!(stream < style, "{html}");
     assert!(
         html.contains("OnAir demo: test pattern"),
         "the title is server-rendered"
@@ -297,6 +301,10 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
     assert!(
         home.contains("href=\"/watch/demo\""),
         "the directory lists the demo channel"
+    );
+    assert!(
+        !home.contains("onairEarlyEvents"),
+        "only a watch page starts a stream early"
     );
     for path in [
         "/live/nobody/events",

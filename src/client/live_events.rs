@@ -142,9 +142,7 @@ fn mark_early(
     event: &wasm_bindgen::JsValue,
     media: &mut Option<EarlyMedia>,
 ) -> Incoming {
-    let appended = js_sys::Reflect::get(event, &"onairAppended".into())
-        .ok()
-        .is_some_and(|v| v.is_truthy());
+    let appended = field(event, "onairAppended").is_some_and(|v| v.is_truthy());
     match incoming {
         Incoming::Init { event, data, .. } if appended => Incoming::Init {
             event,
@@ -160,46 +158,46 @@ fn mark_early(
 /// capped there), at once on a page without it. Hydration waits for this: running the
 /// WebAssembly takes the main thread for a while, and the first frame should not wait for it.
 pub async fn early_media_settled() {
-    let ready = web_sys::window().and_then(|window| {
-        let early =
-            js_sys::Reflect::get(&window, &wasm_bindgen::JsValue::from_str(EARLY_EVENTS)).ok()?;
-        js_sys::Reflect::get(&early, &wasm_bindgen::JsValue::from_str("ready"))
-            .ok()?
-            .dyn_into::<js_sys::Promise>()
-            .ok()
-    });
+    let ready = early_object()
+        .and_then(|early| field(&early, "ready"))
+        .and_then(|ready| ready.dyn_into::<js_sys::Promise>().ok());
     if let Some(ready) = ready {
         let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
     }
+}
+
+/// The page's early script's object (`window.onairEarlyEvents`), while it is there.
+fn early_object() -> Option<wasm_bindgen::JsValue> {
+    js_sys::Reflect::get(&web_sys::window()?.into(), &EARLY_EVENTS.into())
+        .ok()
+        .filter(|v| v.is_object())
+}
+
+/// `object[key]`, if reading it does not throw.
+fn field(object: &wasm_bindgen::JsValue, key: &str) -> Option<wasm_bindgen::JsValue> {
+    js_sys::Reflect::get(object, &key.into()).ok()
 }
 
 /// The stream the page's inline script opened, if it is the one wanted (`url`, or `url` with
 /// the chat position added) and still open, with the events it held and the media source it
 /// opened (if it got as far as appending). Taken once: any other early stream is closed.
 fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array, Option<EarlyMedia>)> {
-    use js_sys::Reflect;
-    let window = web_sys::window()?;
-    let name = wasm_bindgen::JsValue::from_str(EARLY_EVENTS);
-    let early = Reflect::get(&window, &name)
-        .ok()
-        .filter(|v| v.is_object())?;
-    let _ = Reflect::delete_property(&window, &name);
-    let field = |key: &str| Reflect::get(&early, &wasm_bindgen::JsValue::from_str(key)).ok();
-    let source: EventSource = field("source")?.dyn_into().ok()?;
-    if let Some(release) = field("release").and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+    let early = early_object()?;
+    let _ = js_sys::Reflect::delete_property(&web_sys::window()?.into(), &EARLY_EVENTS.into());
+    let source: EventSource = field(&early, "source")?.dyn_into().ok()?;
+    if let Some(release) =
+        field(&early, "release").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
         let _ = release.call0(&early);
     }
-    let early_url = field("url")?.as_string()?;
+    let early_url = field(&early, "url")?.as_string()?;
     let wanted = url == early_url
         || url
             .strip_prefix(early_url.as_str())
             .is_some_and(|rest| rest.starts_with("&chat_after="));
-    let held = field("held").and_then(|h| h.dyn_into::<js_sys::Array>().ok());
-    let media = field("media").filter(|media| media.is_object());
-    let part = |key: &str| {
-        let media = media.as_ref()?;
-        Reflect::get(media, &wasm_bindgen::JsValue::from_str(key)).ok()
-    };
+    let held = field(&early, "held").and_then(|h| h.dyn_into::<js_sys::Array>().ok());
+    let media = field(&early, "media").filter(|media| media.is_object());
+    let part = |key: &str| field(media.as_ref()?, key);
     let media_url = part("url").and_then(|url| url.as_string());
     let media = (|| {
         Some(EarlyMedia {

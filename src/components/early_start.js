@@ -34,7 +34,6 @@
       buffer: null,
       url: null,
       mime: null,
-      opened: false,
       waiting: [],
       done: typeof MediaSource !== "function" || "ManagedMediaSource" in window,
     };
@@ -70,7 +69,7 @@
     };
     // The SourceBuffer, once the source is open and the first init has said what it holds.
     const addBuffer = () => {
-      if (media.done || !media.opened || !media.mime || media.buffer) return;
+      if (media.done || !media.mime || media.buffer || !media.source || media.source.readyState !== "open") return;
       try {
         media.buffer = media.source.addSourceBuffer(media.mime);
         media.buffer.mode = "segments";
@@ -80,17 +79,13 @@
         stop();
       }
     };
-    const open = () => {
-      media.opened = true;
-      addBuffer();
-    };
     const attach = (element) => {
       video = element;
       if (parsing) parsing.disconnect();
       try {
         media.source = new MediaSource();
         media.url = URL.createObjectURL(media.source);
-        media.source.addEventListener("sourceopen", open);
+        media.source.addEventListener("sourceopen", addBuffer);
         video.src = media.url;
         if (typeof video.requestVideoFrameCallback === "function") video.requestVideoFrameCallback(() => settle());
         else video.addEventListener("playing", () => settle(), { once: true });
@@ -147,7 +142,7 @@
         source.removeEventListener("error", stop);
         clearTimeout(early.timer);
         stop();
-        if (media.source) media.source.removeEventListener("sourceopen", open);
+        if (media.source) media.source.removeEventListener("sourceopen", addBuffer);
         if (media.buffer) media.buffer.removeEventListener("updateend", pump);
       },
     };

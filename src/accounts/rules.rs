@@ -12,6 +12,16 @@ pub const TOO_EASY_TO_GUESS: &str = "That password is too easy to guess.";
 /// Names that already mean something on this site.
 const RESERVED: &[&str] = &["demo", "admin", "api", "live", "onair", "studio", "watch"];
 
+/// Whether `text` has a username's length and characters: 1–24 ASCII letters, digits, `_` or
+/// `-`. (What an account's name or a channel's can be; `check_username` asks more of a new one.)
+pub fn could_be_username(text: &str) -> bool {
+    (1..=USERNAME_MAX).contains(&text.len()) && text.chars().all(is_username_char)
+}
+
+fn is_username_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
 /// Checks a username: 3–24 ASCII letters, digits, `_` or `-`, starting with a letter or digit,
 /// and not reserved. Returns the message to show when it is not acceptable.
 pub fn check_username(name: &str) -> Result<(), String> {
@@ -24,10 +34,7 @@ pub fn check_username(name: &str) -> Result<(), String> {
             "A username has {USERNAME_MIN} to {USERNAME_MAX} characters."
         ));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if !name.chars().all(is_username_char) {
         return Err("A username uses only letters, digits, _ and -.".into());
     }
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
@@ -111,12 +118,7 @@ fn fits(template: &str, text: &str) -> bool {
             }
         };
         let value = &rest[..filled];
-        if value.is_empty()
-            || value.len() > USERNAME_MAX
-            || !value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
+        if !could_be_username(value) {
             return false;
         }
         rest = &rest[filled + literal.len()..];
@@ -216,6 +218,24 @@ mod tests {
             "studio",
         ] {
             assert!(check_username(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn only_what_a_username_could_be_passes_as_one() {
+        for could in ["a", "DEMO", "_x", "dj-7", "abcdefghijklmnopqrstuvwx"] {
+            assert!(could_be_username(could), "{could:?}");
+        }
+        for never in [
+            "",
+            "abcdefghijklmnopqrstuvwxy",
+            "ana b",
+            "ana/b",
+            "ana.b",
+            "ané",
+            "a%2f",
+        ] {
+            assert!(!could_be_username(never), "{never:?}");
         }
     }
 

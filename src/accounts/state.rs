@@ -162,11 +162,7 @@ impl Accounts {
         }
         // No account has a name like this (nor a password this long): refused before the
         // throttle keeps it or anything hashes it.
-        let plausible = username.len() <= rules::USERNAME_MAX
-            && username
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !plausible || password.chars().count() > rules::PASSWORD_MAX {
+        if !rules::could_be_username(username) || password.chars().count() > rules::PASSWORD_MAX {
             return Err(AppError::Invalid("Wrong username or password.".into()));
         }
         let user = store::find(&self.db, username).await?;

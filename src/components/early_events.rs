@@ -27,12 +27,9 @@ const VIDEO: &str = ".player > video";
 pub fn WatchHeadStart() -> impl IntoView {
     #[cfg(feature = "ssr")]
     let channel = use_context::<axum::http::request::Parts>().and_then(|parts| {
+        use crate::accounts::rules::{channel_name, could_be_username};
         let name = parts.uri.path().strip_prefix("/watch/")?;
-        let valid = (1..=64).contains(&name.len())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        valid.then(|| crate::accounts::rules::channel_name(name))
+        could_be_username(name).then(|| channel_name(name))
     });
     #[cfg(not(feature = "ssr"))]
     let channel = None::<String>;

@@ -21,6 +21,12 @@ pub enum AppError {
     /// Too many attempts; the message says when to try again.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// The request was larger than the server takes.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The request did not arrive in time; send it again.
+    #[error("{0}")]
+    TimedOut(String),
     /// The server is at a limit it keeps for everyone's sake; the message says which.
     #[error("{0}")]
     Busy(String),
@@ -49,6 +55,8 @@ impl AppError {
             AppError::SignInRequired => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::TimedOut(_) => 408,
+            AppError::TooLarge(_) => 413,
             AppError::TooManyAttempts(_) => 429,
             AppError::Busy(_) => 503,
             AppError::Server(_) => 500,

@@ -4,13 +4,11 @@
 //! on every change.
 
 use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
-use rml_rtmp::sessions::{
-    ServerSession, ServerSessionConfig, ServerSessionEvent, ServerSessionResult,
-};
 
 use crate::accounts::rules;
 use crate::chat::rules::{MESSAGE_MAX, clean_message};
-use crate::ingest::{connection, flv};
+use crate::ingest::flv;
+use crate::ingest::rtmp::{Event, Session, SessionError};
 use crate::live::prft;
 use crate::live::splitter::{Piece, Splitter};
 
@@ -39,30 +37,15 @@ pub fn splitter(data: &[u8]) {
     let _ = prft::find(bytes);
 }
 
-/// A server session past a real handshake, as a connection has it when chunks start.
-pub(crate) fn rtmp_session() -> Option<ServerSession> {
-    let mut server = Handshake::new(PeerType::Server);
-    let mut client = Handshake::new(PeerType::Client);
-    let c0c1 = client.generate_outbound_p0_and_p1().ok()?;
-    let Ok(HandshakeProcessResult::InProgress { response_bytes }) = server.process_bytes(&c0c1)
-    else {
-        return None;
-    };
-    let Ok(HandshakeProcessResult::Completed { response_bytes, .. }) =
-        client.process_bytes(&response_bytes)
-    else {
-        return None;
-    };
-    server.process_bytes(&response_bytes).ok()?;
-    ServerSession::new(ServerSessionConfig::new())
-        .ok()
-        .map(|(session, _)| session)
-}
+/// The most an expanded RTMP input may grow to: RTMP's largest message and some.
+const EXPANDED_MAX: usize = (16 << 20) + (64 << 10);
 
-/// The RTMP port: bytes from a peer, during the handshake (even first byte of `data`) or after
-/// it (odd), in reads of a size the first byte sets, through the session (`rml_rtmp`, behind
-/// our `feed`, which turns its panics into protocol errors) and our reading of the audio, video
-/// and metadata it raises.
+/// The RTMP port: bytes from a peer during the handshake (`mode` bit 0 clear) or after it
+/// (set), in reads of a size the rest of `mode` sets, through our session, which is told to
+/// accept every connect and publish (so what follows a publish is reached too); and our
+/// reading of the audio and video it raises. With `mode` bit 1 set the bytes are a recipe
+/// ([`expand`]): short inputs then reach the sizes the attacks of issue 25 need (a megabyte of
+/// nesting, a 16 MiB array), which libFuzzer's input length never could.
 pub fn rtmp(data: &[u8]) {
     let Some((&mode, bytes)) = data.split_first() else {
         return;
@@ -77,39 +60,70 @@ pub fn rtmp(data: &[u8]) {
         }
         return;
     }
-    let Some(mut session) = rtmp_session() else {
-        return;
+    let expanded;
+    let bytes = if mode & 2 != 0 {
+        expanded = expand(bytes);
+        &expanded[..]
+    } else {
+        bytes
     };
-    for read in bytes.chunks(usize::from(mode) * 8 + 1) {
-        let Ok(results) = connection::feed(&mut session, read) else {
-            return;
-        };
-        for result in results {
-            let ServerSessionResult::RaisedEvent(event) = result else {
-                continue;
+    let _ = after_handshake(bytes, (usize::from(mode >> 2) + 1) * 256);
+}
+
+/// Bytes after the handshake, in reads of `read_size`, through a session that accepts every
+/// connect and publish; how it ended.
+fn after_handshake(bytes: &[u8], read_size: usize) -> Result<(), SessionError> {
+    let mut session = Session::new();
+    for read in bytes.chunks(read_size) {
+        session.push(read)?;
+        loop {
+            let Some(event) = session.poll()? else {
+                break;
             };
-            let (kind, data, timestamp) = match event {
-                ServerSessionEvent::VideoDataReceived {
-                    data, timestamp, ..
-                } => {
+            match event {
+                Event::Connect { transaction, .. } => session.accept_connect(transaction),
+                Event::Publish { .. } => session.accept_publish(),
+                Event::Video { data, timestamp } => {
                     let _ = flv::video_codec(&data).map(|codec| codec.refusal());
-                    (flv::TagKind::Video, data, timestamp)
+                    let _ = flv::tag(flv::TagKind::Video, timestamp, &data);
                 }
-                ServerSessionEvent::AudioDataReceived {
-                    data, timestamp, ..
-                } => {
+                Event::Audio { data, timestamp } => {
                     let _ = flv::audio_codec(&data).map(|codec| codec.refusal());
-                    (flv::TagKind::Audio, data, timestamp)
+                    let _ = flv::tag(flv::TagKind::Audio, timestamp, &data);
                 }
-                ServerSessionEvent::StreamMetadataChanged { metadata, .. } => {
+                Event::Metadata(metadata) => {
                     let _ = format!("{metadata:?}");
-                    continue;
                 }
-                _ => continue,
-            };
-            let _ = flv::tag(kind, timestamp.value, &data);
+                Event::Play | Event::Unpublished => return Ok(()),
+            }
+            let _ = session.take_output();
         }
     }
+    Ok(())
+}
+
+/// A recipe's bytes: runs of `count` (3 bytes, big-endian) repeats of a `len`-byte (1 byte)
+/// pattern, up to [`EXPANDED_MAX`]. `[0x00, 0x00, 0x01, 3, a, b, c]` is `abc` once.
+pub fn expand(recipe: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = recipe;
+    while let [c0, c1, c2, len, tail @ ..] = rest {
+        let count = u32::from_be_bytes([0, *c0, *c1, *c2]) as usize;
+        let len = usize::from(*len).min(tail.len());
+        let (pattern, after) = tail.split_at(len);
+        rest = after;
+        if pattern.is_empty() {
+            continue;
+        }
+        let room = (EXPANDED_MAX - out.len()) / pattern.len();
+        for _ in 0..count.min(room) {
+            out.extend_from_slice(pattern);
+        }
+        if out.len() + pattern.len() > EXPANDED_MAX {
+            break;
+        }
+    }
+    out
 }
 
 /// Text from forms and requests: chat messages, usernames, passwords, where a sign-in leads, an
@@ -156,6 +170,39 @@ mod tests {
             .collect();
         assert!(!inputs.is_empty(), "{} holds the corpus", dir.display());
         inputs
+    }
+
+    /// The seeds kept for the RTMP target (`fuzz/seeds/rtmp`, recipes of a few dozen bytes)
+    /// expand into the inputs of issue 25: a megabyte of nesting and a 16 MiB array, before and
+    /// after a publish. Each reaches the budget that refuses it.
+    #[test]
+    fn the_rtmp_seeds_reach_every_budget() {
+        use crate::ingest::rtmp::SessionError;
+        use crate::ingest::rtmp::amf0::Amf0Error;
+        use crate::ingest::rtmp::chunks::ChunkError;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/rtmp");
+        let mut seen = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let seed = std::fs::read(&path).unwrap();
+            let expanded = super::expand(&seed[1..]);
+            let ended = super::after_handshake(&expanded, 16 << 10);
+            let refused = match ended {
+                Err(SessionError::Chunks(ChunkError::TooLarge { .. })) => "size",
+                Err(SessionError::Amf0(Amf0Error::TooDeep)) => "depth",
+                Err(SessionError::Amf0(Amf0Error::TooMany)) => "values",
+                other => panic!("{name}: {other:?}"),
+            };
+            if name.contains("16mib") {
+                assert!(expanded.len() > 16_000_000, "{name}: {}", expanded.len());
+            }
+            seen.push(refused);
+            super::rtmp(&seed);
+        }
+        for budget in ["size", "depth", "values"] {
+            assert!(seen.contains(&budget), "a seed reaches the {budget} budget");
+        }
     }
 
     #[test]

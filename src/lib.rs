@@ -23,9 +23,9 @@
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
 //! - `fuzzing` (server only): each network parser as the fuzzer (`fuzz/`) and the corpus
 //!   replay test feed it.
-//! - `child_process`, `clock`, `db`, `open_connections` (server only): ffmpeg children that
-//!   die with the server, the wall clock, the SQLite database, connections counted by address
-//!   within caps (HTTP and RTMP).
+//! - `child_process`, `client_key`, `clock`, `db`, `open_connections` (server only): ffmpeg
+//!   children that die with the server, what per-client limits count by (an IPv4 address, an
+//!   IPv6 /64), the wall clock, the database, connections counted by client within caps.
 
 #![recursion_limit = "256"]
 
@@ -39,11 +39,14 @@ pub mod error;
 pub mod ingest;
 pub mod live;
 pub mod pages;
+pub mod text;
 
 #[cfg(feature = "ssr")]
 pub mod child_process;
 #[cfg(feature = "hydrate")]
 pub mod client;
+#[cfg(feature = "ssr")]
+pub mod client_key;
 #[cfg(feature = "ssr")]
 pub mod clock;
 #[cfg(feature = "ssr")]

@@ -1,10 +1,13 @@
-//! Open connections by client address, within a total and a per-address cap: a listener takes
-//! a slot before serving a connection and the slot is given back when the connection ends.
-//! Used by the HTTP server and the RTMP port alike.
+//! Open connections by client (an IPv4 address or an IPv6 /64, see `client_key`), within a
+//! total and a per-client cap: a listener takes a slot before serving a connection and the
+//! slot is given back when the connection ends. Used for HTTP connections, live-event streams
+//! and request bodies being read.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+
+use crate::client_key::client_key;
 
 /// Connections allowed at once.
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +49,7 @@ impl OpenConnections {
     }
 
     fn take_within(&self, ip: IpAddr, per_address: usize) -> Option<Slot> {
+        let ip = client_key(ip);
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         let mine = counts.by_address.get(&ip).copied().unwrap_or(0);
         if counts.total >= self.caps.total || mine >= per_address {
@@ -105,6 +109,21 @@ mod tests {
         drop(a1);
         let _c1 = open.take(c).expect("a place is free again");
         assert_eq!(open.total(), 3);
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        let open = OpenConnections::new(Caps {
+            total: 10,
+            per_address: 2,
+        });
+        let one: Vec<_> = ["2001:db8::1", "2001:db8::2"]
+            .iter()
+            .map(|ip| open.take(ip.parse().unwrap()).unwrap())
+            .collect();
+        assert!(open.take("2001:db8::ffff:3".parse().unwrap()).is_none());
+        assert!(open.take("2001:db8:0:1::1".parse().unwrap()).is_some());
+        drop(one);
     }
 
     #[test]

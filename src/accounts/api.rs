@@ -121,13 +121,14 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     .await
 }
 
-/// The visitor's address (behind a trusted proxy, the one it forwards for), for limits.
+/// The visitor's client (behind a trusted proxy, the one it forwards for; an IPv6 /64), for
+/// limits.
 #[cfg(feature = "ssr")]
 async fn client_address() -> String {
     use axum::extract::ConnectInfo;
     leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
         .await
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| crate::client_key::client_key(addr.ip()).to_string())
         .unwrap_or_default()
 }
 

@@ -59,6 +59,19 @@ impl Hasher {
         self.run(move || hash(&password)).await?
     }
 
+    /// Whether a new password is guessable ([`super::guessable::check`]), in turn: zxcvbn's
+    /// estimate of a long password takes a while, so it runs like a hash, off the async
+    /// threads and a bounded number at a time.
+    pub async fn check_guessable(
+        &self,
+        password: String,
+        username: String,
+    ) -> Result<(), AppError> {
+        self.run(move || super::guessable::check(&password, &username))
+            .await?
+            .map_err(|msg| AppError::Invalid(msg.into()))
+    }
+
     /// [`verify`], in turn. With no stored hash (unknown user) it still does the same work
     /// against a throwaway hash, so timing does not tell which usernames exist.
     pub async fn verify(&self, password: String, stored: Option<String>) -> bool {

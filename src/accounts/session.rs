@@ -26,7 +26,7 @@ pub struct SignedIn {
     /// The account's session generation at sign-in.
     #[serde(default)]
     pub generation: i64,
-    /// An operator, as the settings say now (not stored in the session).
+    /// An operator, as the account stands now (read at every request, not kept in the session).
     #[serde(skip)]
     pub operator: bool,
 }
@@ -82,7 +82,6 @@ pub async fn signed_in(
     let Some(mut user) = current(session).await? else {
         return Ok(None);
     };
-    user.operator = accounts.is_operator(&user.username);
     let now = crate::clock::now_ms();
     // A session from before sign-in times were kept counts from its first use since.
     let signed_in_at = match session.get::<u64>(SIGNED_IN_AT).await? {
@@ -92,10 +91,15 @@ pub async fn signed_in(
             now
         }
     };
-    if accounts.session_outlived(signed_in_at, now) || !accounts.session_holds(&user).await? {
+    let standing = match accounts.session_outlived(signed_in_at, now) {
+        true => None,
+        false => accounts.standing(&user).await?,
+    };
+    let Some(operator) = standing else {
         end(session).await?;
         return Ok(None);
-    }
+    };
+    user.operator = operator;
     let renewed: u64 = session.get(RENEWED).await?.unwrap_or(0);
     if now.saturating_sub(renewed) >= RENEW_EVERY_MS {
         // Modified, so saved with a fresh expiry.

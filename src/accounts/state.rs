@@ -7,7 +7,6 @@ use std::time::Instant;
 use crate::db::Db;
 
 use super::devices;
-use super::guessable;
 use super::password::Hasher;
 use super::rules;
 use super::signup_limit::SignUpLimit;
@@ -22,8 +21,6 @@ pub struct Accounts {
     hasher: Arc<Hasher>,
     signups: Arc<SignUpLimit>,
     secure_cookies: bool,
-    /// Operators' usernames, in lower case.
-    operators: Arc<[String]>,
     /// How long a sign-in lasts however much it is used (then the user signs in again).
     session_lifetime_ms: u64,
 }
@@ -45,7 +42,6 @@ impl Accounts {
             hasher: Arc::new(Hasher::per_core()),
             signups: Arc::new(SignUpLimit::per_hour(signups_per_hour)),
             secure_cookies,
-            operators: Arc::new([]),
             session_lifetime_ms: u64::MAX,
         }
     }
@@ -61,22 +57,6 @@ impl Accounts {
         now_ms.saturating_sub(signed_in_ms) >= self.session_lifetime_ms
     }
 
-    /// The operators: `names`, comma-separated usernames.
-    pub fn with_operators(mut self, names: &str) -> Self {
-        self.operators = names
-            .split(',')
-            .map(|name| name.trim().to_ascii_lowercase())
-            .filter(|name| !name.is_empty())
-            .collect();
-        self
-    }
-
-    /// Whether `username` is an operator (moderates every channel, ends any broadcast).
-    pub fn is_operator(&self, username: &str) -> bool {
-        let name = username.to_ascii_lowercase();
-        self.operators.contains(&name)
-    }
-
     /// This browser becomes a known device of `user` (failing that, it simply is not one).
     async fn remember_device(&self, user: &User) -> Option<String> {
         match devices::remember(&self.db, user.id).await {
@@ -90,8 +70,9 @@ impl Accounts {
 
     /// Creates the account `username` (trimmed) with its channel row, for a visitor at
     /// `address`. The caller opens the channel and signs the user in. Everything that can
-    /// refuse it cheaply (the form, the address's sign-ups, a taken name) does so before the
-    /// password is hashed.
+    /// refuse it cheaply (the form, a taken name, the address's sign-ups) does so before the
+    /// password's guessability is estimated and it is hashed, both on the blocking pool and in
+    /// turn.
     pub async fn sign_up(
         &self,
         username: &str,
@@ -101,13 +82,15 @@ impl Accounts {
         let username = username.trim();
         rules::check_username(username).map_err(AppError::Invalid)?;
         rules::check_password(&password, username).map_err(AppError::Invalid)?;
-        guessable::check(&password, username).map_err(|msg| AppError::Invalid(msg.into()))?;
         if store::find(&self.db, username).await?.is_some() {
             return Err(taken(username));
         }
         self.signups
             .allow(address)
             .map_err(AppError::TooManyAttempts)?;
+        self.hasher
+            .check_guessable(password.clone(), username.to_string())
+            .await?;
         let hash = self.hasher.hash(password).await?;
         match store::create(&self.db, username, &hash).await {
             Ok(user) => {
@@ -123,11 +106,17 @@ impl Accounts {
         }
     }
 
-    /// Whether a session signed in as `user` still holds: the account exists and has not
-    /// signed out everywhere since.
-    pub async fn session_holds(&self, user: &super::session::SignedIn) -> Result<bool, AppError> {
-        let generation = store::session_generation(&self.db, user.user_id).await?;
-        Ok(generation == Some(user.generation))
+    /// Whether a session signed in as `user` still holds (the account exists and has not
+    /// signed out everywhere since) and, if it does, whether the account is an operator now
+    /// (moderates every channel, ends any broadcast; granted with `onair operator add`).
+    pub async fn standing(
+        &self,
+        user: &super::session::SignedIn,
+    ) -> Result<Option<bool>, AppError> {
+        Ok(match store::standing(&self.db, user.user_id).await? {
+            Some((generation, operator)) if generation == user.generation => Some(operator),
+            _ => None,
+        })
     }
 
     /// Ends every session of account `user_id`, on every device.

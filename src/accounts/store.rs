@@ -85,11 +85,32 @@ pub async fn find(pool: &Db, username: &str) -> Result<Option<User>, sqlx::Error
     .await
 }
 
-/// The session generation of account `id`; None if there is no such account.
-pub async fn session_generation(pool: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT session_generation FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
+/// Where account `id` stands now: its session generation, and whether it is an operator.
+/// None if there is no such account.
+pub async fn standing(pool: &Db, id: i64) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT session_generation, operator FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(generation, operator)| (generation, operator != 0)))
+}
+
+/// Makes the account named `username` (whatever its case) an operator, or not; false if no
+/// account has that name.
+pub async fn set_operator(pool: &Db, username: &str, operator: bool) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query("UPDATE users SET operator = $1 WHERE lower(username) = lower($2)")
+        .bind(i64::from(operator))
+        .bind(username)
+        .execute(pool)
+        .await?;
+    Ok(changed.rows_affected() > 0)
+}
+
+/// The operators' usernames, in name order.
+pub async fn operators(pool: &Db) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT username FROM users WHERE operator <> 0 ORDER BY lower(username)")
+        .fetch_all(pool)
         .await
 }
 
@@ -121,10 +142,30 @@ mod tests {
                 .expect("found whatever the case");
             assert_eq!((found.id, found.username.as_str()), (ana.id, "Ana"));
             assert_eq!(found.channel(), "ana");
-            assert_eq!(session_generation(db, ana.id).await.unwrap(), Some(0));
+            assert_eq!(standing(db, ana.id).await.unwrap(), Some((0, false)));
             next_session_generation(db, ana.id).await.unwrap();
-            assert_eq!(session_generation(db, ana.id).await.unwrap(), Some(1));
+            assert_eq!(standing(db, ana.id).await.unwrap(), Some((1, false)));
             assert!(find(db, "bob").await.unwrap().is_none());
+        }
+    }
+
+    /// Issue 25: an operator is an existing account granted explicitly; a name alone is
+    /// nobody's, and signing up later with it grants nothing.
+    #[tokio::test]
+    async fn operators_are_granted_to_existing_accounts_only_on_both_back_ends() {
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db();
+            assert!(
+                !set_operator(db, "olga", true).await.unwrap(),
+                "no such account"
+            );
+            let olga = create(db, "Olga", "hash").await.unwrap();
+            assert_eq!(standing(db, olga.id).await.unwrap(), Some((0, false)));
+            assert!(set_operator(db, "OLGA", true).await.unwrap());
+            assert_eq!(standing(db, olga.id).await.unwrap(), Some((0, true)));
+            assert_eq!(operators(db).await.unwrap(), ["Olga"]);
+            assert!(set_operator(db, "olga", false).await.unwrap());
+            assert!(operators(db).await.unwrap().is_empty());
         }
     }
 }

@@ -11,6 +11,11 @@
 //! throttled is refused before the password is verified (it learns nothing). Rate-limiting
 //! crates count every call, which would lock out the person who finally types the right
 //! password; this is the small piece they lack.
+//!
+//! Memory is bounded under a flood of guesses for made-up names: counts whose failures have
+//! all aged out are swept away once the map has doubled since the last sweep (so a sweep's
+//! cost is shared by the attempts that made it due, never paid by every attempt), and past
+//! [`MAX_KEYS`] the counts whose latest failure is oldest are forgotten.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -34,11 +39,53 @@ impl Default for Limits {
     }
 }
 
+/// Keys below which the map is never swept.
+const SWEEP_FLOOR: usize = 10_000;
+/// Keys kept at most (about 30 MiB): a flood past it forgets the stalest half.
+const MAX_KEYS: usize = 200_000;
+
 /// Failed (and pending) sign-ins by account and by address.
 #[derive(Default)]
 pub struct SignInThrottle {
     limits: Limits,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: Mutex<Failures>,
+}
+
+/// The failures' times by key, and when the next sweep is due.
+#[derive(Default)]
+struct Failures {
+    by_key: HashMap<String, VecDeque<Instant>>,
+    /// The map's size at which the next sweep runs.
+    sweep_at: usize,
+    /// Entries looked at by sweeps so far (tests check the cost stays shared).
+    swept: u64,
+}
+
+impl Failures {
+    /// Forgets what has aged out, if the map has grown enough since the last sweep to pay for
+    /// looking at all of it; then, if still over [`MAX_KEYS`], the stalest half.
+    fn sweep_if_due(&mut self, now: Instant, window: Duration) {
+        if self.by_key.len() < self.sweep_at.max(SWEEP_FLOOR) {
+            return;
+        }
+        self.swept += self.by_key.len() as u64;
+        self.by_key
+            .retain(|_, times| times.back().is_some_and(|t| now - *t < window));
+        if self.by_key.len() > MAX_KEYS {
+            let mut latest: Vec<Instant> = self
+                .by_key
+                .values()
+                .filter_map(|times| times.back().copied())
+                .collect();
+            let cut = latest.len() - MAX_KEYS / 2;
+            let (_, cutoff, _) = latest.select_nth_unstable(cut);
+            let cutoff = *cutoff;
+            self.swept += self.by_key.len() as u64;
+            self.by_key
+                .retain(|_, times| times.back().is_some_and(|t| *t >= cutoff));
+        }
+        self.sweep_at = self.by_key.len() * 2;
+    }
 }
 
 /// A sign-in let through: it counts as a failure unless [`Attempt::succeeded`] is called.
@@ -100,11 +147,9 @@ impl SignInThrottle {
         address: Option<(String, usize)>,
         now: Instant,
     ) -> Result<Attempt<'_>, Duration> {
-        let mut failures = self.lock();
-        if failures.len() > 10_000 {
-            // Bound the memory an attacker can make us hold with made-up names.
-            failures.retain(|_, times| times.back().is_some_and(|t| now - *t < self.limits.window));
-        }
+        let mut guard = self.lock();
+        guard.sweep_if_due(now, self.limits.window);
+        let failures = &mut guard.by_key;
         let mut wait = Duration::ZERO;
         for (key, limit) in std::iter::once((&account, account_limit))
             .chain(address.as_ref().map(|(key, limit)| (key, *limit)))
@@ -141,7 +186,7 @@ impl SignInThrottle {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Failures> {
         self.failures.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -150,18 +195,19 @@ impl Attempt<'_> {
     /// The password was right: the account's failures are cleared, and this attempt no longer
     /// counts against the address (its earlier failures still do).
     pub fn succeeded(self) {
-        let mut failures = self.throttle.lock();
+        let mut guard = self.throttle.lock();
+        let failures = &mut guard.by_key;
         failures.remove(&self.account);
         if let Some(address) = &self.address {
-            self.unreserve(&mut failures, address);
+            self.unreserve(failures, address);
         }
     }
 
     /// The attempt could not be decided (our fault, not the guesser's): it counts for nothing.
     pub fn withdraw(self) {
-        let mut failures = self.throttle.lock();
+        let mut guard = self.throttle.lock();
         for key in std::iter::once(&self.account).chain(self.address.as_ref()) {
-            self.unreserve(&mut failures, key);
+            self.unreserve(&mut guard.by_key, key);
         }
     }
 
@@ -300,6 +346,36 @@ mod tests {
                 .count()
         });
         assert_eq!(let_through, 3, "the account's limit, not more");
+    }
+
+    /// Issue 25: a flood of guesses for made-up names from many addresses. Sweeps look at
+    /// each key a few times in all (not the whole map on every attempt, as before), and the
+    /// map stays within its bound.
+    #[test]
+    fn a_guess_flood_pays_for_its_sweeps_and_stays_bounded() {
+        let t = SignInThrottle::new(Limits {
+            per_account: 5,
+            per_address: 20,
+            window: Duration::from_secs(900),
+        });
+        let start = Instant::now();
+        let attempts = 300_000u64;
+        for i in 0..attempts {
+            let now = start + Duration::from_micros(i);
+            let _ = t.begin(&format!("made-up-{i}"), &format!("10.{}.0.0", i / 20), now);
+        }
+        let failures = t.lock();
+        // Two keys per attempt (account and address) were added.
+        assert!(
+            failures.swept <= 4 * 2 * attempts,
+            "swept {} entries for {attempts} attempts",
+            failures.swept
+        );
+        assert!(
+            failures.by_key.len() <= MAX_KEYS * 2,
+            "{}",
+            failures.by_key.len()
+        );
     }
 
     #[test]

@@ -13,12 +13,76 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 use tokio::process::ChildStdin;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::api::IncomingFigures;
 
-/// The bytes of one publisher connection, in order; it ends when the sender is dropped.
-pub type ByteStream = mpsc::Receiver<Bytes>;
+/// Bytes one publisher connection may have queued towards ffmpeg (counted until ffmpeg has
+/// taken them): a publisher whose ffmpeg stalls waits (TCP pushes back on it) instead of
+/// parking its stream in the server.
+pub const QUEUED_BYTES: usize = 12 << 20;
+
+/// The bytes of one publisher connection, in order, at most [`QUEUED_BYTES`] of them queued;
+/// it ends when its [`ByteSender`] is dropped.
+pub struct ByteStream {
+    receiver: mpsc::UnboundedReceiver<Queued>,
+}
+
+/// The publisher connection's end of a [`ByteStream`].
+#[derive(Clone)]
+pub struct ByteSender {
+    sender: mpsc::UnboundedSender<Queued>,
+    room: Arc<Semaphore>,
+    max: usize,
+}
+
+/// Bytes in the queue, holding their share of its room until written.
+struct Queued {
+    bytes: Bytes,
+    _room: OwnedSemaphorePermit,
+}
+
+/// A new stream holding at most `max` bytes at a time (a single larger piece takes it all).
+pub fn byte_stream(max: usize) -> (ByteSender, ByteStream) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let max = max.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let sender = ByteSender {
+        sender,
+        room: Arc::new(Semaphore::new(max)),
+        max,
+    };
+    (sender, ByteStream { receiver })
+}
+
+/// The broadcast stopped reading this publisher's stream.
+#[derive(Debug)]
+pub struct StreamClosed;
+
+impl ByteSender {
+    /// Queues `bytes`, waiting while the queue is full. Fails once the stream is gone.
+    pub async fn send(&self, bytes: Bytes) -> Result<(), StreamClosed> {
+        let share = bytes.len().clamp(1, self.max) as u32;
+        let room = tokio::select! {
+            room = self.room.clone().acquire_many_owned(share) => room.map_err(|_| StreamClosed)?,
+            _ = self.sender.closed() => return Err(StreamClosed),
+        };
+        self.sender
+            .send(Queued { bytes, _room: room })
+            .map_err(|_| StreamClosed)
+    }
+
+    /// Bytes queued now.
+    pub fn queued(&self) -> usize {
+        self.max - self.room.available_permits()
+    }
+}
+
+impl ByteStream {
+    /// The next bytes (their place in the queue is given back at once).
+    pub async fn recv(&mut self) -> Option<Bytes> {
+        self.receiver.recv().await.map(|queued| queued.bytes)
+    }
+}
 
 /// What the connected publisher sends, as its ingest measures it; None while none is connected.
 pub type IncomingSlot = Arc<Mutex<Option<IncomingFigures>>>;
@@ -97,11 +161,54 @@ impl Feed {
 }
 
 /// Writes a pushed stream to ffmpeg's stdin until the stream ends (stdin then closes, so
-/// ffmpeg finishes what it has) or ffmpeg stops reading.
+/// ffmpeg finishes what it has) or ffmpeg stops reading. Bytes count as queued until ffmpeg
+/// has taken them.
 pub async fn pump(mut stream: ByteStream, mut stdin: ChildStdin) {
-    while let Some(bytes) = stream.recv().await {
-        if stdin.write_all(&bytes).await.is_err() {
+    while let Some(queued) = stream.receiver.recv().await {
+        if stdin.write_all(&queued.bytes).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 25, item 4: a publisher whose ffmpeg stalls fills its queue to the byte budget,
+    /// then waits; it never parks more, whatever the size of its pieces.
+    #[tokio::test]
+    async fn a_stalled_reader_holds_the_writer_at_the_byte_budget() {
+        let (sender, mut stream) = byte_stream(32 << 20);
+        let piece = Bytes::from(vec![0u8; 16 << 20]);
+        sender.send(piece.clone()).await.unwrap();
+        sender.send(piece.clone()).await.unwrap();
+        assert_eq!(sender.queued(), 32 << 20);
+        let third = tokio::time::timeout(Duration::from_millis(200), sender.send(piece.clone()));
+        assert!(third.await.is_err(), "the third piece waits for room");
+        // Many small pieces: the same bound.
+        let (small_sender, _small) = byte_stream(1 << 20);
+        let mut sent = 0usize;
+        while tokio::time::timeout(
+            Duration::from_millis(20),
+            small_sender.send(Bytes::from(vec![0u8; 4096])),
+        )
+        .await
+        .is_ok()
+        {
+            sent += 4096;
+        }
+        assert_eq!(sent, 1 << 20);
+        // Taking one frees its room; a piece larger than the whole budget takes all of it.
+        assert!(stream.recv().await.is_some());
+        let (big_sender, _big) = byte_stream(1 << 20);
+        big_sender
+            .send(Bytes::from(vec![0u8; 4 << 20]))
+            .await
+            .unwrap();
+        assert_eq!(big_sender.queued(), 1 << 20);
+        // Once the reader is gone, a waiting writer learns it.
+        drop(stream);
+        assert!(sender.send(piece).await.is_err());
     }
 }

@@ -8,6 +8,10 @@ use super::api::{BROWSER_CAMERA_LABEL, BROWSER_SCREEN_LABEL, RTMP_LABEL};
 /// Font for the demo's clock; Debian's fonts-dejavu-core. Without it the clock is left out.
 const CLOCK_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
 
+/// The largest picture any ffmpeg of ours decodes (its `-max_pixels`): a 5K screen (14.7 M)
+/// passes; a stream declaring 16383x16383 (268 M) is refused before a frame is allocated.
+pub const MAX_PIXELS: u64 = 1 << 24;
+
 /// Demuxers a media file may be read with. Anything else (playlists such as HLS or ffconcat,
 /// which name further files or URLs) is refused by ffmpeg itself.
 const FILE_FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,flv,avi";
@@ -57,6 +61,10 @@ impl PushFormat {
 /// How to encode: the same for every source.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Encoding {
+    /// The largest picture made from a pushed source: larger ones are scaled down to fit
+    /// (keeping their shape), never up.
+    pub width: u32,
+    pub height: u32,
     pub fps: u32,
     pub video_kbps: u32,
     pub audio_kbps: u32,
@@ -100,7 +108,7 @@ impl Source {
 
     /// ffmpeg's input arguments for this source, read in real time, then its stream mapping
     /// (and any filter) for the output.
-    fn input_args(&self) -> (Vec<String>, Vec<String>) {
+    fn input_args(&self, enc: &Encoding) -> (Vec<String>, Vec<String>) {
         match self {
             Source::TestPattern { width, height, fps } => {
                 let mut video = format!("testsrc2=size={width}x{height}:rate={fps}");
@@ -139,16 +147,30 @@ impl Source {
             Source::Pushed { format, .. } => {
                 // Start at once: no long probing of a stream that is live. (Not `-fflags
                 // nobuffer`: it drops what was read while probing, the first keyframe with it.)
+                // No picture larger than MAX_PIXELS is decoded, even to probe it.
+                let max_pixels = MAX_PIXELS.to_string();
                 let inputs = [
                     "-analyzeduration",
                     "500000",
+                    "-max_pixels",
+                    &max_pixels,
                     "-f",
                     format.demuxer(),
                     "-i",
                     "pipe:0",
                 ];
-                let maps = ["-map", "0:v:0", "-map", "0:a:0?"];
-                (strings(&inputs), strings(&maps))
+                let mut maps = strings(&["-map", "0:v:0", "-map", "0:a:0?"]);
+                if self.encodes() {
+                    // Encoded at most at the broadcast's size, even-sized (H.264 needs it).
+                    let fit = format!(
+                        "scale=w='min({w},iw)':h='min({h},ih)':force_original_aspect_ratio=decrease\
+                         :force_divisible_by=2",
+                        w = enc.width,
+                        h = enc.height
+                    );
+                    maps.extend(strings(&["-vf", &fit]));
+                }
+                (strings(&inputs), maps)
             }
         }
     }
@@ -175,7 +197,7 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
-    let (inputs, maps) = source.input_args();
+    let (inputs, maps) = source.input_args(enc);
     args.extend(inputs);
     args.extend(maps);
     if source.encodes() {
@@ -325,5 +347,44 @@ mod tests {
         assert!(has(&from_browser, ["-c:a", "aac"]));
         assert!(!webm(true).encodes() && webm(false).encodes());
         assert!(has(&ffmpeg_args(&webm(false), &enc), ["-c:v", "libx264"]));
+    }
+
+    /// Issue 25, item 5: no pushed picture larger than MAX_PIXELS is decoded, and what is
+    /// encoded from a pushed source fits the broadcast's size.
+    #[test]
+    fn pushed_pictures_are_bounded_and_encoded_at_most_at_the_broadcast_size() {
+        let (_, enc) = crate::live::testing::small_test_pattern();
+        let vp8 = Source::Pushed {
+            format: PushFormat::WebM {
+                h264: false,
+                screen: true,
+            },
+            transcode: false,
+        };
+        let args = ffmpeg_args(&vp8, &enc);
+        let has = |args: &[String], pair: [&str; 2]| args.windows(2).any(|w| w == pair);
+        let max = MAX_PIXELS.to_string();
+        assert!(has(&args, ["-max_pixels", &max]));
+        let fit = args.iter().position(|a| a == "-vf").map(|i| &args[i + 1]);
+        assert_eq!(
+            fit.map(String::as_str),
+            Some(
+                "scale=w='min(320,iw)':h='min(180,ih)':force_original_aspect_ratio=decrease\
+                 :force_divisible_by=2"
+            )
+        );
+        // The input options come before the input they apply to.
+        let at = |flag: &str| args.iter().position(|a| a == flag).unwrap();
+        assert!(at("-max_pixels") < at("-i"));
+        // A remux decodes nothing but its probe, which is bounded too; nothing is scaled.
+        let remux = ffmpeg_args(
+            &Source::Pushed {
+                format: PushFormat::Flv,
+                transcode: false,
+            },
+            &enc,
+        );
+        assert!(has(&remux, ["-max_pixels", &max]));
+        assert!(!remux.iter().any(|a| a == "-vf"));
     }
 }

@@ -17,6 +17,7 @@ use super::source::{Encoding, Source};
 use super::store;
 use super::supervisor::RunSpec;
 use crate::channels::Channels;
+use crate::child_process::ChildLimits;
 use crate::clock::now_ms;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
@@ -28,6 +29,8 @@ use crate::live::wire::ChannelState;
 pub struct BroadcastConfig {
     /// The ffmpeg executable.
     pub ffmpeg: String,
+    /// What each of its runs may take.
+    pub child_limits: ChildLimits,
     /// Restarts of a failing ffmpeg in a row before a broadcast gives up.
     pub max_restarts: u32,
     pub encoding: Encoding,
@@ -165,6 +168,7 @@ impl Broadcasts {
             source,
             encoding: self.config.encoding.clone(),
             ffmpeg: self.config.ffmpeg.clone(),
+            child_limits: self.config.child_limits,
             max_restarts: self.config.max_restarts,
         };
         // The registry sets the title as the broadcast starts; it is saved once that succeeded.

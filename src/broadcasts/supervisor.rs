@@ -38,6 +38,7 @@ pub struct RunSpec {
     pub source: Source,
     pub encoding: Encoding,
     pub ffmpeg: String,
+    pub child_limits: crate::child_process::ChildLimits,
     pub max_restarts: u32,
 }
 
@@ -148,7 +149,7 @@ async fn run_once(
         RunInput::Own => Stdio::null(),
         RunInput::Pushed(_) => Stdio::piped(),
     };
-    let mut child = match crate::child_process::command(&spec.ffmpeg)
+    let mut child = match crate::child_process::command(&spec.ffmpeg, spec.child_limits)
         .args(args)
         .stdin(stdin)
         .stdout(Stdio::piped())
@@ -332,7 +333,7 @@ mod tests {
 
     /// One publisher connection: `bytes` in small pieces, then it hangs up.
     async fn connect_and_push(connections: &mpsc::Sender<ByteStream>, bytes: &[u8]) {
-        let (sender, stream) = mpsc::channel(8);
+        let (sender, stream) = crate::broadcasts::feed::byte_stream(1 << 20);
         connections.send(stream).await.expect("the broadcast waits");
         for piece in bytes.chunks(4096) {
             sender
@@ -401,6 +402,7 @@ mod tests {
             },
             encoding: crate::live::testing::small_test_pattern().1,
             ffmpeg: "ffmpeg".into(),
+            child_limits: Default::default(),
             max_restarts: 0,
         };
         let grace = Duration::from_secs(2);

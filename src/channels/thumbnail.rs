@@ -14,6 +14,8 @@ use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::Channels;
+use crate::broadcasts::source::MAX_PIXELS;
+use crate::child_process::ChildLimits;
 
 const FRESH_FOR: Duration = Duration::from_secs(10);
 const FAILED_FOR: Duration = Duration::from_secs(5);
@@ -40,17 +42,19 @@ pub enum ThumbnailError {
 pub struct Thumbnails {
     channels: Channels,
     ffmpeg: String,
+    limits: ChildLimits,
     by_channel: Arc<Mutex<HashMap<String, Slot>>>,
     /// ffmpeg runs started, successful or not.
     runs: Arc<AtomicU64>,
 }
 
 impl Thumbnails {
-    /// Pictures of `channels`, made with the ffmpeg at `ffmpeg`.
-    pub fn new(channels: Channels, ffmpeg: String) -> Self {
+    /// Pictures of `channels`, made with the ffmpeg at `ffmpeg`, each run within `limits`.
+    pub fn new(channels: Channels, ffmpeg: String, limits: ChildLimits) -> Self {
         Self {
             channels,
             ffmpeg,
+            limits,
             by_channel: Arc::default(),
             runs: Arc::default(),
         }
@@ -81,7 +85,7 @@ impl Thumbnails {
         }
         let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
         self.runs.fetch_add(1, Ordering::Relaxed);
-        match encode(&self.ffmpeg, init, keyframe).await {
+        match encode(&self.ffmpeg, self.limits, init, keyframe).await {
             Ok(jpeg) => {
                 *cached = Some((Instant::now(), Some(jpeg.clone())));
                 Ok(jpeg)
@@ -96,14 +100,22 @@ impl Thumbnails {
 }
 
 /// Decodes the first frame of init + keyframe fragment into a JPEG `WIDTH` pixels wide.
-async fn encode(ffmpeg: &str, init: Bytes, keyframe: Bytes) -> Result<Bytes, String> {
+async fn encode(
+    ffmpeg: &str,
+    limits: ChildLimits,
+    init: Bytes,
+    keyframe: Bytes,
+) -> Result<Bytes, String> {
     let scale = format!("scale={WIDTH}:-2");
-    let mut child = crate::child_process::command(ffmpeg)
+    let max_pixels = MAX_PIXELS.to_string();
+    let mut child = crate::child_process::command(ffmpeg, limits)
         .args([
             "-hide_banner",
             "-nostdin",
             "-loglevel",
             "error",
+            "-max_pixels",
+            &max_pixels,
             "-f",
             "mp4",
             "-i",
@@ -180,7 +192,7 @@ mod tests {
     #[tokio::test]
     async fn a_picture_is_made_once_and_shared_while_fresh() {
         let (_dir, channels) = live_channel().await;
-        let thumbnails = Thumbnails::new(channels, "ffmpeg".into());
+        let thumbnails = Thumbnails::new(channels, "ffmpeg".into(), ChildLimits::default());
         let (a, b) = tokio::join!(thumbnails.picture("ana"), thumbnails.picture("ana"));
         let jpeg = a.expect("a picture of a live channel");
         assert!(jpeg.starts_with(&[0xff, 0xd8]), "a JPEG");
@@ -199,7 +211,7 @@ mod tests {
     async fn a_failure_is_remembered_briefly_instead_of_rerunning_ffmpeg() {
         let (dir, channels) = live_channel().await;
         let missing = dir.path().join("no-ffmpeg-here").display().to_string();
-        let thumbnails = Thumbnails::new(channels, missing);
+        let thumbnails = Thumbnails::new(channels, missing, ChildLimits::default());
         let at_once = futures::future::join_all((0..5).map(|_| thumbnails.picture("ana"))).await;
         assert!(
             at_once.iter().all(|r| *r == Err(ThumbnailError::Failed)),

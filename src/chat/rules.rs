@@ -5,22 +5,7 @@ pub const MESSAGE_MAX: usize = 500;
 /// Bytes looked at, at most: 500 characters of UTF-8 and room for what cleaning removes.
 const INPUT_MAX_BYTES: usize = 8 * MESSAGE_MAX;
 
-/// Direction controls (embeddings, overrides, isolates, marks): they can reverse the text after
-/// them, making a message read differently from what was typed, or spill over the page.
-fn is_direction_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Characters that show nothing (zero-width, fillers, variation selectors, tags): kept
-/// inside a message (emoji sequences need the joiner), but a message of only these is empty.
-fn is_invisible(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(c,
-            '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{206F}'
-            | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-            | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
-}
+use crate::text::{is_direction_control, is_invisible};
 
 /// The message as it will be stored and shown, or what is wrong with it.
 pub fn clean_message(text: &str) -> Result<String, String> {

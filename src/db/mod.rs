@@ -37,6 +37,19 @@ pub struct Opened {
     pub sessions: Sessions,
 }
 
+/// Makes the SQLite file readable and writable by this user only (0600), creating it empty if
+/// it is missing: it holds password hashes, sessions and stream keys. SQLite gives its WAL and
+/// shared-memory files the same permissions as the database file.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot create the folder for the database {0}: {1}")]
@@ -69,6 +82,7 @@ async fn open_sqlite(path: &Path) -> Result<Opened, DbError> {
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(|err| DbError::Folder(shown.clone(), err))?;
     }
+    owner_only(path).map_err(|err| DbError::Folder(shown.clone(), err))?;
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -197,6 +211,29 @@ mod tests {
             3,
             "db, -wal and -shm only"
         );
+    }
+
+    /// Issue 25: the database holds password hashes, sessions and stream keys: only the
+    /// server's user may read it, its WAL and shared-memory files too, and a file made readable
+    /// by others before is tightened at start.
+    #[tokio::test]
+    async fn the_database_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("onair.db");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let opened = open("", &path).await.unwrap();
+        sqlx::query("INSERT INTO chat_bans (channel, username, banned_ms) VALUES ('a', 'b', 1)")
+            .execute(&opened.db)
+            .await
+            .ok();
+        for file in ["onair.db", "onair.db-wal", "onair.db-shm"] {
+            assert_eq!(mode(&dir.path().join(file)), 0o600, "{file}");
+        }
+        drop(opened);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _again = open("", &path).await.unwrap();
+        assert_eq!(mode(&path), 0o600);
     }
 
     #[tokio::test]

@@ -1,30 +1,32 @@
-//! One RTMP connection, from handshake to hang-up. `rml_rtmp` does the protocol (handshake,
-//! chunk stream, commands) on bytes we read and write; we answer its requests (accept the
-//! `live` application, check the stream key at publish) and turn the published audio and
-//! video into FLV tags for the broadcast's ffmpeg.
+//! One RTMP connection, from handshake to hang-up: the handshake (`rml_rtmp`'s), then our own
+//! `rtmp::Session` on the bytes we read; we answer what it raises (accept the `live`
+//! application, check the stream key at publish) and hand the published audio and video to
+//! `publishing`, on its way to the broadcast's ffmpeg.
 //!
-//! Every wait is bounded: a connection must be publishing within `publish_within` of
-//! connecting, and then send something at least every `idle`; a write to it must finish
-//! within `idle` too. Memory is bounded by one read buffer, `rml_rtmp`'s one message being
-//! assembled (at most 16 MiB, RTMP's largest) and the tags queued towards ffmpeg.
+//! Every wait is bounded: the handshake must finish within [`HANDSHAKE_WITHIN`] and the
+//! connection be publishing within `publish_within` of connecting, then send something at
+//! least every `idle`; a write to it must finish within `idle` too; and an unauthenticated
+//! connection may be evicted for a newcomer (`admission`). Memory is bounded by one read
+//! buffer, the session's budgets (64 KiB before publishing; then one message in progress of
+//! at most 8 MiB) and the bytes queued towards ffmpeg.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use rml_rtmp::handshake::{Handshake, HandshakeProcessResult, PeerType};
-use rml_rtmp::sessions::{
-    ServerSession, ServerSessionConfig, ServerSessionError, ServerSessionEvent, ServerSessionResult,
-};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::admission::Ticket;
 use super::publishing::Publishing;
+use super::rtmp::{Event, Session};
 use super::state::{Ingest, Refusal};
 
 /// The RTMP application OBS's server URL names: rtmp://host:port/live.
 pub const APP: &str = "live";
+/// From connecting to the end of the handshake (two round trips for a real publisher).
+pub const HANDSHAKE_WITHIN: Duration = Duration::from_secs(3);
 
 #[derive(Clone, Copy, Debug)]
 pub struct Deadlines {
@@ -39,6 +41,10 @@ pub struct Deadlines {
 pub enum Hangup {
     #[error("the peer closed the connection")]
     Closed,
+    #[error("the publisher ended its stream")]
+    Unpublished,
+    #[error("no handshake within the time allowed")]
+    NoHandshake,
     #[error("no publish within the time allowed")]
     TooSlow,
     #[error("nothing arrived for {0:?}")]
@@ -55,18 +61,23 @@ pub enum Hangup {
     Io(#[from] std::io::Error),
 }
 
-/// Serves one connection until it hangs up, is refused, or `cut` is cancelled (shutdown).
+/// Serves one connection until it hangs up, is refused, evicted while unauthenticated, or
+/// `cut` is cancelled (shutdown).
 pub async fn serve(
     mut socket: TcpStream,
     ingest: Ingest,
     deadlines: Deadlines,
+    ticket: Ticket,
     cut: CancellationToken,
 ) -> Hangup {
+    let connected = Instant::now();
     let mut connection = Connection {
         ingest,
         deadlines,
-        publish_by: Instant::now() + deadlines.publish_within,
+        handshake_by: connected + HANDSHAKE_WITHIN.min(deadlines.publish_within),
+        publish_by: connected + deadlines.publish_within,
         cut,
+        ticket,
         publishing: None,
     };
     match connection.run(&mut socket).await {
@@ -78,9 +89,11 @@ pub async fn serve(
 struct Connection {
     ingest: Ingest,
     deadlines: Deadlines,
+    handshake_by: Instant,
     publish_by: Instant,
     /// Shutdown, or (once publishing) a key reset.
     cut: CancellationToken,
+    ticket: Ticket,
     publishing: Option<Publishing>,
 }
 
@@ -89,7 +102,7 @@ impl Connection {
         let mut buf = vec![0u8; 64 * 1024];
         let mut handshake = Handshake::new(PeerType::Server);
         let leftover = loop {
-            let n = self.read(socket, &mut buf).await?;
+            let n = self.read(socket, &mut buf, true).await?;
             match handshake.process_bytes(&buf[..n]) {
                 Ok(HandshakeProcessResult::InProgress { response_bytes }) => {
                     self.write(socket, &response_bytes).await?;
@@ -104,166 +117,110 @@ impl Connection {
                 Err(err) => return Err(Hangup::Protocol(format!("handshake: {err}"))),
             }
         };
-        let (mut session, initial) = ServerSession::new(ServerSessionConfig::new())
-            .map_err(|err| Hangup::Protocol(err.to_string()))?;
-        self.answer(socket, &mut session, initial).await?;
+        let mut session = Session::new();
+        self.flush(socket, &mut session).await?;
         let mut input = leftover;
         loop {
-            if !input.is_empty() {
-                let results = feed(&mut session, &input)?;
-                self.answer(socket, &mut session, results).await?;
+            session.push(&input).map_err(protocol)?;
+            while let Some(event) = session.poll().map_err(protocol)? {
+                let acted = self.event(&mut session, event).await;
+                // A refusal's reply goes out too, so the software can show why.
+                self.flush(socket, &mut session).await?;
+                acted?;
             }
-            let n = self.read(socket, &mut buf).await?;
+            self.flush(socket, &mut session).await?;
+            let n = self.read(socket, &mut buf, false).await?;
             input.clear();
             input.extend_from_slice(&buf[..n]);
         }
     }
 
-    /// Sends what the session wants sent and acts on what it raised (which may add more).
-    async fn answer(
-        &mut self,
-        socket: &mut TcpStream,
-        session: &mut ServerSession,
-        results: Vec<ServerSessionResult>,
-    ) -> Result<(), Hangup> {
-        let mut pending = VecDeque::from(results);
-        while let Some(result) = pending.pop_front() {
-            match result {
-                ServerSessionResult::OutboundResponse(packet) => {
-                    self.write(socket, &packet.bytes).await?;
-                }
-                ServerSessionResult::RaisedEvent(event) => {
-                    pending.extend(self.event(socket, session, event).await?);
-                }
-                ServerSessionResult::UnhandleableMessageReceived(_) => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// Acts on one thing the session raised; returns what it wants sent in reply.
-    async fn event(
-        &mut self,
-        socket: &mut TcpStream,
-        session: &mut ServerSession,
-        event: ServerSessionEvent,
-    ) -> Result<Vec<ServerSessionResult>, Hangup> {
+    /// Acts on one thing the session raised.
+    async fn event(&mut self, session: &mut Session, event: Event) -> Result<(), Hangup> {
         match event {
-            ServerSessionEvent::ConnectionRequested {
-                request_id,
-                app_name,
-            } => {
-                if app_name == APP {
-                    return session.accept_request(request_id).map_err(protocol);
+            Event::Connect { app, transaction } => {
+                if app == APP {
+                    session.accept_connect(transaction);
+                    return Ok(());
                 }
-                tracing::info!(%app_name, "RTMP connection refused: unknown application");
-                let reply = session
-                    .reject_request(
-                        request_id,
-                        "NetConnection.Connect.Rejected",
-                        "Unknown application: the server address ends in /live",
-                    )
-                    .map_err(protocol)?;
-                self.refuse(
-                    socket,
-                    reply,
-                    Refusal::Unsuitable("unknown application".into()),
-                )
-                .await
+                tracing::info!(app = %app.escape_debug(), "RTMP connection refused: unknown application");
+                session.reject_connect(
+                    transaction,
+                    "Unknown application: the server address ends in /live",
+                );
+                Err(Refusal::Unsuitable("unknown application".into()).into())
             }
-            ServerSessionEvent::PublishStreamRequested {
-                request_id,
-                stream_key,
-                ..
-            } => {
-                if self.publishing.is_some() {
-                    return Err(Hangup::Protocol(
-                        "a second publish on one connection".into(),
-                    ));
-                }
+            Event::Publish { key } => {
                 let cut = self.cut.child_token();
-                match self.ingest.authorize(&stream_key, cut.clone()).await {
+                match self.ingest.authorize(&key, cut.clone()).await {
                     Ok(publisher) => {
+                        self.ticket.authenticated();
                         self.cut = cut;
                         self.publishing = Some(Publishing::new(publisher));
-                        session.accept_request(request_id).map_err(protocol)
+                        session.accept_publish();
+                        Ok(())
                     }
                     Err(refusal) => {
-                        let reply = session
-                            .reject_request(
-                                request_id,
-                                "NetStream.Publish.BadName",
-                                &refusal.to_string(),
-                            )
-                            .map_err(protocol)?;
-                        self.refuse(socket, reply, refusal).await
+                        session.reject_publish(&refusal.to_string());
+                        Err(refusal.into())
                     }
                 }
             }
-            ServerSessionEvent::PlayStreamRequested { request_id, .. } => {
-                let reply = session
-                    .reject_request(
-                        request_id,
-                        "NetStream.Play.Failed",
-                        "This server takes streams; watch them in a browser",
-                    )
-                    .map_err(protocol)?;
-                self.refuse(socket, reply, Refusal::Unsuitable("a play request".into()))
-                    .await
+            Event::Play => {
+                session.reject_play("This server takes streams; watch them in a browser");
+                Err(Refusal::Unsuitable("a play request".into()).into())
             }
-            ServerSessionEvent::StreamMetadataChanged { metadata, .. } => {
+            Event::Metadata(metadata) => {
                 if let Some(publishing) = &mut self.publishing {
                     publishing.metadata(&metadata);
                 }
-                Ok(Vec::new())
+                Ok(())
             }
-            ServerSessionEvent::VideoDataReceived {
-                data, timestamp, ..
-            } => {
-                if let Some(publishing) = &mut self.publishing {
-                    publishing.video(data, timestamp.value).await?;
-                }
-                Ok(Vec::new())
-            }
-            ServerSessionEvent::AudioDataReceived {
-                data, timestamp, ..
-            } => {
-                if let Some(publishing) = &mut self.publishing {
-                    publishing.audio(data, timestamp.value).await?;
-                }
-                Ok(Vec::new())
-            }
-            ServerSessionEvent::PublishStreamFinished { .. } => Err(Hangup::Closed),
-            _ => Ok(Vec::new()),
+            Event::Video { timestamp, data } => match &mut self.publishing {
+                Some(publishing) => publishing.video(data, timestamp).await,
+                None => Ok(()),
+            },
+            Event::Audio { timestamp, data } => match &mut self.publishing {
+                Some(publishing) => publishing.audio(data, timestamp).await,
+                None => Ok(()),
+            },
+            Event::Unpublished => Err(Hangup::Unpublished),
         }
     }
 
-    /// Sends a refusal's reply (so the software can show why), then hangs up.
-    async fn refuse(
-        &mut self,
-        socket: &mut TcpStream,
-        reply: Vec<ServerSessionResult>,
-        refusal: Refusal,
-    ) -> Result<Vec<ServerSessionResult>, Hangup> {
-        for result in reply {
-            if let ServerSessionResult::OutboundResponse(packet) = result {
-                self.write(socket, &packet.bytes).await?;
-            }
+    /// Sends what the session has for the peer.
+    async fn flush(&mut self, socket: &mut TcpStream, session: &mut Session) -> Result<(), Hangup> {
+        let out = session.take_output();
+        if out.is_empty() {
+            return Ok(());
         }
-        Err(Hangup::Refused(refusal))
+        self.write(socket, &out).await
     }
 
     /// Reads some bytes, within the deadline that applies now.
-    async fn read(&mut self, socket: &mut TcpStream, buf: &mut [u8]) -> Result<usize, Hangup> {
-        let (until, late) = match self.publishing {
-            None => (self.publish_by, Hangup::TooSlow),
-            Some(_) => (
+    async fn read(
+        &mut self,
+        socket: &mut TcpStream,
+        buf: &mut [u8],
+        handshaking: bool,
+    ) -> Result<usize, Hangup> {
+        let (until, late) = match (&self.publishing, handshaking) {
+            (None, true) => (self.handshake_by, Hangup::NoHandshake),
+            (None, false) => (self.publish_by, Hangup::TooSlow),
+            (Some(_), _) => (
                 Instant::now() + self.deadlines.idle,
                 Hangup::Idle(self.deadlines.idle),
             ),
         };
+        let evicted = async {
+            match &self.publishing {
+                None => self.ticket.evicted.cancelled().await,
+                Some(_) => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = self.cut.cancelled() => Err(Hangup::Cut("key reset or shutdown")),
+            _ = evicted => Err(Hangup::Cut("its place was given to a newcomer")),
             read = tokio::time::timeout_at(until, socket.read(buf)) => match read {
                 Err(_) => Err(late),
                 Ok(Ok(0)) => Err(Hangup::Closed),
@@ -281,72 +238,6 @@ impl Connection {
     }
 }
 
-fn protocol(err: ServerSessionError) -> Hangup {
+fn protocol(err: super::rtmp::SessionError) -> Hangup {
     Hangup::Protocol(err.to_string())
-}
-
-/// Hands bytes from the wire to the session. `rml_rtmp` panics on some malformed messages (a
-/// command with fewer than three values indexes past its end; a chunk header that shrinks a
-/// message's length mid-message overflows its buffer reservation, found by `scripts/fuzz`);
-/// that panic is caught here and
-/// ends this connection like any protocol error. The session is dropped with it. Public for
-/// the fuzzer (`fuzz/fuzz_targets/rtmp.rs`).
-pub fn feed(session: &mut ServerSession, bytes: &[u8]) -> Result<Vec<ServerSessionResult>, Hangup> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.handle_input(bytes))) {
-        Ok(handled) => handled.map_err(protocol),
-        Err(_) => Err(Hangup::Protocol(
-            "a malformed message the RTMP library could not parse".into(),
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-    use rml_rtmp::sessions::ServerSession;
-
-    use super::feed;
-
-    fn session() -> ServerSession {
-        crate::fuzzing::rtmp_session().expect("a session past the handshake")
-    }
-
-    /// One RTMP message of `kind` carrying `payload`, chunked at the initial 128 bytes.
-    fn message(kind: u8, payload: &[u8]) -> Vec<u8> {
-        let len = payload.len() as u32;
-        let mut out = vec![0x03, 0, 0, 0];
-        out.extend(&len.to_be_bytes()[1..]);
-        out.push(kind);
-        out.extend([1, 0, 0, 0]);
-        for (i, chunk) in payload.chunks(128).enumerate() {
-            if i > 0 {
-                out.push(0xC3);
-            }
-            out.extend(chunk);
-        }
-        out
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(crate::ingest::flv::fuzz_cases(3000)))]
-
-        /// Bytes from the wire after the handshake, random or shaped as messages of every type
-        /// a publisher may send (control, AMF0 commands and data, audio, video): feeding them
-        /// answers or errs, it never panics (the library's own panics are caught).
-        #[test]
-        fn any_bytes_after_the_handshake_are_handled_without_panic(
-            noise in proptest::collection::vec(any::<u8>(), 0..2048),
-            kinds in proptest::collection::vec(prop::sample::select(vec![1u8, 2, 3, 4, 5, 6, 8, 9, 15, 17, 18, 20]), 1..6),
-            payloads in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..600), 6),
-        ) {
-            let mut s = session();
-            let _ = feed(&mut s, &noise);
-            let mut s = session();
-            for (kind, payload) in kinds.iter().zip(&payloads) {
-                if feed(&mut s, &message(*kind, payload)).is_err() {
-                    break;
-                }
-            }
-        }
-    }
 }

@@ -1,13 +1,15 @@
-//! The RTMP port: accepts connections up to a total and a per-address cap, serves each on its
-//! own task, and cuts them all at shutdown.
+//! The RTMP port: takes connections within its places (`admission`: a total, a cap per client,
+//! unauthenticated connections giving way to newcomers), serves each on its own task, and
+//! cuts them all at shutdown.
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::admission::Admission;
 use super::connection::{self, Deadlines, Hangup};
 use super::state::Ingest;
-use crate::open_connections::{Caps, OpenConnections};
+use crate::open_connections::Caps;
 
 /// Accepts on `listener` until `shutdown`; connections run on `tasks`.
 pub async fn listen(
@@ -18,7 +20,7 @@ pub async fn listen(
     tasks: TaskTracker,
     shutdown: CancellationToken,
 ) {
-    let open = OpenConnections::new(caps);
+    let admission = Admission::new(caps);
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -33,22 +35,24 @@ pub async fn listen(
                 continue;
             }
         };
-        let Some(slot) = open.take(peer.ip()) else {
-            tracing::warn!(%peer, "RTMP connection refused: too many connections");
-            continue;
+        let ticket = match admission.admit(peer.ip()) {
+            Ok(ticket) => ticket,
+            Err(full) => {
+                tracing::warn!(%peer, "RTMP connection refused: {full}");
+                continue;
+            }
         };
         let _ = socket.set_nodelay(true);
         let ingest = ingest.clone();
         let cut = shutdown.child_token();
         tasks.spawn(async move {
-            let hangup = connection::serve(socket, ingest, deadlines, cut).await;
+            let hangup = connection::serve(socket, ingest, deadlines, ticket, cut).await;
             match &hangup {
-                Hangup::Closed | Hangup::Cut(_) => {
+                Hangup::Closed | Hangup::Unpublished | Hangup::Cut(_) => {
                     tracing::info!(%peer, "RTMP connection ended: {hangup}")
                 }
                 _ => tracing::warn!(%peer, "RTMP connection ended: {hangup}"),
             }
-            drop(slot);
         });
     }
 }

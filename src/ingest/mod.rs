@@ -2,17 +2,20 @@
 //! vMix, ffmpeg) over RTMP, with a stream key per channel; and from the studio page itself
 //! (`browser`: its camera or screen, recorded as WebM, over a WebSocket opened by the owner).
 //!
-//! The path: `listener` (the RTMP port, connection caps) -> `connection` (`rml_rtmp`'s
-//! handshake and chunk stream; the key is checked at publish by `state::Ingest::authorize`)
-//! -> `publishing` (codec checks, `flv` tags, `meter` figures) -> the broadcast's pushed
-//! `Feed` -> ffmpeg remuxes (`-c copy`) into the same fMP4 fragments as every source ->
-//! the channel's hub. `key` is the stream key, `store` its table, `api` the studio's server
-//! functions with `address` the server address they show.
+//! The path: `listener` (the RTMP port, its places in `admission`) -> `connection` (the
+//! handshake, then `rtmp`'s chunk stream, AMF0 and commands within their budgets; the key is
+//! checked at publish by `state::Ingest::authorize`) -> `publishing` (codec checks, `flv`
+//! tags, `meter` figures) -> the broadcast's pushed `Feed` -> ffmpeg remuxes (`-c copy`) into
+//! the same fMP4 fragments as every source -> the channel's hub. `key` is the stream key,
+//! `store` its table, `api` the studio's server functions with `address` the server address
+//! they show.
 
 pub mod api;
 
 #[cfg(feature = "ssr")]
 mod address;
+#[cfg(feature = "ssr")]
+mod admission;
 #[cfg(feature = "ssr")]
 pub mod browser;
 #[cfg(feature = "ssr")]
@@ -27,6 +30,8 @@ pub mod listener;
 mod meter;
 #[cfg(feature = "ssr")]
 mod publishing;
+#[cfg(feature = "ssr")]
+pub mod rtmp;
 #[cfg(feature = "ssr")]
 mod state;
 #[cfg(feature = "ssr")]

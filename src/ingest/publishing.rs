@@ -3,13 +3,13 @@
 //! message as an FLV tag into the broadcast's byte stream, measuring as it goes.
 
 use bytes::Bytes;
-use rml_rtmp::sessions::StreamMetadata;
-use tokio::sync::mpsc;
 
 use super::connection::Hangup;
 use super::flv::{self, AudioCodec, TagKind, VideoCodec};
 use super::meter::Meter;
+use super::rtmp::Metadata;
 use super::state::Publisher;
+use crate::broadcasts::feed::ByteSender;
 
 /// Audio held while waiting for the first video, at most (bytes).
 const MAX_HELD_BEFORE_VIDEO: usize = 1 << 20;
@@ -17,7 +17,7 @@ const MAX_HELD_BEFORE_VIDEO: usize = 1 << 20;
 pub struct Publishing {
     publisher: Publisher,
     /// Into the broadcast's ffmpeg, once on air.
-    stream: Option<mpsc::Sender<Bytes>>,
+    stream: Option<ByteSender>,
     /// Audio tags that came before the first video.
     held: Vec<Bytes>,
     held_bytes: usize,
@@ -38,11 +38,10 @@ impl Publishing {
         }
     }
 
-    pub fn metadata(&mut self, metadata: &StreamMetadata) {
-        self.meter
-            .announced(metadata.video_width, metadata.video_height);
+    pub fn metadata(&mut self, metadata: &Metadata) {
+        self.meter.announced(metadata.width, metadata.height);
         if self.stream.is_none() {
-            self.has_audio = Some(metadata.audio_codec_id.is_some());
+            self.has_audio = Some(metadata.has_audio);
         }
     }
 

@@ -9,15 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use bytes::Bytes;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::key::StreamKey;
 use super::store;
 use crate::broadcasts::Broadcasts;
 use crate::broadcasts::api::RTMP_LABEL;
-use crate::broadcasts::feed::{Feed, IncomingSlot, PushHandle};
+use crate::broadcasts::feed::{self, ByteSender, Feed, IncomingSlot, PushHandle};
 use crate::broadcasts::source::{PushFormat, Source};
 use crate::channels::Channels;
 use crate::clock::now_ms;
@@ -27,8 +25,6 @@ use crate::error::AppError;
 /// After "Stop" in the studio, the channel's key is refused this long, so the software's
 /// automatic reconnect does not put the channel straight back on air.
 pub const STOPPED_COOLDOWN: Duration = Duration::from_secs(30);
-/// Tags one publisher connection may have queued towards ffmpeg.
-const QUEUED_TAGS: usize = 256;
 /// Taking a pushed broadcast over from another instance: tries, and the pause between them
 /// (the other instance lets go once its ffmpeg has stopped).
 const TAKE_OVER_TRIES: u32 = 20;
@@ -175,7 +171,8 @@ impl Ingest {
             }
         };
         if !known.is_some_and(|key| key.matches(presented)) {
-            tracing::warn!(claimed = %channel, "publisher refused: wrong stream key");
+            // What an unauthenticated peer sent is logged escaped: no line of its making.
+            tracing::warn!(claimed = %channel.escape_debug(), "publisher refused: wrong stream key");
             return Err(Refusal::WrongKey);
         }
         let channel = channel.to_string();
@@ -240,12 +237,9 @@ impl Ingest {
     }
 
     /// The publisher's first video arrived: its bytes' way to ffmpeg, on air.
-    async fn go_live(
-        &self,
-        publisher: &Publisher,
-    ) -> Result<(mpsc::Sender<Bytes>, IncomingSlot), Refusal> {
+    async fn go_live(&self, publisher: &Publisher) -> Result<(ByteSender, IncomingSlot), Refusal> {
         let channel = &publisher.channel;
-        let (sender, stream) = mpsc::channel(QUEUED_TAGS);
+        let (sender, stream) = feed::byte_stream(feed::QUEUED_BYTES);
         let waiting = self
             .lock()
             .get(channel)
@@ -378,7 +372,7 @@ pub struct Publisher {
 
 impl Publisher {
     /// Puts the channel on air (or back on air) with this publisher's bytes.
-    pub async fn go_live(&self) -> Result<(mpsc::Sender<Bytes>, IncomingSlot), Refusal> {
+    pub async fn go_live(&self) -> Result<(ByteSender, IncomingSlot), Refusal> {
         self.ingest.go_live(self).await
     }
 

@@ -12,6 +12,8 @@ pub fn small_test_pattern() -> (Source, Encoding) {
         fps: 30,
     };
     let encoding = Encoding {
+        width: 320,
+        height: 180,
         fps: 30,
         video_kbps: 400,
         audio_kbps: 64,

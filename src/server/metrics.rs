@@ -1,7 +1,7 @@
 //! `GET /metrics`: the server's figures in Prometheus' text format (metrics-exporter-prometheus
 //! renders what the `metrics` macros record across the crate). Off unless `[metrics] enabled`;
 //! with a `token`, only a request carrying `Authorization: Bearer <token>` may read it, and
-//! without one only this machine (loopback) may.
+//! without one only this machine (loopback, not through a proxy) may.
 //!
 //! Counted where they happen: bytes and events sent to viewers and viewers skipped forward
 //! (`sse`), fragments published and their age when published (`live::outlet`), encoder
@@ -11,12 +11,14 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
+use axum::Extension;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq;
 
+use super::serve::Proxied;
 use super::state::AppState;
 
 /// Who may read `/metrics`, and what renders it.
@@ -44,9 +46,9 @@ impl MetricsAccess {
         })
     }
 
-    fn allows(&self, client: SocketAddr, headers: &HeaderMap) -> bool {
+    fn allows(&self, client: SocketAddr, proxied: bool, headers: &HeaderMap) -> bool {
         if self.token.is_empty() {
-            return client.ip().is_loopback();
+            return client.ip().is_loopback() && !proxied;
         }
         let offered = headers
             .get(header::AUTHORIZATION)
@@ -60,12 +62,13 @@ impl MetricsAccess {
 pub async fn metrics(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    proxied: Option<Extension<Proxied>>,
     headers: HeaderMap,
 ) -> Response {
     let Some(access) = &state.metrics else {
         return (StatusCode::NOT_FOUND, "metrics are off").into_response();
     };
-    if !access.allows(client, &headers) {
+    if !access.allows(client, proxied.is_some(), &headers) {
         return if access.token.is_empty() {
             (
                 StatusCode::FORBIDDEN,

@@ -1,6 +1,9 @@
 //! Server-only wiring: settings, each capability's state side by side, the router, the SSE and
 //! thumbnail handlers, start and shutdown. No domain logic lives here.
 
+mod bodies;
+pub mod commands;
+mod forwarded;
 mod headers;
 mod health;
 pub mod limits;
@@ -53,8 +56,9 @@ const SESSION_IDLE_DAYS: i64 = 30;
 
 /// The whole HTTP surface: pages, server functions, the SSE stream, static files; sessions
 /// (an HttpOnly, SameSite=Lax cookie holding only an id, Secure when `secure_cookies`) on all
-/// of it, cross-site requests that could change something refused before anything runs, and
-/// safety headers on every response.
+/// of it; requests for other host names (421) and cross-site requests that could change
+/// something (403) refused before anything runs, request bodies read whole within their
+/// bounds (`bodies`), and safety headers on every response.
 pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -85,7 +89,18 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
             _,
         >(context, shell))
         .layer(session_layer)
-        .layer(axum::middleware::from_fn(origin::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.bodies.clone(),
+            bodies::read_whole,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.site.clone(),
+            origin::refuse_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.site.clone(),
+            origin::check_host,
+        ))
         .layer(axum::middleware::map_response(headers::add_safety_headers))
         .layer(axum::middleware::from_fn(move |request, next| {
             headers::cache_assets(hashed_assets, request, next)
@@ -186,13 +201,20 @@ impl RunningServer {
                 settings.accounts.signups_per_address_per_hour,
                 settings.server.https(),
             )
-            .with_operators(&settings.accounts.operators)
             .with_session_lifetime(Duration::from_secs(settings.accounts.session_lifetime_secs)),
             chat,
-            thumbnails: Thumbnails::new(channels.clone(), settings.ffmpeg.path.clone()),
+            thumbnails: Thumbnails::new(
+                channels.clone(),
+                settings.ffmpeg.path.clone(),
+                settings.child_limits(),
+            ),
             channels,
             broadcasts,
             event_streams: settings.event_streams(),
+            site: settings.site(),
+            bodies: bodies::BodyLimits::new(Duration::from_secs(
+                settings.server.header_timeout_secs.max(1),
+            )),
             health: health::Health::new(db.clone(), cluster.as_ref().map(|c| c.nats())),
             connections: OpenConnections::new(serving.caps),
             metrics: settings
@@ -358,8 +380,15 @@ async fn start_demo(
     }
 }
 
-/// The binary's entry: settings, logging, serve until Ctrl-C or SIGTERM, then shut down.
+/// The binary's entry: settings, logging, serve until Ctrl-C or SIGTERM, then shut down; or
+/// one of the other commands (`commands`).
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let commands::Command::Operator(command) = commands::parse(&args)? {
+        let settings = Settings::load()?;
+        println!("{}", commands::operator(&settings, command).await?);
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -41,16 +41,11 @@ pub async fn publish(
     upgrade: WebSocketUpgrade,
     Path(channel): Path<String>,
     Query(recording): Query<Recording>,
-    headers: HeaderMap,
+    _from_this_site: super::origin::FromThisSite,
     session: Session,
     State(ingest): State<Ingest>,
     State(accounts): State<Accounts>,
 ) -> Response {
-    if !super::origin::same_site(&headers) {
-        return refuse(AppError::Forbidden(
-            "Requests from other sites are refused.".into(),
-        ));
-    }
     let user = match crate::accounts::session::signed_in(&session, &accounts).await {
         Ok(Some(user)) => user,
         Ok(None) => return refuse(AppError::SignInRequired),

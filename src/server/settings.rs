@@ -7,11 +7,14 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use super::origin::Site;
 use super::serve::ServeConfig;
+use super::sse::EventStreams;
 
 use crate::broadcasts::BroadcastConfig;
 use crate::broadcasts::registry::MaxLive;
 use crate::broadcasts::source::Encoding;
+use crate::child_process::ChildLimits;
 use crate::ingest::IngestConfig;
 use crate::ingest::connection::Deadlines;
 use crate::live::hub::HubSettings;
@@ -20,6 +23,14 @@ use crate::open_connections::{Caps, OpenConnections};
 const DEFAULTS: &str = include_str!("../../Leptos.toml");
 const CARGO_TOML: &str = include_str!("../../Cargo.toml");
 const ENV_PREFIX: &str = "ONAIR_";
+
+/// Settings that are gone, and what replaces them (section, key, what to do instead).
+const REMOVED: &[(&str, &str, &str)] = &[(
+    "accounts",
+    "operators",
+    "a name in the settings made whoever signed up with it first an operator; grant an \
+     existing account with `onair operator add NAME` instead",
+)];
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +89,7 @@ pub struct ServerSettings {
     pub drain_secs: u64,
     pub write_timeout_secs: u64,
     pub secure_cookies: bool,
+    pub public_hosts: String,
     pub tls_cert: std::path::PathBuf,
     pub tls_key: std::path::PathBuf,
 }
@@ -99,7 +111,6 @@ pub struct ChatSettings {
 #[serde(deny_unknown_fields)]
 pub struct AccountsSettings {
     pub signups_per_address_per_hour: u32,
-    pub operators: String,
     pub session_lifetime_secs: u64,
 }
 
@@ -124,6 +135,7 @@ pub struct FfmpegSettings {
     pub fragment_ms: u32,
     pub keyframe_secs: u32,
     pub max_restarts: u32,
+    pub max_memory_mib: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -176,6 +188,8 @@ pub enum SettingsError {
     },
     #[error("invalid settings: {0}")]
     Invalid(toml::de::Error),
+    #[error("{name} is no longer a setting: {instead}")]
+    Removed { name: String, instead: &'static str },
     #[error("server.tls_cert and server.tls_key: {0}")]
     Tls(String),
 }
@@ -217,9 +231,26 @@ impl Settings {
         if let Some((text, path)) = file {
             overlay(&mut table, parse(text, path)?);
         }
+        for (section, key, instead) in REMOVED {
+            if table
+                .get(*section)
+                .and_then(|s| s.as_table())
+                .is_some_and(|s| s.contains_key(*key))
+            {
+                let name = format!("[{section}] {key}");
+                return Err(SettingsError::Removed { name, instead });
+            }
+        }
         for (name, value) in vars {
             if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
-                apply_variable(&mut table, &name, &rest.to_ascii_lowercase(), &value)?;
+                let rest = rest.to_ascii_lowercase();
+                if let Some((_, _, instead)) = REMOVED
+                    .iter()
+                    .find(|(section, key, _)| rest == format!("{section}_{key}"))
+                {
+                    return Err(SettingsError::Removed { name, instead });
+                }
+                apply_variable(&mut table, &name, &rest, &value)?;
             }
         }
         toml::Value::Table(table)
@@ -240,8 +271,11 @@ impl Settings {
         let (b, f) = (&self.broadcast, &self.ffmpeg);
         BroadcastConfig {
             ffmpeg: f.path.clone(),
+            child_limits: self.child_limits(),
             max_restarts: f.max_restarts,
             encoding: Encoding {
+                width: b.width,
+                height: b.height,
                 fps: b.fps,
                 video_kbps: b.video_kbps,
                 audio_kbps: b.audio_kbps,
@@ -258,6 +292,13 @@ impl Settings {
         }
     }
 
+    /// What each ffmpeg may take.
+    pub fn child_limits(&self) -> ChildLimits {
+        ChildLimits {
+            memory_bytes: self.ffmpeg.max_memory_mib.max(64) << 20,
+        }
+    }
+
     /// How RTMP ingest runs.
     pub fn ingest(&self) -> IngestConfig {
         IngestConfig {
@@ -267,15 +308,29 @@ impl Settings {
         }
     }
 
-    /// Live-event streams open at once, per client address.
-    pub fn event_streams(&self) -> OpenConnections {
-        OpenConnections::new(Caps {
-            total: usize::MAX,
-            per_address: match self.live.max_streams_per_address {
-                0 => usize::MAX,
-                n => n,
-            },
-        })
+    /// Live-event streams: open at once per client; stalled once not read for the write
+    /// timeout (and never before four keep-alive beats have gone unread).
+    pub fn event_streams(&self) -> EventStreams {
+        EventStreams {
+            open: OpenConnections::new(Caps {
+                total: usize::MAX,
+                per_address: match self.live.max_streams_per_address {
+                    0 => usize::MAX,
+                    n => n,
+                },
+            }),
+            stalled_after: Duration::from_secs(
+                self.server
+                    .write_timeout_secs
+                    .max(self.server.keep_alive_secs * 2)
+                    .max(1),
+            ),
+        }
+    }
+
+    /// This site's host names and scheme.
+    pub fn site(&self) -> Site {
+        Site::new(&self.server.public_hosts, self.server.https())
     }
 
     /// How HTTP connections are accepted and served.

@@ -1,10 +1,19 @@
 //! `GET /live/{channel}/events`: one viewer's Server-Sent Events stream. It writes the hub's
 //! pre-framed bytes as they are (keep-alive comments included) and ends when the hub closes
-//! (server shutdown). One client address holds at most `[live] max_streams_per_address` open.
+//! (server shutdown). One client holds at most `[live] max_streams_per_address` open.
+//!
+//! A healthy stream is asked for its next bytes at least at every keep-alive beat. One that is
+//! not asked for [`EventStreams::stalled_after`] has a reader that stopped reading (over
+//! HTTP/2 a tab can keep its stream's window shut while the connection stays alive, so the
+//! kernel's write timeout never sees it): it stops counting as a viewer then, and fails when it
+//! is next asked, so the connection or stream is reset. Its place among its client's streams is
+//! held until that happens.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -15,9 +24,26 @@ use futures::Stream;
 use serde::Deserialize;
 
 use crate::channels::Channels;
+use crate::clock::now_ms;
+use crate::live::audience::Seat;
 use crate::live::frame;
 use crate::live::hub::Viewer;
 use crate::open_connections::{OpenConnections, Slot};
+
+/// Live-event streams: how many are open per client, and when a reader counts as stalled.
+#[derive(Clone)]
+pub struct EventStreams {
+    pub open: OpenConnections,
+    /// A stream not asked for bytes this long has a reader that stopped reading.
+    pub stalled_after: Duration,
+}
+
+impl EventStreams {
+    /// Streams open now.
+    pub fn total(&self) -> usize {
+        self.open.total()
+    }
+}
 
 #[derive(Deserialize)]
 pub struct Params {
@@ -31,7 +57,7 @@ pub struct Params {
 
 pub async fn live_events(
     State(channels): State<Channels>,
-    State(streams): State<OpenConnections>,
+    State(streams): State<EventStreams>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(channel): Path<String>,
     Query(params): Query<Params>,
@@ -49,7 +75,7 @@ pub async fn live_events(
                 .into_response();
         }
     };
-    let Some(slot) = streams.take(client.ip()) else {
+    let Some(slot) = streams.open.take(client.ip()) else {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             "Too many live streams open from your address: close some tabs and try again.",
@@ -65,7 +91,7 @@ pub async fn live_events(
     let viewer = channel
         .hub
         .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after);
-    let stream = viewer_stream(viewer, slot);
+    let stream = viewer_stream(viewer, slot, streams.stalled_after);
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -81,26 +107,53 @@ struct Connection {
     viewer: Viewer,
     pending: VecDeque<Bytes>,
     sent: Sent,
-    /// This stream's place among its address's; given back when the stream ends.
+    /// When it was last asked for bytes, and whether it was found stalled.
+    reading: Arc<Reading>,
+    /// This stream's place among its client's; given back when the stream ends.
     _slot: Slot,
 }
 
+/// What the stall watch and the stream share.
+struct Reading {
+    last_asked_ms: AtomicU64,
+    stalled: AtomicBool,
+    /// The viewer's place in the audience, given up when found stalled.
+    seat: Mutex<Option<Seat>>,
+}
+
+/// The stream stopped: its reader stopped reading.
+#[derive(Debug, thiserror::Error)]
+#[error("the viewer stopped reading")]
+struct Stalled;
+
 /// The bytes one viewer is sent: `retry`, then whatever the hub owes it (keep-alive comments
 /// included), as it comes, until the hub closes (server shutdown). The stream waits on one
-/// thing only, the hub's wake-up, and holds no timer.
+/// thing only, the hub's wake-up; a separate watch notices when it is not asked for bytes.
 fn viewer_stream(
-    viewer: Viewer,
+    mut viewer: Viewer,
     slot: Slot,
-) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
+    stalled_after: Duration,
+) -> impl Stream<Item = Result<Bytes, Stalled>> + Send {
     let pending = VecDeque::from([Bytes::from_static(frame::RETRY)]);
+    let reading = Arc::new(Reading {
+        last_asked_ms: AtomicU64::new(now_ms()),
+        stalled: AtomicBool::new(false),
+        seat: Mutex::new(viewer.take_seat()),
+    });
+    tokio::spawn(watch_for_stall(Arc::downgrade(&reading), stalled_after));
     let connection = Connection {
         viewer,
         pending,
         sent: Sent::new(),
+        reading,
         _slot: slot,
     };
     futures::stream::unfold(connection, |mut c| async move {
+        c.reading.last_asked_ms.store(now_ms(), Ordering::Relaxed);
         loop {
+            if c.reading.stalled.load(Ordering::Relaxed) {
+                return Some((Err(Stalled), c));
+            }
             if c.viewer.hub().is_closed() {
                 return None;
             }
@@ -116,8 +169,36 @@ fn viewer_stream(
             if c.pending.is_empty() && !c.viewer.changed().await {
                 return None;
             }
+            c.reading.last_asked_ms.store(now_ms(), Ordering::Relaxed);
         }
     })
+}
+
+/// Checks a stream about four times per `stalled_after`; once it has not been asked for bytes
+/// that long, it is marked stalled and its viewer leaves the audience. Ends with the stream.
+async fn watch_for_stall(reading: Weak<Reading>, stalled_after: Duration) {
+    let every = (stalled_after / 4).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(reading) = reading.upgrade() else {
+            return;
+        };
+        let quiet = now_ms().saturating_sub(reading.last_asked_ms.load(Ordering::Relaxed));
+        if quiet >= stalled_after.as_millis() as u64 {
+            reading.stalled.store(true, Ordering::Relaxed);
+            let seat = reading
+                .seat
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take();
+            drop(seat);
+            tracing::debug!(
+                quiet_ms = quiet,
+                "a viewer stopped reading: no longer counted"
+            );
+            return;
+        }
+    }
 }
 
 /// What viewers' streams send, for `/metrics` (handles made once per stream).

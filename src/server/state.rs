@@ -14,6 +14,10 @@ use crate::chat::Chat;
 use crate::ingest::Ingest;
 use crate::open_connections::OpenConnections;
 
+use super::bodies::BodyLimits;
+use super::origin::Site;
+use super::sse::EventStreams;
+
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
@@ -25,8 +29,12 @@ pub struct AppState {
     pub ingest: Ingest,
     /// Whether the database (and NATS) answer: `/health`.
     pub health: super::health::Health,
-    /// Live-event streams open now, by client address.
-    pub event_streams: OpenConnections,
+    /// Live-event streams open now, by client, and when their readers count as stalled.
+    pub event_streams: EventStreams,
+    /// The host names and scheme of this site (Host and Origin checks).
+    pub site: Site,
+    /// How request bodies are read.
+    pub bodies: BodyLimits,
     /// HTTP connections open now, by client address (counted by `serve`).
     #[from_ref(skip)]
     pub connections: OpenConnections,

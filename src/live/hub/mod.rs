@@ -286,7 +286,7 @@ impl Hub {
     ) -> Viewer {
         let chat = ChatCursor::new(&self.read().chat, chat_after);
         Viewer {
-            _seat: self.audience.join(key),
+            seat: Some(self.audience.join(key)),
             hub: Arc::clone(self),
             // Subscribed before any catch-up reads the logs, so no change can slip between.
             changed: self.changed.subscribe(),
@@ -351,8 +351,9 @@ pub struct Viewer {
     /// since.
     heartbeat_seen: u64,
     sent_since_heartbeat: bool,
-    /// This connection's place in the audience.
-    _seat: Seat,
+    /// This connection's place in the audience (until taken by its stream, see
+    /// [`Viewer::take_seat`]).
+    seat: Option<Seat>,
 }
 
 impl Viewer {
@@ -411,5 +412,11 @@ impl Viewer {
 
     pub fn hub(&self) -> &Arc<Hub> {
         &self.hub
+    }
+
+    /// This connection's place in the audience, for a stream that may have to give it up
+    /// before it ends (a stalled reader stops counting); it counts as long as it is held.
+    pub fn take_seat(&mut self) -> Option<Seat> {
+        self.seat.take()
     }
 }

@@ -227,6 +227,70 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
     server.shutdown().await.unwrap();
 }
 
+/// The size of the video in `events` (init and media), as ffprobe reads it.
+fn video_size(events: &[super::Received]) -> (u32, u32) {
+    let init = events.iter().find(|e| e.name == "init").expect("an init");
+    let mut file = super::init_bytes(init);
+    for event in events.iter().filter(|e| e.name == "media") {
+        file.extend(super::decode(&event.data));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("received.mp4");
+    std::fs::write(&path, &file).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=width,height", "-of", "csv=p=0"])
+        .arg(&path)
+        .output()
+        .expect("ffprobe is installed");
+    let out = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+    let (w, h) = out.split_once(',').expect("width,height");
+    (w.parse().unwrap(), h.parse().unwrap())
+}
+
+/// Issue 25, item 5: any account can share a 5K screen (or push a WebM declaring an absurd
+/// size). The server encodes it at most at the broadcast's size (320x180 in the tests),
+/// keeping its shape, instead of at the size pushed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5k_screen_is_encoded_at_most_at_the_broadcast_size() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let kim = session_cookie(&base, "kim").await;
+    let publishing = publish_webm(
+        server.addr,
+        "kim",
+        &kim,
+        "other",
+        &[
+            "-vf",
+            "scale=5120:2880",
+            "-r",
+            "2",
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "16",
+            "-g",
+            "2",
+            "-b:v",
+            "1M",
+        ],
+    )
+    .await;
+    let (_, events) = read_events(&format!("{base}/live/kim/events"), None, |e| {
+        media_count(e) >= 3
+    })
+    .await;
+    let (width, height) = video_size(&events);
+    assert!(width <= 320 && height <= 180, "{width}x{height}");
+    assert_eq!((width, height), (320, 180), "16:9 kept");
+    drop(publishing);
+    server.shutdown().await.unwrap();
+}
+
 /// A browser that records only VP8 (Firefox, Chromium without H.264): the studio says
 /// `video=other` and the server re-encodes to H.264, which every viewer's browser plays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

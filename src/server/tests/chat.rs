@@ -4,7 +4,7 @@
 use eventsource_stream::Eventsource;
 
 use super::accounts::{answer, browser, call, sign_up};
-use super::{SERIAL, next_event, start_server_with};
+use super::{SERIAL, Settings, next_event, start_server_with};
 use crate::error::AppError;
 use crate::live::wire::{ChatDeletedEvent, ChatEvent};
 
@@ -143,12 +143,15 @@ async fn a_posted_message_reaches_every_viewer_and_the_owner_moderates() {
     server.shutdown().await.unwrap();
 }
 
-/// The operator (from the settings) moderates a channel that is not theirs, lists and lifts
-/// its bans, and ends its broadcast; a plain user can do none of that.
+/// The operator (granted on the command line, `onair operator add`) moderates a channel that
+/// is not theirs, lists and lifts its bans, and ends its broadcast; a plain user can do none of
+/// that, and an account is no operator until granted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_moderates_any_channel_and_lifts_bans() {
+    use crate::server::commands::{OperatorCommand, operator};
+
     let _serial = SERIAL.lock().await;
-    let server = start_server_with(&[("ONAIR_ACCOUNTS_OPERATORS", "Olga")]).await;
+    let server = start_server_with(&[]).await;
     let base = format!("http://{}", server.addr);
     let (olga, uma, vic) = (browser(), browser(), browser());
     sign_up(&olga, &base, "olga").await;
@@ -156,6 +159,22 @@ async fn an_operator_moderates_any_channel_and_lifts_bans() {
     sign_up(&vic, &base, "vic").await;
     let demo = |text: &'static str| [("channel", "demo"), ("text", text)];
     let ban_vic = [("channel", "demo"), ("username", "vic")];
+    let refused = call(&olga, &base, "ban_from_chat", Some(&ban_vic), None).await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "not an operator before the grant: {refused:?}"
+    );
+    let db_path = server.dir.path().join("onair.db").display().to_string();
+    let settings = Settings::with_overrides([("ONAIR_DATABASE_PATH", db_path.as_str())]).unwrap();
+    let missing = operator(&settings, OperatorCommand::Add("nobody".into())).await;
+    assert!(missing.unwrap_err().contains("must sign up first"));
+    operator(&settings, OperatorCommand::Add("Olga".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        operator(&settings, OperatorCommand::List).await.unwrap(),
+        "olga"
+    );
 
     // Uma is no moderator of the demo channel.
     let refused = call(&uma, &base, "ban_from_chat", Some(&ban_vic), None).await;

@@ -24,11 +24,20 @@ fn certificate(dir: &std::path::Path) -> (String, String, String) {
 }
 
 async fn start_https(extra: &[(&str, &str)]) -> (TestServer, reqwest::Client, String) {
+    let (server, client, base, _) = start_https_with_pem(extra).await;
+    (server, client, base)
+}
+
+/// [`start_https`], with the certificate's PEM for clients of the test's own making.
+pub(super) async fn start_https_with_pem(
+    extra: &[(&str, &str)],
+) -> (TestServer, reqwest::Client, String, String) {
     let certs = tempfile::tempdir().unwrap();
     let (pem, cert, key) = certificate(certs.path());
     let mut vars = vec![
         ("ONAIR_SERVER_TLS_CERT", cert.as_str()),
         ("ONAIR_SERVER_TLS_KEY", key.as_str()),
+        ("ONAIR_SERVER_PUBLIC_HOSTS", HOST),
     ];
     vars.extend_from_slice(extra);
     let server = start_server_with(&vars).await;
@@ -39,7 +48,32 @@ async fn start_https(extra: &[(&str, &str)]) -> (TestServer, reqwest::Client, St
         .build()
         .unwrap();
     let base = format!("https://{HOST}:{}", server.addr.port());
-    (server, client, base)
+    (server, client, base, pem)
+}
+
+/// A TLS connection to `addr` as [`HOST`], trusting `pem`, offering only `alpn`.
+pub(super) async fn tls_to(
+    addr: std::net::SocketAddr,
+    pem: &str,
+    alpn: &[u8],
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    use rustls_pki_types::pem::PemObject;
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap())
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from(HOST).unwrap();
+    connector.connect(name, tcp).await.unwrap()
 }
 
 /// Ten viewers in one browser (one client): over HTTPS they share one HTTP/2 connection, and
@@ -162,7 +196,7 @@ async fn open_events(
     client: &mut h2::client::SendRequest<bytes::Bytes>,
     addr: std::net::SocketAddr,
 ) -> h2::RecvStream {
-    let request = http::Request::get(format!("http://{addr}/live/demo/events"))
+    let request = http::Request::get(format!("https://{HOST}:{}/live/demo/events", addr.port()))
         .body(())
         .unwrap();
     let (response, _) = client.send_request(request, true).unwrap();
@@ -205,8 +239,8 @@ fn media_ids(text: &str) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_http2_a_stalled_tab_is_skipped_forward_without_holding_up_the_others() {
     let _serial = SERIAL.lock().await;
-    let server = start_server_with(&[]).await;
-    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (server, _, _, pem) = start_https_with_pem(&[]).await;
+    let tcp = tls_to(server.addr, &pem, b"h2").await;
     // Small stream windows (64 KiB, about a second of the test's video), a large connection
     // window: only the stalled stream is held back by its reader.
     let (client, connection) = h2::client::Builder::new()

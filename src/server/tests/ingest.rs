@@ -466,7 +466,7 @@ async fn garbage_stalls_and_floods_on_the_rtmp_port_are_cut_and_publishing_still
 }
 
 /// A connection to `rtmp` past the RTMP handshake (C0+C1 of zeros, C2 echoing S1).
-async fn handshaken(rtmp: SocketAddr) -> TcpStream {
+pub(super) async fn handshaken(rtmp: SocketAddr) -> TcpStream {
     let mut socket = TcpStream::connect(rtmp).await.unwrap();
     let mut c0c1 = vec![3u8];
     c0c1.extend(std::iter::repeat_n(0u8, 1536));

@@ -8,6 +8,8 @@ mod chat;
 mod cluster;
 mod https;
 mod ingest;
+mod single_client;
+mod single_publisher;
 
 use std::time::Duration;
 
@@ -404,7 +406,7 @@ async fn a_half_sent_request_is_closed_but_a_live_stream_outlives_the_header_tim
     // A client that sends part of a request head, then nothing: the server hangs up on it.
     let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     stalled
-        .write_all(b"GET / HTTP/1.1\r\nHost: onair\r\n")
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
         .await
         .unwrap();
     let mut answer = Vec::new();
@@ -537,7 +539,7 @@ async fn connections_past_the_per_address_cap_are_closed_until_one_ends() {
     // Sent a whole request, the fourth gets no answer: the server closed it on accepting it.
     let mut fourth = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let _ = fourth
-        .write_all(b"GET / HTTP/1.1\r\nHost: onair\r\n\r\n")
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await;
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), fourth.read_to_end(&mut answer))
@@ -582,7 +584,7 @@ async fn a_viewer_who_stops_reading_is_dropped_and_stops_counting() {
         .set_recv_buffer_size(16 * 1024)
         .unwrap();
     stalled
-        .write_all(b"GET /live/demo/events?viewer=stalled HTTP/1.1\r\nHost: onair\r\n\r\n")
+        .write_all(b"GET /live/demo/events?viewer=stalled HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     assert_eq!(next_viewer_count(&mut reading).await, 2);

@@ -87,8 +87,9 @@ pub struct PastBroadcast {
     pub source: String,
     pub started_ms: u64,
     pub ended_ms: u64,
-    /// "stopped", "failed", "server shutdown", "publisher left" or "interrupted" (cut by a
-    /// crash; its end is when it was last seen on air).
+    /// "stopped", "stopped by the broadcaster" (its software or page said goodbye), "failed",
+    /// "server shutdown", "publisher left" or "interrupted" (cut by a crash; its end is when it
+    /// was last seen on air).
     pub end_reason: String,
     pub failure: Option<String>,
     pub peak_viewers: u32,

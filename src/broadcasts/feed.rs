@@ -23,9 +23,25 @@ use super::api::IncomingFigures;
 pub const QUEUED_BYTES: usize = 12 << 20;
 
 /// The bytes of one publisher connection, in order, at most [`QUEUED_BYTES`] of them queued;
-/// it ends when its [`ByteSender`] is dropped.
+/// it ends when its [`ByteSender`] is dropped, on purpose if [`ByteSender::finish`] said so.
 pub struct ByteStream {
     receiver: mpsc::UnboundedReceiver<Queued>,
+    finished: FinishedOnPurpose,
+}
+
+/// Whether a publisher ended its stream on purpose (OBS's Stop Streaming, the studio page's
+/// Stop), as opposed to its connection dropping.
+#[derive(Clone, Debug, Default)]
+pub struct FinishedOnPurpose(Arc<std::sync::atomic::AtomicBool>);
+
+impl FinishedOnPurpose {
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
 }
 
 /// The publisher connection's end of a [`ByteStream`].
@@ -34,6 +50,7 @@ pub struct ByteSender {
     sender: mpsc::UnboundedSender<Queued>,
     room: Arc<Semaphore>,
     max: usize,
+    finished: FinishedOnPurpose,
 }
 
 /// Bytes in the queue, holding their share of its room until written.
@@ -46,12 +63,14 @@ struct Queued {
 pub fn byte_stream(max: usize) -> (ByteSender, ByteStream) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let max = max.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let finished = FinishedOnPurpose::default();
     let sender = ByteSender {
         sender,
         room: Arc::new(Semaphore::new(max)),
         max,
+        finished: finished.clone(),
     };
-    (sender, ByteStream { receiver })
+    (sender, ByteStream { receiver, finished })
 }
 
 /// The broadcast stopped reading this publisher's stream.
@@ -75,9 +94,20 @@ impl ByteSender {
     pub fn queued(&self) -> usize {
         self.max - self.room.available_permits()
     }
+
+    /// The publisher ended its stream on purpose: what is queued still goes to ffmpeg, then the
+    /// broadcast ends at once instead of waiting for it to come back.
+    pub fn finish(self) {
+        self.finished.set();
+    }
 }
 
 impl ByteStream {
+    /// Whether its publisher ended it on purpose (read once it has ended).
+    pub fn finished_on_purpose(&self) -> FinishedOnPurpose {
+        self.finished.clone()
+    }
+
     /// The next bytes (their place in the queue is given back at once).
     pub async fn recv(&mut self) -> Option<Bytes> {
         self.receiver.recv().await.map(|queued| queued.bytes)

@@ -294,6 +294,7 @@ async fn run(
         EndReason::Stopped => Ending::Stopped,
         EndReason::Failed(why) => Ending::Failed(why),
         EndReason::PublisherLeft => Ending::PublisherLeft,
+        EndReason::StoppedByBroadcaster => Ending::StoppedByBroadcaster,
     };
     tracing::info!(channel = %channel.name, ?ending, peak, "broadcast ended");
     if let Err(err) = store::end(&inner.db, id, &ending, peak).await {

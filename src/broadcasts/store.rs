@@ -14,6 +14,8 @@ pub enum Ending {
     ServerShutdown,
     /// A pushed source's publisher left and did not come back within the grace period.
     PublisherLeft,
+    /// A pushed source's publisher ended its stream on purpose.
+    StoppedByBroadcaster,
 }
 
 impl Ending {
@@ -23,6 +25,7 @@ impl Ending {
             Ending::Failed(_) => "failed",
             Ending::ServerShutdown => "server shutdown",
             Ending::PublisherLeft => "publisher left",
+            Ending::StoppedByBroadcaster => "stopped by the broadcaster",
         }
         // (And "interrupted": cut by a crash, closed at the next start.)
     }

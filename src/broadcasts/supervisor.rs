@@ -49,6 +49,9 @@ pub enum EndReason {
     Failed(String),
     /// A pushed source's publisher did not come back within the grace period.
     PublisherLeft,
+    /// A pushed source's publisher ended its stream on purpose (OBS's Stop Streaming, the
+    /// studio page's Stop): over at once, no grace period.
+    StoppedByBroadcaster,
 }
 
 /// The encoder's latest figures, shared with whoever shows them; None while it is not running.
@@ -91,6 +94,10 @@ pub async fn supervise(
             Some(Some(input)) => input,
         };
         let started = Instant::now();
+        let finished = match &input {
+            RunInput::Pushed(stream) => Some(stream.finished_on_purpose()),
+            RunInput::Own => None,
+        };
         let ended = run_once(&spec, &args, input, &hub, &stop, &figures).await;
         *figures.lock().unwrap_or_else(|p| p.into_inner()) = None;
         let failure = match ended {
@@ -100,6 +107,12 @@ pub async fn supervise(
             }
             RunEnd::Failed(failure) => failure,
         };
+        if finished.is_some_and(|f| f.is_set()) {
+            // ffmpeg has written what the publisher sent before it said goodbye.
+            tracing::info!(channel = %spec.channel, "the broadcaster ended the stream");
+            hub.go_offline(Some("the broadcaster ended the stream".into()));
+            return EndReason::StoppedByBroadcaster;
+        }
         if feed.is_pushed() {
             // The publisher's stream ended: not our failure. Wait for it to come back.
             tracing::info!(channel = %spec.channel, %failure, "the publisher's stream ended");

@@ -14,6 +14,8 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+use crate::ingest::api::STOPPED_BY_BROADCASTER;
 use web_sys::{
     Blob, BlobEvent, DisplayMediaStreamConstraints, MediaRecorder, MediaRecorderOptions,
     MediaStream, MediaStreamConstraints, MediaStreamTrack,
@@ -348,7 +350,12 @@ async fn send(
     let mut from_server = from_server.fuse();
     let outcome = loop {
         futures::select! {
-            _ = stopped => break Ok(()),
+            _ = stopped => {
+                // The broadcaster's Stop: the server ends the broadcast at once (any other
+                // close is a drop it waits for).
+                let _ = raw.close_with_code_and_reason(STOPPED_BY_BROADCASTER, "stopped");
+                break Ok(());
+            }
             message = from_server.next() => break match message {
                 None => Err(Failure::Dropped("the connection closed".into())),
                 Some(Err(WebSocketError::ConnectionClose(close))) if close.code == 1000 => Ok(()),

@@ -22,6 +22,8 @@ pub fn BrowserCapture(
     let uplink = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let recording = RwSignal::new(false);
+    // From Go live until the recording starts or cannot: the button says it is on its way.
+    let starting = RwSignal::new(false);
     let muted = RwSignal::new(false);
     // The cameras and microphones offered (id, label), and the chosen ones ("" = default).
     let cameras = RwSignal::new(Vec::<(String, String)>::new());
@@ -59,6 +61,7 @@ pub fn BrowserCapture(
     let name = channel.clone();
     let go_live = move |_| {
         problem.set(None);
+        starting.set(true);
         let title = title.get().map(|t| t.value()).unwrap_or_default();
         let channel = name.clone();
         #[cfg(feature = "hydrate")]
@@ -66,6 +69,7 @@ pub fn BrowserCapture(
             use crate::client::recorder::{self, Capture, RecordingState};
             if let Err(err) = crate::broadcasts::api::save_title(channel.clone(), title).await {
                 problem.set(Some(err.to_string()));
+                starting.set(false);
                 return;
             }
             let capture = if what == "screen" {
@@ -85,6 +89,7 @@ pub fn BrowserCapture(
                     Err(why) => {
                         state.set(None);
                         problem.set(Some(why));
+                        starting.set(false);
                         return;
                     }
                 };
@@ -111,7 +116,9 @@ pub fn BrowserCapture(
                     }
                 }
             };
-            match recorder::start(&channel, capture, stream.clone(), on_state) {
+            let started = recorder::start(&channel, capture, stream.clone(), on_state);
+            starting.set(false);
+            match started {
                 Ok(started) => {
                     recording.set(true);
                     session.set_value(Some((started, stream)));
@@ -124,7 +131,7 @@ pub fn BrowserCapture(
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (title, channel);
+        let _ = (title, channel, starting);
     };
     let name = channel.clone();
     let stop = move |_| {
@@ -180,8 +187,11 @@ pub fn BrowserCapture(
             <video node_ref=preview class="capture-preview" muted=true autoplay=true playsinline=true
                 data-testid="capture-preview"></video>
             <div class="studio-buttons">
-                <button class="go-live" on:click=go_live disabled=move || recording.get()>"Go live"</button>
-                <button class="stop" on:click=stop>"Stop"</button>
+                <button class="go-live" on:click=go_live disabled=move || recording.get() || starting.get()
+                    data-testid="capture-go-live">
+                    {move || if starting.get() { "Going live…" } else { "Go live" }}
+                </button>
+                <button class="stop" on:click=stop disabled=move || !recording.get() data-testid="capture-stop">"Stop"</button>
                 <button on:click=toggle_mute data-testid="mute" disabled=move || !recording.get()>
                     {move || if muted.get() { "Unmute microphone" } else { "Mute microphone" }}
                 </button>

@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// The close code of the studio page's publish socket when the broadcaster presses Stop: the
+/// broadcast ends at once. Any other end of the socket is a drop, which the broadcast waits a
+/// grace period for the page to recover from. (4000–4999 are the application's own codes.)
+pub const STOPPED_BY_BROADCASTER: u16 = 4000;
+
 /// What the studio shows for streaming software.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StreamDestination {

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 
 use super::state::{Publisher, Refusal};
+use crate::broadcasts::feed::ByteSender;
 
 /// The largest chunk taken (a 250 ms slice is tens of KiB).
 pub const MAX_CHUNK: usize = 4 << 20;
@@ -18,11 +19,24 @@ const RATE_WINDOW: Duration = Duration::from_secs(5);
 /// WebM (EBML) files start with these bytes.
 const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
 
+/// What arrives on the page's socket.
+#[derive(Debug, PartialEq)]
+pub enum Arrival {
+    /// One slice of the recording.
+    Chunk(Bytes),
+    /// The broadcaster pressed Stop: the broadcast ends at once.
+    Stopped,
+    /// The socket closed otherwise (the page reconnects, or is gone): a drop.
+    Closed,
+}
+
 /// How a recording's stream ended, for the page (as the socket's close reason) and the log.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum Ended {
     #[error("the page closed the recording")]
     Closed,
+    #[error("the broadcaster stopped")]
+    Stopped,
     #[error("nothing arrived for {0:?}")]
     Idle(Duration),
     #[error("the recording is not WebM")]
@@ -37,19 +51,26 @@ pub enum Ended {
     Refused(#[from] Refusal),
 }
 
-/// Forwards `chunks` (each one WebSocket message's bytes) into the broadcast until the page
-/// stops, the broadcast stops, or a bound is broken.
-pub async fn receive<S>(mut chunks: S, publisher: Publisher, idle: Duration) -> Ended
+/// Forwards what arrives (each chunk one WebSocket message's bytes) into the broadcast until
+/// the page stops (on purpose: the broadcast ends at once), closes, the broadcast stops, or a
+/// bound is broken.
+pub async fn receive<S>(mut arrivals: S, publisher: Publisher, idle: Duration) -> Ended
 where
-    S: Stream<Item = Bytes> + Unpin,
+    S: Stream<Item = Arrival> + Unpin,
 {
-    let mut into_ffmpeg = None;
+    let mut into_ffmpeg: Option<ByteSender> = None;
     let mut window = (Instant::now(), 0u64);
     loop {
-        let chunk = match tokio::time::timeout(idle, chunks.next()).await {
+        let chunk = match tokio::time::timeout(idle, arrivals.next()).await {
             Err(_) => return Ended::Idle(idle),
-            Ok(None) => return Ended::Closed,
-            Ok(Some(chunk)) => chunk,
+            Ok(None | Some(Arrival::Closed)) => return Ended::Closed,
+            Ok(Some(Arrival::Stopped)) => {
+                if let Some(sender) = into_ffmpeg.take() {
+                    sender.finish();
+                }
+                return Ended::Stopped;
+            }
+            Ok(Some(Arrival::Chunk(chunk))) => chunk,
         };
         if chunk.len() > MAX_CHUNK {
             return Ended::TooLarge(chunk.len());

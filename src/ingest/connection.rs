@@ -184,7 +184,12 @@ impl Connection {
                 Some(publishing) => publishing.audio(data, timestamp).await,
                 None => Ok(()),
             },
-            Event::Unpublished => Err(Hangup::Unpublished),
+            Event::Unpublished => {
+                if let Some(publishing) = &mut self.publishing {
+                    publishing.finish();
+                }
+                Err(Hangup::Unpublished)
+            }
         }
     }
 

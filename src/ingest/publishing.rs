@@ -89,6 +89,14 @@ impl Publishing {
         Ok(())
     }
 
+    /// The publisher ended its stream on purpose: the broadcast ends once ffmpeg has what
+    /// was sent, without waiting for it to come back.
+    pub fn finish(&mut self) {
+        if let Some(stream) = self.stream.take() {
+            stream.finish();
+        }
+    }
+
     /// The first video: on air, with the FLV header and the audio held so far.
     async fn go_live(&mut self) -> Result<(), Hangup> {
         let (stream, slot) = self.publisher.go_live().await?;

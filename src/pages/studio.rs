@@ -134,6 +134,16 @@ fn Studio(channel: String) -> impl IntoView {
     };
     let saved = move || save.value().get().is_some_and(|r| r.is_ok());
     let busy = move || start.pending().get() || stop.pending().get() || save.pending().get();
+    // Whether the channel is on air, as the studio last heard (None until it has): Go live
+    // only while it is not, Stop only while it is.
+    let on_air = move || {
+        status
+            .get()
+            .and_then(Result::ok)
+            .map(|status| status.on_air.is_some())
+    };
+    let go_live_idle = move || busy() || on_air() != Some(false);
+    let stop_idle = move || busy() || on_air() != Some(true);
     let sign_out_everywhere = expect_context::<Auth>().sign_out_everywhere;
 
     view! {
@@ -178,9 +188,15 @@ fn Studio(channel: String) -> impl IntoView {
                         {move || if software() {
                             view! { <button on:click=save_title.clone() disabled=busy data-testid="save-title">"Save title"</button> }.into_any()
                         } else {
-                            view! { <button class="go-live" on:click=go_live.clone() disabled=busy>"Go live"</button> }.into_any()
+                            view! {
+                                <button class="go-live" on:click=go_live.clone() disabled=go_live_idle data-testid="go-live">
+                                    {move || if start.pending().get() { "Going live…" } else { "Go live" }}
+                                </button>
+                            }.into_any()
                         }}
-                        <button class="stop" on:click=stop_now disabled=busy>"Stop"</button>
+                        <button class="stop" on:click=stop_now disabled=stop_idle data-testid="stop">
+                            {move || if stop.pending().get() { "Stopping…" } else { "Stop" }}
+                        </button>
                         {move || saved().then(|| view! { <span class="studio-hint" data-testid="title-saved">"Saved"</span> })}
                     </div>
                     {

@@ -20,6 +20,7 @@ use crate::accounts::Accounts;
 use crate::broadcasts::source::PushFormat;
 use crate::error::AppError;
 use crate::ingest::Ingest;
+use crate::ingest::api::STOPPED_BY_BROADCASTER;
 use crate::ingest::browser::{self, MAX_CHUNK};
 
 /// The longest the page may go without sending a chunk (it sends one every ~250 ms).
@@ -86,16 +87,19 @@ async fn record(
     // the upload is, kernel buffers included, which the page's own socket cannot see.
     let received = Arc::new(AtomicU64::new(0));
     let counted = received.clone();
+    // An error ends the stream as a drop does; the page's Stop closes with its own code.
     let chunks = from_page
-        .take_while(|message| {
-            std::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_))))
-        })
+        .take_while(|message| std::future::ready(message.is_ok()))
         .filter_map(move |message| {
             std::future::ready(match message {
                 Ok(Message::Binary(bytes)) => {
                     counted.fetch_add(1, Ordering::Relaxed);
-                    Some(bytes)
+                    Some(browser::Arrival::Chunk(bytes))
                 }
+                Ok(Message::Close(Some(frame))) if frame.code == STOPPED_BY_BROADCASTER => {
+                    Some(browser::Arrival::Stopped)
+                }
+                Ok(Message::Close(_)) => Some(browser::Arrival::Closed),
                 _ => None,
             })
         });
@@ -126,7 +130,7 @@ async fn record(
     tracing::info!(%channel, "browser recording ended: {ended}");
     // 1000: normal closure; 1008: the page sent something we refuse.
     let code = match ended {
-        browser::Ended::Closed | browser::Ended::BroadcastStopped => 1000,
+        browser::Ended::Closed | browser::Ended::Stopped | browser::Ended::BroadcastStopped => 1000,
         _ => 1008,
     };
     let reason: String = ended.to_string().chars().take(120).collect();

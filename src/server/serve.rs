@@ -30,8 +30,8 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -44,14 +44,16 @@ use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 use tower::ServiceExt as _;
 
 use super::forwarded;
+use crate::clock::{monotonic_epoch, monotonic_ms};
 use crate::open_connections::{Caps, OpenConnections};
 
 /// hyper's per-connection write buffer: its minimum (8 KiB) instead of its default (~417 KiB).
@@ -60,6 +62,8 @@ const WRITE_BUFFER: usize = 8 * 1024;
 const STREAM_SEND_BUFFER: usize = 16 * 1024;
 /// HTTP/2: how often a quiet connection is pinged, and how long the answer may take.
 const PING_EVERY: Duration = Duration::from_secs(20);
+/// How long an idle connection asked to close may take to say goodbye.
+const GOODBYE: Duration = Duration::from_secs(1);
 /// HTTP/2: streams one connection may have open at once (hyper's default is 200).
 pub const MAX_STREAMS: u32 = 100;
 /// HTTP/2: what a client may send before we read it, per stream and per connection: request
@@ -124,7 +128,6 @@ pub async fn serve(
             continue;
         };
         tune_connection(&tcp, &config);
-        let activity = Arc::new(Activity::default());
         let service = {
             let trusted = config.trusted_proxies.clone();
             app.clone()
@@ -144,57 +147,40 @@ pub async fn serve(
                     request
                 })
         };
-        let service = InFlightService {
-            inner: service,
-            activity: activity.clone(),
-        };
         let (protocols, tls) = (protocols.clone(), config.tls.clone());
         let (stop, quiet) = (stop.clone(), config.header_timeout);
         connections.spawn(async move {
             match tls {
                 None => {
                     let io = TokioIo::new(tcp);
+                    let service = TowerToHyperService::new(service);
                     let connection = protocols
                         .http1
-                        .serve_connection(io, TowerToHyperService::new(service))
+                        .serve_connection(io, service)
                         .with_upgrades();
-                    drive(
-                        connection,
-                        |c| c.graceful_shutdown(),
-                        &activity,
-                        quiet,
-                        &stop,
-                    )
-                    .await;
+                    drive(connection, |c| c.graceful_shutdown(), None, quiet, stop).await;
                 }
                 Some(tls) => match tokio::time::timeout(quiet, tls.accept(tcp)).await {
                     Ok(Ok(stream)) => {
                         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
                         let io = TokioIo::new(stream);
-                        let service = TowerToHyperService::new(service);
                         if h2 {
+                            let activity = Arc::new(Activity::default());
+                            let service = TowerToHyperService::new(InFlightService {
+                                inner: service,
+                                activity: activity.clone(),
+                            });
                             let connection = protocols.http2.serve_connection(io, service);
-                            drive(
-                                connection,
-                                |c| c.graceful_shutdown(),
-                                &activity,
-                                quiet,
-                                &stop,
-                            )
-                            .await;
+                            let activity = Some(activity);
+                            drive(connection, |c| c.graceful_shutdown(), activity, quiet, stop)
+                                .await;
                         } else {
+                            let service = TowerToHyperService::new(service);
                             let connection = protocols
                                 .http1
                                 .serve_connection(io, service)
                                 .with_upgrades();
-                            drive(
-                                connection,
-                                |c| c.graceful_shutdown(),
-                                &activity,
-                                quiet,
-                                &stop,
-                            )
-                            .await;
+                            drive(connection, |c| c.graceful_shutdown(), None, quiet, stop).await;
                         }
                     }
                     Ok(Err(err)) => tracing::debug!(%err, %peer, "TLS handshake failed"),
@@ -246,33 +232,54 @@ impl Protocols {
     }
 }
 
-/// Runs `connection` until it ends; once it has had no request in flight for `quiet`, or at
-/// shutdown, it is asked to finish: what is in flight completes, within `quiet` more (a peer
-/// that never finished its HTTP/2 preface cannot be asked anything, and is simply closed).
+/// Runs `connection` until it ends, or until it is asked to finish: at shutdown, or (HTTP/2,
+/// whose `activity` is counted) once it has had no request in flight for `quiet`. An idle one
+/// has nothing to finish: it gets a moment to say goodbye (GOAWAY) and is closed (a peer that
+/// never finished its HTTP/2 preface cannot be asked anything at all). At shutdown what is in
+/// flight completes, within `quiet` (and the server's drain). HTTP/1.1 needs no count: hyper's
+/// header timeout runs from the connection's start and after every response.
+///
+/// The watch runs as a task of its own, which hands its verdict over on a oneshot channel: the
+/// connection's own task, woken for every event written to it, checks only that (an atomic
+/// load), not timers or locks.
 async fn drive<C>(
     connection: C,
     graceful_shutdown: impl FnOnce(Pin<&mut C>),
-    activity: &Activity,
+    activity: Option<Arc<Activity>>,
     quiet: Duration,
-    stop: &CancellationToken,
+    stop: CancellationToken,
 ) where
     C: std::future::Future<Output = Result<(), hyper::Error>>,
 {
-    let mut connection = std::pin::pin!(connection);
-    let ended = tokio::select! {
-        ended = connection.as_mut() => Some(ended),
-        _ = activity.quiet_for(quiet) => None,
-        _ = stop.cancelled() => None,
-    };
-    let ended = match ended {
-        Some(ended) => ended,
-        None => {
-            graceful_shutdown(connection.as_mut());
-            match tokio::time::timeout(quiet, connection).await {
-                Ok(ended) => ended,
-                Err(_) => return,
+    let (close, closing) = oneshot::channel();
+    let watch = AbortOnDropHandle::new(tokio::spawn(async move {
+        let finish_within = match activity {
+            Some(activity) => tokio::select! {
+                _ = activity.quiet_for(quiet) => GOODBYE,
+                _ = stop.cancelled() => quiet,
+            },
+            None => {
+                stop.cancelled().await;
+                quiet
             }
+        };
+        let _ = close.send(finish_within);
+    }));
+    let mut connection = std::pin::pin!(connection);
+    let finish_within = tokio::select! {
+        biased;
+        ended = connection.as_mut() => {
+            if let Err(err) = ended {
+                tracing::debug!(%err, "connection ended with an error");
+            }
+            return;
         }
+        Ok(finish_within) = closing => finish_within,
+    };
+    drop(watch);
+    graceful_shutdown(connection.as_mut());
+    let Ok(ended) = tokio::time::timeout(finish_within, connection).await else {
+        return;
     };
     if let Err(err) = ended {
         tracing::debug!(%err, "connection ended with an error");
@@ -283,7 +290,7 @@ async fn drive<C>(
 #[derive(Default)]
 struct Activity {
     in_flight: AtomicUsize,
-    /// Milliseconds after [`epoch`] when the last request finished.
+    /// When the last request finished ([`monotonic_ms`]); 0 before any.
     quiet_since_ms: AtomicU64,
     changed: Notify,
 }
@@ -296,7 +303,7 @@ impl Drop for InFlight {
         let activity = &self.0;
         activity
             .quiet_since_ms
-            .store(millis_since_epoch(), Ordering::Relaxed);
+            .store(monotonic_ms(), Ordering::Relaxed);
         if activity.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
             activity.changed.notify_one();
         }
@@ -324,7 +331,7 @@ impl Activity {
             let from = if since == 0 {
                 started
             } else {
-                epoch() + Duration::from_millis(since)
+                Instant::from_std(monotonic_epoch()) + Duration::from_millis(since)
             };
             tokio::select! {
                 _ = tokio::time::sleep_until(from + quiet) => {
@@ -338,16 +345,6 @@ impl Activity {
             }
         }
     }
-}
-
-/// A fixed instant, so activity times fit in an atomic.
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-fn millis_since_epoch() -> u64 {
-    (Instant::now() - epoch()).as_millis().max(1) as u64
 }
 
 /// Marks each request [`InFlight`] from its arrival until its response body has been sent.

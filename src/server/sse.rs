@@ -24,7 +24,6 @@ use futures::Stream;
 use serde::Deserialize;
 
 use crate::channels::Channels;
-use crate::clock::now_ms;
 use crate::live::audience::Seat;
 use crate::live::frame;
 use crate::live::hub::Viewer;
@@ -107,7 +106,7 @@ struct Connection {
     viewer: Viewer,
     pending: VecDeque<Bytes>,
     sent: Sent,
-    /// When it was last asked for bytes, and whether it was found stalled.
+    /// How often it was asked for bytes, and whether it was found stalled.
     reading: Arc<Reading>,
     /// This stream's place among its client's; given back when the stream ends.
     _slot: Slot,
@@ -115,7 +114,8 @@ struct Connection {
 
 /// What the stall watch and the stream share.
 struct Reading {
-    last_asked_ms: AtomicU64,
+    /// Times the stream was asked for bytes (a counter costs less per event than a clock).
+    asked: AtomicU64,
     stalled: AtomicBool,
     /// The viewer's place in the audience, given up when found stalled.
     seat: Mutex<Option<Seat>>,
@@ -136,7 +136,7 @@ fn viewer_stream(
 ) -> impl Stream<Item = Result<Bytes, Stalled>> + Send {
     let pending = VecDeque::from([Bytes::from_static(frame::RETRY)]);
     let reading = Arc::new(Reading {
-        last_asked_ms: AtomicU64::new(now_ms()),
+        asked: AtomicU64::new(0),
         stalled: AtomicBool::new(false),
         seat: Mutex::new(viewer.take_seat()),
     });
@@ -149,7 +149,7 @@ fn viewer_stream(
         _slot: slot,
     };
     futures::stream::unfold(connection, |mut c| async move {
-        c.reading.last_asked_ms.store(now_ms(), Ordering::Relaxed);
+        c.reading.asked.fetch_add(1, Ordering::Relaxed);
         loop {
             if c.reading.stalled.load(Ordering::Relaxed) {
                 return Some((Err(Stalled), c));
@@ -169,22 +169,26 @@ fn viewer_stream(
             if c.pending.is_empty() && !c.viewer.changed().await {
                 return None;
             }
-            c.reading.last_asked_ms.store(now_ms(), Ordering::Relaxed);
+            c.reading.asked.fetch_add(1, Ordering::Relaxed);
         }
     })
 }
 
-/// Checks a stream about four times per `stalled_after`; once it has not been asked for bytes
-/// that long, it is marked stalled and its viewer leaves the audience. Ends with the stream.
+/// Checks a stream four times per `stalled_after`; once it has not been asked for bytes since
+/// four checks ago (so for `stalled_after` at least, and at most a quarter more), it is marked
+/// stalled and its viewer leaves the audience. Ends with the stream.
 async fn watch_for_stall(reading: Weak<Reading>, stalled_after: Duration) {
     let every = (stalled_after / 4).max(Duration::from_millis(100));
+    let (mut seen, mut unchanged) = (u64::MAX, 0u32);
     loop {
         tokio::time::sleep(every).await;
         let Some(reading) = reading.upgrade() else {
             return;
         };
-        let quiet = now_ms().saturating_sub(reading.last_asked_ms.load(Ordering::Relaxed));
-        if quiet >= stalled_after.as_millis() as u64 {
+        let asked = reading.asked.load(Ordering::Relaxed);
+        unchanged = if asked == seen { unchanged + 1 } else { 0 };
+        seen = asked;
+        if unchanged >= 4 {
             reading.stalled.store(true, Ordering::Relaxed);
             let seat = reading
                 .seat
@@ -193,7 +197,7 @@ async fn watch_for_stall(reading: Weak<Reading>, stalled_after: Duration) {
                 .take();
             drop(seat);
             tracing::debug!(
-                quiet_ms = quiet,
+                ?stalled_after,
                 "a viewer stopped reading: no longer counted"
             );
             return;

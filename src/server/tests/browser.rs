@@ -69,8 +69,23 @@ async fn open_socket(
         .0
 }
 
-/// A recorder sending to a publish socket; both stop when it drops.
-struct Publishing(tokio::process::Child, tokio::task::JoinHandle<()>);
+/// A recorder sending to a publish socket; both stop when it drops (the socket as if the
+/// network went, without a close), or as the page's Stop does ([`Publishing::stop`]).
+struct Publishing(
+    tokio::process::Child,
+    tokio::task::JoinHandle<()>,
+    Option<tokio::sync::oneshot::Sender<()>>,
+);
+
+impl Publishing {
+    /// The studio page's Stop: the socket closes with the broadcaster's own code.
+    async fn stop(mut self) {
+        if let Some(stop) = self.2.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.1).await;
+    }
+}
 
 impl Drop for Publishing {
     fn drop(&mut self) {
@@ -102,20 +117,34 @@ async fn publish_webm(
         .expect("ffmpeg is installed");
     let mut webm = recorder.stdout.take().unwrap();
     let mut socket = open_socket(addr, channel, cookie, video).await;
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let send = tokio::spawn(async move {
         let mut buf = vec![0u8; 32 * 1024];
-        while let Ok(n) = webm.read(&mut buf).await {
-            if n == 0
-                || socket
-                    .send(Message::binary(buf[..n].to_vec()))
-                    .await
-                    .is_err()
+        loop {
+            let n = tokio::select! {
+                _ = &mut stopped => {
+                    let frame = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                        code: crate::ingest::api::STOPPED_BY_BROADCASTER.into(),
+                        reason: "stopped".into(),
+                    };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    return;
+                }
+                read = webm.read(&mut buf) => match read {
+                    Ok(n) if n > 0 => n,
+                    _ => return,
+                },
+            };
+            if socket
+                .send(Message::binary(buf[..n].to_vec()))
+                .await
+                .is_err()
             {
-                break;
+                return;
             }
         }
     });
-    Publishing(recorder, send)
+    Publishing(recorder, send, Some(stop))
 }
 
 /// Watches `channel` until 15 media events have come; its stream is H.264 and AAC, what every
@@ -224,6 +253,73 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
         .unwrap();
     assert_eq!(status.on_air.unwrap().source, "camera (browser)");
     drop(publishing);
+    server.shutdown().await.unwrap();
+}
+
+/// Issue 31: the studio page's Stop closes its socket with the broadcaster's own code: viewers
+/// are told the broadcast ended at once, with no grace period, and the record says who ended
+/// it. (A socket that drops instead is waited for: `a_webm_recording_goes_live…`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_studio_pages_stop_ends_the_broadcast_at_once() {
+    use eventsource_stream::Eventsource;
+
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let lia = session_cookie(&base, "lia").await;
+    let mut events = reqwest::get(format!("{base}/live/lia/events"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let publishing = publish_webm(
+        server.addr,
+        "lia",
+        &lia,
+        "h264",
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "30",
+        ],
+    )
+    .await;
+    super::next_event(&mut events, "media").await;
+    let stopped_at = std::time::Instant::now();
+    publishing.stop().await;
+    let status = loop {
+        let event = super::next_event(&mut events, "status").await;
+        let status: crate::live::wire::StatusEvent = serde_json::from_str(&event.data).unwrap();
+        if status.state != crate::live::wire::ChannelState::Live {
+            break status;
+        }
+    };
+    let took = stopped_at.elapsed();
+    assert_eq!(
+        status.state,
+        crate::live::wire::ChannelState::Offline,
+        "ended, not reconnecting"
+    );
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    let last = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if let Some(last) = crate::broadcasts::store::last(&server.db, "lia")
+                .await
+                .unwrap()
+            {
+                return last;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("recorded");
+    assert_eq!(last.end_reason, "stopped by the broadcaster");
     server.shutdown().await.unwrap();
 }
 

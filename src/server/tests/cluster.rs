@@ -448,9 +448,11 @@ async fn obs_reconnecting_to_another_instance_takes_its_broadcast_over_there() {
             .state
     };
 
-    // OBS streams to A for 3 s, then its connection drops: A waits for it (grace 10 s).
-    let _first = publish(a.rtmp_addr, &key, 1, 3);
+    // OBS streams to A, then its connection drops (killed: no goodbye): A waits for it (grace
+    // 10 s).
+    let mut first = publish(a.rtmp_addr, &key, 1, 60);
     super::next_event(&mut viewer, "media").await;
+    first.kill().await.unwrap();
     while status(super::next_event(&mut viewer, "status").await) != ChannelState::Reconnecting {}
 
     // It reconnects through the balancer to B: B takes the broadcast over, A lets it go, and

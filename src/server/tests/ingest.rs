@@ -246,11 +246,12 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
         .unwrap()
         .bytes_stream()
         .eventsource();
-    // Three seconds of stream, then the software hangs up.
-    let mut first = publish(server.rtmp_addr, &key, 1, 3);
+    // The software streams, then its connection drops (killed: it says no goodbye).
+    let mut first = publish(server.rtmp_addr, &key, 1, 60);
     let first_init: InitEvent =
         serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
     let mut last_id: u64 = next_event(&mut events, "media").await.id.parse().unwrap();
+    first.kill().await.unwrap();
     let status = loop {
         let event = events_next(&mut events).await;
         match event.event.as_str() {
@@ -264,7 +265,6 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
         }
     };
     assert_eq!(status.state, ChannelState::Reconnecting, "viewers are told");
-    assert!(exits_within(&mut first, Duration::from_secs(5)).await);
 
     // It comes back within the grace period: same broadcast, a new init, ids keep counting.
     let mut second = publish(server.rtmp_addr, &key, 1, 60);
@@ -317,6 +317,71 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
         .await
         .expect("the end is recorded within 5 s");
     assert_eq!(last.end_reason, "publisher left");
+    server.shutdown().await.unwrap();
+}
+
+/// Issue 31: OBS's Stop Streaming. The software says goodbye (ffmpeg at the end of its input
+/// sends `FCUnpublish` and `deleteStream`, as OBS does): viewers are told the broadcast ended
+/// within a second of it, with no grace period, and the record says the broadcaster stopped
+/// it. The software can go live again at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_that_stops_on_purpose_ends_the_broadcast_at_once() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    let (cyd, key) = broadcaster(&base, "cyd").await;
+    let mut events = reqwest::get(format!("{base}/live/cyd/events"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let mut publisher = publish(server.rtmp_addr, &key, 1, 4);
+    next_event(&mut events, "media").await;
+    assert!(exits_within(&mut publisher, Duration::from_secs(15)).await);
+    let said_goodbye = Instant::now();
+    let status = loop {
+        let event = events_next(&mut events).await;
+        if event.event == "status" {
+            break serde_json::from_str::<StatusEvent>(&event.data).unwrap();
+        }
+    };
+    let took = said_goodbye.elapsed();
+    println!("stop streaming to offline for viewers: {took:?}");
+    assert_eq!(
+        status.state,
+        ChannelState::Offline,
+        "ended, not reconnecting"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("the broadcaster ended the stream")
+    );
+    let recorded = async {
+        loop {
+            match crate::broadcasts::store::last(&server.db, "cyd")
+                .await
+                .unwrap()
+            {
+                Some(last) => return last,
+                None => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    };
+    let last = tokio::time::timeout(Duration::from_secs(5), recorded)
+        .await
+        .expect("recorded");
+    assert_eq!(last.end_reason, "stopped by the broadcaster");
+    assert!(
+        studio(&cyd, &base, "cyd").await.on_air.is_none(),
+        "the studio shows Offline"
+    );
+    // Going live again is not held up.
+    let mut again = publish(server.rtmp_addr, &key, 1, 30);
+    let status: StatusEvent =
+        serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
+    assert_eq!(status.state, ChannelState::Live);
+    again.kill().await.unwrap();
     server.shutdown().await.unwrap();
 }
 

@@ -253,21 +253,40 @@ async fn a_publisher_whose_ffmpeg_stalls_waits_instead_of_filling_the_server() {
         }
         back.abort();
     });
-    // Lossless 720p as fast as x264 can make it: tens of MB a second, far more than the
-    // stopped ffmpeg will ever take.
-    let mut publisher = tokio::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi"])
-        .args(["-i", "testsrc2=size=1280x720:rate=30", "-t", "60"])
+    // A second of 720p noise, lossless (frames of ~1.4 MB), looped as fast as the server takes
+    // it: far more than the stopped ffmpeg will ever take.
+    let dir = tempfile::tempdir().unwrap();
+    let noise = dir.path().join("noise.flv");
+    let made = tokio::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg("nullsrc=size=1280x720:rate=30,geq=random(1)*255:128:128")
         .args([
+            "-t",
+            "1",
             "-c:v",
             "libx264",
             "-preset",
             "ultrafast",
             "-qp",
             "0",
-            "-g",
-            "30",
         ])
+        .args(["-g", "30", "-f", "flv"])
+        .arg(&noise)
+        .status()
+        .await
+        .unwrap();
+    assert!(made.success());
+    let mut publisher = tokio::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-stream_loop",
+            "-1",
+            "-i",
+        ])
+        .arg(&noise)
+        .args(["-t", "120", "-c", "copy"])
         .args(["-f", "flv", &format!("rtmp://{relay_addr}/live/{key}")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())

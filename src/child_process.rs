@@ -6,10 +6,10 @@
 //!
 //! Each child runs under [`ChildLimits`]: an address-space limit (an allocation past it fails
 //! in the child, which exits; a publisher's absurd picture cannot make ffmpeg take the
-//! machine's memory), a lower scheduling priority than the server's (when the cores are busy
-//! the kernel runs the server first: viewers, chat and ingest before any encoder), and the
-//! out-of-memory killer's first choice, so under memory pressure the kernel kills a child,
-//! never the server.
+//! machine's memory), a processor-time limit for a child with a bounded task (a thumbnail), a
+//! lower scheduling priority than the server's (when the cores are busy the kernel runs the
+//! server first: viewers, chat and ingest before any encoder), and the out-of-memory killer's
+//! first choice, so under memory pressure the kernel kills a child, never the server.
 
 use std::ffi::OsStr;
 
@@ -23,6 +23,10 @@ pub const LOWER_PRIORITY: i32 = 10;
 pub struct ChildLimits {
     /// Its address space, bytes (RLIMIT_AS).
     pub memory_bytes: u64,
+    /// Its processor time in all, seconds (RLIMIT_CPU; the kernel kills it past that), for a
+    /// child with a bounded task; None for a broadcast's encoder, which runs as long as the
+    /// broadcast and is bounded by its lower priority instead.
+    pub cpu_secs: Option<u64>,
 }
 
 impl Default for ChildLimits {
@@ -31,6 +35,17 @@ impl Default for ChildLimits {
     fn default() -> Self {
         Self {
             memory_bytes: 3 << 30,
+            cpu_secs: None,
+        }
+    }
+}
+
+impl ChildLimits {
+    /// These limits, with at most `secs` of processor time.
+    pub fn with_cpu_secs(self, secs: u64) -> Self {
+        Self {
+            cpu_secs: Some(secs),
+            ..self
         }
     }
 }
@@ -40,6 +55,7 @@ pub fn command(program: impl AsRef<OsStr>, limits: ChildLimits) -> Command {
     let mut command = Command::new(program);
     command.kill_on_drop(true);
     let memory = limits.memory_bytes as libc::rlim_t;
+    let cpu = limits.cpu_secs.map(|secs| secs as libc::rlim_t);
     // SAFETY: the closure runs in the child between fork and exec and only makes system calls
     // that are async-signal-safe (prctl, getppid, setrlimit, getpriority, setpriority, open,
     // write, close) on memory it owns.
@@ -58,6 +74,15 @@ pub fn command(program: impl AsRef<OsStr>, limits: ChildLimits) -> Command {
             };
             if libc::setrlimit(libc::RLIMIT_AS, &address_space) == -1 {
                 return Err(std::io::Error::last_os_error());
+            }
+            if let Some(cpu) = cpu {
+                let processor = libc::rlimit {
+                    rlim_cur: cpu,
+                    rlim_max: cpu,
+                };
+                if libc::setrlimit(libc::RLIMIT_CPU, &processor) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
             }
             // getpriority can return -1 as a value; errno is not worth checking for it here.
             let nice = libc::getpriority(libc::PRIO_PROCESS, 0);
@@ -83,6 +108,7 @@ mod tests {
     async fn a_child_runs_with_a_memory_limit_a_lower_priority_and_first_in_line_for_oom() {
         let limits = ChildLimits {
             memory_bytes: 512 << 20,
+            cpu_secs: Some(7),
         };
         let out = command("cat", limits)
             .args([
@@ -102,6 +128,11 @@ mod tests {
             address_space.contains(&(512u64 << 20).to_string()),
             "{address_space}"
         );
+        let cpu_time = text
+            .lines()
+            .find(|l| l.starts_with("Max cpu time"))
+            .unwrap();
+        assert!(cpu_time.contains(" 7 "), "{cpu_time}");
         assert!(text.lines().any(|l| l == "1000"), "oom_score_adj: {text}");
         // /proc/self/stat: field 19 is the nice value (after the command name in parentheses).
         let stat = text.lines().last().unwrap();
@@ -121,6 +152,7 @@ mod tests {
     async fn an_allocation_past_the_limit_fails_in_the_child() {
         let limits = ChildLimits {
             memory_bytes: 256 << 20,
+            cpu_secs: None,
         };
         // ffmpeg asked to make one 16383x16383 frame (about 400 MB) cannot.
         let status = command("ffmpeg", limits)

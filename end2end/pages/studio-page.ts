@@ -22,8 +22,8 @@ export class StudioPage {
   constructor(private readonly page: Page) {
     this.title = page.locator('.studio-controls input[name=title]');
     this.source = page.getByTestId('source');
-    this.goLive = page.getByRole('button', { name: 'Go live' });
-    this.stop = page.getByRole('button', { name: 'Stop' });
+    this.goLive = page.getByTestId('go-live');
+    this.stop = page.getByTestId('stop');
     this.state = page.getByTestId('studio-state');
     this.fps = page.getByTestId('fps');
     this.bitrate = page.getByTestId('bitrate');

@@ -27,10 +27,14 @@ for (const source of ['camera', 'screen'] as const) {
       await expect.poll(() => cameras.count()).toBeGreaterThan(1);
       await capture.getByTestId('camera').selectOption({ index: 1 });
     }
+    // Nothing to stop yet; once live, nothing to start.
+    await expect(capture.getByTestId('capture-stop')).toBeDisabled();
     const wentLive = Date.now();
     await capture.getByRole('button', { name: 'Go live' }).click();
     await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
     await expect(page.getByTestId('capture-problem')).toHaveCount(0);
+    await expect(capture.getByTestId('capture-go-live')).toBeDisabled();
+    await expect(capture.getByTestId('capture-stop')).toBeEnabled();
     if (source === 'camera') {
       // Muting turns the microphone's track off; the broadcast goes on.
       await capture.getByTestId('mute').click();
@@ -58,9 +62,13 @@ for (const source of ['camera', 'screen'] as const) {
 
     await watch.open(channel);
     await watch.waitForPlayback(30_000);
+    // Stop ends the broadcast at once (the page's socket says goodbye): no grace period.
+    const stoppedAt = Date.now();
     await capture.getByRole('button', { name: 'Stop' }).click();
-    await expect(watch.state).toHaveText('Offline', { timeout: 15_000 });
+    await expect(watch.state).toHaveText('Offline', { timeout: 5_000 });
+    console.log(`${source}: stop to the viewer seeing offline: ${Date.now() - stoppedAt} ms`);
     await expect(page.getByTestId('capture-state')).toHaveCount(0);
+    await expect(capture.getByTestId('capture-stop')).toBeDisabled();
     await viewerContext.close();
   });
 }

@@ -33,6 +33,9 @@ test.describe('going live from the studio', () => {
 
     const studio = new StudioPage(page);
     await expect(studio.state).toHaveText('Offline');
+    // Offline: there is nothing to stop.
+    await expect(studio.stop).toBeDisabled();
+    await expect(studio.goLive).toBeEnabled();
     await studio.title.fill('My first broadcast');
 
     // The viewer is already waiting on the channel page when the broadcaster goes live.
@@ -42,15 +45,28 @@ test.describe('going live from the studio', () => {
     await watch.open(channel);
     await expect(watch.state).toHaveText('Offline');
 
+    // While the request is on its way (held back a second here), the button says so and
+    // neither can be pressed again.
+    await page.route('**/api/start_broadcast', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue();
+    });
     const wentLive = Date.now();
     await studio.goLive.click();
+    await expect(studio.goLive).toHaveText('Going live…');
+    await expect(studio.goLive).toBeDisabled();
+    await expect(studio.stop).toBeDisabled();
     await watch.waitForPlayback(30_000);
     console.log(`go live to first frame in a viewer: ${Date.now() - wentLive} ms`);
     const before = await watch.currentTime();
     await expect.poll(() => watch.currentTime(), { timeout: 15_000 }).toBeGreaterThan(before + 2);
 
-    // The studio shows the encoder's own figures, updating live.
+    // The studio shows the encoder's own figures, updating live; live, Go live waits and Stop
+    // is the one to press.
     await expect(studio.state).toHaveAttribute('data-state', 'Live');
+    await expect(studio.goLive).toHaveText('Go live');
+    await expect(studio.goLive).toBeDisabled();
+    await expect(studio.stop).toBeEnabled();
     await expect(studio.fps).toHaveText(/^\d+\.\d$/, { timeout: 10_000 });
     await expect(studio.bitrate).toHaveText(/^\d+ kbit\/s$/);
 
@@ -60,11 +76,19 @@ test.describe('going live from the studio', () => {
     await watch.open(channel);
     await watch.waitForPlayback(30_000);
 
+    await page.route('**/api/stop_broadcast', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue();
+    });
     const stoppedAt = Date.now();
     await studio.stop.click();
+    await expect(studio.stop).toHaveText('Stopping…');
+    await expect(studio.stop).toBeDisabled();
     await expect(watch.state).toHaveText('Offline', { timeout: 10_000 });
     console.log(`stop to the viewer seeing offline: ${Date.now() - stoppedAt} ms`);
     await expect(studio.state).toHaveText('Offline');
+    await expect(studio.stop).toBeDisabled();
+    await expect(studio.goLive).toBeEnabled();
     await expect(page.getByTestId('last-broadcast')).toContainText('stopped');
     await viewerContext.close();
   });

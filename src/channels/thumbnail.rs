@@ -17,6 +17,9 @@ use super::Channels;
 use crate::broadcasts::source::MAX_PIXELS;
 use crate::child_process::ChildLimits;
 
+/// Processor seconds one thumbnail's ffmpeg may use.
+const THUMBNAIL_CPU_SECS: u64 = 10;
+
 const FRESH_FOR: Duration = Duration::from_secs(10);
 const FAILED_FOR: Duration = Duration::from_secs(5);
 const WIDTH: u32 = 320;
@@ -85,7 +88,9 @@ impl Thumbnails {
         }
         let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
         self.runs.fetch_add(1, Ordering::Relaxed);
-        match encode(&self.ffmpeg, self.limits, init, keyframe).await {
+        // A picture takes a fraction of a second; a run that takes far more is killed.
+        let limits = self.limits.with_cpu_secs(THUMBNAIL_CPU_SECS);
+        match encode(&self.ffmpeg, limits, init, keyframe).await {
             Ok(jpeg) => {
                 *cached = Some((Instant::now(), Some(jpeg.clone())));
                 Ok(jpeg)

@@ -43,6 +43,7 @@ use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinSet;
@@ -151,20 +152,11 @@ pub async fn serve(
         let (stop, quiet) = (stop.clone(), config.header_timeout);
         connections.spawn(async move {
             match tls {
-                None => {
-                    let io = TokioIo::new(tcp);
-                    let service = TowerToHyperService::new(service);
-                    let connection = protocols
-                        .http1
-                        .serve_connection(io, service)
-                        .with_upgrades();
-                    drive(connection, |c| c.graceful_shutdown(), None, quiet, stop).await;
-                }
+                None => protocols.serve_http1(tcp, service, quiet, stop).await,
                 Some(tls) => match tokio::time::timeout(quiet, tls.accept(tcp)).await {
                     Ok(Ok(stream)) => {
-                        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                        let io = TokioIo::new(stream);
-                        if h2 {
+                        if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                            let io = TokioIo::new(stream);
                             let activity = Arc::new(Activity::default());
                             let service = TowerToHyperService::new(InFlightService {
                                 inner: service,
@@ -175,12 +167,7 @@ pub async fn serve(
                             drive(connection, |c| c.graceful_shutdown(), activity, quiet, stop)
                                 .await;
                         } else {
-                            let service = TowerToHyperService::new(service);
-                            let connection = protocols
-                                .http1
-                                .serve_connection(io, service)
-                                .with_upgrades();
-                            drive(connection, |c| c.graceful_shutdown(), None, quiet, stop).await;
+                            protocols.serve_http1(stream, service, quiet, stop).await;
                         }
                     }
                     Ok(Err(err)) => tracing::debug!(%err, %peer, "TLS handshake failed"),
@@ -229,6 +216,28 @@ impl Protocols {
             .keep_alive_interval(PING_EVERY)
             .keep_alive_timeout(PING_EVERY);
         Self { http1, http2 }
+    }
+
+    /// Serves HTTP/1.1 (with upgrades, for the publish socket) on `io` until it ends or is
+    /// asked to finish (see [`drive`]).
+    async fn serve_http1<I, S>(&self, io: I, service: S, quiet: Duration, stop: CancellationToken)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        S: tower::Service<
+                hyper::Request<Incoming>,
+                Response = axum::response::Response,
+                Error = std::convert::Infallible,
+            > + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let service = TowerToHyperService::new(service);
+        let connection = self
+            .http1
+            .serve_connection(TokioIo::new(io), service)
+            .with_upgrades();
+        drive(connection, |c| c.graceful_shutdown(), None, quiet, stop).await;
     }
 }
 

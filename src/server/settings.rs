@@ -296,6 +296,7 @@ impl Settings {
     pub fn child_limits(&self) -> ChildLimits {
         ChildLimits {
             memory_bytes: self.ffmpeg.max_memory_mib.max(64) << 20,
+            cpu_secs: None,
         }
     }
 

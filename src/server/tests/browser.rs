@@ -69,6 +69,18 @@ async fn open_socket(
         .0
 }
 
+/// What the studio page records where the browser offers H.264 (as Chromium does).
+const H264_AS_CHROMIUM: &[&str] = &[
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-tune",
+    "zerolatency",
+    "-g",
+    "30",
+];
+
 /// A recorder sending to a publish socket; both stop when it drops (the socket as if the
 /// network went, without a close), or as the page's Stop does ([`Publishing::stop`]).
 struct Publishing(
@@ -221,23 +233,7 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
     assert!(close.reason.contains("not WebM"), "{}", close.reason);
 
     // WebM as Chromium records it, sent in chunks as they are made.
-    let publishing = publish_webm(
-        server.addr,
-        "ivy",
-        &ivy,
-        "h264",
-        &[
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
-            "-g",
-            "30",
-        ],
-    )
-    .await;
+    let publishing = publish_webm(server.addr, "ivy", &ivy, "h264", H264_AS_CHROMIUM).await;
     watch_h264_aac(&base, "ivy").await;
     let body = serde_json::json!({ "channel": "ivy" });
     let client = reqwest::Client::new();
@@ -272,23 +268,7 @@ async fn the_studio_pages_stop_ends_the_broadcast_at_once() {
         .unwrap()
         .bytes_stream()
         .eventsource();
-    let publishing = publish_webm(
-        server.addr,
-        "lia",
-        &lia,
-        "h264",
-        &[
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
-            "-g",
-            "30",
-        ],
-    )
-    .await;
+    let publishing = publish_webm(server.addr, "lia", &lia, "h264", H264_AS_CHROMIUM).await;
     super::next_event(&mut events, "media").await;
     let stopped_at = std::time::Instant::now();
     publishing.stop().await;
@@ -306,19 +286,7 @@ async fn the_studio_pages_stop_ends_the_broadcast_at_once() {
         "ended, not reconnecting"
     );
     assert!(took < std::time::Duration::from_secs(1), "{took:?}");
-    let last = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-        loop {
-            if let Some(last) = crate::broadcasts::store::last(&server.db, "lia")
-                .await
-                .unwrap()
-            {
-                return last;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("recorded");
+    let last = super::recorded_end(&server.db, "lia").await;
     assert_eq!(last.end_reason, "stopped by the broadcaster");
     server.shutdown().await.unwrap();
 }

@@ -301,21 +301,7 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
     let status: StatusEvent =
         serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
     assert_eq!(status.state, ChannelState::Offline);
-    // Viewers hear first; the record is written as the broadcast's task ends.
-    let recorded = async {
-        loop {
-            match crate::broadcasts::store::last(&server.db, "bea")
-                .await
-                .unwrap()
-            {
-                Some(last) => return last,
-                None => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-    };
-    let last = tokio::time::timeout(Duration::from_secs(5), recorded)
-        .await
-        .expect("the end is recorded within 5 s");
+    let last = super::recorded_end(&server.db, "bea").await;
     assert_eq!(last.end_reason, "publisher left");
     server.shutdown().await.unwrap();
 }
@@ -357,20 +343,7 @@ async fn a_publisher_that_stops_on_purpose_ends_the_broadcast_at_once() {
         status.reason.as_deref(),
         Some("the broadcaster ended the stream")
     );
-    let recorded = async {
-        loop {
-            match crate::broadcasts::store::last(&server.db, "cyd")
-                .await
-                .unwrap()
-            {
-                Some(last) => return last,
-                None => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-    };
-    let last = tokio::time::timeout(Duration::from_secs(5), recorded)
-        .await
-        .expect("recorded");
+    let last = super::recorded_end(&server.db, "cyd").await;
     assert_eq!(last.end_reason, "stopped by the broadcaster");
     assert!(
         studio(&cyd, &base, "cyd").await.on_air.is_none(),

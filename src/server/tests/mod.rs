@@ -108,6 +108,22 @@ async fn read_events(
     (headers, received)
 }
 
+/// The record of `channel`'s last broadcast, once its end is written (within 5 s: viewers
+/// hear first, the record is written as the broadcast's task ends).
+async fn recorded_end(db: &crate::db::Db, channel: &str) -> crate::broadcasts::api::PastBroadcast {
+    let recorded = async {
+        loop {
+            match crate::broadcasts::store::last(db, channel).await.unwrap() {
+                Some(last) => return last,
+                None => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), recorded)
+        .await
+        .expect("the end is recorded within 5 s")
+}
+
 fn media_count(events: &[Received]) -> usize {
     events.iter().filter(|e| e.name == "media").count()
 }
@@ -465,6 +481,11 @@ async fn two_viewers_see_the_count_go_one_two_one() {
 
 /// Process ids of this process' children running a real-time encoder (a broadcast's).
 fn demo_encoders() -> Vec<u32> {
+    encoders("-re ")
+}
+
+/// The pids of this process's live ffmpeg children whose command line holds `marking`.
+fn encoders(marking: &str) -> Vec<u32> {
     let me = std::process::id().to_string();
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -478,7 +499,7 @@ fn demo_encoders() -> Vec<u32> {
         let after_comm = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
         let mut fields = after_comm.split_whitespace();
         let (state, ppid) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
-        if ppid == me && state != "Z" && cmdline.contains("ffmpeg") && cmdline.contains("-re ") {
+        if ppid == me && state != "Z" && cmdline.contains("ffmpeg") && cmdline.contains(marking) {
             pids.push(pid);
         }
     }

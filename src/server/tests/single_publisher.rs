@@ -201,26 +201,6 @@ async fn silent_connections_holding_every_rtmp_place_cannot_keep_a_publisher_off
     server.shutdown().await.unwrap();
 }
 
-/// The pids of this process's ffmpeg children that read a publisher's stream from stdin.
-fn pushed_encoders() -> Vec<i32> {
-    let me = std::process::id().to_string();
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        let after_comm = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-        let ppid = after_comm.split_whitespace().nth(1).unwrap_or("");
-        if ppid == me && cmdline.contains("ffmpeg") && cmdline.contains("pipe:0") {
-            pids.push(pid);
-        }
-    }
-    pids
-}
-
 /// Item 4: a publisher pushing as fast as it can while its broadcast's ffmpeg is stopped
 /// (SIGSTOP). What the server takes from it is bounded in bytes (the queue, one message being
 /// read, kernel buffers), not in messages: it is made to wait. A relay in front of the RTMP
@@ -296,7 +276,7 @@ async fn a_publisher_whose_ffmpeg_stalls_waits_instead_of_filling_the_server() {
         .unwrap();
     let encoder = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
-            if let Some(pid) = pushed_encoders().first() {
+            if let Some(pid) = super::encoders("pipe:0").first() {
                 return *pid;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -304,6 +284,7 @@ async fn a_publisher_whose_ffmpeg_stalls_waits_instead_of_filling_the_server() {
     })
     .await
     .expect("the broadcast's ffmpeg starts");
+    let encoder = encoder as i32;
     // SAFETY: signals a process this test's server started.
     unsafe { libc::kill(encoder, libc::SIGSTOP) };
     let at_stop = accepted.load(Ordering::Relaxed);

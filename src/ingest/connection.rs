@@ -27,6 +27,9 @@ use super::state::{Ingest, Refusal};
 pub const APP: &str = "live";
 /// From connecting to the end of the handshake (two round trips for a real publisher).
 pub const HANDSHAKE_WITHIN: Duration = Duration::from_secs(3);
+/// After a publisher's goodbye, how long it may take to finish saying it (OBS and GStreamer
+/// send `FCUnpublish`, then `deleteStream`, then close) before we close.
+const GOODBYE_WITHIN: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Copy, Debug)]
 pub struct Deadlines {
@@ -79,8 +82,11 @@ pub async fn serve(
         cut,
         ticket,
         publishing: None,
+        said_goodbye: None,
     };
     match connection.run(&mut socket).await {
+        // However it ends after a goodbye, the goodbye is what ended it.
+        _ if connection.said_goodbye.is_some() => Hangup::Unpublished,
         Ok(()) => Hangup::Closed,
         Err(hangup) => hangup,
     }
@@ -95,6 +101,9 @@ struct Connection {
     cut: CancellationToken,
     ticket: Ticket,
     publishing: Option<Publishing>,
+    /// When the publisher said goodbye: its broadcast is over, the rest of what it says is
+    /// read until it closes (within [`GOODBYE_WITHIN`]) and dropped.
+    said_goodbye: Option<Instant>,
 }
 
 impl Connection {
@@ -185,10 +194,11 @@ impl Connection {
                 None => Ok(()),
             },
             Event::Unpublished => {
-                if let Some(publishing) = &mut self.publishing {
+                if let Some(mut publishing) = self.publishing.take() {
                     publishing.finish();
                 }
-                Err(Hangup::Unpublished)
+                self.said_goodbye.get_or_insert(Instant::now());
+                Ok(())
             }
         }
     }
@@ -210,6 +220,10 @@ impl Connection {
         handshaking: bool,
     ) -> Result<usize, Hangup> {
         let (until, late) = match (&self.publishing, handshaking) {
+            _ if self.said_goodbye.is_some() => (
+                self.said_goodbye.unwrap_or_else(Instant::now) + GOODBYE_WITHIN,
+                Hangup::Unpublished,
+            ),
             (None, true) => (self.handshake_by, Hangup::NoHandshake),
             (None, false) => (self.publish_by, Hangup::TooSlow),
             (Some(_), _) => (
@@ -218,9 +232,9 @@ impl Connection {
             ),
         };
         let evicted = async {
-            match &self.publishing {
-                None => self.ticket.evicted.cancelled().await,
-                Some(_) => std::future::pending().await,
+            match (&self.publishing, self.said_goodbye) {
+                (None, None) => self.ticket.evicted.cancelled().await,
+                _ => std::future::pending().await,
             }
         };
         tokio::select! {

@@ -5,8 +5,10 @@
 //! us: ffmpeg's stdin stays closed, and a run that dies is restarted with backoff. A pushed
 //! source (OBS over RTMP, the browser's recorder) hands the broadcast one byte stream per
 //! publisher connection; each feeds one ffmpeg run's stdin, and when it ends the broadcast
-//! waits up to a grace period for the publisher to come back before it goes offline.
+//! waits up to a grace period for the publisher to come back before it goes offline (unless
+//! the publisher ended it on purpose: then the broadcast ends at once).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,20 +34,19 @@ pub struct ByteStream {
 /// Whether a publisher ended its stream on purpose (OBS's Stop Streaming, the studio page's
 /// Stop), as opposed to its connection dropping.
 #[derive(Clone, Debug, Default)]
-pub struct FinishedOnPurpose(Arc<std::sync::atomic::AtomicBool>);
+pub struct FinishedOnPurpose(Arc<AtomicBool>);
 
 impl FinishedOnPurpose {
     pub fn is_set(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Acquire)
+        self.0.load(Ordering::Acquire)
     }
 
     fn set(&self) {
-        self.0.store(true, std::sync::atomic::Ordering::Release);
+        self.0.store(true, Ordering::Release);
     }
 }
 
-/// The publisher connection's end of a [`ByteStream`].
-#[derive(Clone)]
+/// The publisher connection's end of a [`ByteStream`] (one only: its drop ends the stream).
 pub struct ByteSender {
     sender: mpsc::UnboundedSender<Queued>,
     room: Arc<Semaphore>,
@@ -91,7 +92,8 @@ impl ByteSender {
     }
 
     /// Bytes queued now.
-    pub fn queued(&self) -> usize {
+    #[cfg(test)]
+    fn queued(&self) -> usize {
         self.max - self.room.available_permits()
     }
 

@@ -88,7 +88,7 @@ pub enum SessionError {
 enum State {
     /// Handshaken, not yet connected.
     Started,
-    /// Connected to the application; its object encoding (echoed in replies).
+    /// Connected to the application.
     Connected,
     /// A publish was asked for on `stream` and awaits our decision.
     PublishAsked {

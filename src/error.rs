@@ -87,12 +87,27 @@ pub async fn reply<T>(work: impl Future<Output = Result<T, AppError>>) -> Result
     let response = use_context::<leptos_axum::ResponseOptions>();
     let result = work.await;
     if let (Err(err), false, Some(response)) = (&result, form_post, response) {
-        response.set_status(
-            axum::http::StatusCode::from_u16(err.status())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-        );
+        response.set_status(err.status_code());
     }
     result
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// [`AppError::status`] as axum's type.
+    pub fn status_code(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// An error answered outside a server function (a request body refused, the browser ingest's
+/// socket refused) as server functions answer it: its status, and itself as JSON.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status_code(), axum::Json(self)).into_response()
+    }
 }
 
 /// A capability's state (`Chat`, `Accounts`, …) for a server function. Read it before the

@@ -70,6 +70,19 @@ test.describe('going live from the studio', () => {
     await expect(studio.fps).toHaveText(/^\d+\.\d$/, { timeout: 10_000 });
     await expect(studio.bitrate).toHaveText(/^\d+ kbit\/s$/);
 
+    // A studio opened while live offers Stop, here a reload whose code is held back a second,
+    // so the page's status has arrived before it hydrates.
+    await page.route('**/*.wasm', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue();
+    });
+    await page.reload();
+    await hydrated(page);
+    await page.unroute('**/*.wasm');
+    await expect(studio.state).toHaveAttribute('data-state', 'Live');
+    await expect(studio.stop).toBeEnabled();
+    await expect(studio.goLive).toBeDisabled();
+
     // The title reached the directory.
     await viewerPage.goto('/');
     await expect(viewerPage.locator(`[data-channel="${channel}"] .channel-title`)).toHaveText('My first broadcast');

@@ -158,11 +158,7 @@ impl Broadcasts {
         source: Source,
         feed: Feed,
     ) -> Result<(), AppError> {
-        let channel = self
-            .channels
-            .find(channel)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
+        let channel = self.channels.require(channel).await?;
         let spec = RunSpec {
             channel: channel.name.clone(),
             source,
@@ -181,11 +177,7 @@ impl Broadcasts {
 
     /// Saves `channel`'s title: the one it goes live with next, and shows now if live.
     pub async fn save_title(&self, channel: &str, title: &str) -> Result<(), AppError> {
-        let channel = self
-            .channels
-            .find(channel)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
+        let channel = self.channels.require(channel).await?;
         channel.set_title(title);
         self.channels.save_title(&channel).await?;
         Ok(())
@@ -240,11 +232,7 @@ impl Broadcasts {
 
     /// What the studio shows about `channel`.
     pub async fn studio_status(&self, channel: &str) -> Result<StudioStatus, AppError> {
-        let found = self
-            .channels
-            .find(channel)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("There is no channel {channel}.")))?;
+        let found = self.channels.require(channel).await?;
         let on_air = self
             .registry
             .on_air(channel)

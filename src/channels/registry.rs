@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::db::Db;
+use crate::error::AppError;
 
 use super::api::{ChannelSummary, DirectoryPage, RECENT_MS};
 use super::store;
@@ -108,6 +109,13 @@ impl Channels {
         Ok(store::one(&self.db, name)
             .await?
             .map(|stored| self.open(&stored.name, &stored.username, &stored.title)))
+    }
+
+    /// The channel `name`, or the user's mistake of naming one there is not (404).
+    pub async fn require(&self, name: &str) -> Result<Arc<Channel>, AppError> {
+        self.find(name)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("There is no channel {name}.")))
     }
 
     /// Brings the channels in line with the database (in a shared one, other instances add

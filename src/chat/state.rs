@@ -55,11 +55,7 @@ impl Chat {
     /// Posts `text` to `channel` as `author`: checked, rate limited, stored, then sent to every
     /// viewer in the stored order.
     pub async fn post(&self, channel: &str, author: &str, text: &str) -> Result<(), AppError> {
-        let Some(found) = self.channels.find(channel).await? else {
-            return Err(AppError::NotFound(format!(
-                "There is no channel {channel}."
-            )));
-        };
+        let found = self.channels.require(channel).await?;
         let text = rules::clean_message(text).map_err(AppError::Invalid)?;
         if store::is_banned(&self.db, channel, author).await? {
             return Err(AppError::Forbidden(

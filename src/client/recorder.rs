@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+pub use crate::ingest::api::Capture;
 use crate::ingest::api::STOPPED_BY_BROADCASTER;
 use web_sys::{
     Blob, BlobEvent, DisplayMediaStreamConstraints, MediaRecorder, MediaRecorderOptions,
@@ -31,13 +32,6 @@ const MIN_KBPS: u32 = 300;
 /// Seconds of recording sent but not yet arrived at the server (or waiting in the socket's
 /// buffer) that mean the uplink cannot keep up.
 const BACKLOG_SECS: u32 = 2;
-
-/// What to capture.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Capture {
-    Camera,
-    Screen,
-}
 
 /// What the recording is doing, for the studio to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -222,11 +216,7 @@ pub fn start(
     let url = format!(
         "{scheme}://{host}/live/{channel}/publish?video={}&source={}&recording={tag}",
         if h264 { "h264" } else { "other" },
-        if what == Capture::Screen {
-            "screen"
-        } else {
-            "camera"
-        },
+        what.key(),
     );
     let (stop, stopped) = oneshot::channel();
     let stopped = stopped.shared();

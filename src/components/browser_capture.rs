@@ -6,12 +6,13 @@ use leptos::html::{Input, Video};
 use leptos::prelude::*;
 
 use crate::broadcasts::api::stop_broadcast;
+use crate::ingest::api::Capture;
 
 #[component]
 pub fn BrowserCapture(
     channel: String,
-    /// "camera" or "screen".
-    what: &'static str,
+    /// What it sends from.
+    what: Capture,
     /// The studio's title field.
     title: NodeRef<Input>,
 ) -> impl IntoView {
@@ -66,33 +67,28 @@ pub fn BrowserCapture(
         let channel = name.clone();
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            use crate::client::recorder::{self, Capture, RecordingState};
+            use crate::client::recorder::{self, RecordingState};
             if let Err(err) = crate::broadcasts::api::save_title(channel.clone(), title).await {
                 problem.set(Some(err.to_string()));
                 starting.set(false);
                 return;
             }
-            let capture = if what == "screen" {
-                Capture::Screen
-            } else {
-                Capture::Camera
-            };
             state.set(Some("Asking for access…".into()));
             let (camera_id, microphone_id) = (camera.get_untracked(), microphone.get_untracked());
-            let stream =
-                match recorder::capture(capture, Some(&camera_id), Some(&microphone_id)).await {
-                    Ok(stream) => {
-                        // Access granted: the devices' names can be shown now.
-                        list_devices();
-                        stream
-                    }
-                    Err(why) => {
-                        state.set(None);
-                        problem.set(Some(why));
-                        starting.set(false);
-                        return;
-                    }
-                };
+            let stream = match recorder::capture(what, Some(&camera_id), Some(&microphone_id)).await
+            {
+                Ok(stream) => {
+                    // Access granted: the devices' names can be shown now.
+                    list_devices();
+                    stream
+                }
+                Err(why) => {
+                    state.set(None);
+                    problem.set(Some(why));
+                    starting.set(false);
+                    return;
+                }
+            };
             if let Some(video) = preview.get_untracked() {
                 video.set_src_object(Some(&stream));
             }
@@ -116,7 +112,7 @@ pub fn BrowserCapture(
                     }
                 }
             };
-            let started = recorder::start(&channel, capture, stream.clone(), on_state);
+            let started = recorder::start(&channel, what, stream.clone(), on_state);
             starting.set(false);
             match started {
                 Ok(started) => {
@@ -162,13 +158,13 @@ pub fn BrowserCapture(
     view! {
         <div class="browser-capture" data-testid="browser-capture">
             <p class="studio-hint">
-                {if what == "screen" {
+                {if what == Capture::Screen {
                     "Go live shares a screen, window or tab you pick (with your microphone, if you allow it)."
                 } else {
                     "Go live asks for your camera and microphone and sends them from this page."
                 }}
             </p>
-            {(what == "camera").then(|| view! {
+            {(what == Capture::Camera).then(|| view! {
                 <label>
                     "Camera"
                     <select data-testid="camera" on:change=move |ev| camera.set(event_target_value(&ev))>

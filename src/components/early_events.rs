@@ -9,12 +9,8 @@
 
 use leptos::prelude::*;
 
-/// Where the early stream waits for the player: `window[EARLY_EVENTS]`.
-pub const EARLY_EVENTS: &str = "onairEarlyEvents";
-/// Where the tab keeps its viewer key (the player reads and writes the same).
-pub const VIEWER_KEY: &str = "onair-viewer";
-/// The events the player listens to.
-pub const EVENT_NAMES: [&str; 6] = ["status", "init", "media", "viewers", "chat", "chat-deleted"];
+use crate::live::wire::{EARLY_EVENTS, EVENT_NAMES, VIEWER_KEY, events_url};
+
 const GIVE_UP_MS: u32 = 10_000;
 /// How long hydration waits at most for the early media's first frame (`ready`).
 const SHOWN_WITHIN_MS: u32 = 1_000;
@@ -33,7 +29,7 @@ pub fn WatchHeadStart() -> impl IntoView {
     });
     #[cfg(not(feature = "ssr"))]
     let channel = None::<String>;
-    channel.map(|channel| view! { <EarlyEvents events_url=format!("/live/{channel}/events")/> })
+    channel.map(|channel| view! { <EarlyEvents events_url=events_url(&channel)/> })
 }
 
 /// The inline script for the stream at `events_url` (`/live/{channel}/events`).

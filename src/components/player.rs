@@ -61,7 +61,7 @@ pub fn Player(
         use crate::client::{LivePlayer, Signals};
         let player = StoredValue::new_local(None::<LivePlayer>);
         // The page's head start opened this same URL (components::early_events).
-        let url = format!("/live/{channel}/events");
+        let url = crate::live::wire::events_url(&channel);
         Effect::new(move |_| {
             if let Some(element) = video.get()
                 && player.with_value(Option::is_none)

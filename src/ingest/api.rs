@@ -13,6 +13,25 @@ use crate::error::AppError;
 /// grace period for the page to recover from. (4000–4999 are the application's own codes.)
 pub const STOPPED_BY_BROADCASTER: u16 = 4000;
 
+/// What the studio page sends from: its camera (with the microphone), or a screen. The publish
+/// socket names it in its `source` parameter (`camera`, `screen`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Capture {
+    Camera,
+    Screen,
+}
+
+impl Capture {
+    /// Its name in the publish socket's address.
+    pub fn key(self) -> &'static str {
+        match self {
+            Capture::Camera => "camera",
+            Capture::Screen => "screen",
+        }
+    }
+}
+
 /// What the studio shows for streaming software.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StreamDestination {

@@ -4,6 +4,21 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The events a viewer's stream carries, each named by its `event:` field.
+pub const EVENT_NAMES: [&str; 6] = ["status", "init", "media", "viewers", "chat", "chat-deleted"];
+
+/// Where a tab keeps its viewer key in `sessionStorage` (the page's early script and the
+/// player read and write the same one), sent as `?viewer=` so a reconnect counts once.
+pub const VIEWER_KEY: &str = "onair-viewer";
+
+/// Where the page's early stream waits for the player to take it over: `window[EARLY_EVENTS]`.
+pub const EARLY_EVENTS: &str = "onairEarlyEvents";
+
+/// The address of `channel`'s event stream.
+pub fn events_url(channel: &str) -> String {
+    format!("/live/{channel}/events")
+}
+
 /// Whether a channel is on air.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

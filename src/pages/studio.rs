@@ -26,6 +26,7 @@ use crate::components::elapsed;
 use crate::components::player::Player;
 use crate::components::streaming_software::StreamingSoftware;
 use crate::error::AppError;
+use crate::ingest::api::Capture;
 use crate::live::wire::ChannelState;
 
 const TEST_PATTERN: &str = "test-pattern";
@@ -75,8 +76,8 @@ fn Studio(channel: String) -> impl IntoView {
     let picked = RwSignal::new(TEST_PATTERN.to_string());
     let software = move || picked.get() == SOFTWARE;
     let from_page = move || match picked.get().as_str() {
-        CAMERA => Some(CAMERA),
-        SCREEN => Some(SCREEN),
+        CAMERA => Some(Capture::Camera),
+        SCREEN => Some(Capture::Screen),
         _ => None,
     };
     let tick = RwSignal::new(0u64);
@@ -142,8 +143,13 @@ fn Studio(channel: String) -> impl IntoView {
             .and_then(Result::ok)
             .map(|status| status.on_air.is_some())
     };
-    let go_live_idle = move || busy() || on_air() != Some(false);
-    let stop_idle = move || busy() || on_air() != Some(true);
+    // Both stay disabled until the page has hydrated: the server renders them before the
+    // status is known (disabled), and hydration keeps the server's attribute while remembering
+    // its own first value, so a status already known then would never be applied.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let go_live_idle = move || !hydrated.get() || busy() || on_air() != Some(false);
+    let stop_idle = move || !hydrated.get() || busy() || on_air() != Some(true);
     let sign_out_everywhere = expect_context::<Auth>().sign_out_everywhere;
 
     view! {

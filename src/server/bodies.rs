@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -63,7 +63,7 @@ pub async fn read_whole(
         return too_large();
     }
     let Some(reading) = limits.reading.take(client.ip()) else {
-        return refuse(if limits.reading.total() >= AT_ONCE.total {
+        return AppError::into_response(if limits.reading.total() >= AT_ONCE.total {
             AppError::Busy(
                 "The server is busy reading other requests; try again in a moment.".into(),
             )
@@ -84,10 +84,10 @@ pub async fn read_whole(
             next.run(request).await
         }
         Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => too_large(),
-        Ok(Err(_)) => refuse(AppError::Invalid(
+        Ok(Err(_)) => AppError::into_response(AppError::Invalid(
             "The request's body was cut short; send it again.".into(),
         )),
-        Err(_) => refuse(AppError::TimedOut(format!(
+        Err(_) => AppError::into_response(AppError::TimedOut(format!(
             "The request's body did not arrive within {} s; send it again.",
             limits.deadline.as_secs()
         ))),
@@ -95,14 +95,8 @@ pub async fn read_whole(
 }
 
 fn too_large() -> Response {
-    refuse(AppError::TooLarge(format!(
+    AppError::into_response(AppError::TooLarge(format!(
         "The request is larger than the {} KiB this server takes.",
         MAX_BODY >> 10
     )))
-}
-
-/// `err` as server functions answer it: its status, and itself as JSON.
-fn refuse(err: AppError) -> Response {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, axum::Json(err)).into_response()
 }

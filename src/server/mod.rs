@@ -8,10 +8,10 @@ mod headers;
 mod health;
 pub mod limits;
 mod metrics;
-mod origin;
 mod publish;
 mod serve;
 pub mod settings;
+mod site;
 mod sse;
 mod state;
 mod thumbnail;
@@ -95,11 +95,11 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.site.clone(),
-            origin::refuse_cross_site,
+            site::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.site.clone(),
-            origin::check_host,
+            site::check_host,
         ))
         .layer(axum::middleware::map_response(headers::add_safety_headers))
         .layer(axum::middleware::from_fn(move |request, next| {

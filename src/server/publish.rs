@@ -20,7 +20,7 @@ use crate::accounts::Accounts;
 use crate::broadcasts::source::PushFormat;
 use crate::error::AppError;
 use crate::ingest::Ingest;
-use crate::ingest::api::STOPPED_BY_BROADCASTER;
+use crate::ingest::api::{Capture, STOPPED_BY_BROADCASTER};
 use crate::ingest::browser::{self, MAX_CHUNK};
 
 /// The longest the page may go without sending a chunk (it sends one every ~250 ms).
@@ -32,8 +32,8 @@ const ACK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 pub struct Recording {
     /// "h264" when the page records H.264 (copied), anything else is encoded again.
     video: String,
-    /// "screen" or "camera".
-    source: String,
+    /// What the page sends from.
+    source: Capture,
     /// The page's random tag for this recording: its later sockets take over from earlier ones.
     recording: Option<String>,
 }
@@ -42,22 +42,22 @@ pub async fn publish(
     upgrade: WebSocketUpgrade,
     Path(channel): Path<String>,
     Query(recording): Query<Recording>,
-    _from_this_site: super::origin::FromThisSite,
+    _from_this_site: super::site::FromThisSite,
     session: Session,
     State(ingest): State<Ingest>,
     State(accounts): State<Accounts>,
 ) -> Response {
     let user = match crate::accounts::session::signed_in(&session, &accounts).await {
         Ok(Some(user)) => user,
-        Ok(None) => return refuse(AppError::SignInRequired),
-        Err(err) => return refuse(err),
+        Ok(None) => return AppError::SignInRequired.into_response(),
+        Err(err) => return err.into_response(),
     };
     if let Err(err) = user.ensure_owns(&channel) {
-        return refuse(err);
+        return err.into_response();
     }
     let format = PushFormat::WebM {
         h264: recording.video == "h264",
-        screen: recording.source == "screen",
+        screen: recording.source == Capture::Screen,
     };
     let cut = CancellationToken::new();
     let tag = recording
@@ -140,9 +140,4 @@ async fn record(
             reason: reason.into(),
         })))
         .await;
-}
-
-fn refuse(err: AppError) -> Response {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(err)).into_response()
 }

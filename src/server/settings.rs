@@ -7,8 +7,8 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::origin::Site;
 use super::serve::ServeConfig;
+use super::site::Site;
 use super::sse::EventStreams;
 
 use crate::broadcasts::BroadcastConfig;

@@ -15,7 +15,7 @@ use crate::ingest::Ingest;
 use crate::open_connections::OpenConnections;
 
 use super::bodies::BodyLimits;
-use super::origin::Site;
+use super::site::Site;
 use super::sse::EventStreams;
 
 #[derive(Clone, FromRef)]

@@ -11,8 +11,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource, MediaSource, MessageEvent, SourceBuffer};
 
-use crate::live::wire::{ChatDeletedEvent, ChatEvent, InitEvent, StatusEvent, ViewersEvent};
-use crate::live::wire::{EARLY_EVENTS, EVENT_NAMES as EVENTS};
+use crate::live::wire::{
+    ChatDeletedEvent, ChatEvent, EARLY_EVENTS, EVENT_NAMES as EVENTS, InitEvent, StatusEvent,
+    ViewersEvent,
+};
 
 /// What the stream delivers, decoded.
 pub enum Incoming {

@@ -16,8 +16,7 @@ use super::media_pipe::MediaPipe;
 use crate::components::player::PlayerState;
 use crate::live::edge::{LiveEdge, Steer};
 use crate::live::prft;
-use crate::live::wire::VIEWER_KEY;
-use crate::live::wire::{ChannelState, ChatEvent};
+use crate::live::wire::{ChannelState, ChatEvent, VIEWER_KEY};
 
 /// Played media kept behind the playhead; trimming starts past this plus the slack.
 const KEEP_PLAYED_SECS: f64 = 30.0;

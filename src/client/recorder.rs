@@ -15,8 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-pub use crate::ingest::api::Capture;
-use crate::ingest::api::STOPPED_BY_BROADCASTER;
+use crate::ingest::api::{Capture, STOPPED_BY_BROADCASTER};
 use web_sys::{
     Blob, BlobEvent, DisplayMediaStreamConstraints, MediaRecorder, MediaRecorderOptions,
     MediaStream, MediaStreamConstraints, MediaStreamTrack,

@@ -1,6 +1,7 @@
 //! Ingest: streams that broadcasters push to us from their own software (OBS, Streamlabs,
 //! vMix, ffmpeg) over RTMP, with a stream key per channel; and from the studio page itself
-//! (`browser`: its camera or screen, recorded as WebM, over a WebSocket opened by the owner).
+//! (`browser`: its camera or screen, recorded as WebM, over a WebSocket opened by the owner,
+//! whose protocol is `browser_socket`).
 //!
 //! The path: `listener` (the RTMP port, its places in `admission`) -> `connection` (the
 //! handshake, then `rtmp`'s chunk stream, AMF0 and commands within their budgets; the key is
@@ -18,6 +19,8 @@ mod address;
 mod admission;
 #[cfg(feature = "ssr")]
 pub mod browser;
+#[cfg(feature = "ssr")]
+pub mod browser_socket;
 #[cfg(feature = "ssr")]
 pub mod connection;
 #[cfg(feature = "ssr")]

@@ -32,9 +32,6 @@ use crate::live::wire::ChannelState;
 const TEST_PATTERN: &str = "test-pattern";
 /// The source choice that shows the server and key for streaming software.
 const SOFTWARE: &str = "streaming-software";
-/// The source choices that go live from this page: its camera, or a screen.
-const CAMERA: &str = "camera";
-const SCREEN: &str = "screen";
 
 /// `/studio` as a lazily loaded route: nothing to fetch before its chunk arrives.
 pub struct StudioRoute;
@@ -75,10 +72,12 @@ fn Studio(channel: String) -> impl IntoView {
     let save = ServerAction::<SaveTitle>::new();
     let picked = RwSignal::new(TEST_PATTERN.to_string());
     let software = move || picked.get() == SOFTWARE;
-    let from_page = move || match picked.get().as_str() {
-        CAMERA => Some(Capture::Camera),
-        SCREEN => Some(Capture::Screen),
-        _ => None,
+    // The choices that go live from this page (its camera, or a screen) are named by the key.
+    let from_page = move || {
+        let picked = picked.get();
+        [Capture::Camera, Capture::Screen]
+            .into_iter()
+            .find(|capture| capture.key() == picked)
     };
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
@@ -178,8 +177,8 @@ fn Studio(channel: String) -> impl IntoView {
                                     <select node_ref=source name="source" data-testid="source"
                                         on:change=move |ev| picked.set(event_target_value(&ev))>
                                         <option value=TEST_PATTERN>"Test pattern"</option>
-                                        <option value=CAMERA>"Camera (this browser)"</option>
-                                        <option value=SCREEN>"Screen (this browser)"</option>
+                                        <option value={Capture::Camera.key()}>"Camera (this browser)"</option>
+                                        <option value={Capture::Screen.key()}>"Screen (this browser)"</option>
                                         <option value=SOFTWARE selected=from_software>"OBS / streaming software"</option>
                                         {files
                                             .into_iter()

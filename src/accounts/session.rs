@@ -1,9 +1,9 @@
-//! Who is signed in, kept in the server-side session (tower-sessions, stored in SQLite; the
-//! cookie holds only the session id). Signing in issues a new id; signing out deletes the
-//! session from the store. A session in use rolls forward (its 30 idle days restart, at most
-//! once a day) but never past its lifetime from sign-in (`[accounts] session_lifetime_secs`,
-//! 30 days as OWASP ASVS level 1 asks); "sign out everywhere" raises the account's
-//! generation, and a session from an older one is ended at its next request.
+//! Who is signed in, kept in the server-side session (tower-sessions, stored in the database:
+//! SQLite, or PostgreSQL in a cluster; the cookie holds only the session id). Signing in issues a
+//! new id; signing out deletes the session from the store. A session in use rolls forward (its 30
+//! idle days restart, at most once a day) but never past its lifetime from sign-in (`[accounts]
+//! session_lifetime_secs`, 30 days as OWASP ASVS level 1 asks); "sign out everywhere" raises the
+//! account's generation, and a session from an older one is ended at its next request.
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;

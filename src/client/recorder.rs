@@ -1,5 +1,5 @@
 //! The studio's own broadcast: the camera (or the screen) and the microphone, recorded as WebM
-//! in 250 ms slices with a keyframe every second, sent over a WebSocket (gloo-net) to
+//! in 200 ms slices with a keyframe every second, sent over a WebSocket (gloo-net) to
 //! `/live/{channel}/publish`. When the socket drops, it reconnects by itself (a new recorder,
 //! so the server gets a new WebM header) until the server's grace period is over.
 

@@ -29,7 +29,8 @@ const MMAP_THRESHOLD: libc::c_int = 4 << 20;
 /// Makes glibc give large blocks back when they are freed. By default it raises its mmap
 /// threshold after the first large free, so every later password hash (19 MiB) comes from the
 /// heap and stays there, fragmented: 300 sign-ups at once left 650 MiB resident even with
-/// hashing limited to one per core; with the threshold fixed, 63 MiB (docs/benchmarks.md).
+/// hashing limited to one per core; with the threshold fixed, 63 MiB (docs/changelog.md,
+/// fourth day).
 pub fn return_large_allocations() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes an allocator parameter.

@@ -1,7 +1,7 @@
 //! The per-channel fan-out hub. The encoder publishes init segments and fragments; each is
 //! framed as an SSE event once and the same bytes go to every viewer.
 //!
-//! One lock and one wake-up carry four logs, each with its own rule and file:
+//! One lock and one wake-up carry three logs, each with its own rule and file:
 //! - `media`: the media timeline (always the current GOP, evicted by age and bytes);
 //! - `latest`: the channel's status and its viewer count, newest version only;
 //! - `chat`: the latest chat events, in one order.

@@ -13,8 +13,9 @@ export class AccountForms {
     this.error = page.getByTestId('form-error');
   }
 
-  async signUp(username: string, password: string) {
-    await visit(this.page, '/signup');
+  /** Opens the sign-up form (on the server at `base`, the test server's when empty) and sends it. */
+  async signUp(username: string, password: string, base = '') {
+    await visit(this.page, `${base}/signup`);
     await this.submit(username, password, 'Create account');
   }
 

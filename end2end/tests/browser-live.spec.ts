@@ -1,49 +1,40 @@
 import { type Browser, chromium, expect, type Page, test } from '@playwright/test';
-import { AccountForms } from '../pages/account-forms';
+import { newUsername, signUp } from '../support/accounts';
+import { CapturePanel } from '../pages/capture-panel';
 import { CuttableProxy } from '../support/cuttable-proxy';
 import { visit } from '../support/visit';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
 
-const PASSWORD = 'correct horse 42';
-
-async function signUp(page: Page, prefix: string): Promise<string> {
-  const username = `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
-  await new AccountForms(page).signUp(username, PASSWORD);
-  await expect(page).toHaveURL(/\/studio$/);
-  return username.toLowerCase();
-}
+/** A fresh account signed up on `page`; returns its channel. */
+const signUpNew = (page: Page, prefix: string) => signUp(page, newUsername(prefix));
 
 for (const source of ['camera', 'screen'] as const) {
   test(`go live from the ${source} in the studio; a viewer watches; stop`, async ({ page, browser }) => {
-    const channel = await signUp(page, source[0]);
+    const channel = await signUpNew(page, source[0]);
     const studio = new StudioPage(page);
     await studio.source.selectOption(source);
     await studio.title.fill(`Live from my ${source}`);
-    const capture = page.getByTestId('browser-capture');
+    const capture = new CapturePanel(page);
     if (source === 'camera') {
       // The browser's cameras are offered; pick one rather than the default.
-      const cameras = capture.getByTestId('camera').locator('option');
+      const cameras = capture.camera.locator('option');
       await expect.poll(() => cameras.count()).toBeGreaterThan(1);
-      await capture.getByTestId('camera').selectOption({ index: 1 });
+      await capture.camera.selectOption({ index: 1 });
     }
     // Nothing to stop yet; once live, nothing to start.
-    await expect(capture.getByTestId('capture-stop')).toBeDisabled();
+    await expect(capture.stop).toBeDisabled();
     const wentLive = Date.now();
-    await capture.getByRole('button', { name: 'Go live' }).click();
-    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
-    await expect(page.getByTestId('capture-problem')).toHaveCount(0);
-    await expect(capture.getByTestId('capture-go-live')).toBeDisabled();
-    await expect(capture.getByTestId('capture-stop')).toBeEnabled();
+    await capture.goLive.click();
+    await expect(capture.state).toHaveText('Live', { timeout: 15_000 });
+    await expect(capture.problem).toHaveCount(0);
+    await expect(capture.goLive).toBeDisabled();
+    await expect(capture.stop).toBeEnabled();
     if (source === 'camera') {
       // Muting turns the microphone's track off; the broadcast goes on.
-      await capture.getByTestId('mute').click();
-      await expect(capture.getByTestId('mute')).toHaveText('Unmute microphone');
-      const micOn = () =>
-        capture.getByTestId('capture-preview').evaluate((v: HTMLVideoElement) =>
-          (v.srcObject as MediaStream).getAudioTracks().map((t) => t.enabled),
-        );
-      expect(await micOn()).toEqual([false]);
+      await capture.mute.click();
+      await expect(capture.mute).toHaveText('Unmute microphone');
+      expect(await capture.microphoneOn()).toEqual([false]);
     }
 
     const viewerContext = await browser.newContext();
@@ -64,11 +55,11 @@ for (const source of ['camera', 'screen'] as const) {
     await watch.waitForPlayback(30_000);
     // Stop ends the broadcast at once (the page's socket says goodbye): no grace period.
     const stoppedAt = Date.now();
-    await capture.getByRole('button', { name: 'Stop' }).click();
+    await capture.stop.click();
     await expect(watch.state).toHaveText('Offline', { timeout: 5_000 });
     console.log(`${source}: stop to the viewer seeing offline: ${Date.now() - stoppedAt} ms`);
-    await expect(page.getByTestId('capture-state')).toHaveCount(0);
-    await expect(capture.getByTestId('capture-stop')).toBeDisabled();
+    await expect(capture.state).toHaveCount(0);
+    await expect(capture.stop).toBeDisabled();
     await viewerContext.close();
   });
 }
@@ -85,19 +76,20 @@ async function liveThroughProxy(
   prefix: string,
   then: (proxy: CuttableProxy, watch: WatchPage) => Promise<void>,
 ) {
-  const channel = await signUp(page, prefix);
+  const channel = await signUpNew(page, prefix);
   const proxy = await CuttableProxy.start(Number(new URL(baseURL).port));
   const viewerContext = await browser.newContext();
   try {
     await visit(page, `${proxy.url}/studio`);
     await new StudioPage(page).source.selectOption('camera');
-    await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();
-    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    const capture = new CapturePanel(page);
+    await capture.goLive.click();
+    await expect(capture.state).toHaveText('Live', { timeout: 15_000 });
     const watch = new WatchPage(await viewerContext.newPage());
     await watch.open(channel);
     await watch.waitForPlayback(30_000);
     await then(proxy, watch);
-    await page.getByTestId('browser-capture').getByRole('button', { name: 'Stop' }).click();
+    await capture.stop.click();
   } finally {
     await viewerContext.close();
     await proxy.close();
@@ -111,7 +103,7 @@ test('the studio loses its network: viewers see reconnecting, then the video car
     const stalledAt = await watch.currentTime();
     proxy.restore();
     // The studio reconnects by itself; the viewer's same page plays on, no reload.
-    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    await expect(new CapturePanel(page).state).toHaveText('Live', { timeout: 15_000 });
     await expect.poll(() => watch.currentTime(), { timeout: 20_000 }).toBeGreaterThan(stalledAt + 2);
     await expect(watch.state).toHaveText('Live');
   });
@@ -122,15 +114,16 @@ test('a slow upload: the studio says so and lowers the bitrate; the viewer keeps
     // An upload far slower than the recording: the server's acknowledgements fall behind, and
     // the studio starts a new recording at 60 % of the bitrate (2500 -> 1500 kbit/s) instead of
     // falling further behind.
+    const capture = new CapturePanel(page);
     proxy.limitUplink(4_000);
-    await expect(page.getByTestId('capture-uplink')).toContainText('1500 kbit/s', { timeout: 60_000 });
+    await expect(capture.uplink).toContainText('1500 kbit/s', { timeout: 60_000 });
     proxy.limitUplink(null);
-    await expect(page.getByTestId('capture-state')).toHaveText('Live', { timeout: 15_000 });
+    await expect(capture.state).toHaveText('Live', { timeout: 15_000 });
     const resumedAt = await watch.currentTime();
     await expect.poll(() => watch.currentTime(), { timeout: 30_000 }).toBeGreaterThan(resumedAt + 2);
     await expect(watch.state).toHaveText('Live');
   });
-  await expect(page.getByTestId('capture-uplink')).toHaveCount(0);
+  await expect(new CapturePanel(page).uplink).toHaveCount(0);
 });
 
 test('a denied camera says what to do', async ({ baseURL }) => {
@@ -141,10 +134,11 @@ test('a denied camera says what to do', async ({ baseURL }) => {
   });
   try {
     const page = await (await denying.newContext({ baseURL })).newPage();
-    await signUp(page, 'd');
+    await signUpNew(page, 'd');
     await new StudioPage(page).source.selectOption('camera');
-    await page.getByTestId('browser-capture').getByRole('button', { name: 'Go live' }).click();
-    await expect(page.getByTestId('capture-problem')).toContainText('denied', { timeout: 15_000 });
+    const capture = new CapturePanel(page);
+    await capture.goLive.click();
+    await expect(capture.problem).toContainText('denied', { timeout: 15_000 });
   } finally {
     await denying.close();
   }

@@ -1,16 +1,14 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
+import { newUsername, PASSWORD, signUp } from '../support/accounts';
 import { ChatPanel } from '../pages/chat-panel';
 import { visit } from '../support/visit';
 
-const PASSWORD = 'correct horse 42';
-
 /** A new signed-in browser context for a fresh account; returns its page and username. */
 async function signedIn(browser: Browser, prefix: string): Promise<{ page: Page; name: string }> {
-  const name = `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 100)}`;
+  const name = newUsername(prefix);
   const page = await (await browser.newContext()).newPage();
-  await new AccountForms(page).signUp(name, PASSWORD);
-  await expect(page).toHaveURL(/\/studio$/);
+  await signUp(page, name);
   return { page, name };
 }
 

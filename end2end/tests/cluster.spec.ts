@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { WatchPage } from '../pages/watch-page';
-import { AccountForms } from '../pages/account-forms';
+import { signUp } from '../support/accounts';
 import { ChatPanel } from '../pages/chat-panel';
 import { StudioPage } from '../pages/studio-page';
 import { Instance, forgetCluster, freshDatabase } from '../support/cluster';
@@ -130,18 +130,15 @@ test('on a shared PostgreSQL: a broadcaster on A goes live, viewers on B and C w
       (['a', 'b', 'c'] as const).map((name, i) => Instance.startShared(cluster, name, 3131 + i, database.url)),
     );
     started.push(a, b, c);
-    const signUp = async (instance: Instance, username: string): Promise<Page> => {
+    const signedUpOn = async (instance: Instance, username: string): Promise<Page> => {
       const page = await (await browser.newContext()).newPage();
-      await page.goto(`${instance.url}/signup`);
-      await hydrated(page);
-      await new AccountForms(page).submit(username, 'correct horse 42', 'Create account');
-      await expect(page).toHaveURL(/\/studio$/);
+      await signUp(page, username, instance.url);
       return page;
     };
     // The broadcaster signs up on A and goes live from A's studio.
     const host = `host${Date.now().toString(36)}`;
     const channel = host.toLowerCase();
-    const studioPage = await signUp(a, host);
+    const studioPage = await signedUpOn(a, host);
     const studio = new StudioPage(studioPage);
     await studio.goLive.click();
     await expect(studio.state).toHaveAttribute('data-state', 'Live', { timeout: 20_000 });
@@ -152,7 +149,7 @@ test('on a shared PostgreSQL: a broadcaster on A goes live, viewers on B and C w
     // tab on A: all play the broadcast A runs.
     const onB = await browser.newPage();
     await onB.goto(`${b.url}/watch/${channel}`);
-    const onC = await signUp(c, `fan${Date.now().toString(36)}`);
+    const onC = await signedUpOn(c, `fan${Date.now().toString(36)}`);
     await onC.goto(`${c.url}/watch/${channel}`);
     const onA = await studioPage.context().newPage();
     await onA.goto(`${a.url}/watch/${channel}`);

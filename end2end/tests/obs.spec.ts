@@ -1,18 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { AccountForms } from '../pages/account-forms';
+import { newUsername, signUp } from '../support/accounts';
 import { ChatPanel } from '../pages/chat-panel';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
 import { exited, publish } from '../support/publisher';
 import { visit } from '../support/visit';
 
-const PASSWORD = 'correct horse 42';
-
 test('OBS: paste the server and key, a viewer watches with chat; a reset key cuts the stream', async ({ page, browser }) => {
-  const username = `o${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
-  const channel = username.toLowerCase();
-  await new AccountForms(page).signUp(username, PASSWORD);
-  await expect(page).toHaveURL(/\/studio$/);
+  const channel = await signUp(page, newUsername('o'));
 
   const studio = new StudioPage(page);
   const { server, key } = await studio.streamingSoftware();

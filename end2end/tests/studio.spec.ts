@@ -1,15 +1,10 @@
 import { expect, type Page, test } from '@playwright/test';
 import { AccountForms } from '../pages/account-forms';
+import { newUsername, PASSWORD } from '../support/accounts';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
 import { hydrated, visit } from '../support/visit';
 
-const PASSWORD = 'correct horse 42';
-
-/** A username no earlier run of this database has taken. */
-function newUsername(): string {
-  return `u${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
-}
 
 /** A fresh account, created and then signed out of: the sign-in form's starting point. */
 async function signedUpThenOut(page: Page): Promise<{ forms: AccountForms; username: string }> {

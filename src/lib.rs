@@ -26,6 +26,17 @@
 //! - `child_process`, `client_key`, `clock`, `db`, `open_connections` (server only): ffmpeg
 //!   children that die with the server, what per-client limits count by (an IPv4 address, an
 //!   IPv6 /64), the wall clock, the database, connections counted by client within caps.
+//!
+//! # Words
+//!
+//! - *shared*: built for both the server and the browser (`api`, `rules`, `live::wire`).
+//! - *site*: this server as browsers address it; `server::site` checks requests' `Host` and
+//!   `Origin` headers against it.
+//! - *origin*: in a cluster, the instance that runs a channel's broadcast (`cluster::origins`);
+//!   the others relay it.
+//! - *bus*: how chat's changes reach every instance of a cluster (`chat::bus`).
+//! - *Settings* are the sections of `Leptos.toml` and `ONAIR_*` (`server::settings`); a
+//!   *Config* is what a capability is started with (`HubConfig`, `BroadcastConfig`, …).
 
 #![recursion_limit = "256"]
 

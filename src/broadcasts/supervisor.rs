@@ -328,7 +328,7 @@ mod tests {
     use super::*;
     use crate::broadcasts::feed::ByteStream;
     use crate::broadcasts::source::PushFormat;
-    use crate::live::hub::{HubSettings, Viewer};
+    use crate::live::hub::{HubConfig, Viewer};
     use crate::live::wire::{ChannelState, StatusEvent};
 
     #[test]
@@ -399,7 +399,7 @@ mod tests {
     #[tokio::test]
     async fn a_pushed_stream_goes_live_waits_for_its_publisher_then_ends_when_it_stays_away() {
         let hub = crate::live::hub::Hub::new(
-            HubSettings {
+            HubConfig {
                 hold: Duration::from_secs(30),
                 max_held_bytes: 32 << 20,
                 max_lag: Duration::from_secs(30),

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use super::api::{ChannelSummary, DirectoryPage, RECENT_MS};
 use super::store;
 use crate::clock::now_ms;
-use crate::live::hub::{Hub, HubSettings};
+use crate::live::hub::{Hub, HubConfig};
 use crate::live::wire::ChannelState;
 
 /// One channel: who owns it, what it is called, and its hub.
@@ -56,7 +56,7 @@ impl Channel {
 #[derive(Clone)]
 pub struct Channels {
     by_name: Arc<RwLock<BTreeMap<String, Arc<Channel>>>>,
-    hub_settings: HubSettings,
+    hub_config: HubConfig,
     db: Db,
     /// Set by `close_all`; a channel opened after it starts closed.
     closing: Arc<AtomicBool>,
@@ -64,10 +64,10 @@ pub struct Channels {
 
 impl Channels {
     /// Every stored channel, offline.
-    pub async fn load(db: Db, hub_settings: HubSettings) -> Result<Self, sqlx::Error> {
+    pub async fn load(db: Db, hub_config: HubConfig) -> Result<Self, sqlx::Error> {
         let channels = Self {
             by_name: Arc::default(),
-            hub_settings,
+            hub_config,
             db,
             closing: Arc::default(),
         };
@@ -91,7 +91,7 @@ impl Channels {
                 broadcaster: broadcaster.to_string(),
                 title: RwLock::new(title.to_string()),
                 last_live_ms: AtomicU64::new(0),
-                hub: Hub::new(self.hub_settings.clone(), now_ms()),
+                hub: Hub::new(self.hub_config.clone(), now_ms()),
             })
         });
         if self.closing.load(Ordering::SeqCst) {
@@ -222,7 +222,7 @@ pub(crate) mod tests {
     /// Channels on a fresh database in `dir`, for tests.
     pub(crate) async fn channels_in(dir: &std::path::Path) -> Channels {
         let db = crate::db::open("", &dir.join("c.db")).await.unwrap().db;
-        let settings = HubSettings {
+        let settings = HubConfig {
             hold: Duration::from_secs(8),
             max_held_bytes: 1 << 20,
             max_lag: Duration::from_secs(2),

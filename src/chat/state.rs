@@ -9,8 +9,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::api::Banned;
+use super::bus::{ChatBus, ChatNews};
 use super::limit::{self, ChatLimit};
-use super::shared::{ChatBus, ChatNews};
 use super::{rules, store};
 use crate::channels::Channels;
 use crate::clock::now_ms;

@@ -14,7 +14,7 @@ use tokio_util::task::TaskTracker;
 
 use super::{Cluster, JoinError};
 use crate::channels::Channels;
-use crate::chat::shared::{ChatBus, ChatNews, deliver};
+use crate::chat::bus::{ChatBus, ChatNews, deliver};
 
 /// How long the stream keeps changes: enough to ride out an outage of NATS's clients.
 const KEEP: Duration = Duration::from_secs(600);

@@ -17,7 +17,7 @@ use crate::broadcasts::source::Encoding;
 use crate::child_process::ChildLimits;
 use crate::ingest::IngestConfig;
 use crate::ingest::connection::Deadlines;
-use crate::live::hub::HubSettings;
+use crate::live::hub::HubConfig;
 use crate::open_connections::{Caps, OpenConnections};
 
 const DEFAULTS: &str = include_str!("../../Leptos.toml");
@@ -258,8 +258,8 @@ impl Settings {
             .map_err(SettingsError::Invalid)
     }
 
-    pub fn hub(&self) -> HubSettings {
-        HubSettings {
+    pub fn hub(&self) -> HubConfig {
+        HubConfig {
             hold: Duration::from_secs(self.live.hold_secs),
             max_held_bytes: self.live.max_held_mib << 20,
             max_lag: Duration::from_millis(self.live.max_lag_ms),

@@ -145,7 +145,7 @@ impl ChunkReader {
         }
     }
 
-    /// Bytes read from the connection; call [`ChunkReader::next`] until it gives None before
+    /// Bytes read from the connection; call [`ChunkReader::next_message`] until it gives None before
     /// pushing more, so no more than a header's worth waits here.
     pub fn push(&mut self, bytes: &[u8]) {
         self.input.extend_from_slice(bytes);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use bytes::Bytes;
 
-use super::HubSettings;
+use super::HubConfig;
 use crate::live::frame;
 use crate::live::splitter::{Fragment, InitSegment};
 use crate::live::wire::InitEvent;
@@ -88,7 +88,7 @@ impl MediaTimeline {
         data: &str,
         given: Option<u64>,
         received: Instant,
-        settings: &HubSettings,
+        settings: &HubConfig,
     ) -> Option<u64> {
         let init = self.init.clone()?;
         let id = match given {
@@ -135,7 +135,7 @@ impl MediaTimeline {
 
     /// Drops the oldest fragments past the hold time or byte bound, keeping the current GOP
     /// unless it alone breaks the byte bound.
-    fn evict(&mut self, settings: &HubSettings, now: Instant) {
+    fn evict(&mut self, settings: &HubConfig, now: Instant) {
         let mut newest_key = self.fragments.iter().rposition(|h| h.keyframe);
         while let Some(front) = self.fragments.front() {
             let too_many_bytes = self.held_bytes > settings.max_held_bytes;

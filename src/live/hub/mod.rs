@@ -38,7 +38,7 @@ use crate::clock::now_ms;
 
 /// How much the hub holds and how far behind a viewer may fall.
 #[derive(Clone, Debug)]
-pub struct HubSettings {
+pub struct HubConfig {
     /// Fragments younger than this stay available for resuming viewers.
     pub hold: Duration,
     /// Upper bound on held fragment bytes.
@@ -50,7 +50,7 @@ pub struct HubSettings {
 pub struct Hub {
     logs: RwLock<Logs>,
     changed: watch::Sender<u64>,
-    settings: HubSettings,
+    settings: HubConfig,
     audience: Arc<Audience>,
     viewers_elsewhere: AtomicUsize,
     /// Set once, at server shutdown: every viewer's stream ends.
@@ -84,7 +84,7 @@ impl Logs {
 impl Hub {
     /// A hub whose first fragment gets id `first_id`. Starting ids at the creation time in
     /// milliseconds keeps them from repeating across server restarts.
-    pub fn new(settings: HubSettings, first_id: u64) -> Arc<Self> {
+    pub fn new(settings: HubConfig, first_id: u64) -> Arc<Self> {
         let offline = StatusEvent {
             state: ChannelState::Offline,
             since_ms: now_ms(),

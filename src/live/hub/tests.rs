@@ -30,7 +30,7 @@ fn real() -> &'static (InitSegment, Vec<Fragment>) {
 }
 
 /// A hub that went live with the real init segment; its first fragment gets id 1.
-fn live_hub(settings: HubSettings) -> Arc<Hub> {
+fn live_hub(settings: HubConfig) -> Arc<Hub> {
     let hub = Hub::new(settings, 1);
     hub.publish_init(&real().0);
     hub
@@ -42,8 +42,8 @@ fn is_keyframe(id: u64) -> bool {
     fragments[(id - 1) as usize % fragments.len()].keyframe
 }
 
-fn settings() -> HubSettings {
-    HubSettings {
+fn settings() -> HubConfig {
+    HubConfig {
         hold: Duration::from_secs(8),
         max_held_bytes: 4 << 20,
         max_lag: Duration::from_millis(2500),
@@ -252,7 +252,7 @@ fn a_resume_across_an_encoder_restart_gets_the_new_init_first() {
 #[test]
 fn a_stalled_viewer_skips_to_the_newest_keyframe_and_memory_stays_bounded() {
     let fragments = &real().1;
-    let settings = HubSettings {
+    let settings = HubConfig {
         max_held_bytes: 1 << 20,
         ..settings()
     };

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 
 use super::state::{Publisher, Refusal};
@@ -59,6 +59,10 @@ where
     S: Stream<Item = Arrival> + Unpin,
 {
     let mut into_ffmpeg: Option<ByteSender> = None;
+    // The recording's first bytes, until there are enough to tell whether it is WebM: a
+    // recorder may hand them over in pieces (Chromium's first chunk of a shared screen can be
+    // one byte). At most the signature's length less one, plus one chunk.
+    let mut head = BytesMut::new();
     let mut window = (Instant::now(), 0u64);
     loop {
         let chunk = match tokio::time::timeout(idle, arrivals.next()).await {
@@ -82,21 +86,26 @@ where
         if window.1 > MAX_BYTES_PER_SEC * RATE_WINDOW.as_secs() {
             return Ended::TooFast;
         }
-        let sender = match &into_ffmpeg {
-            Some(sender) => sender,
+        let (sender, chunk) = match &into_ffmpeg {
+            Some(sender) => (sender, chunk),
             None => {
-                if !chunk.starts_with(&EBML_MAGIC) {
+                head.extend_from_slice(&chunk);
+                let known = head.len().min(EBML_MAGIC.len());
+                if head[..known] != EBML_MAGIC[..known] {
                     let reason = "The recording is not WebM: this browser cannot go live from \
                                   the page. Use a recent Chrome, Edge or Firefox."
                         .to_string();
                     publisher.unsuitable(reason);
                     return Ended::NotWebM;
                 }
+                if known < EBML_MAGIC.len() {
+                    continue;
+                }
                 let (sender, _figures) = match publisher.go_live().await {
                     Ok(live) => live,
                     Err(refusal) => return Ended::Refused(refusal),
                 };
-                into_ffmpeg.insert(sender)
+                (&*into_ffmpeg.insert(sender), head.split().freeze())
             }
         };
         if sender.send(chunk).await.is_err() {

@@ -108,7 +108,9 @@ impl Drop for Publishing {
 
 /// Records the live test pattern to WebM with `video_codec` (and Opus) and sends it over the
 /// channel's publish socket in chunks as they are made, as the studio page does; the recorder
-/// and the sending stop when the returned guard drops.
+/// and the sending stop when the returned guard drops. The first byte goes alone, as
+/// Chromium's recorder of a shared screen was seen to send it: the server must not need the
+/// WebM signature in one piece.
 async fn publish_webm(
     addr: std::net::SocketAddr,
     channel: &str,
@@ -132,6 +134,7 @@ async fn publish_webm(
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let send = tokio::spawn(async move {
         let mut buf = vec![0u8; 32 * 1024];
+        let mut first = true;
         loop {
             let n = tokio::select! {
                 _ = &mut stopped => {
@@ -147,6 +150,24 @@ async fn publish_webm(
                     _ => return,
                 },
             };
+            if std::mem::take(&mut first) && n > 1 {
+                if socket
+                    .send(Message::binary(buf[..1].to_vec()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                buf.copy_within(1..n, 0);
+                if socket
+                    .send(Message::binary(buf[..n - 1].to_vec()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
             if socket
                 .send(Message::binary(buf[..n].to_vec()))
                 .await

@@ -18,6 +18,10 @@ pub enum AppError {
     /// What was sent cannot be used; the message says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// The thing is busy with something else that must end first (another publisher streams
+    /// to the channel); the message says what.
+    #[error("{0}")]
+    Conflict(String),
     /// Too many attempts; the message says when to try again.
     #[error("{0}")]
     TooManyAttempts(String),
@@ -55,6 +59,7 @@ impl AppError {
             AppError::SignInRequired => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
+            AppError::Conflict(_) => 409,
             AppError::TimedOut(_) => 408,
             AppError::TooLarge(_) => 413,
             AppError::TooManyAttempts(_) => 429,

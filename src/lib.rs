@@ -4,20 +4,22 @@
 //!
 //! One crate, two builds: the server (`ssr`) and the browser bundle (`hydrate`). Each
 //! capability owns a folder with its server functions and shared types (`api`), its shared
-//! validators (`rules`), and on the server its state type, its tables (`store`) and in-memory
-//! maps (`registry`):
+//! validators (`rules`), and on the server its state type (`state`), its tables (`store`) and
+//! in-memory maps (`registry`):
 //!
 //! - [`live`]: the media path, free of HTTP: ffmpeg -> splitter -> hub publish -> viewer cursor
 //!   -> SSE handler (in `server`).
 //! - [`broadcasts`]: going live: sources, where their bytes come from (`feed`), ffmpeg's
 //!   supervision, records.
 //! - [`ingest`]: streams pushed from broadcasters' software (OBS over RTMP) with stream keys,
-//!   into a broadcast's pushed feed.
+//!   and from the studio page, into a broadcast's pushed feed.
 //! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
 //! - [`chat`]: messages and moderation, delivered through the channel's hub.
 //! - [`accounts`]: sign-up, sign-in, sessions.
 //! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
-//! - `client` (browser only): EventSource, the MediaSource queue, the player loop.
+//! - [`player`]: the watch page's player state and live-edge rules, free of browser types.
+//! - `client` (browser only): EventSource, the MediaSource queue, the player loop, the
+//!   recorder.
 //! - `cluster` (server only): several instances on NATS: each broadcast published once by its
 //!   origin and relayed by the others; the demo run by one instance, taken over if it dies.
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
@@ -29,14 +31,27 @@
 //!
 //! # Words
 //!
-//! - *shared*: built for both the server and the browser (`api`, `rules`, `live::wire`).
+//! - *shared*: built for both the server and the browser (`api`, `rules`, `live::wire`,
+//!   `player`).
 //! - *site*: this server as browsers address it; `server::site` checks requests' `Host` and
 //!   `Origin` headers against it.
 //! - *origin*: in a cluster, the instance that runs a channel's broadcast (`cluster::origins`);
-//!   the others relay it.
+//!   the others *relay* it (`cluster::relays`: SRS calls them edges).
+//! - *live edge*: the newest media a player could show; *edge* means nothing else
+//!   (`player::live_edge`).
+//! - *feed*: where a broadcast's ffmpeg reads its input (`broadcasts::feed::Feed`: its own
+//!   file or pattern, or the bytes a publisher pushes).
+//! - *publisher*: a connection allowed to push a channel's stream (`ingest::Publisher`: OBS over
+//!   RTMP, or the studio page's socket); *publishing* is what it does, *forwarding* its
+//!   media on to ffmpeg (`ingest::forwarding`).
+//! - *state*: a capability's state type, held by the server (`Channels`, `Broadcasts`,
+//!   `Ingest`, …); *registry*: an in-memory map inside one (`broadcasts::registry`: on air by
+//!   channel; `ingest::registry`: connected publishers by channel).
 //! - *bus*: how chat's changes reach every instance of a cluster (`chat::bus`).
 //! - *Settings* are the sections of `Leptos.toml` and `ONAIR_*` (`server::settings`); a
 //!   *Config* is what a capability is started with (`HubConfig`, `BroadcastConfig`, …).
+//! - *Error* types say why something failed to callers that decide by it
+//!   (`broadcasts::BroadcastError`); `AppError` is what a person is told, with its HTTP status.
 
 #![recursion_limit = "256"]
 
@@ -50,6 +65,7 @@ pub mod error;
 pub mod ingest;
 pub mod live;
 pub mod pages;
+pub mod player;
 pub mod text;
 
 #[cfg(feature = "ssr")]

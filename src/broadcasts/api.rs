@@ -87,12 +87,53 @@ pub struct PastBroadcast {
     pub source: String,
     pub started_ms: u64,
     pub ended_ms: u64,
-    /// "stopped", "stopped by the broadcaster" (its software or page said goodbye), "failed",
-    /// "server shutdown", "publisher left" or "interrupted" (cut by a crash; its end is when it
-    /// was last seen on air).
-    pub end_reason: String,
+    pub end_reason: EndReason,
     pub failure: Option<String>,
     pub peak_viewers: u32,
+}
+
+/// How a broadcast ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndReason {
+    /// Stopped in the studio.
+    Stopped,
+    /// Its software or page said goodbye (OBS's Stop Streaming, the studio page's Stop).
+    StoppedByBroadcaster,
+    /// Its ffmpeg kept failing; the record says why.
+    Failed,
+    ServerShutdown,
+    /// Its publisher left and did not come back within the grace period.
+    PublisherLeft,
+    /// Cut by a crash; its end is when it was last seen on air.
+    Interrupted,
+}
+
+impl EndReason {
+    const ALL: [EndReason; 6] = [
+        EndReason::Stopped,
+        EndReason::StoppedByBroadcaster,
+        EndReason::Failed,
+        EndReason::ServerShutdown,
+        EndReason::PublisherLeft,
+        EndReason::Interrupted,
+    ];
+
+    /// Its words, as recorded in the broadcasts table and shown in the studio.
+    pub fn words(self) -> &'static str {
+        match self {
+            EndReason::Stopped => "stopped",
+            EndReason::StoppedByBroadcaster => "stopped by the broadcaster",
+            EndReason::Failed => "failed",
+            EndReason::ServerShutdown => "server shutdown",
+            EndReason::PublisherLeft => "publisher left",
+            EndReason::Interrupted => "interrupted",
+        }
+    }
+
+    /// The reason recorded as `words`.
+    pub fn from_words(words: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.words() == words)
+    }
 }
 
 /// What the studio shows about its channel.
@@ -118,7 +159,7 @@ pub async fn start_broadcast(
         let user = crate::accounts::session::require_user().await?;
         user.ensure_owns(&channel)?;
         let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
-        broadcasts.start(&channel, title, source).await
+        Ok(broadcasts.start(&channel, title, source).await?)
     })
     .await
 }
@@ -146,7 +187,7 @@ pub async fn stop_broadcast(channel: String) -> Result<(), AppError> {
         if !user.channel.eq(&channel) {
             tracing::info!(%channel, operator = %user.username, "an operator ends the broadcast");
         }
-        broadcasts.stop(&channel).await
+        Ok(broadcasts.stop(&channel).await?)
     })
     .await
 }

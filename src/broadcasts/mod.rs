@@ -3,7 +3,7 @@
 //! (`state`), the sources ffmpeg can read (`source`) and the media folder they come from
 //! (`media`), where each run's input comes from (`feed`), the supervision of each broadcast's
 //! ffmpeg (`supervisor`) with its progress figures (`progress`), the broadcasts on air by
-//! channel (`registry`) and the broadcasts table (`store`); in a cluster, the one instance
+//! channel (`registry`), why one cannot start or stop (`error`) and the broadcasts table (`store`); in a cluster, the one instance
 //! that runs each channel (`origins`).
 //!
 //! A broadcast's path: `Broadcasts::start_with(source, feed)` -> `registry` (record, task) ->
@@ -12,6 +12,8 @@
 pub mod api;
 pub mod rules;
 
+#[cfg(feature = "ssr")]
+mod error;
 #[cfg(feature = "ssr")]
 pub mod feed;
 #[cfg(feature = "ssr")]
@@ -31,5 +33,7 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub mod supervisor;
 
+#[cfg(feature = "ssr")]
+pub use error::BroadcastError;
 #[cfg(feature = "ssr")]
 pub use state::{BroadcastConfig, Broadcasts, InCluster};

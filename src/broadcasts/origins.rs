@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::error::AppError;
+use super::BroadcastError;
 
 #[async_trait::async_trait]
 pub trait Origins: Send + Sync {
@@ -21,7 +21,7 @@ pub trait Origins: Send + Sync {
         channel: &str,
         lost: CancellationToken,
         waiting: Waiting,
-    ) -> Result<u64, AppError>;
+    ) -> Result<u64, BroadcastError>;
 
     /// This instance no longer runs `channel` under `claim`: another may at once. A claim
     /// already lost, or replaced by a newer one, is left alone.
@@ -29,7 +29,7 @@ pub trait Origins: Send + Sync {
 
     /// Asks the instance that runs `channel`, whichever it is, to stop it — with
     /// [`Ask::YieldIfWaiting`], only if it waits for its publisher.
-    async fn stop_elsewhere(&self, channel: &str, ask: Ask) -> Result<(), AppError>;
+    async fn stop_elsewhere(&self, channel: &str, ask: Ask) -> Result<(), BroadcastError>;
 }
 
 /// Whether a broadcast waits for its publisher to come back.

@@ -9,11 +9,13 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::BroadcastError;
+use super::api::EndReason;
 use super::api::{EncoderFigures, OnAir};
 use super::feed::{Feed, IncomingSlot};
 use super::origins::{Ask, Origins};
-use super::store::{self, Ending};
-use super::supervisor::{EndReason, LiveFigures, RunSpec, supervise};
+use super::store;
+use super::supervisor::{BroadcastEnd, LiveFigures, RunSpec, supervise};
 use crate::channels::Channel;
 use crate::clock::now_ms;
 use crate::db::Db;
@@ -91,16 +93,13 @@ impl Registry {
         title: String,
         spec: RunSpec,
         feed: Feed,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), BroadcastError> {
         let _control = self.inner.control.lock().await;
         if self.inner.shutdown.is_cancelled() {
-            return Err(AppError::Server("the server is shutting down".into()));
+            return Err(AppError::Server("the server is shutting down".into()).into());
         }
         if self.is_on_air(&channel.name) {
-            return Err(AppError::Invalid(format!(
-                "{} is already live. Stop it first to change the source.",
-                channel.name
-            )));
+            return Err(BroadcastError::LiveHere(channel.name.clone()));
         }
         let encodes = spec.source.encodes();
         let (max, kind) = if encodes {
@@ -118,7 +117,8 @@ impl Registry {
             return Err(AppError::Busy(format!(
                 "This server runs at most {max} broadcasts{kind} at once, and they are all on \
                  air. Try again later."
-            )));
+            ))
+            .into());
         }
         let source = spec.source.label();
         let stop = self.inner.shutdown.child_token();
@@ -177,12 +177,12 @@ impl Registry {
     }
 
     /// Takes `channel` off air and waits until its ffmpeg has exited and the end is recorded.
-    pub async fn stop(&self, channel: &str) -> Result<(), AppError> {
+    pub async fn stop(&self, channel: &str) -> Result<(), BroadcastError> {
         let _control = self.inner.control.lock().await;
         let Some(mut running) = self.lock().remove(channel) else {
             return match &self.inner.origins {
                 Some(origins) => origins.stop_elsewhere(channel, Ask::Stop).await,
-                None => Err(AppError::Invalid(format!("{channel} is not live."))),
+                None => Err(BroadcastError::NotLive(channel.to_string())),
             };
         };
         running.stop.cancel();
@@ -197,12 +197,12 @@ impl Registry {
     /// In a cluster: the instance running `channel`'s pushed broadcast, waiting for its
     /// publisher, lets it go (the publisher is back, here). Err: nobody runs it, or its
     /// publisher is still there.
-    pub async fn take_over_waiting(&self, channel: &str) -> Result<(), AppError> {
+    pub async fn take_over_waiting(&self, channel: &str) -> Result<(), BroadcastError> {
         match &self.inner.origins {
             Some(origins) if !self.is_on_air(channel) => {
                 origins.stop_elsewhere(channel, Ask::YieldIfWaiting).await
             }
-            _ => Err(AppError::Invalid(format!("{channel} is already live."))),
+            _ => Err(BroadcastError::LiveHere(channel.to_string())),
         }
     }
 
@@ -289,15 +289,15 @@ async fn run(
     };
     // The audience at the very end counts too (a broadcast may last less than a tick).
     peak = peak.max(hub.viewer_count());
-    let ending = match ended {
-        EndReason::Stopped if inner.shutdown.is_cancelled() => Ending::ServerShutdown,
-        EndReason::Stopped => Ending::Stopped,
-        EndReason::Failed(why) => Ending::Failed(why),
-        EndReason::PublisherLeft => Ending::PublisherLeft,
-        EndReason::StoppedByBroadcaster => Ending::StoppedByBroadcaster,
+    let (reason, failure) = match ended {
+        BroadcastEnd::Stopped if inner.shutdown.is_cancelled() => (EndReason::ServerShutdown, None),
+        BroadcastEnd::Stopped => (EndReason::Stopped, None),
+        BroadcastEnd::Failed(why) => (EndReason::Failed, Some(why)),
+        BroadcastEnd::PublisherLeft => (EndReason::PublisherLeft, None),
+        BroadcastEnd::StoppedByBroadcaster => (EndReason::StoppedByBroadcaster, None),
     };
-    tracing::info!(channel = %channel.name, ?ending, peak, "broadcast ended");
-    if let Err(err) = store::end(&inner.db, id, &ending, peak).await {
+    tracing::info!(channel = %channel.name, ?reason, ?failure, peak, "broadcast ended");
+    if let Err(err) = store::end(&inner.db, id, reason, failure.as_deref(), peak).await {
         tracing::error!(channel = %channel.name, %err, "could not record the broadcast's end");
     }
     channel.set_last_live(now_ms());

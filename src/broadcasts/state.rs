@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::BroadcastError;
 use super::api::{OnAir, PastBroadcast, SourceChoice, StudioStatus};
 use super::feed::Feed;
 use super::media::MediaFolder;
@@ -145,7 +146,7 @@ impl Broadcasts {
         channel: &str,
         title: String,
         choice: SourceChoice,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), BroadcastError> {
         let source = self.source(&choice)?;
         self.start_with(channel, title, source, Feed::Own).await
     }
@@ -157,7 +158,7 @@ impl Broadcasts {
         title: String,
         source: Source,
         feed: Feed,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), BroadcastError> {
         let channel = self.channels.require(channel).await?;
         let spec = RunSpec {
             channel: channel.name.clone(),
@@ -199,16 +200,16 @@ impl Broadcasts {
     }
 
     /// Takes `channel` off air; returns once its ffmpeg has exited.
-    pub async fn stop(&self, channel: &str) -> Result<(), AppError> {
+    pub async fn stop(&self, channel: &str) -> Result<(), BroadcastError> {
         self.registry.stop(channel).await
     }
 
     /// In a cluster, `channel`'s origin died and no instance took over: a server-side
     /// broadcast (test pattern, media file) still open on record starts here under its title
-    /// (the lease lets one instance win; the others get "already live"), and its old record is
-    /// closed as interrupted. Ok(false): nothing to resume here — a pushed broadcast comes
+    /// (the lease lets one instance win; the others get [`BroadcastError::LiveElsewhere`]),
+    /// and its old record is closed as interrupted. Ok(false): nothing to resume here — a pushed broadcast comes
     /// back when its publisher reconnects, to any instance.
-    pub async fn resume_orphan(&self, channel: &str) -> Result<bool, AppError> {
+    pub async fn resume_orphan(&self, channel: &str) -> Result<bool, BroadcastError> {
         // A record this young may be the one another instance just began in a takeover.
         let before = now_ms().saturating_sub(RESUME_MIN_AGE_MS);
         let Some((id, title, label)) = store::open_before(&self.db, channel, before).await? else {
@@ -226,7 +227,7 @@ impl Broadcasts {
     }
 
     /// See [`Registry::take_over_waiting`].
-    pub async fn take_over_waiting(&self, channel: &str) -> Result<(), AppError> {
+    pub async fn take_over_waiting(&self, channel: &str) -> Result<(), BroadcastError> {
         self.registry.take_over_waiting(channel).await
     }
 

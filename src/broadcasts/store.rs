@@ -3,33 +3,8 @@
 
 use crate::db::Db;
 
-use super::api::PastBroadcast;
+use super::api::{EndReason, PastBroadcast};
 use crate::clock::now_ms;
-
-/// How a broadcast ended, as recorded.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Ending {
-    Stopped,
-    Failed(String),
-    ServerShutdown,
-    /// A pushed source's publisher left and did not come back within the grace period.
-    PublisherLeft,
-    /// A pushed source's publisher ended its stream on purpose.
-    StoppedByBroadcaster,
-}
-
-impl Ending {
-    fn reason(&self) -> &'static str {
-        match self {
-            Ending::Stopped => "stopped",
-            Ending::Failed(_) => "failed",
-            Ending::ServerShutdown => "server shutdown",
-            Ending::PublisherLeft => "publisher left",
-            Ending::StoppedByBroadcaster => "stopped by the broadcaster",
-        }
-        // (And "interrupted": cut by a crash, closed at the next start.)
-    }
-}
 
 /// Records a broadcast going on air; returns its id.
 pub async fn begin(db: &Db, channel: &str, title: &str, source: &str) -> Result<i64, sqlx::Error> {
@@ -45,23 +20,20 @@ pub async fn begin(db: &Db, channel: &str, title: &str, source: &str) -> Result<
     .await
 }
 
-/// Records how broadcast `id` ended.
+/// Records how broadcast `id` ended (with what failed, when it failed).
 pub async fn end(
     db: &Db,
     id: i64,
-    ending: &Ending,
+    reason: EndReason,
+    failure: Option<&str>,
     peak_viewers: usize,
 ) -> Result<(), sqlx::Error> {
-    let failure = match ending {
-        Ending::Failed(why) => Some(why.as_str()),
-        _ => None,
-    };
     sqlx::query(
         "UPDATE broadcasts SET ended_ms = $1, end_reason = $2, failure = $3, peak_viewers = $4 \
          WHERE id = $5",
     )
     .bind(now_ms() as i64)
-    .bind(ending.reason())
+    .bind(reason.words())
     .bind(failure)
     .bind(peak_viewers as i64)
     .bind(id)
@@ -148,7 +120,10 @@ pub async fn last(db: &Db, channel: &str) -> Result<Option<PastBroadcast>, sqlx:
             source,
             started_ms: started_ms as u64,
             ended_ms: ended_ms as u64,
-            end_reason,
+            end_reason: EndReason::from_words(&end_reason).unwrap_or_else(|| {
+                tracing::warn!(%end_reason, "an end reason this version does not know");
+                EndReason::Interrupted
+            }),
             failure,
             peak_viewers: peak as u32,
         },
@@ -186,7 +161,7 @@ mod tests {
                 .await
                 .unwrap();
             let ended = begin(&db, "bob", "Earlier", "test pattern").await.unwrap();
-            end(&db, ended, &Ending::Stopped, 1).await.unwrap();
+            end(&db, ended, EndReason::Stopped, None, 1).await.unwrap();
             // The process dies here; at the next start:
             assert_eq!(
                 close_interrupted(&db, seen as u64).await.unwrap(),
@@ -195,7 +170,7 @@ mod tests {
             );
             assert_eq!(close_interrupted(&db, u64::MAX).await.unwrap(), 1);
             let last = last(&db, "ana").await.unwrap().expect("on record");
-            assert_eq!(last.end_reason, "interrupted");
+            assert_eq!(last.end_reason, EndReason::Interrupted);
             assert_eq!(last.ended_ms, seen as u64);
             assert_eq!(
                 last.peak_viewers, 3,
@@ -203,7 +178,8 @@ mod tests {
             );
             let bob = super::last(&db, "bob").await.unwrap().unwrap();
             assert_eq!(
-                bob.end_reason, "stopped",
+                bob.end_reason,
+                EndReason::Stopped,
                 "finished broadcasts are left alone"
             );
         }

@@ -42,9 +42,9 @@ pub struct RunSpec {
     pub max_restarts: u32,
 }
 
-/// How a broadcast ended.
+/// How a supervised broadcast ended (the registry records it as an `api::EndReason`).
 #[derive(Clone, Debug, PartialEq)]
-pub enum EndReason {
+pub enum BroadcastEnd {
     Stopped,
     Failed(String),
     /// A pushed source's publisher did not come back within the grace period.
@@ -72,7 +72,7 @@ pub async fn supervise(
     hub: Outlet,
     stop: CancellationToken,
     figures: LiveFigures,
-) -> EndReason {
+) -> BroadcastEnd {
     let args = ffmpeg_args(&spec.source, &spec.encoding);
     let mut failures = 0u32;
     loop {
@@ -84,12 +84,12 @@ pub async fn supervise(
         let input = match input {
             None => {
                 hub.go_offline(None);
-                return EndReason::Stopped;
+                return BroadcastEnd::Stopped;
             }
             Some(None) => {
                 tracing::info!(channel = %spec.channel, "the publisher did not come back");
                 hub.go_offline(Some("the broadcaster's stream ended".into()));
-                return EndReason::PublisherLeft;
+                return BroadcastEnd::PublisherLeft;
             }
             Some(Some(input)) => input,
         };
@@ -103,7 +103,7 @@ pub async fn supervise(
         let failure = match ended {
             RunEnd::Stopped => {
                 hub.go_offline(None);
-                return EndReason::Stopped;
+                return BroadcastEnd::Stopped;
             }
             RunEnd::Failed(failure) => failure,
         };
@@ -111,7 +111,7 @@ pub async fn supervise(
             // ffmpeg has written what the publisher sent before it said goodbye.
             tracing::info!(channel = %spec.channel, "the broadcaster ended the stream");
             hub.go_offline(Some("the broadcaster ended the stream".into()));
-            return EndReason::StoppedByBroadcaster;
+            return BroadcastEnd::StoppedByBroadcaster;
         }
         if feed.is_pushed() {
             // The publisher's stream ended: not our failure. Wait for it to come back.
@@ -129,7 +129,7 @@ pub async fn supervise(
             hub.go_offline(Some(
                 "the broadcast stopped after a technical problem".into(),
             ));
-            return EndReason::Failed(format!(
+            return BroadcastEnd::Failed(format!(
                 "the encoder failed {failures} times in a row: {}",
                 without_paths(&failure)
             ));
@@ -143,7 +143,7 @@ pub async fn supervise(
         tokio::select! {
             _ = stop.cancelled() => {
                 hub.go_offline(None);
-                return EndReason::Stopped;
+                return BroadcastEnd::Stopped;
             }
             _ = tokio::time::sleep(backoff) => {}
         }
@@ -471,6 +471,6 @@ mod tests {
             .await
             .expect("the broadcast ends after the grace period")
             .unwrap();
-        assert_eq!(ended, EndReason::PublisherLeft);
+        assert_eq!(ended, BroadcastEnd::PublisherLeft);
     }
 }

@@ -179,7 +179,7 @@ mod tests {
     /// Channels with one live channel, `ana`, showing the real test pattern.
     async fn live_channel() -> (tempfile::TempDir, Channels) {
         let dir = tempfile::tempdir().unwrap();
-        let channels = crate::channels::registry::tests::channels_in(dir.path()).await;
+        let channels = crate::channels::state::tests::channels_in(dir.path()).await;
         let hub = channels.open("ana", "Ana", "Ana live").hub.clone();
         for piece in Splitter::new().push(&encode_test_pattern(1)).unwrap() {
             match piece {

@@ -13,10 +13,10 @@ use web_sys::HtmlVideoElement;
 
 use super::live_events::{Incoming, LiveEvents};
 use super::media_pipe::MediaPipe;
-use crate::components::player::PlayerState;
-use crate::live::edge::{LiveEdge, Steer};
 use crate::live::prft;
 use crate::live::wire::{ChannelState, ChatEvent, VIEWER_KEY};
+use crate::player::PlayerState;
+use crate::player::live_edge::{LiveEdge, Steer};
 
 /// Played media kept behind the playhead; trimming starts past this plus the slack.
 const KEEP_PLAYED_SECS: f64 = 30.0;

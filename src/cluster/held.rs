@@ -1,7 +1,7 @@
 //! A server-side broadcast that must always be on air somewhere (the demo channel): every
 //! instance tries to start it every second; the origin lease ([`super::origins`]) lets one of
 //! them run it, and when that instance dies its lease lapses and the next try elsewhere takes
-//! the broadcast over. Its viewers elsewhere get it through [`super::edges`].
+//! the broadcast over. Its viewers elsewhere get it through [`super::relays`].
 
 use std::time::Duration;
 
@@ -9,7 +9,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::broadcasts::Broadcasts;
 use crate::broadcasts::api::SourceChoice;
-use crate::error::AppError;
 
 /// How often an instance that does not run the broadcast tries to.
 const TRY_EVERY: Duration = Duration::from_secs(1);
@@ -40,7 +39,7 @@ pub async fn hold(
         {
             Ok(()) => {}
             // Another instance runs it, or is asked to: the normal case.
-            Err(AppError::Invalid(_)) => {}
+            Err(err) if err.is_live_already() => {}
             Err(err) => tracing::warn!(%err, %channel, "could not start the broadcast"),
         }
     }

@@ -1,7 +1,7 @@
 //! The origin's side: every broadcast running here is published for the other instances, in
 //! the order the encoder made it. The encoder's supervisor must never wait for NATS, so its
 //! calls only queue (bounded); one task per instance publishes the queue in order. If NATS is
-//! away long enough for the queue to fill, fragments are dropped (edges skip to the next
+//! away long enough for the queue to fill, fragments are dropped (relaying instances skip to the next
 //! keyframe) and a warning says how many.
 
 use std::sync::Arc;

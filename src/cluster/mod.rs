@@ -1,5 +1,6 @@
 //! Several OnAir instances behind one address, on NATS (JetStream key-value buckets for what
-//! must outlive a message). The model is SRS's origin/edge cluster:
+//! must outlive a message). The model is SRS's origin/edge cluster (here
+//! an edge is a *relaying* instance; "edge" alone means the player's live edge):
 //!
 //! - the instance that runs a broadcast (its *origin*) publishes the init segment, each
 //!   fragment under its id, and each status change once, on `{name}.live.{channel}`
@@ -10,7 +11,7 @@
 //! - a server-side broadcast (the demo) runs on one instance at a time, the holder of a lease
 //!   that lapses within seconds of its holder's death; then another instance takes it over
 //!   ([`lease`], [`held`]);
-//! - any channel watched on an instance that does not run it is relayed there ([`edges`]);
+//! - any channel watched on an instance that does not run it is relayed there ([`relays`]);
 //! - one origin per channel: a lease taken as a broadcast starts, on whichever instance its
 //!   broadcaster (studio, OBS, browser) reached, renewed while it runs; a stop asked anywhere
 //!   reaches it ([`origins`]);
@@ -20,12 +21,12 @@
 
 pub mod chat;
 pub mod counts;
-pub mod edges;
 pub mod held;
 mod lease;
 pub mod mirror;
 pub mod origins;
 mod relay;
+pub mod relays;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,7 +49,7 @@ pub struct Cluster {
     /// `{channel}.{instance}` -> how many watch the channel there ([`counts`]).
     viewers: kv::Store,
     /// The channels relayed here from their origins.
-    relays: edges::Relays,
+    relays: relays::Relays,
 }
 
 /// Why joining the cluster failed.
@@ -94,7 +95,7 @@ impl Cluster {
             origins,
             live,
             viewers,
-            relays: edges::Relays::default(),
+            relays: relays::Relays::default(),
         }))
     }
 

@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use super::Cluster;
 use super::lease::Holder;
+use crate::broadcasts::BroadcastError;
 use crate::broadcasts::origins::{Ask, Origins, Waiting};
 use crate::error::AppError;
 
@@ -142,7 +143,7 @@ impl Origins for ClusterOrigins {
         channel: &str,
         lost: CancellationToken,
         waiting: Waiting,
-    ) -> Result<u64, AppError> {
+    ) -> Result<u64, BroadcastError> {
         match self.cluster.lease(channel, None).await {
             Holder::Me(revision) => {
                 // The hub is this instance's broadcast's from now on.
@@ -154,7 +155,7 @@ impl Origins for ClusterOrigins {
                         tracing::warn!(%err, %channel, "cannot listen for stops from other instances");
                         self.cluster.relays.take_back(channel);
                         self.cluster.release(channel).await;
-                        return Err(unreachable_cluster());
+                        return Err(unreachable_cluster().into());
                     }
                 };
                 tokio::spawn(answer_stops(
@@ -179,10 +180,8 @@ impl Origins for ClusterOrigins {
                 tracing::info!(%channel, "this instance is the channel's origin");
                 Ok(claim)
             }
-            Holder::Other => Err(AppError::Invalid(format!(
-                "{channel} is already live from another server of this site. Stop it first."
-            ))),
-            Holder::Unknown => Err(unreachable_cluster()),
+            Holder::Other => Err(BroadcastError::LiveElsewhere(channel.to_string())),
+            Holder::Unknown => Err(unreachable_cluster().into()),
         }
     }
 
@@ -201,7 +200,7 @@ impl Origins for ClusterOrigins {
         }
     }
 
-    async fn stop_elsewhere(&self, channel: &str, ask: Ask) -> Result<(), AppError> {
+    async fn stop_elsewhere(&self, channel: &str, ask: Ask) -> Result<(), BroadcastError> {
         let payload = match ask {
             Ask::Stop => STOP,
             Ask::YieldIfWaiting => YIELD,
@@ -211,23 +210,25 @@ impl Origins for ClusterOrigins {
             .client
             .request(self.control_subject(channel), payload.into());
         match tokio::time::timeout(ASK_TIMEOUT, asked).await {
-            Ok(Ok(answer)) if answer.payload.as_ref() == BUSY.as_bytes() => Err(AppError::Invalid(
-                format!("{channel} is already live from another server of this site."),
-            )),
+            Ok(Ok(answer)) if answer.payload.as_ref() == BUSY.as_bytes() => {
+                Err(BroadcastError::LiveElsewhere(channel.to_string()))
+            }
             Ok(Ok(_)) => Ok(()),
             Ok(Err(err)) if err.kind() == async_nats::client::RequestErrorKind::NoResponders => {
-                Err(AppError::Invalid(format!("{channel} is not live.")))
+                Err(BroadcastError::NotLive(channel.to_string()))
             }
             Ok(Err(err)) => {
                 tracing::warn!(%err, %channel, "could not ask the channel's origin to stop");
                 Err(AppError::Busy(
                     "The server running this broadcast cannot be reached; try again in a moment."
                         .into(),
-                ))
+                )
+                .into())
             }
             Err(_) => Err(AppError::Busy(
                 "The server running this broadcast did not answer; try again in a moment.".into(),
-            )),
+            )
+            .into()),
         }
     }
 }

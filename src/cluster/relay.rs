@@ -1,4 +1,4 @@
-//! An edge's side: one subscription to a channel's subject feeds this instance's hub, however
+//! A relaying instance's side: one subscription to a channel's subject feeds this instance's hub, however
 //! many viewers watch here. It starts from the run's init segment as the origin left it in the
 //! `live` bucket (subscribed first, so nothing published meanwhile is missed) and from the next
 //! keyframe; fragments keep the origin's ids.
@@ -26,9 +26,9 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
         }
     };
     tracing::info!(%channel, "relaying from the channel's origin");
-    let mut feed = Feed::default();
+    let mut run = OriginRun::default();
     if let Ok(Some(init)) = cluster.live.get(format!("{channel}.{INIT}")).await {
-        feed.init(&hub, &init);
+        run.init(&hub, &init);
     }
     // After the init segment, which would otherwise put an offline channel live.
     if let Ok(Some(status)) = cluster.live.get(format!("{channel}.{STATUS}")).await {
@@ -46,11 +46,11 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
             continue;
         };
         match headers.get(KIND).map(|kind| kind.as_str()) {
-            Some(INIT) => feed.init(&hub, &message.payload),
+            Some(INIT) => run.init(&hub, &message.payload),
             Some(STATUS) => take_status(&hub, &message.payload),
             Some(MEDIA) => {
                 if let Some(id) = headers.get(ID).and_then(|id| id.as_str().parse().ok()) {
-                    feed.fragment(&hub, id, &message.payload);
+                    run.fragment(&hub, id, &message.payload);
                 }
             }
             _ => {}
@@ -62,14 +62,14 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
 
 /// What the relay knows of the origin's current run.
 #[derive(Default)]
-struct Feed {
+struct OriginRun {
     /// Parses fragments of the current run; None before its init segment.
     splitter: Option<Splitter>,
     /// Set once a keyframe has been relayed: a viewer here can start from it.
     started: bool,
 }
 
-impl Feed {
+impl OriginRun {
     fn init(&mut self, hub: &Hub, payload: &[u8]) {
         let Some((epoch, data)) = payload.split_first_chunk::<8>() else {
             tracing::warn!("the origin's init message is too short");

@@ -6,35 +6,7 @@ use leptos::html::Video;
 use leptos::prelude::*;
 
 use crate::live::wire::{ChannelState, ChatEvent};
-
-/// What the viewer is told about playback.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlayerState {
-    Connecting,
-    Live,
-    Offline,
-    Reconnecting,
-}
-
-impl PlayerState {
-    pub fn label(self) -> &'static str {
-        match self {
-            PlayerState::Connecting => "Connecting…",
-            PlayerState::Live => "Live",
-            PlayerState::Offline => "Offline",
-            PlayerState::Reconnecting => "Reconnecting…",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            PlayerState::Connecting => "connecting",
-            PlayerState::Live => "live",
-            PlayerState::Offline => "offline",
-            PlayerState::Reconnecting => "reconnecting",
-        }
-    }
-}
+use crate::player::PlayerState;
 
 /// `chat`, when given, receives the channel's chat from the same stream.
 #[component]

@@ -101,3 +101,17 @@ async fn request_host() -> String {
         })
         .unwrap_or_default()
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::Capture;
+
+    #[test]
+    fn a_capture_is_read_back_from_the_name_the_page_puts_in_the_address() {
+        for capture in [Capture::Camera, Capture::Screen] {
+            let named = format!("\"{}\"", capture.key());
+            assert_eq!(serde_json::from_str::<Capture>(&named).unwrap(), capture);
+            assert_eq!(serde_json::to_string(&capture).unwrap(), named);
+        }
+    }
+}

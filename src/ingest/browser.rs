@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 
-use super::state::{Publisher, Refusal};
+use super::{Publisher, Refusal};
 use crate::broadcasts::feed::ByteSender;
 
 /// The largest chunk taken (a 250 ms slice is tens of KiB).

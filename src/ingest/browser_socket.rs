@@ -11,9 +11,9 @@ use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
+use super::Publisher;
 use super::api::{Capture, STOPPED_BY_BROADCASTER};
 use super::browser;
-use super::state::Publisher;
 use crate::broadcasts::source::PushFormat;
 
 /// The longest the page may go without sending a chunk (it sends one every ~250 ms).

@@ -1,7 +1,7 @@
 //! One RTMP connection, from handshake to hang-up: the handshake (`rml_rtmp`'s), then our own
 //! `rtmp::Session` on the bytes we read; we answer what it raises (accept the `live`
 //! application, check the stream key at publish) and hand the published audio and video to
-//! `publishing`, on its way to the broadcast's ffmpeg.
+//! `forwarding`, on its way to the broadcast's ffmpeg.
 //!
 //! Every wait is bounded: the handshake must finish within [`HANDSHAKE_WITHIN`] and the
 //! connection be publishing within `publish_within` of connecting, then send something at
@@ -19,9 +19,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::admission::Ticket;
-use super::publishing::Publishing;
+use super::forwarding::Forwarder;
 use super::rtmp::{Event, Session};
-use super::state::{Ingest, Refusal};
+use super::{Ingest, Refusal};
 
 /// The RTMP application OBS's server URL names: rtmp://host:port/live.
 pub const APP: &str = "live";
@@ -81,7 +81,7 @@ pub async fn serve(
         publish_by: connected + deadlines.publish_within,
         cut,
         ticket,
-        publishing: None,
+        forwarder: None,
         said_goodbye: None,
     };
     match connection.run(&mut socket).await {
@@ -100,7 +100,7 @@ struct Connection {
     /// Shutdown, or (once publishing) a key reset.
     cut: CancellationToken,
     ticket: Ticket,
-    publishing: Option<Publishing>,
+    forwarder: Option<Forwarder>,
     /// When the publisher said goodbye: its broadcast is over, the rest of what it says is
     /// read until it closes (within [`GOODBYE_WITHIN`]) and dropped.
     said_goodbye: Option<Instant>,
@@ -165,7 +165,7 @@ impl Connection {
                     Ok(publisher) => {
                         self.ticket.authenticated();
                         self.cut = cut;
-                        self.publishing = Some(Publishing::new(publisher));
+                        self.forwarder = Some(Forwarder::new(publisher));
                         session.accept_publish();
                         Ok(())
                     }
@@ -180,22 +180,22 @@ impl Connection {
                 Err(Refusal::Unsuitable("a play request".into()).into())
             }
             Event::Metadata(metadata) => {
-                if let Some(publishing) = &mut self.publishing {
-                    publishing.metadata(&metadata);
+                if let Some(forwarder) = &mut self.forwarder {
+                    forwarder.metadata(&metadata);
                 }
                 Ok(())
             }
-            Event::Video { timestamp, data } => match &mut self.publishing {
-                Some(publishing) => publishing.video(data, timestamp).await,
+            Event::Video { timestamp, data } => match &mut self.forwarder {
+                Some(forwarder) => forwarder.video(data, timestamp).await,
                 None => Ok(()),
             },
-            Event::Audio { timestamp, data } => match &mut self.publishing {
-                Some(publishing) => publishing.audio(data, timestamp).await,
+            Event::Audio { timestamp, data } => match &mut self.forwarder {
+                Some(forwarder) => forwarder.audio(data, timestamp).await,
                 None => Ok(()),
             },
             Event::Unpublished => {
-                if let Some(mut publishing) = self.publishing.take() {
-                    publishing.finish();
+                if let Some(mut forwarder) = self.forwarder.take() {
+                    forwarder.finish();
                 }
                 self.said_goodbye.get_or_insert(Instant::now());
                 Ok(())
@@ -219,7 +219,7 @@ impl Connection {
         buf: &mut [u8],
         handshaking: bool,
     ) -> Result<usize, Hangup> {
-        let (until, late) = match (&self.publishing, handshaking) {
+        let (until, late) = match (&self.forwarder, handshaking) {
             _ if self.said_goodbye.is_some() => (
                 self.said_goodbye.unwrap_or_else(Instant::now) + GOODBYE_WITHIN,
                 Hangup::Unpublished,
@@ -232,7 +232,7 @@ impl Connection {
             ),
         };
         let evicted = async {
-            match (&self.publishing, self.said_goodbye) {
+            match (&self.forwarder, self.said_goodbye) {
                 (None, None) => self.ticket.evicted.cancelled().await,
                 _ => std::future::pending().await,
             }

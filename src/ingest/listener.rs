@@ -6,9 +6,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::Ingest;
 use super::admission::Admission;
 use super::connection::{self, Deadlines, Hangup};
-use super::state::Ingest;
 use crate::open_connections::Caps;
 
 /// Accepts on `listener` until `shutdown`; connections run on `tasks`.

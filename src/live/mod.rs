@@ -7,7 +7,6 @@
 //! fragment ([`prft`]). On the server: the fMP4 splitter, SSE framing ([`frame`]), the
 //! per-channel hub and who is watching ([`audience`]).
 
-pub mod edge;
 pub mod prft;
 pub mod wire;
 

@@ -15,7 +15,7 @@ use leptos_router::components::Redirect;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::broadcasts::api::{
-    IncomingFigures, RTMP_LABEL, SaveTitle, SourceChoice, StartBroadcast, StopBroadcast,
+    EndReason, IncomingFigures, RTMP_LABEL, SaveTitle, SourceChoice, StartBroadcast, StopBroadcast,
     StudioStatus, broadcast_state, media_files,
 };
 use crate::broadcasts::rules::TITLE_MAX;
@@ -281,10 +281,12 @@ fn OnAirPanel(status: StudioStatus) -> impl IntoView {
     });
     let offline = on_air.is_none();
     let last = status.last.map(|last| {
-        let how = match (last.end_reason.as_str(), &last.failure) {
-            ("failed", Some(why)) => format!("failed: {why}"),
-            ("interrupted", _) => "cut short when the server stopped unexpectedly".to_string(),
-            (reason, _) => reason.to_string(),
+        let how = match (last.end_reason, &last.failure) {
+            (EndReason::Failed, Some(why)) => format!("failed: {why}"),
+            (EndReason::Interrupted, _) => {
+                "cut short when the server stopped unexpectedly".to_string()
+            }
+            (reason, _) => reason.words().to_string(),
         };
         view! {
             <p class="studio-last" data-testid="last-broadcast">

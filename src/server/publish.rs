@@ -4,7 +4,6 @@
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio_util::sync::CancellationToken;
 use tower_sessions::Session;
@@ -35,10 +34,7 @@ pub async fn publish(
     let cut = CancellationToken::new();
     let publisher = match ingest.admit(&channel, recording.format(), cut.clone(), recording.tag()) {
         Ok(publisher) => publisher,
-        Err(refusal) => {
-            let status = StatusCode::CONFLICT;
-            return (status, axum::Json(AppError::Invalid(refusal.to_string()))).into_response();
-        }
+        Err(refusal) => return AppError::from(refusal).into_response(),
     };
     upgrade
         .max_message_size(MAX_CHUNK)

@@ -2,21 +2,36 @@
 //! piece they need from context (`provide`), plain handlers through `FromRef`; nothing asks for
 //! the whole.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::accounts::Accounts;
-use crate::broadcasts::Broadcasts;
+use crate::broadcasts::{Broadcasts, InCluster};
 use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
+use crate::cluster::Cluster;
+use crate::cluster::chat::ClusterChat;
+use crate::db;
 use crate::ingest::Ingest;
-use crate::open_connections::OpenConnections;
+use crate::open_connections::{Caps, OpenConnections};
 
+use super::Settings;
 use super::bodies::BodyLimits;
 use super::site::Site;
 use super::sse::EventStreams;
+
+/// This instance in a cluster: the cluster, and what broadcasts use of it.
+pub struct Joined {
+    pub cluster: Arc<Cluster>,
+    pub in_cluster: InCluster,
+}
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -44,6 +59,91 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Each capability's state, opened from `settings` on `db`. In a cluster, broadcasts run
+    /// under its leases and mirror their media (`joined`), and with a shared database chat
+    /// goes through the cluster's bus; their tasks run on `tasks` until `shutdown`.
+    pub async fn open(
+        settings: &Settings,
+        db: &db::Db,
+        backend: db::Backend,
+        joined: Option<Joined>,
+        connection_caps: Caps,
+        tasks: &TaskTracker,
+        shutdown: &CancellationToken,
+    ) -> std::io::Result<Self> {
+        let (cluster, in_cluster) = match joined {
+            Some(Joined {
+                cluster,
+                in_cluster,
+            }) => (Some(cluster), Some(in_cluster)),
+            None => (None, None),
+        };
+        let shared_db = backend == db::Backend::Postgres;
+        if cluster.is_some() && !shared_db {
+            tracing::warn!(
+                "cluster mode with SQLite: video is shared, but accounts, chat and records stay \
+                 on each instance; set [database] url to a PostgreSQL database to share them"
+            );
+        }
+        let channels = Channels::load(db.clone(), settings.hub())
+            .await
+            .map_err(std::io::Error::other)?;
+        let mut chat = Chat::new(db.clone(), channels.clone());
+        if let Some(cluster) = cluster.clone().filter(|_| shared_db) {
+            let bus = ClusterChat::start(cluster, channels.clone(), tasks, shutdown.clone())
+                .await
+                .map_err(std::io::Error::other)?;
+            chat = chat.with_bus(bus);
+        }
+        let broadcasts = Broadcasts::open(
+            db.clone(),
+            channels.clone(),
+            settings.broadcasts(),
+            tasks.clone(),
+            shutdown.clone(),
+            in_cluster,
+            backend,
+        )
+        .await
+        .map_err(std::io::Error::other)?;
+        let ingest = Ingest::new(
+            db.clone(),
+            channels.clone(),
+            broadcasts.clone(),
+            settings.ingest(),
+        );
+        Ok(AppState {
+            leptos_options: settings.leptos_options(),
+            ingest,
+            accounts: Accounts::new(
+                db.clone(),
+                settings.accounts.signups_per_address_per_hour,
+                settings.server.https(),
+            )
+            .with_session_lifetime(Duration::from_secs(settings.accounts.session_lifetime_secs)),
+            chat,
+            thumbnails: Thumbnails::new(
+                channels.clone(),
+                settings.ffmpeg.path.clone(),
+                settings.child_limits(),
+            ),
+            channels,
+            broadcasts,
+            event_streams: settings.event_streams(),
+            site: settings.site(),
+            bodies: BodyLimits::new(Duration::from_secs(
+                settings.server.header_timeout_secs.max(1),
+            )),
+            health: super::health::Health::new(db.clone(), cluster.as_ref().map(|c| c.nats())),
+            connections: OpenConnections::new(connection_caps),
+            metrics: settings
+                .metrics
+                .enabled
+                .then(|| super::metrics::MetricsAccess::new(&settings.metrics.token))
+                .flatten(),
+        })
+    }
+
     /// Puts each capability's state in the context of a request (server functions, pages).
     pub fn provide(&self) {
         provide_context(self.accounts.clone());

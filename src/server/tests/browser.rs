@@ -9,28 +9,10 @@ use tokio::io::AsyncReadExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use super::accounts::call;
-use super::{SERIAL, decoded_frames, media_count, read_events, start_server_with};
+use super::support::{SERIAL, decoded_frames, media_count, read_events, start_server_with};
+use super::support::{live_h264, signed_up_session};
+use crate::broadcasts::api::EndReason;
 use crate::live::wire::InitEvent;
-
-/// Signs `name` up; its session cookie (`onair_session=…`).
-async fn session_cookie(base: &str, name: &str) -> String {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = call(
-        &client,
-        base,
-        "sign_up",
-        Some(&[("username", name), ("password", "correct horse 1")]),
-        None,
-    )
-    .await
-    .expect("sign-up works");
-    let session = super::accounts::session_cookie(&response);
-    session.split(';').next().unwrap().to_string()
-}
 
 /// The upgrade request for `channel`'s publish socket, as the studio page sends it.
 fn upgrade(
@@ -70,26 +52,19 @@ async fn open_socket(
 }
 
 /// What the studio page records where the browser offers H.264 (as Chromium does).
-const H264_AS_CHROMIUM: &[&str] = &[
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-tune",
-    "zerolatency",
-    "-g",
-    "30",
-];
+fn h264_as_chromium() -> Vec<String> {
+    live_h264(30)
+}
 
 /// A recorder sending to a publish socket; both stop when it drops (the socket as if the
-/// network went, without a close), or as the page's Stop does ([`Publishing::stop`]).
-struct Publishing(
+/// network went, without a close), or as the page's Stop does ([`PageRecording::stop`]).
+struct PageRecording(
     tokio::process::Child,
     tokio::task::JoinHandle<()>,
     Option<tokio::sync::oneshot::Sender<()>>,
 );
 
-impl Publishing {
+impl PageRecording {
     /// The studio page's Stop: the socket closes with the broadcaster's own code.
     async fn stop(mut self) {
         if let Some(stop) = self.2.take() {
@@ -99,7 +74,7 @@ impl Publishing {
     }
 }
 
-impl Drop for Publishing {
+impl Drop for PageRecording {
     fn drop(&mut self) {
         self.1.abort();
         let _ = self.0.start_kill();
@@ -116,8 +91,8 @@ async fn publish_webm(
     channel: &str,
     cookie: &str,
     video: &str,
-    video_codec: &[&str],
-) -> Publishing {
+    video_codec: &[impl AsRef<std::ffi::OsStr>],
+) -> PageRecording {
     let mut recorder = tokio::process::Command::new("ffmpeg")
         .args(crate::live::testing::live_test_pattern_input(30))
         .args(video_codec)
@@ -177,12 +152,12 @@ async fn publish_webm(
             }
         }
     });
-    Publishing(recorder, send, Some(stop))
+    PageRecording(recorder, send, Some(stop))
 }
 
 /// Watches `channel` until 15 media events have come; its stream is H.264 and AAC, what every
 /// viewer's browser plays.
-async fn watch_h264_aac(base: &str, channel: &str) -> Vec<super::Received> {
+async fn watch_h264_aac(base: &str, channel: &str) -> Vec<super::support::Received> {
     let (_, events) = read_events(&format!("{base}/live/{channel}/events"), None, |e| {
         media_count(e) >= 15
     })
@@ -202,8 +177,8 @@ async fn only_the_owner_opens_the_publish_socket_from_this_site_and_only_one_at_
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
     let base = format!("http://{}", server.addr);
-    let gus = session_cookie(&base, "gus").await;
-    let hal = session_cookie(&base, "hal").await;
+    let gus = signed_up_session(&base, "gus").await;
+    let hal = signed_up_session(&base, "hal").await;
 
     let status = |r: reqwest::Response| r.status().as_u16();
     assert_eq!(
@@ -238,7 +213,7 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
     let base = format!("http://{}", server.addr);
-    let ivy = session_cookie(&base, "ivy").await;
+    let ivy = signed_up_session(&base, "ivy").await;
 
     // Not WebM: closed with 1008 and the reason, which the studio page shows.
     let mut socket = open_socket(server.addr, "ivy", &ivy, "h264").await;
@@ -254,7 +229,7 @@ async fn a_webm_recording_goes_live_and_bytes_that_are_not_webm_are_refused() {
     assert!(close.reason.contains("not WebM"), "{}", close.reason);
 
     // WebM as Chromium records it, sent in chunks as they are made.
-    let publishing = publish_webm(server.addr, "ivy", &ivy, "h264", H264_AS_CHROMIUM).await;
+    let publishing = publish_webm(server.addr, "ivy", &ivy, "h264", &h264_as_chromium()).await;
     watch_h264_aac(&base, "ivy").await;
     let body = serde_json::json!({ "channel": "ivy" });
     let client = reqwest::Client::new();
@@ -283,18 +258,18 @@ async fn the_studio_pages_stop_ends_the_broadcast_at_once() {
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
     let base = format!("http://{}", server.addr);
-    let lia = session_cookie(&base, "lia").await;
+    let lia = signed_up_session(&base, "lia").await;
     let mut events = reqwest::get(format!("{base}/live/lia/events"))
         .await
         .unwrap()
         .bytes_stream()
         .eventsource();
-    let publishing = publish_webm(server.addr, "lia", &lia, "h264", H264_AS_CHROMIUM).await;
-    super::next_event(&mut events, "media").await;
+    let publishing = publish_webm(server.addr, "lia", &lia, "h264", &h264_as_chromium()).await;
+    super::support::next_event(&mut events, "media").await;
     let stopped_at = std::time::Instant::now();
     publishing.stop().await;
     let status = loop {
-        let event = super::next_event(&mut events, "status").await;
+        let event = super::support::next_event(&mut events, "status").await;
         let status: crate::live::wire::StatusEvent = serde_json::from_str(&event.data).unwrap();
         if status.state != crate::live::wire::ChannelState::Live {
             break status;
@@ -307,17 +282,17 @@ async fn the_studio_pages_stop_ends_the_broadcast_at_once() {
         "ended, not reconnecting"
     );
     assert!(took < std::time::Duration::from_secs(1), "{took:?}");
-    let last = super::recorded_end(&server.db, "lia").await;
-    assert_eq!(last.end_reason, "stopped by the broadcaster");
+    let last = super::support::recorded_end(&server.db, "lia").await;
+    assert_eq!(last.end_reason, EndReason::StoppedByBroadcaster);
     server.shutdown().await.unwrap();
 }
 
 /// The size of the video in `events` (init and media), as ffprobe reads it.
-fn video_size(events: &[super::Received]) -> (u32, u32) {
+fn video_size(events: &[super::support::Received]) -> (u32, u32) {
     let init = events.iter().find(|e| e.name == "init").expect("an init");
-    let mut file = super::init_bytes(init);
+    let mut file = super::support::init_bytes(init);
     for event in events.iter().filter(|e| e.name == "media") {
-        file.extend(super::decode(&event.data));
+        file.extend(super::support::decode(&event.data));
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("received.mp4");
@@ -341,7 +316,7 @@ async fn a_5k_screen_is_encoded_at_most_at_the_broadcast_size() {
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
     let base = format!("http://{}", server.addr);
-    let kim = session_cookie(&base, "kim").await;
+    let kim = signed_up_session(&base, "kim").await;
     let publishing = publish_webm(
         server.addr,
         "kim",
@@ -383,7 +358,7 @@ async fn a_vp8_recording_is_reencoded_to_h264_that_viewers_decode() {
     let _serial = SERIAL.lock().await;
     let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
     let base = format!("http://{}", server.addr);
-    let joy = session_cookie(&base, "joy").await;
+    let joy = signed_up_session(&base, "joy").await;
     let publishing = publish_webm(
         server.addr,
         "joy",

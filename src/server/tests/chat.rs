@@ -3,10 +3,11 @@
 
 use eventsource_stream::Eventsource;
 
-use super::accounts::{answer, browser, call, sign_up};
-use super::{SERIAL, Settings, next_event, start_server_with};
+use super::support::{SERIAL, next_event, start_server_with};
+use super::support::{answer, browser, call, sign_up};
 use crate::error::AppError;
 use crate::live::wire::{ChatDeletedEvent, ChatEvent};
+use crate::server::Settings;
 
 async fn say(client: &reqwest::Client, base: &str, text: &str) -> Result<(), AppError> {
     call(

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use eventsource_stream::Eventsource;
 
-use super::{
-    SERIAL, TestServer, decoded_frames, demo_encoders, media_count, next_viewer_count, read_events,
-    start_server_with,
+use super::support::{
+    SERIAL, TestServer, decoded_frames, demo_encoders, eventually, media_count, next_viewer_count,
+    read_events, start_server_with,
 };
 
 fn nats_url() -> String {
@@ -39,7 +39,7 @@ async fn shared_instance(name: &str, database: &str) -> TestServer {
     .await
 }
 
-fn media_ids(events: &[super::Received]) -> Vec<u64> {
+fn media_ids(events: &[super::support::Received]) -> Vec<u64> {
     events
         .iter()
         .filter(|e| e.name == "media")
@@ -113,7 +113,7 @@ async fn viewers_on_every_instance_count_once_and_leaving_counts_too() {
     /// Reads counts until `want` (bounded: 15 counts, each within 10 s).
     async fn until_count<S>(events: &mut S, want: usize)
     where
-        S: futures::Stream<Item = super::SseItem> + Unpin,
+        S: futures::Stream<Item = super::support::SseItem> + Unpin,
     {
         let mut seen = Vec::new();
         for _ in 0..15 {
@@ -226,7 +226,7 @@ async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after
     let events = |server: &TestServer| format!("http://{}/live/demo/events", server.addr);
     let viewer = reqwest::get(events(&a)).await.unwrap();
     let mut on_a = viewer.bytes_stream().eventsource();
-    super::next_event(&mut on_a, "media").await;
+    super::support::next_event(&mut on_a, "media").await;
 
     let health = |server: &TestServer| {
         let url = format!("http://{}/health", server.addr);
@@ -248,7 +248,7 @@ async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after
     let down = Instant::now();
     let mut during = 0;
     while down.elapsed() < Duration::from_secs(6) {
-        super::next_event(&mut on_a, "media").await;
+        super::support::next_event(&mut on_a, "media").await;
         during += 1;
     }
     assert!(during >= 20, "{during} fragments in 6 s without NATS");
@@ -260,28 +260,18 @@ async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after
     let b = start_server_with(&with_nats).await;
     read_events(&events(&b), None, |e| media_count(e) >= 5).await;
     // A reconnects on its own (the client's backoff may take a few seconds): then it is healthy.
-    let back = Instant::now();
-    loop {
+    let report = eventually("healthy again", Duration::from_secs(20), || async {
         let (status, report) = health(&a).await;
-        if status == 200 {
-            assert_eq!(report["nats"], "up");
-            break;
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(20),
-            "still {report} after 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let settled = Instant::now();
-    while demo_encoders().len() != 1 {
-        assert!(
-            settled.elapsed() < Duration::from_secs(15),
-            "{} encoders",
-            demo_encoders().len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        (status == 200).then_some(report)
+    })
+    .await;
+    assert_eq!(report["nats"], "up");
+    eventually(
+        "one encoder in the cluster",
+        Duration::from_secs(15),
+        || async { (demo_encoders().len() == 1).then_some(()) },
+    )
+    .await;
     drop(on_a);
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
@@ -290,11 +280,11 @@ async fn viewers_keep_watching_through_a_nats_outage_and_the_cluster_heals_after
 /// Reads `count` chat messages from `events`.
 async fn chat_messages<S>(events: &mut S, count: usize) -> Vec<crate::live::wire::ChatEvent>
 where
-    S: futures::Stream<Item = super::SseItem> + Unpin,
+    S: futures::Stream<Item = super::support::SseItem> + Unpin,
 {
     let mut messages = Vec::new();
     for _ in 0..count {
-        let event = super::next_event(events, "chat").await;
+        let event = super::support::next_event(events, "chat").await;
         messages.push(serde_json::from_str(&event.data).unwrap());
     }
     messages
@@ -302,7 +292,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_shared_postgres_accounts_chat_and_broadcasts_span_the_instances() {
-    use super::accounts::{browser, call, sign_up, start, stop};
+    use super::support::{browser, call, sign_up, start, stop};
     use crate::error::AppError;
     let _serial = SERIAL.lock().await;
     let name = format!("test{}", crate::clock::now_ms());
@@ -336,8 +326,8 @@ async fn on_a_shared_postgres_accounts_chat_and_broadcasts_span_the_instances() 
     };
     let mut viewer_a = watch(&on_a, "a").await;
     let mut viewer_b = watch(&on_b, "b").await;
-    super::next_event(&mut viewer_a, "viewers").await;
-    super::next_event(&mut viewer_b, "viewers").await;
+    super::support::next_event(&mut viewer_a, "viewers").await;
+    super::support::next_event(&mut viewer_b, "viewers").await;
 
     // Chat from both instances, at once: every viewer gets every message once, in one order.
     let say = |client: reqwest::Client, base: String, text: String| async move {
@@ -400,15 +390,15 @@ async fn on_a_shared_postgres_accounts_chat_and_broadcasts_span_the_instances() 
         matches!(&again, Err(AppError::Invalid(why)) if why.contains("already live")),
         "one origin per channel: {again:?}"
     );
-    super::next_event(&mut viewer_a, "init").await;
-    super::next_event(&mut viewer_a, "media").await;
-    super::next_event(&mut viewer_b, "media").await;
+    super::support::next_event(&mut viewer_a, "init").await;
+    super::support::next_event(&mut viewer_a, "media").await;
+    super::support::next_event(&mut viewer_b, "media").await;
     // Stopped through A, which does not run it: the origin stops, both viewers are told.
     stop(&host, &on_a, "host").await.unwrap();
     for viewer in [&mut viewer_a, &mut viewer_b] {
         let offline = async {
             loop {
-                let event = super::next_event(viewer, "status").await;
+                let event = super::support::next_event(viewer, "status").await;
                 let status: crate::live::wire::StatusEvent =
                     serde_json::from_str(&event.data).unwrap();
                 if status.state == crate::live::wire::ChannelState::Offline {
@@ -451,16 +441,18 @@ async fn obs_reconnecting_to_another_instance_takes_its_broadcast_over_there() {
     // OBS streams to A, then its connection drops (killed: no goodbye): A waits for it (grace
     // 10 s).
     let mut first = publish(a.rtmp_addr, &key, 1, 60);
-    super::next_event(&mut viewer, "media").await;
+    super::support::next_event(&mut viewer, "media").await;
     first.kill().await.unwrap();
-    while status(super::next_event(&mut viewer, "status").await) != ChannelState::Reconnecting {}
+    while status(super::support::next_event(&mut viewer, "status").await)
+        != ChannelState::Reconnecting
+    {}
 
     // It reconnects through the balancer to B: B takes the broadcast over, A lets it go, and
     // A's viewer gets it again, relayed from B.
     let mut second = publish(b.rtmp_addr, &key, 1, 60);
-    let init = super::next_event(&mut viewer, "init").await;
+    let init = super::support::next_event(&mut viewer, "init").await;
     assert!(!init.data.is_empty());
-    super::next_event(&mut viewer, "media").await;
+    super::support::next_event(&mut viewer, "media").await;
     assert!(b.state.broadcasts.is_on_air("bea"), "B is the origin now");
     assert!(!a.state.broadcasts.is_on_air("bea"), "A let it go");
     assert!(

@@ -6,8 +6,9 @@ use std::time::Duration;
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 
-use super::accounts::{call, session_cookie};
-use super::{SERIAL, Settings, TestServer, start_server_with};
+use super::support::{SERIAL, TestServer, browser, start_server_with};
+use super::support::{call, session_set_cookie};
+use crate::server::Settings;
 
 /// The test site's name; the client resolves it to the server's loopback address.
 const HOST: &str = "onair.test";
@@ -139,7 +140,7 @@ async fn over_https_ten_viewers_share_one_http2_connection_and_all_play() {
         .await
         .unwrap();
     assert!(signed_up.status().is_success(), "{}", signed_up.status());
-    let cookie = session_cookie(&signed_up);
+    let cookie = session_set_cookie(&signed_up);
     assert!(
         cookie.contains("Secure"),
         "HTTPS implies Secure cookies: {cookie}"
@@ -282,5 +283,36 @@ async fn over_http2_a_stalled_tab_is_skipped_forward_without_holding_up_the_othe
         "and it ends at the live edge with the others"
     );
     drop((reading, stalled, client));
+    server.shutdown().await.unwrap();
+}
+
+/// Served over HTTPS (behind a TLS proxy, `secure_cookies`): the session cookie is Secure and
+/// browsers are told to use HTTPS only for this site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_cookie_is_secure_and_browsers_are_told_to_keep_to_https() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_SERVER_SECURE_COOKIES", "true"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let page = reqwest::get(format!("{base}/")).await.unwrap();
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let signed_up = call(
+        &browser(),
+        &base,
+        "sign_up",
+        Some(&[("username", "secureana"), ("password", "correct horse 1")]),
+        None,
+    )
+    .await
+    .expect("sign-up works");
+    let cookie = session_set_cookie(&signed_up);
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
     server.shutdown().await.unwrap();
 }

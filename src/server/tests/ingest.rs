@@ -11,10 +11,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
-use super::accounts::{browser, call, sign_up, stop};
-use super::{SERIAL, TestServer, decoded_frames, next_event, start_server_with};
-use super::{media_count, read_events, starts_with_keyframe};
-use crate::broadcasts::api::{IncomingFigures, StudioStatus};
+use super::support::{SERIAL, TestServer, decoded_frames, next_event, start_server_with};
+use super::support::{browser, call, sign_up, stop};
+use super::support::{eventually, live_h264, media_count, read_events, starts_with_keyframe};
+use crate::broadcasts::api::{EndReason, IncomingFigures, StudioStatus};
 use crate::ingest::api::StreamDestination;
 use crate::live::wire::{ChannelState, InitEvent, StatusEvent};
 
@@ -67,32 +67,30 @@ async fn destination(client: &reqwest::Client, base: &str, channel: &str) -> Str
 /// ffmpeg publishing a test pattern with a tone, as OBS would: H.264 with a keyframe every
 /// `keyframe_secs`, AAC, FLV over RTMP, in real time for `seconds`.
 pub(super) fn publish(rtmp: SocketAddr, key: &str, keyframe_secs: u32, seconds: u32) -> Child {
-    publish_with(
-        rtmp,
-        key,
-        seconds,
-        &[
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
+    let every = (30 * keyframe_secs).to_string();
+    let mut video = live_h264(30 * keyframe_secs);
+    video.extend(
+        [
             "-pix_fmt",
             "yuv420p",
-            "-g",
-            &(30 * keyframe_secs).to_string(),
             "-keyint_min",
-            &(30 * keyframe_secs).to_string(),
+            &every,
             "-sc_threshold",
             "0",
             "-b:v",
             "600k",
-        ],
-    )
+        ]
+        .map(str::to_string),
+    );
+    publish_with(rtmp, key, seconds, &video)
 }
 
-fn publish_with(rtmp: SocketAddr, key: &str, seconds: u32, video: &[&str]) -> Child {
+fn publish_with(
+    rtmp: SocketAddr,
+    key: &str,
+    seconds: u32,
+    video: &[impl AsRef<std::ffi::OsStr>],
+) -> Child {
     Command::new("ffmpeg")
         .args(crate::live::testing::live_test_pattern_input(seconds))
         .args(video)
@@ -121,18 +119,11 @@ async fn studio_until(
     channel: &str,
     ready: impl Fn(&StudioStatus) -> bool,
 ) -> StudioStatus {
-    let wait = async {
-        loop {
-            let status = studio(client, base, channel).await;
-            if ready(&status) {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), wait)
-        .await
-        .expect("the studio shows it within 20 s")
+    eventually("the studio shows it", Duration::from_secs(20), || async {
+        let status = studio(client, base, channel).await;
+        ready(&status).then_some(status)
+    })
+    .await
 }
 
 fn incoming(status: &StudioStatus) -> Option<&IncomingFigures> {
@@ -197,7 +188,7 @@ async fn goes_live_and_decodes(keyframe_secs: u32) -> IncomingFigures {
         .await
         .unwrap()
         .expect("a record");
-    assert_eq!(last.end_reason, "stopped");
+    assert_eq!(last.end_reason, EndReason::Stopped);
     // The software's automatic reconnect does not put it straight back on air.
     let mut again = publish(server.rtmp_addr, &key, 1, 30);
     assert!(!exits_within(&mut again, Duration::from_secs(10)).await);
@@ -301,8 +292,8 @@ async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused
     let status: StatusEvent =
         serde_json::from_str(&next_event(&mut events, "status").await.data).unwrap();
     assert_eq!(status.state, ChannelState::Offline);
-    let last = super::recorded_end(&server.db, "bea").await;
-    assert_eq!(last.end_reason, "publisher left");
+    let last = super::support::recorded_end(&server.db, "bea").await;
+    assert_eq!(last.end_reason, EndReason::PublisherLeft);
     server.shutdown().await.unwrap();
 }
 
@@ -343,8 +334,8 @@ async fn a_publisher_that_stops_on_purpose_ends_the_broadcast_at_once() {
         status.reason.as_deref(),
         Some("the broadcaster ended the stream")
     );
-    let last = super::recorded_end(&server.db, "cyd").await;
-    assert_eq!(last.end_reason, "stopped by the broadcaster");
+    let last = super::support::recorded_end(&server.db, "cyd").await;
+    assert_eq!(last.end_reason, EndReason::StoppedByBroadcaster);
     assert!(
         studio(&cyd, &base, "cyd").await.on_air.is_none(),
         "the studio shows Offline"
@@ -360,7 +351,7 @@ async fn a_publisher_that_stops_on_purpose_ends_the_broadcast_at_once() {
 
 async fn events_next<S>(events: &mut S) -> eventsource_stream::Event
 where
-    S: futures::Stream<Item = super::SseItem> + Unpin,
+    S: futures::Stream<Item = super::support::SseItem> + Unpin,
 {
     use futures::StreamExt;
     tokio::time::timeout(Duration::from_secs(30), events.next())

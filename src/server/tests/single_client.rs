@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::https::{start_https_with_pem, tls_to};
-use super::{SERIAL, next_viewer_count, start_server_with};
+use super::support::{SERIAL, next_viewer_count, start_server_with};
 use crate::error::AppError;
 
 /// Reads until the server closes; how long that took. Fails past `within`.

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::ingest::{broadcaster, handshaken, publish};
-use super::{SERIAL, media_count, read_events, start_server_with};
+use super::support::{SERIAL, encoders, eventually, media_count, read_events, start_server_with};
 
 /// One RTMP message of `kind` on message stream `stream`, in a single chunk (the peer set the
 /// chunk size to its maximum first).
@@ -274,16 +274,12 @@ async fn a_publisher_whose_ffmpeg_stalls_waits_instead_of_filling_the_server() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let encoder = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            if let Some(pid) = super::encoders("pipe:0").first() {
-                return *pid;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the broadcast's ffmpeg starts");
+    let encoder = eventually(
+        "the broadcast's ffmpeg starts",
+        Duration::from_secs(20),
+        || async { encoders("pipe:0").first().copied() },
+    )
+    .await;
     let encoder = encoder as i32;
     // SAFETY: signals a process this test's server started.
     unsafe { libc::kill(encoder, libc::SIGSTOP) };

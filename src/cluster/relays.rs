@@ -1,4 +1,4 @@
-//! This instance as an edge: any channel watched here but run by another instance is relayed
+//! This instance as a relay: any channel watched here but run by another instance is relayed
 //! from its origin — one subscription however many watch here, only while anyone does (as an
 //! SRS edge pulls from its origin only when asked), stopped 10 s after the last viewer left.
 //! Channels nobody watches here still show their origin's status (directory, pages), and
@@ -16,7 +16,6 @@ use tokio_util::sync::CancellationToken;
 use super::{Cluster, relay};
 use crate::broadcasts::Broadcasts;
 use crate::channels::{Channel, Channels};
-use crate::error::AppError;
 use crate::live::wire::ChannelState;
 
 /// How often the loop looks for viewers to relay to.
@@ -84,7 +83,7 @@ async fn take_orphan(cluster: &Cluster, broadcasts: &Broadcasts, channel: &Chann
     match broadcasts.resume_orphan(name).await {
         Ok(true) => tracing::warn!(channel = %name, "its origin died: the broadcast resumes here"),
         // Another instance's try won.
-        Err(AppError::Invalid(_)) => {}
+        Err(err) if err.is_live_already() => {}
         outcome => {
             if let Err(err) = outcome {
                 tracing::warn!(%err, channel = %name, "could not resume the broadcast of a dead origin");

@@ -1,4 +1,4 @@
-//! The registry of channels, each with its fan-out hub: loaded from the channels table at
+//! `Channels`: every channel, each with its fan-out hub: loaded from the channels table at
 //! start, a channel added as its account is created, titles saved as broadcasts go live.
 
 use std::collections::BTreeMap;

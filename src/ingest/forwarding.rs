@@ -4,17 +4,17 @@
 
 use bytes::Bytes;
 
+use super::Publisher;
 use super::connection::Hangup;
 use super::flv::{self, AudioCodec, TagKind, VideoCodec};
 use super::meter::Meter;
 use super::rtmp::Metadata;
-use super::state::Publisher;
 use crate::broadcasts::feed::ByteSender;
 
 /// Audio held while waiting for the first video, at most (bytes).
 const MAX_HELD_BEFORE_VIDEO: usize = 1 << 20;
 
-pub struct Publishing {
+pub struct Forwarder {
     publisher: Publisher,
     /// Into the broadcast's ffmpeg, once on air.
     stream: Option<ByteSender>,
@@ -26,7 +26,7 @@ pub struct Publishing {
     meter: Meter,
 }
 
-impl Publishing {
+impl Forwarder {
     pub fn new(publisher: Publisher) -> Self {
         Self {
             publisher,

@@ -22,6 +22,8 @@
 //!   recorder.
 //! - `cluster` (server only): several instances on NATS: each broadcast published once by its
 //!   origin and relayed by the others; the demo run by one instance, taken over if it dies.
+//! - `renditions` (server only): the quality ladder a broadcast is made in, and the rung the
+//!   server chooses for each viewer: pure rules, not yet used by the media path.
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
 //! - `fuzzing` (server only): each network parser as the fuzzer (`fuzz/`) and the corpus
 //!   replay test feed it.
@@ -84,6 +86,8 @@ pub mod db;
 pub mod fuzzing;
 #[cfg(feature = "ssr")]
 pub mod open_connections;
+#[cfg(feature = "ssr")]
+pub mod renditions;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -1,0 +1,336 @@
+//! Which rung a viewer continues on, chosen by the server at each keyframe from what that
+//! viewer's own connection shows. Rungs are numbered from the top (0 is the source).
+//!
+//! - **Down at once** when the viewer is behind: it was skipped forward, or its connection
+//!   holds more unsent bytes than a fragment's worth and its last writes blocked. It goes to the
+//!   highest rung its measured drain rate carries with a margin (several rungs at once if need
+//!   be), and at least one down; below the lowest video rung is sound alone.
+//! - **Up one rung** only after a run of clean intervals (nothing blocked, little unsent). A
+//!   step up that fails soon after (the viewer is behind again within a few intervals) doubles
+//!   the run the next step up needs, so a link that carries one rung but not the next settles
+//!   instead of oscillating; a step up that holds halves it again.
+//! - **Within the player's say**: the highest rung it may have (its screen, data saver), or a
+//!   rung the viewer picked by hand, which holds whatever the connection shows.
+//!
+//! O(1) per viewer per keyframe; no buffers, only a few counters.
+
+/// Clean intervals before the first step up.
+pub const UP_AFTER: u32 = 3;
+/// The most clean intervals a step up ever waits for.
+const UP_AFTER_MAX: u32 = 48;
+/// A step up followed by a step down within this many intervals failed.
+const FAILED_WITHIN: u32 = 4;
+/// A rung is chosen only if the drain rate carries its bitrate with this margin.
+const MARGIN: f64 = 1.25;
+
+/// What the server saw of one viewer's connection since its last keyframe.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Seen {
+    /// Bytes written for the viewer that it has not taken yet (ours and the kernel's queue).
+    pub unsent_bytes: u64,
+    /// Whether a write to it had to wait for room.
+    pub blocked: bool,
+    /// Bytes it took, and over how long (ms).
+    pub drained_bytes: u64,
+    pub interval_ms: u64,
+    /// Whether it was skipped forward to the newest keyframe (it fell too far behind).
+    pub skipped: bool,
+}
+
+impl Seen {
+    /// How fast it drained, kbit/s; None when the interval says nothing.
+    fn drain_kbps(&self) -> Option<f64> {
+        (self.interval_ms > 0).then(|| self.drained_bytes as f64 * 8.0 / self.interval_ms as f64)
+    }
+}
+
+/// What the player allows: the highest rung it may get, and a rung picked by hand.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Say {
+    /// The highest (smallest-numbered) rung the player may have: its screen or data saver.
+    pub highest: usize,
+    /// The rung the viewer picked in the quality menu; None is Auto.
+    pub picked: Option<usize>,
+}
+
+/// One viewer's choice over time.
+#[derive(Clone, Debug)]
+pub struct Chooser {
+    /// Each rung's bitrate in kbit/s (audio and video), from the top; the last may be sound alone.
+    rates: Vec<f64>,
+    rung: usize,
+    clean: u32,
+    /// Clean intervals the next step up waits for.
+    up_after: u32,
+    /// Intervals since the last step up, while it may still fail.
+    since_up: Option<u32>,
+}
+
+impl Chooser {
+    /// A viewer starting on `start` of rungs with bitrates `rates_kbps` (from the top).
+    pub fn new(rates_kbps: &[u32], start: usize) -> Self {
+        let rates: Vec<f64> = rates_kbps.iter().map(|r| f64::from(*r)).collect();
+        let rung = start.min(rates.len().saturating_sub(1));
+        Self {
+            rates,
+            rung,
+            clean: 0,
+            up_after: UP_AFTER,
+            since_up: None,
+        }
+    }
+
+    /// The rung it is on.
+    pub fn rung(&self) -> usize {
+        self.rung
+    }
+
+    /// At a keyframe: the rung the viewer continues on, after `seen` since the last one.
+    pub fn at_keyframe(&mut self, seen: &Seen, say: Say) -> usize {
+        let lowest = self.rates.len().saturating_sub(1);
+        if let Some(picked) = say.picked {
+            self.settle(picked.min(lowest));
+            return self.rung;
+        }
+        let highest = say.highest.min(lowest);
+        let behind = seen.skipped || (seen.blocked && seen.unsent_bytes > self.fragment_bytes());
+        if behind {
+            let carried = seen
+                .drain_kbps()
+                .map_or(lowest, |kbps| self.carried_by(kbps));
+            let down = carried.max(self.rung + 1).min(lowest).max(highest);
+            if self.since_up.is_some_and(|n| n < FAILED_WITHIN) {
+                self.up_after = (self.up_after * 2).min(UP_AFTER_MAX);
+            }
+            self.rung = down;
+            self.clean = 0;
+            self.since_up = None;
+        } else {
+            let clean = !seen.blocked && seen.unsent_bytes <= self.fragment_bytes();
+            self.clean = if clean { self.clean + 1 } else { 0 };
+            let held = self.since_up.is_some_and(|n| n + 1 >= FAILED_WITHIN);
+            self.since_up = self.since_up.map(|n| n + 1).filter(|n| *n < FAILED_WITHIN);
+            if held {
+                // The last step up held: the next one waits less.
+                self.up_after = (self.up_after / 2).max(UP_AFTER);
+            }
+            if self.rung < highest {
+                // The player's say lowered: it applies at once.
+                self.settle(highest);
+            } else if self.rung > highest && self.clean >= self.up_after {
+                self.rung -= 1;
+                self.clean = 0;
+                self.since_up = Some(0);
+            }
+        }
+        self.rung
+    }
+
+    /// Moves to `rung` by the player's say, starting the counts afresh.
+    fn settle(&mut self, rung: usize) {
+        if rung != self.rung {
+            self.rung = rung;
+            self.clean = 0;
+            self.since_up = None;
+        }
+    }
+
+    /// The highest rung `kbps` carries with the margin; the lowest if none does.
+    fn carried_by(&self, kbps: f64) -> usize {
+        self.rates
+            .iter()
+            .position(|rate| rate * MARGIN <= kbps)
+            .unwrap_or(self.rates.len().saturating_sub(1))
+    }
+
+    /// About one 200 ms fragment of the current rung, bytes: more unsent than this is a backlog.
+    fn fragment_bytes(&self) -> u64 {
+        (self.rates.get(self.rung).copied().unwrap_or(0.0) * 1000.0 / 8.0 * 0.2) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// source 4000, 720p 2600, 480p 1100, 240p 400, audio 100 (kbit/s).
+    const RATES: [u32; 5] = [4000, 2600, 1100, 400, 100];
+    const AUTO: Say = Say {
+        highest: 0,
+        picked: None,
+    };
+
+    fn clean() -> Seen {
+        Seen {
+            unsent_bytes: 0,
+            blocked: false,
+            drained_bytes: 100_000,
+            interval_ms: 2000,
+            skipped: false,
+        }
+    }
+
+    /// Behind, draining at `kbps` over a 2 s interval.
+    fn behind(kbps: u64) -> Seen {
+        Seen {
+            unsent_bytes: 1_000_000,
+            blocked: true,
+            drained_bytes: kbps * 2000 / 8,
+            interval_ms: 2000,
+            skipped: false,
+        }
+    }
+
+    #[test]
+    fn a_viewer_behind_goes_down_at_once_to_what_its_link_carries() {
+        let mut chooser = Chooser::new(&RATES, 0);
+        assert_eq!(
+            chooser.at_keyframe(&behind(1500), AUTO),
+            2,
+            "1500 kbit/s carries 480p"
+        );
+        let mut chooser = Chooser::new(&RATES, 0);
+        assert_eq!(
+            chooser.at_keyframe(&behind(3500), AUTO),
+            1,
+            "at least one down"
+        );
+        let mut chooser = Chooser::new(&RATES, 1);
+        assert_eq!(
+            chooser.at_keyframe(&behind(90), AUTO),
+            4,
+            "below every video rung: sound"
+        );
+        let mut skipped = Chooser::new(&RATES, 0);
+        let seen = Seen {
+            skipped: true,
+            drained_bytes: 3500 * 2000 / 8,
+            ..clean()
+        };
+        assert_eq!(
+            skipped.at_keyframe(&seen, AUTO),
+            1,
+            "a skip is being behind"
+        );
+    }
+
+    #[test]
+    fn a_blip_is_not_being_behind() {
+        let mut chooser = Chooser::new(&RATES, 0);
+        let blip = Seen {
+            blocked: true,
+            unsent_bytes: 50_000,
+            ..clean()
+        };
+        assert_eq!(
+            chooser.at_keyframe(&blip, AUTO),
+            0,
+            "less than a fragment unsent"
+        );
+    }
+
+    #[test]
+    fn up_one_rung_only_after_three_clean_intervals() {
+        let mut chooser = Chooser::new(&RATES, 3);
+        assert_eq!(chooser.at_keyframe(&clean(), AUTO), 3);
+        assert_eq!(chooser.at_keyframe(&clean(), AUTO), 3);
+        assert_eq!(
+            chooser.at_keyframe(&clean(), AUTO),
+            2,
+            "one rung, after three"
+        );
+        let unclean = Seen {
+            blocked: true,
+            ..clean()
+        };
+        chooser.at_keyframe(&clean(), AUTO);
+        chooser.at_keyframe(&unclean, AUTO);
+        assert_eq!(
+            chooser.at_keyframe(&clean(), AUTO),
+            2,
+            "a blocked write starts over"
+        );
+    }
+
+    #[test]
+    fn a_link_that_carries_one_rung_but_not_the_next_settles_without_oscillating() {
+        // The link carries 480p (1100) but not 720p (2600).
+        let mut chooser = Chooser::new(&RATES, 2);
+        let mut switches = 0;
+        let mut last = chooser.rung();
+        for _ in 0..300 {
+            let seen = if chooser.rung() < 2 {
+                behind(1800)
+            } else {
+                clean()
+            };
+            let rung = chooser.at_keyframe(&seen, AUTO);
+            switches += usize::from(rung != last);
+            last = rung;
+        }
+        // Tries at 3, 6, 12, 24, then every 48 clean intervals: each try is two switches.
+        assert!(switches <= 20, "{switches} switches in 300 keyframes");
+        assert_eq!(
+            chooser.up_after, UP_AFTER_MAX,
+            "failed tries wait longer and longer"
+        );
+        for _ in 0..UP_AFTER_MAX {
+            chooser.at_keyframe(&clean(), AUTO);
+        }
+        assert!(chooser.rung() <= 1, "the link got faster: it still goes up");
+    }
+
+    #[test]
+    fn a_step_up_that_holds_shortens_the_next_wait() {
+        let mut chooser = Chooser::new(&RATES, 3);
+        chooser.up_after = 24;
+        for _ in 0..24 {
+            chooser.at_keyframe(&clean(), AUTO);
+        }
+        assert_eq!(chooser.rung(), 2);
+        for _ in 0..FAILED_WITHIN {
+            chooser.at_keyframe(&clean(), AUTO);
+        }
+        assert_eq!(chooser.up_after, 12);
+    }
+
+    #[test]
+    fn the_players_say_caps_and_a_picked_rung_holds() {
+        let phone = Say {
+            highest: 2,
+            picked: None,
+        };
+        let mut chooser = Chooser::new(&RATES, 0);
+        assert_eq!(
+            chooser.at_keyframe(&clean(), phone),
+            2,
+            "a lower cap applies at once"
+        );
+        for _ in 0..20 {
+            assert_eq!(
+                chooser.at_keyframe(&clean(), phone),
+                2,
+                "never above the cap"
+            );
+        }
+        let picked = Say {
+            highest: 0,
+            picked: Some(1),
+        };
+        let mut chooser = Chooser::new(&RATES, 3);
+        assert_eq!(
+            chooser.at_keyframe(&behind(300), picked),
+            1,
+            "held whatever it shows"
+        );
+        let audio = Say {
+            highest: 0,
+            picked: Some(9),
+        };
+        assert_eq!(
+            chooser.at_keyframe(&clean(), audio),
+            4,
+            "past the end: the lowest"
+        );
+    }
+}

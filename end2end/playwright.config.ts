@@ -11,7 +11,12 @@ const rtmpPort = Number(process.env.E2E_RTMP_PORT ?? 19351);
 const database = join(tmpdir(), `onair-e2e-${process.pid}-${Date.now()}.db`);
 
 export default defineConfig({
-  testDir: './tests',
+  // Chromium through Playwright; Firefox ESR and WebKitGTK through their WebDriver servers
+  // (Playwright cannot download its own builds of those here).
+  projects: [
+    { name: 'chromium', testDir: './tests' },
+    { name: 'webdriver', testDir: './webdriver' },
+  ],
   timeout: 90_000,
   workers: 1,
   reporter: [['list']],

@@ -117,9 +117,16 @@ export class WebDriverSession {
     }
   }
 
+  /** Ends the session, then the driver, and waits (up to 5 s) for the driver to exit. */
   async close() {
     await this.command('DELETE', '').catch(() => {});
+    const exited = new Promise((resolve) => {
+      if (this.driver.exitCode !== null) resolve(undefined);
+      this.driver.once('exit', resolve);
+      setTimeout(resolve, 5_000);
+    });
     stop(this.driver);
+    await exited;
   }
 }
 

@@ -101,7 +101,9 @@ impl Registry {
         if self.is_on_air(&channel.name) {
             return Err(BroadcastError::LiveHere(channel.name.clone()));
         }
-        let encodes = spec.source.encodes();
+        // A ladder's rungs are encoded even from a stream that is only remuxed itself.
+        let encodes = spec.source.encodes() || spec.ladder.len() > 1;
+        let remuxed = !spec.source.encodes();
         let (max, kind) = if encodes {
             (self.inner.max_live.encoded, "")
         } else {
@@ -126,7 +128,7 @@ impl Registry {
             Some(origins) => {
                 let hub = channel.hub.clone();
                 let waiting = Arc::new(move || {
-                    !encodes && hub.status().state == crate::live::wire::ChannelState::Reconnecting
+                    remuxed && hub.status().state == crate::live::wire::ChannelState::Reconnecting
                 });
                 let claim = origins.claim(&channel.name, stop.clone(), waiting).await?;
                 // Fragment ids continue above those any earlier origin gave.

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::api::{BROWSER_CAMERA_LABEL, BROWSER_SCREEN_LABEL, RTMP_LABEL};
+use crate::renditions::encode::{RungInput, rung_outputs};
+use crate::renditions::ladder::Rung;
 
 /// Font for the demo's clock; Debian's fonts-dejavu-core. Without it the clock is left out.
 const CLOCK_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf";
@@ -106,6 +108,52 @@ impl Source {
         }
     }
 
+    /// Whether its sound is passed through as it is (RTMP's AAC, when not transcoding).
+    fn copies_sound(&self) -> bool {
+        matches!(
+            self,
+            Source::Pushed {
+                format: PushFormat::Flv,
+                transcode: false
+            }
+        )
+    }
+
+    /// ffmpeg's stream specifier for its sound (which may be missing, except in the test
+    /// pattern).
+    fn sound_input(&self) -> &'static str {
+        match self {
+            Source::TestPattern { .. } => "1:a:0",
+            _ => "0:a:0",
+        }
+    }
+
+    /// What a ladder is made for: its picture's size as far as it is known before ffmpeg reads
+    /// it (a file or a pushed stream is taken to be as large as the broadcast's size), and
+    /// whether it surely has sound.
+    pub fn shape(&self, enc: &Encoding) -> Shape {
+        match self {
+            Source::TestPattern { width, height, .. } => Shape {
+                width: *width,
+                height: *height,
+                known: true,
+                sound: true,
+            },
+            Source::MediaFile { max_height, .. } => Shape {
+                width: max_height * 16 / 9,
+                height: *max_height,
+                known: false,
+                sound: false,
+            },
+            Source::Pushed { .. } => Shape {
+                width: enc.width,
+                height: enc.height,
+                known: false,
+                sound: false,
+            },
+        }
+    }
+
     /// ffmpeg's input arguments for this source, read in real time, then its stream mapping
     /// (and any filter) for the output.
     fn input_args(&self, enc: &Encoding) -> (Vec<String>, Vec<String>) {
@@ -176,14 +224,39 @@ impl Source {
     }
 }
 
+/// A source's picture as a ladder is made for it (see [`Source::shape`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub width: u32,
+    pub height: u32,
+    /// The size is the picture's own (else the most it may be).
+    pub known: bool,
+    /// It surely has sound (so a rung of sound alone can be made).
+    pub sound: bool,
+}
+
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
 }
 
+/// Where an H.264 encoder puts keyframes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keyframes {
+    /// Every `secs` seconds, by the encoder's own GOP: a broadcast of one rendition.
+    Gop { secs: u32 },
+    /// Every `secs` seconds, forced at the same instants on every rung of a ladder.
+    Every { secs: u32 },
+    /// Wherever the source has one: the source rung is the publisher's stream, passed through.
+    AsSource,
+}
+
 /// The whole ffmpeg command line (without the program name): H.264 tuned for low latency and
-/// AAC, as fragmented MP4 with a producer reference time box before every fragment, on stdout.
-pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
-    let mut args: Vec<String> = [
+/// AAC, as fragmented MP4 with a producer reference time box before every fragment, on stdout;
+/// and each rung of `ladder` below the source (see `renditions::encode`) on the descriptors
+/// after stderr (`pipe:3` for the second rung, and so on).
+pub fn ffmpeg_args(source: &Source, enc: &Encoding, ladder: &[Rung]) -> Vec<String> {
+    let lower = ladder.get(1..).unwrap_or_default();
+    let mut args = strings(&[
         "-hide_banner",
         "-nostdin",
         "-nostats",
@@ -194,48 +267,58 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding) -> Vec<String> {
         "pipe:2",
         "-stats_period",
         "1",
-    ]
-    .map(String::from)
-    .to_vec();
+    ]);
     let (inputs, maps) = source.input_args(enc);
     args.extend(inputs);
     args.extend(maps);
+    let keyframes = if lower.is_empty() {
+        Keyframes::Gop {
+            secs: enc.keyframe_secs,
+        }
+    } else {
+        Keyframes::Every {
+            secs: enc.keyframe_secs,
+        }
+    };
     if source.encodes() {
-        args.extend(video_encoder_args(enc));
+        args.extend(h264_args(enc.fps, enc.video_kbps, keyframes));
     } else {
         // Remux: the publisher's H.264 as it is.
         args.extend(strings(&["-c:v", "copy"]));
     }
-    match source {
+    if source.copies_sound() {
         // RTMP's AAC as it is.
-        Source::Pushed {
-            format: PushFormat::Flv,
-            transcode: false,
-        } => args.extend(strings(&["-c:a", "copy"])),
-        _ => args.extend(audio_encoder_args(enc)),
+        args.extend(strings(&["-c:a", "copy"]));
+    } else {
+        args.extend(aac_args(enc.audio_kbps));
     }
-    let output = [
-        "-f",
-        "mp4",
-        "-movflags",
-        "empty_moov+default_base_moof+frag_keyframe",
-        "-frag_duration",
-        &(enc.fragment_ms * 1000).to_string(),
-        "-write_prft",
-        "wallclock",
-        "-flush_packets",
-        "1",
-        "pipe:1",
-    ];
-    args.extend(strings(&output));
+    args.extend(fragmented_mp4_args(enc.fragment_ms, "pipe:1"));
+    if !lower.is_empty() {
+        let input = RungInput {
+            video: "0:v:0".into(),
+            audio: source.sound_input().into(),
+            copy_audio: source.copies_sound(),
+            fps: enc.fps,
+            audio_kbps: enc.audio_kbps,
+            fragment_ms: enc.fragment_ms,
+            keyframes: if source.encodes() {
+                keyframes
+            } else {
+                Keyframes::AsSource
+            },
+        };
+        let targets: Vec<String> = (0..lower.len())
+            .map(|n| format!("pipe:{}", 3 + n))
+            .collect();
+        args.extend(rung_outputs(lower, &input, &targets));
+    }
     args
 }
 
-/// H.264 tuned for low latency at the configured rate, keyframe interval and bitrate.
-fn video_encoder_args(enc: &Encoding) -> Vec<String> {
-    let gop = (enc.fps * enc.keyframe_secs).max(1).to_string();
-    let video_rate = format!("{}k", enc.video_kbps);
-    strings(&[
+/// H.264 tuned for low latency at `fps` and `kbps`, with keyframes where `keyframes` says.
+pub fn h264_args(fps: u32, kbps: u32, keyframes: Keyframes) -> Vec<String> {
+    let rate = format!("{kbps}k");
+    let mut args = strings(&[
         "-c:v",
         "libx264",
         "-preset",
@@ -245,33 +328,65 @@ fn video_encoder_args(enc: &Encoding) -> Vec<String> {
         "-pix_fmt",
         "yuv420p",
         "-r",
-        &enc.fps.to_string(),
-        "-g",
-        &gop,
-        "-keyint_min",
-        &gop,
+        &fps.to_string(),
+    ]);
+    match keyframes {
+        Keyframes::Gop { secs } => {
+            let gop = (fps * secs).max(1).to_string();
+            args.extend(strings(&["-g", &gop, "-keyint_min", &gop]));
+        }
+        forced => {
+            let force = match forced {
+                Keyframes::Every { secs } => format!("expr:gte(t,n_forced*{})", secs.max(1)),
+                _ => "source".into(),
+            };
+            // Far apart: every keyframe is a forced one, at the same instant on every rung.
+            let longest_gop = (fps * 60).max(1).to_string();
+            args.extend(strings(&["-force_key_frames", &force, "-g", &longest_gop]));
+        }
+    }
+    args.extend(strings(&[
         "-sc_threshold",
         "0",
         "-b:v",
-        &video_rate,
+        &rate,
         "-maxrate",
-        &video_rate,
+        &rate,
         "-bufsize",
-        &video_rate,
-    ])
+        &rate,
+    ]));
+    args
 }
 
-/// AAC at the configured bitrate, 48 kHz stereo.
-fn audio_encoder_args(enc: &Encoding) -> Vec<String> {
+/// AAC at `kbps`, 48 kHz stereo.
+pub fn aac_args(kbps: u32) -> Vec<String> {
     strings(&[
         "-c:a",
         "aac",
         "-b:a",
-        &format!("{}k", enc.audio_kbps),
+        &format!("{kbps}k"),
         "-ar",
         "48000",
         "-ac",
         "2",
+    ])
+}
+
+/// Fragmented MP4 to `target`: a fragment at every keyframe and every `fragment_ms`, each led by
+/// a producer reference time box (wall clock), flushed as it is made.
+pub fn fragmented_mp4_args(fragment_ms: u32, target: &str) -> Vec<String> {
+    strings(&[
+        "-f",
+        "mp4",
+        "-movflags",
+        "empty_moov+default_base_moof+frag_keyframe",
+        "-frag_duration",
+        &(fragment_ms * 1000).to_string(),
+        "-write_prft",
+        "wallclock",
+        "-flush_packets",
+        "1",
+        target,
     ])
 }
 
@@ -282,7 +397,7 @@ mod tests {
     #[test]
     fn args_ask_for_low_latency_fragments_with_prft() {
         let (source, enc) = crate::live::testing::small_test_pattern();
-        let args = ffmpeg_args(&source, &enc);
+        let args = ffmpeg_args(&source, &enc, &[]);
         let after = |flag: &str| {
             args.iter()
                 .position(|a| a == flag)
@@ -303,7 +418,7 @@ mod tests {
             path: PathBuf::from("/srv/media/talk.mp4"),
             max_height: 720,
         };
-        let args = ffmpeg_args(&source, &enc);
+        let args = ffmpeg_args(&source, &enc, &[]);
         let after = |flag: &str| {
             args.iter()
                 .position(|a| a == flag)
@@ -323,14 +438,14 @@ mod tests {
             format: PushFormat::Flv,
             transcode,
         };
-        let remux = ffmpeg_args(&pushed(false), &enc);
+        let remux = ffmpeg_args(&pushed(false), &enc, &[]);
         let has = |args: &[String], pair: [&str; 2]| args.windows(2).any(|w| w == pair);
         assert!(has(&remux, ["-c:v", "copy"]));
         assert!(has(&remux, ["-c:a", "copy"]));
         assert!(!remux.iter().any(|a| a == "libx264"));
         assert!(has(&remux, ["-i", "pipe:0"]));
         assert!(has(&remux, ["-write_prft", "wallclock"]));
-        let transcode = ffmpeg_args(&pushed(true), &enc);
+        let transcode = ffmpeg_args(&pushed(true), &enc, &[]);
         assert!(has(&transcode, ["-c:v", "libx264"]));
         assert!(!has(&transcode, ["-c:v", "copy"]));
         // The browser's WebM: H.264 copied, Opus made AAC; VP8 encoded as H.264.
@@ -341,12 +456,15 @@ mod tests {
             },
             transcode: false,
         };
-        let from_browser = ffmpeg_args(&webm(true), &enc);
+        let from_browser = ffmpeg_args(&webm(true), &enc, &[]);
         assert!(has(&from_browser, ["-f", "matroska"]));
         assert!(has(&from_browser, ["-c:v", "copy"]));
         assert!(has(&from_browser, ["-c:a", "aac"]));
         assert!(!webm(true).encodes() && webm(false).encodes());
-        assert!(has(&ffmpeg_args(&webm(false), &enc), ["-c:v", "libx264"]));
+        assert!(has(
+            &ffmpeg_args(&webm(false), &enc, &[]),
+            ["-c:v", "libx264"]
+        ));
     }
 
     /// Issue 25, item 5: no pushed picture larger than MAX_PIXELS is decoded, and what is
@@ -361,7 +479,7 @@ mod tests {
             },
             transcode: false,
         };
-        let args = ffmpeg_args(&vp8, &enc);
+        let args = ffmpeg_args(&vp8, &enc, &[]);
         let has = |args: &[String], pair: [&str; 2]| args.windows(2).any(|w| w == pair);
         let max = MAX_PIXELS.to_string();
         assert!(has(&args, ["-max_pixels", &max]));
@@ -383,6 +501,7 @@ mod tests {
                 transcode: false,
             },
             &enc,
+            &[],
         );
         assert!(has(&remux, ["-max_pixels", &max]));
         assert!(!remux.iter().any(|a| a == "-vf"));

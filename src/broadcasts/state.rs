@@ -22,8 +22,10 @@ use crate::child_process::ChildLimits;
 use crate::clock::now_ms;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
+use crate::live::hub::RungInfo;
 use crate::live::outlet::Mirror;
 use crate::live::wire::ChannelState;
+use crate::renditions::ladder::{self, Rung, RungSetting};
 
 /// How broadcasts are run, from the server's settings.
 #[derive(Clone, Debug)]
@@ -38,6 +40,8 @@ pub struct BroadcastConfig {
     /// The test pattern's size; a media file is scaled to at most this height.
     pub width: u32,
     pub height: u32,
+    /// The quality ladder's setting (see `renditions`); `source` alone makes one rendition.
+    pub ladder: Vec<RungSetting>,
     /// The folder media files come from.
     pub media_dir: PathBuf,
     /// Broadcasts on air at once, at most (the demo's included).
@@ -160,8 +164,11 @@ impl Broadcasts {
         feed: Feed,
     ) -> Result<(), BroadcastError> {
         let channel = self.channels.require(channel).await?;
+        let (ladder, rung_info) = self.ladder_for(&source);
         let spec = RunSpec {
             channel: channel.name.clone(),
+            ladder,
+            rung_info,
             source,
             encoding: self.config.encoding.clone(),
             ffmpeg: self.config.ffmpeg.clone(),
@@ -174,6 +181,33 @@ impl Broadcasts {
             .await?;
         self.channels.save_title(&channel).await?;
         Ok(())
+    }
+
+    /// The rungs `source` is made in: the setting's rungs shorter than its picture and, when
+    /// it is encoded here, cheaper than it (a rung near the source's bitrate saves nobody
+    /// anything); sound alone only from a source that surely has sound.
+    fn ladder_for(&self, source: &Source) -> (Vec<Rung>, Arc<[RungInfo]>) {
+        let enc = &self.config.encoding;
+        let shape = source.shape(enc);
+        let mut rungs = ladder::for_source(&self.config.ladder, shape.width, shape.height);
+        rungs.retain(|rung| match (rung.size, rung.kbps) {
+            (None, _) => shape.sound,
+            (Some(_), Some(kbps)) if source.encodes() => kbps * 5 < enc.video_kbps * 4,
+            _ => true,
+        });
+        let info = rungs
+            .iter()
+            .enumerate()
+            .map(|(n, rung)| RungInfo {
+                name: rung.name.clone(),
+                // A source's height is told only when it is its own.
+                height: rung
+                    .size
+                    .map(|(_, height)| height)
+                    .filter(|_| n > 0 || shape.known),
+            })
+            .collect();
+        (rungs, info)
     }
 
     /// Saves `channel`'s title: the one it goes live with next, and shows now if live.

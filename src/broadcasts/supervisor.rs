@@ -5,11 +5,14 @@
 //! broadcast: it is killed on stop, on shutdown, whenever its handle is dropped, and by the
 //! kernel if the server dies (`child_process`).
 
+use std::os::fd::OwnedFd;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use command_fds::{CommandFdExt, FdMapping};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::unix::pipe::Receiver;
 use tokio::process::{Child, ChildStderr};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
@@ -19,8 +22,10 @@ use super::feed::{self, Feed, RunInput};
 use super::progress::ProgressReader;
 use super::source::{Encoding, Source, ffmpeg_args};
 use crate::clock::now_ms;
+use crate::live::hub::RungInfo;
 use crate::live::outlet::Outlet;
 use crate::live::splitter::{Piece, Splitter};
+use crate::renditions::ladder::Rung;
 
 /// A run that lasted this long resets the failure count: it was encoding (an encoder that
 /// cannot start, or a file it cannot read, fails within a second), so its death is a fault
@@ -36,6 +41,10 @@ const REPORT_EVERY: Duration = Duration::from_secs(30);
 pub struct RunSpec {
     pub channel: String,
     pub source: Source,
+    /// The rungs it is made in, from the top (the source first); see `renditions`.
+    pub ladder: Vec<Rung>,
+    /// The same rungs as viewers are told of them.
+    pub rung_info: Arc<[RungInfo]>,
     pub encoding: Encoding,
     pub ffmpeg: String,
     pub child_limits: crate::child_process::ChildLimits,
@@ -73,7 +82,7 @@ pub async fn supervise(
     stop: CancellationToken,
     figures: LiveFigures,
 ) -> BroadcastEnd {
-    let args = ffmpeg_args(&spec.source, &spec.encoding);
+    let args = ffmpeg_args(&spec.source, &spec.encoding, &spec.ladder);
     let mut failures = 0u32;
     loop {
         let input = tokio::select! {
@@ -162,17 +171,41 @@ async fn run_once(
         RunInput::Own => Stdio::null(),
         RunInput::Pushed(_) => Stdio::piped(),
     };
-    let mut child = match crate::child_process::command(&spec.ffmpeg, spec.child_limits)
+    let mut command = crate::child_process::command(&spec.ffmpeg, spec.child_limits);
+    command
         .args(args)
         .stdin(stdin)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
+        .stderr(Stdio::piped());
+    // The rungs below the source: one pipe each, on descriptors 3 and up.
+    let lower_rungs = match rung_pipes(&mut command, spec.ladder.len().saturating_sub(1)) {
+        Ok(pipes) => pipes,
+        Err(err) => return RunEnd::Failed(format!("cannot make the rungs' pipes: {err}")),
+    };
+    let spawned = command.spawn();
+    // Our copies of the pipes' writing ends close with the command: each rung's reader sees
+    // its end when ffmpeg's does.
+    drop(command);
+    let mut child = match spawned {
         Ok(child) => child,
         Err(err) => return RunEnd::Failed(format!("cannot start {}: {err}", spec.ffmpeg)),
     };
-    tracing::info!(channel = %spec.channel, pid = child.id(), "encoder started");
+    tracing::info!(channel = %spec.channel, pid = child.id(), rungs = spec.ladder.len(), "encoder started");
+    let epoch = hub.begin_run(spec.rung_info.clone());
+    // Each lower rung is read and published on its own, and ends with the run.
+    let _rung_readers: Vec<AbortOnDropHandle<()>> = lower_rungs
+        .into_iter()
+        .enumerate()
+        .map(|(n, pipe)| {
+            AbortOnDropHandle::new(tokio::spawn(read_rung(
+                pipe,
+                n + 1,
+                epoch,
+                hub.clone(),
+                spec.channel.clone(),
+            )))
+        })
+        .collect();
     // Ends with the run: a publisher's bytes never go to a later ffmpeg.
     let _pump = match (input, child.stdin.take()) {
         (RunInput::Pushed(stream), Some(stdin)) => Some(AbortOnDropHandle::new(tokio::spawn(
@@ -207,10 +240,10 @@ async fn run_once(
                     Ok(pieces) => {
                         for piece in pieces {
                             match piece {
-                                Piece::Init(init) => hub.publish_init(&init),
+                                Piece::Init(init) => hub.publish_init(epoch, 0, &init),
                                 Piece::Fragment(fragment) => {
                                     report.add(fragment.data.len(), fragment.duration_secs, fragment.produced_ms);
-                                    hub.publish(&fragment);
+                                    hub.publish(0, &fragment);
                                 }
                             }
                         }
@@ -231,6 +264,61 @@ async fn run_once(
         Some(line) => format!("{failure} ({line})"),
         None => failure,
     })
+}
+
+/// `count` pipes whose writing ends `command` passes to its child as descriptors 3, 4, …;
+/// returns their reading ends.
+fn rung_pipes(
+    command: &mut tokio::process::Command,
+    count: usize,
+) -> std::io::Result<Vec<Receiver>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let mut mappings = Vec::with_capacity(count);
+    let mut readers = Vec::with_capacity(count);
+    for n in 0..count {
+        let (reader, writer) = std::io::pipe()?;
+        mappings.push(FdMapping {
+            parent_fd: OwnedFd::from(writer),
+            child_fd: 3 + n as i32,
+        });
+        readers.push(Receiver::from_owned_fd(OwnedFd::from(reader))?);
+    }
+    command
+        .fd_mappings(mappings)
+        .map_err(std::io::Error::other)?;
+    Ok(readers)
+}
+
+/// Reads rung `rung` of the run begun as `epoch` from its pipe into `hub` until ffmpeg closes
+/// it. A rung that fails is logged and stops; the broadcast and the other rungs go on.
+async fn read_rung(mut pipe: Receiver, rung: usize, epoch: u64, hub: Outlet, channel: String) {
+    let mut splitter = Splitter::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match pipe.read(&mut buf).await {
+            Ok(0) => return,
+            Ok(n) => match splitter.push(&buf[..n]) {
+                Ok(pieces) => {
+                    for piece in pieces {
+                        match piece {
+                            Piece::Init(init) => hub.publish_init(epoch, rung, &init),
+                            Piece::Fragment(fragment) => hub.publish(rung, &fragment),
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(%channel, rung, %err, "a rung's output is malformed; it stops");
+                    return;
+                }
+            },
+            Err(err) => {
+                tracing::warn!(%channel, rung, %err, "reading a rung's output failed");
+                return;
+            }
+        }
+    }
 }
 
 /// `text` with every absolute path shortened to its file name: what ffmpeg says about a
@@ -409,6 +497,8 @@ mod tests {
         let mut viewer = hub.subscribe(None, None, None);
         let spec = RunSpec {
             channel: "pushed".into(),
+            ladder: Vec::new(),
+            rung_info: RungInfo::source_only(),
             source: Source::Pushed {
                 format: PushFormat::Flv,
                 transcode: true,

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::Cluster;
+use crate::live::hub::RungInfo;
 use crate::live::outlet::Mirror;
 use crate::live::splitter::{Fragment, InitSegment};
 use crate::live::wire::StatusEvent;
@@ -23,12 +24,14 @@ use crate::live::wire::StatusEvent;
 /// 200 ms fragments, a few tens of MB at most.
 const QUEUE: usize = 512;
 
-/// The header that says what a message on a channel's subject carries: `init` (the run's
-/// epoch, 8 bytes big-endian, then its init segment), `media` (a fragment, its id in the
-/// `Onair-Id` header) or `status` (JSON).
+/// The header that says what a message on a channel's subject carries: `init` (a rung's init
+/// segment, see [`InitMessage`]), `media` (a fragment, its id in the `Onair-Id` header and its
+/// rung in `Onair-Rung`) or `status` (JSON).
 pub(super) const KIND: &str = "Onair-Kind";
 /// A media message's fragment id.
 pub(super) const ID: &str = "Onair-Id";
+/// A media message's rung (0 is the top; absent means 0).
+pub(super) const RUNG: &str = "Onair-Rung";
 pub(super) const INIT: &str = "init";
 pub(super) const MEDIA: &str = "media";
 pub(super) const STATUS: &str = "status";
@@ -36,8 +39,72 @@ pub(super) const STATUS: &str = "status";
 struct Outgoing {
     channel: String,
     kind: &'static str,
+    /// Which init or media: a rung.
+    rung: usize,
     id: Option<u64>,
     payload: Bytes,
+}
+
+/// An init message, kept in the `live` bucket under `{channel}.init.{rung}` too: the run's
+/// epoch (8 bytes big-endian), the rung (1 byte), the ladder (2 bytes of length, then
+/// `name:height` for each rung, comma-separated, height 0 when unknown), the init segment.
+pub(super) struct InitMessage<'a> {
+    pub epoch: u64,
+    pub rung: usize,
+    pub ladder: Arc<[RungInfo]>,
+    pub data: &'a [u8],
+}
+
+impl<'a> InitMessage<'a> {
+    fn encode(&self) -> Vec<u8> {
+        let ladder: Vec<String> = self
+            .ladder
+            .iter()
+            .map(|r| format!("{}:{}", r.name, r.height.unwrap_or(0)))
+            .collect();
+        let ladder = ladder.join(",");
+        let mut payload = Vec::with_capacity(11 + ladder.len() + self.data.len());
+        payload.extend_from_slice(&self.epoch.to_be_bytes());
+        payload.push(self.rung as u8);
+        payload.extend_from_slice(&(ladder.len() as u16).to_be_bytes());
+        payload.extend_from_slice(ladder.as_bytes());
+        payload.extend_from_slice(self.data);
+        payload
+    }
+
+    /// None when it is malformed.
+    pub fn decode(payload: &'a [u8]) -> Option<Self> {
+        let (epoch, rest) = payload.split_first_chunk::<8>()?;
+        let (rung, rest) = rest.split_first()?;
+        let (length, rest) = rest.split_first_chunk::<2>()?;
+        let length = u16::from_be_bytes(*length) as usize;
+        let ladder = std::str::from_utf8(rest.get(..length)?).ok()?;
+        let ladder: Option<Vec<RungInfo>> = ladder
+            .split(',')
+            .take(crate::renditions::ladder::MAX_RUNGS)
+            .map(|part| {
+                let (name, height) = part.rsplit_once(':')?;
+                let height: u32 = height.parse().ok()?;
+                Some(RungInfo {
+                    name: name.to_string(),
+                    height: (height > 0).then_some(height),
+                })
+            })
+            .collect();
+        let ladder = ladder?;
+        let rung = *rung as usize;
+        (rung < ladder.len()).then(|| Self {
+            epoch: u64::from_be_bytes(*epoch),
+            rung,
+            ladder: ladder.into(),
+            data: &rest[length..],
+        })
+    }
+
+    /// Its key in the `live` bucket.
+    pub fn key(channel: &str, rung: usize) -> String {
+        format!("{channel}.{INIT}.{rung}")
+    }
 }
 
 /// Queues this instance's broadcasts for the cluster; see the module's doc.
@@ -75,23 +142,34 @@ impl ClusterMirror {
 }
 
 impl Mirror for ClusterMirror {
-    fn init(&self, channel: &str, epoch: u64, init: &InitSegment) {
-        // The run's epoch, then the init segment: kept together in the bucket too.
-        let mut payload = Vec::with_capacity(8 + init.data.len());
-        payload.extend_from_slice(&epoch.to_be_bytes());
-        payload.extend_from_slice(&init.data);
+    fn init(
+        &self,
+        channel: &str,
+        epoch: u64,
+        rung: usize,
+        ladder: &Arc<[RungInfo]>,
+        init: &InitSegment,
+    ) {
+        let message = InitMessage {
+            epoch,
+            rung,
+            ladder: ladder.clone(),
+            data: &init.data,
+        };
         self.send(Outgoing {
             channel: channel.to_string(),
             kind: INIT,
+            rung,
             id: None,
-            payload: payload.into(),
+            payload: message.encode().into(),
         });
     }
 
-    fn fragment(&self, channel: &str, id: u64, fragment: &Fragment) {
+    fn fragment(&self, channel: &str, rung: usize, id: u64, fragment: &Fragment) {
         self.send(Outgoing {
             channel: channel.to_string(),
             kind: MEDIA,
+            rung,
             id: Some(id),
             payload: fragment.data.clone(),
         });
@@ -102,6 +180,7 @@ impl Mirror for ClusterMirror {
             self.send(Outgoing {
                 channel: channel.to_string(),
                 kind: STATUS,
+                rung: 0,
                 id: None,
                 payload: json.into(),
             });
@@ -143,9 +222,13 @@ async fn send(cluster: &Cluster, message: Outgoing) {
     headers.insert(KIND, message.kind);
     if let Some(id) = message.id {
         headers.insert(ID, id.to_string().as_str());
+        headers.insert(RUNG, message.rung.to_string().as_str());
     }
     if message.kind != MEDIA {
-        let key = format!("{}.{}", message.channel, message.kind);
+        let key = match message.kind {
+            INIT => InitMessage::key(&message.channel, message.rung),
+            kind => format!("{}.{kind}", message.channel),
+        };
         if let Err(err) = cluster.live.put(key, message.payload.clone()).await {
             tracing::warn!(%err, channel = %message.channel, "could not keep the channel's state in NATS");
         }

@@ -9,10 +9,11 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::Cluster;
-use super::mirror::{ID, INIT, KIND, MEDIA, STATUS};
+use super::mirror::{ID, INIT, InitMessage, KIND, MEDIA, RUNG, STATUS};
 use crate::live::hub::Hub;
 use crate::live::splitter::{Piece, Splitter};
 use crate::live::wire::StatusEvent;
+use crate::renditions::ladder::MAX_RUNGS;
 
 /// Relays `channel` from its origin into `hub` until `stop`; held media is dropped at the end
 /// (nobody keeps it current any more).
@@ -27,7 +28,18 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
     };
     tracing::info!(%channel, "relaying from the channel's origin");
     let mut run = OriginRun::default();
-    if let Ok(Some(init)) = cluster.live.get(format!("{channel}.{INIT}")).await {
+    // Each rung's init as the origin left it; a rung the current run does not have is an old
+    // run's, and is passed over.
+    let mut epoch = None;
+    for rung in 0..MAX_RUNGS {
+        let Ok(Some(init)) = cluster.live.get(InitMessage::key(&channel, rung)).await else {
+            break;
+        };
+        let this = InitMessage::decode(&init).map(|m| m.epoch);
+        if epoch.is_some() && this != epoch {
+            break;
+        }
+        epoch = this;
         run.init(&hub, &init);
     }
     // After the init segment, which would otherwise put an offline channel live.
@@ -49,8 +61,12 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
             Some(INIT) => run.init(&hub, &message.payload),
             Some(STATUS) => take_status(&hub, &message.payload),
             Some(MEDIA) => {
+                let rung = headers
+                    .get(RUNG)
+                    .and_then(|rung| rung.as_str().parse().ok())
+                    .unwrap_or(0);
                 if let Some(id) = headers.get(ID).and_then(|id| id.as_str().parse().ok()) {
-                    run.fragment(&hub, id, &message.payload);
+                    run.fragment(&hub, rung, id, &message.payload);
                 }
             }
             _ => {}
@@ -60,9 +76,14 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
     tracing::info!(%channel, "stopped relaying");
 }
 
-/// What the relay knows of the origin's current run.
+/// What the relay knows of the origin's current run, rung by rung.
 #[derive(Default)]
 struct OriginRun {
+    rungs: [RelayedRung; MAX_RUNGS],
+}
+
+#[derive(Default)]
+struct RelayedRung {
     /// Parses fragments of the current run; None before its init segment.
     splitter: Option<Splitter>,
     /// Set once a keyframe has been relayed: a viewer here can start from it.
@@ -71,44 +92,53 @@ struct OriginRun {
 
 impl OriginRun {
     fn init(&mut self, hub: &Hub, payload: &[u8]) {
-        let Some((epoch, data)) = payload.split_first_chunk::<8>() else {
-            tracing::warn!("the origin's init message is too short");
+        let Some(message) = InitMessage::decode(payload) else {
+            tracing::warn!("the origin's init message is malformed");
             return;
         };
-        let epoch = u64::from_be_bytes(*epoch);
         let mut splitter = Splitter::new();
-        match splitter.push(data) {
+        match splitter.push(message.data) {
             Ok(pieces) => {
                 for piece in pieces {
                     if let Piece::Init(init) = piece {
-                        hub.publish_relayed_init(&init, epoch);
+                        hub.publish_relayed_init(
+                            message.rung,
+                            &init,
+                            message.epoch,
+                            message.ladder.clone(),
+                        );
                     }
                 }
-                self.splitter = Some(splitter);
-                self.started = false;
+                self.rungs[message.rung] = RelayedRung {
+                    splitter: Some(splitter),
+                    started: false,
+                };
             }
             Err(err) => tracing::warn!(%err, "the origin's init segment does not parse"),
         }
     }
 
-    fn fragment(&mut self, hub: &Hub, id: u64, data: &[u8]) {
-        let Some(splitter) = &mut self.splitter else {
+    fn fragment(&mut self, hub: &Hub, rung: usize, id: u64, data: &[u8]) {
+        let Some(relayed) = self.rungs.get_mut(rung) else {
+            return;
+        };
+        let Some(splitter) = &mut relayed.splitter else {
             return;
         };
         match splitter.push(data) {
             Ok(pieces) => {
                 for piece in pieces {
                     if let Piece::Fragment(fragment) = piece {
-                        self.started |= fragment.keyframe;
-                        if self.started {
-                            hub.publish_relayed(&fragment, id);
+                        relayed.started |= fragment.keyframe;
+                        if relayed.started {
+                            hub.publish_relayed(rung, &fragment, id);
                         }
                     }
                 }
             }
             Err(err) => {
                 tracing::warn!(%err, "a fragment from the origin does not parse; waiting for the next run");
-                self.splitter = None;
+                relayed.splitter = None;
             }
         }
     }

@@ -4,16 +4,24 @@
 
 use std::sync::Arc;
 
-use super::hub::Hub;
+use super::hub::{Hub, RungInfo};
 use super::splitter::{Fragment, InitSegment};
 use super::wire::StatusEvent;
 
 /// A copy of a channel's media for elsewhere, in the order it was published. Must not block.
 pub trait Mirror: Send + Sync {
-    /// A new run, named `epoch` (the same on every instance).
-    fn init(&self, channel: &str, epoch: u64, init: &InitSegment);
-    /// Fragment `id` of the current run, with the id viewers everywhere know it by.
-    fn fragment(&self, channel: &str, id: u64, fragment: &Fragment);
+    /// Rung `rung`'s init segment of a run in `ladder`, named `epoch` (the same on every
+    /// instance).
+    fn init(
+        &self,
+        channel: &str,
+        epoch: u64,
+        rung: usize,
+        ladder: &Arc<[RungInfo]>,
+        init: &InitSegment,
+    );
+    /// Fragment `id` of `rung` of the current run, with the id viewers everywhere know it by.
+    fn fragment(&self, channel: &str, rung: usize, id: u64, fragment: &Fragment);
     fn status(&self, channel: &str, status: &StatusEvent);
 }
 
@@ -34,16 +42,22 @@ impl Outlet {
         }
     }
 
-    pub fn publish_init(&self, init: &InitSegment) {
-        let epoch = self.hub.publish_init(init);
+    /// A new encoder run in `ladder`'s rungs; returns its epoch.
+    pub fn begin_run(&self, ladder: Arc<[RungInfo]>) -> u64 {
+        self.hub.begin_run(ladder)
+    }
+
+    /// `rung`'s init segment of the run begun as `epoch`.
+    pub fn publish_init(&self, epoch: u64, rung: usize, init: &InitSegment) {
+        self.hub.publish_rung_init(rung, init);
         if let Some(mirror) = &self.mirror {
-            mirror.init(&self.channel, epoch, init);
+            mirror.init(&self.channel, epoch, rung, &self.hub.ladder(), init);
             mirror.status(&self.channel, &self.hub.status());
         }
     }
 
-    pub fn publish(&self, fragment: &Fragment) {
-        let id = self.hub.publish(fragment);
+    pub fn publish(&self, rung: usize, fragment: &Fragment) {
+        let id = self.hub.publish_rung(rung, fragment);
         metrics::counter!("onair_fragments_published_total").increment(1);
         if let Some(produced_ms) = fragment.produced_ms {
             // How long after ffmpeg wrote it (its prft clock) the fragment reached the hub.
@@ -51,7 +65,7 @@ impl Outlet {
             metrics::histogram!("onair_fragment_age_at_publish_seconds").record(age);
         }
         if let (Some(mirror), Some(id)) = (&self.mirror, id) {
-            mirror.fragment(&self.channel, id, fragment);
+            mirror.fragment(&self.channel, rung, id, fragment);
         }
     }
 

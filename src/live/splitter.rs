@@ -27,6 +27,13 @@ pub struct InitSegment {
     default_flags: BTreeMap<u32, u32>,
 }
 
+impl InitSegment {
+    /// Whether it has a picture (a ladder's audio rung has none).
+    pub fn has_video(&self) -> bool {
+        self.video_track.is_some()
+    }
+}
+
 /// One media fragment: what a viewer appends after the init segment.
 #[derive(Clone, Debug)]
 pub struct Fragment {
@@ -37,6 +44,9 @@ pub struct Fragment {
     pub produced_ms: Option<f64>,
     /// Playing time of the fragment's reference track, in seconds.
     pub duration_secs: Option<f64>,
+    /// Where the fragment's reference track starts on the run's timeline, in seconds (its
+    /// decode time): the same instant on every rung of a ladder (see `renditions`).
+    pub start_secs: Option<f64>,
 }
 
 /// What the splitter yields.
@@ -85,6 +95,7 @@ struct Pending {
 struct MoofFacts {
     keyframe: bool,
     duration_secs: Option<f64>,
+    start_secs: Option<f64>,
 }
 
 /// A streaming splitter: feed bytes with [`Splitter::push`], call [`Splitter::finish`] at the end.
@@ -190,6 +201,7 @@ impl Splitter {
                     keyframe: facts.keyframe,
                     produced_ms,
                     duration_secs: facts.duration_secs,
+                    start_secs: facts.start_secs,
                 })));
             }
             // Boxes that may lead a fragment travel with it.
@@ -299,6 +311,7 @@ fn describe_moof(init: &InitSegment, moof: &Moof) -> MoofFacts {
         return MoofFacts {
             keyframe: false,
             duration_secs: None,
+            start_secs: None,
         };
     };
     let track = traf.tfhd.track_id;
@@ -316,14 +329,17 @@ fn describe_moof(init: &InitSegment, moof: &Moof) -> MoofFacts {
         .flat_map(|trun| &trun.entries)
         .map(|e| e.duration.unwrap_or(default_duration) as u64)
         .sum();
-    let duration_secs = init
-        .timescales
-        .get(&track)
-        .filter(|scale| **scale > 0 && ticks > 0)
-        .map(|scale| ticks as f64 / *scale as f64);
+    let scale = init.timescales.get(&track).copied().filter(|s| *s > 0);
+    let duration_secs = scale
+        .filter(|_| ticks > 0)
+        .map(|scale| ticks as f64 / scale as f64);
+    let start_secs = scale
+        .zip(traf.tfdt.as_ref())
+        .map(|(scale, tfdt)| tfdt.base_media_decode_time as f64 / scale as f64);
     MoofFacts {
         keyframe,
         duration_secs,
+        start_secs,
     }
 }
 
@@ -401,6 +417,13 @@ mod tests {
         );
         let total: f64 = fragments.iter().filter_map(|f| f.duration_secs).sum();
         assert!((2.8..=3.2).contains(&total), "{total} s of video");
+        // Each fragment starts where the one before ended, from zero.
+        let mut expected = 0.0;
+        for fragment in &fragments {
+            let start = fragment.start_secs.expect("a decode time");
+            assert!((start - expected).abs() < 0.001, "{start} after {expected}");
+            expected = start + fragment.duration_secs.unwrap();
+        }
         // Nothing is lost or reordered; only the trailing index ffmpeg writes at exit is dropped.
         let kept = bytes_of(&pieces);
         assert!(stream().starts_with(&kept));

@@ -26,13 +26,45 @@ pub fn small_test_pattern() -> (Source, Encoding) {
 /// `seconds` of the small test pattern as fragmented MP4, exactly as a broadcast encodes it.
 pub fn encode_test_pattern(seconds: u32) -> Vec<u8> {
     let (source, encoding) = small_test_pattern();
-    let mut args: Vec<String> = ffmpeg_args(&source, &encoding)
+    let mut args: Vec<String> = ffmpeg_args(&source, &encoding, &[])
         .into_iter()
         .filter(|a| a != "-re")
         .collect();
     let output = args.len() - 1;
     args.splice(output..output, ["-t".to_string(), seconds.to_string()]);
     ffmpeg_stdout(&args)
+}
+
+/// `seconds` of the small test pattern made in `ladder` (see `renditions::ladder`) exactly as a
+/// broadcast makes it: each rung's fragmented MP4, from the top.
+pub fn encode_test_pattern_ladder(seconds: u32, ladder: &str) -> Vec<Vec<u8>> {
+    let (source, encoding) = small_test_pattern();
+    let setting = crate::renditions::ladder::parse(ladder).expect("a ladder");
+    let rungs = crate::renditions::ladder::for_source(&setting, 320, 180);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = |n: usize| {
+        dir.path()
+            .join(format!("rung{n}.mp4"))
+            .display()
+            .to_string()
+    };
+    let mut args = Vec::new();
+    for arg in ffmpeg_args(&source, &encoding, &rungs) {
+        match arg.as_str() {
+            "-re" => {}
+            "-i" => args.extend(["-t".to_string(), seconds.to_string(), arg]),
+            "pipe:1" => args.push(file(0)),
+            pipe if pipe.starts_with("pipe:") && pipe != "pipe:2" => {
+                let n: usize = pipe[5..].parse().expect("a descriptor");
+                args.push(file(n - 2));
+            }
+            _ => args.push(arg),
+        }
+    }
+    ffmpeg_stdout(&args);
+    (0..rungs.len())
+        .map(|n| std::fs::read(file(n)).expect("the rung was made"))
+        .collect()
 }
 
 /// ffmpeg's arguments for a small test pattern with a tone, read in real time for `seconds`,

@@ -52,6 +52,28 @@ pub struct InitEvent {
     pub epoch: u64,
     /// Track id -> media timescale, to turn a prft box's media time into seconds.
     pub timescales: BTreeMap<u32, u32>,
+    /// The rung of the run's quality ladder this init is for ("source", "480p", "audio").
+    /// Within one epoch every rung shares the timeline: a new rung's init and keyframe are
+    /// appended where the last rung's media ended (a switch, see docs/protocol.md).
+    #[serde(default = "source_rung")]
+    pub rung: String,
+    /// Every rung of the run's ladder, from the top: what the quality menu offers.
+    #[serde(default)]
+    pub rungs: Vec<String>,
+}
+
+fn source_rung() -> String {
+    "source".into()
+}
+
+/// The query a player adds to the events address to have its say in the rung it is sent.
+pub mod ask {
+    /// How tall it shows the picture, device pixels.
+    pub const MAX_HEIGHT: &str = "max_height";
+    /// A rung picked by name in the quality menu (absent: Auto).
+    pub const RUNG: &str = "rung";
+    /// `low`: start on the lowest picture and climb.
+    pub const START: &str = "start";
 }
 
 /// `event: viewers` — how many are watching: at once on connecting, then when it changes

@@ -53,11 +53,10 @@ pub struct Say {
     pub picked: Option<usize>,
 }
 
-/// One viewer's choice over time.
+/// One viewer's choice over time. Each call is given the rungs' bitrates in kbit/s (as sent,
+/// from the top; the last may be sound alone), measured by the hub, so a viewer holds no copy.
 #[derive(Clone, Debug)]
 pub struct Chooser {
-    /// Each rung's bitrate in kbit/s (audio and video), from the top; the last may be sound alone.
-    rates: Vec<f64>,
     rung: usize,
     clean: u32,
     /// Clean intervals the next step up waits for.
@@ -67,13 +66,10 @@ pub struct Chooser {
 }
 
 impl Chooser {
-    /// A viewer starting on `start` of rungs with bitrates `rates_kbps` (from the top).
-    pub fn new(rates_kbps: &[u32], start: usize) -> Self {
-        let rates: Vec<f64> = rates_kbps.iter().map(|r| f64::from(*r)).collect();
-        let rung = start.min(rates.len().saturating_sub(1));
+    /// A viewer starting on rung `start`.
+    pub fn new(start: usize) -> Self {
         Self {
-            rates,
-            rung,
+            rung: start,
             clean: 0,
             up_after: UP_AFTER,
             since_up: None,
@@ -85,19 +81,27 @@ impl Chooser {
         self.rung
     }
 
-    /// At a keyframe: the rung the viewer continues on, after `seen` since the last one.
-    pub fn at_keyframe(&mut self, seen: &Seen, say: Say) -> usize {
-        let lowest = self.rates.len().saturating_sub(1);
+    /// The viewer is on `rung` after all (a switch could not be made where it was asked for).
+    pub fn stay_on(&mut self, rung: usize) {
+        self.settle(rung);
+    }
+
+    /// At a keyframe: the rung the viewer continues on, after `seen` since the last one, of
+    /// rungs sent at `rates` kbit/s.
+    pub fn at_keyframe(&mut self, seen: &Seen, say: Say, rates: &[f64]) -> usize {
+        let lowest = rates.len().saturating_sub(1);
+        self.rung = self.rung.min(lowest);
         if let Some(picked) = say.picked {
             self.settle(picked.min(lowest));
             return self.rung;
         }
         let highest = say.highest.min(lowest);
-        let behind = seen.skipped || (seen.blocked && seen.unsent_bytes > self.fragment_bytes());
+        let fragment_bytes = fragment_bytes(rates, self.rung);
+        let behind = seen.skipped || (seen.blocked && seen.unsent_bytes > fragment_bytes);
         if behind {
             let carried = seen
                 .drain_kbps()
-                .map_or(lowest, |kbps| self.carried_by(kbps));
+                .map_or(lowest, |kbps| carried_by(rates, kbps));
             let down = carried.max(self.rung + 1).min(lowest).max(highest);
             if self.since_up.is_some_and(|n| n < FAILED_WITHIN) {
                 self.up_after = (self.up_after * 2).min(UP_AFTER_MAX);
@@ -106,7 +110,7 @@ impl Chooser {
             self.clean = 0;
             self.since_up = None;
         } else {
-            let clean = !seen.blocked && seen.unsent_bytes <= self.fragment_bytes();
+            let clean = !seen.blocked && seen.unsent_bytes <= fragment_bytes;
             self.clean = if clean { self.clean + 1 } else { 0 };
             let held = self.since_up.is_some_and(|n| n + 1 >= FAILED_WITHIN);
             self.since_up = self.since_up.map(|n| n + 1).filter(|n| *n < FAILED_WITHIN);
@@ -134,19 +138,19 @@ impl Chooser {
             self.since_up = None;
         }
     }
+}
 
-    /// The highest rung `kbps` carries with the margin; the lowest if none does.
-    fn carried_by(&self, kbps: f64) -> usize {
-        self.rates
-            .iter()
-            .position(|rate| rate * MARGIN <= kbps)
-            .unwrap_or(self.rates.len().saturating_sub(1))
-    }
+/// The highest of `rates` that `kbps` carries with the margin; the lowest if none does.
+fn carried_by(rates: &[f64], kbps: f64) -> usize {
+    rates
+        .iter()
+        .position(|rate| rate * MARGIN <= kbps)
+        .unwrap_or(rates.len().saturating_sub(1))
+}
 
-    /// About one 200 ms fragment of the current rung, bytes: more unsent than this is a backlog.
-    fn fragment_bytes(&self) -> u64 {
-        (self.rates.get(self.rung).copied().unwrap_or(0.0) * 1000.0 / 8.0 * 0.2) as u64
-    }
+/// About one 200 ms fragment of `rung`, bytes: more unsent than this is a backlog.
+fn fragment_bytes(rates: &[f64], rung: usize) -> u64 {
+    (rates.get(rung).copied().unwrap_or(0.0) * 1000.0 / 8.0 * 0.2) as u64
 }
 
 #[cfg(test)]
@@ -154,7 +158,7 @@ mod tests {
     use super::*;
 
     /// source 4000, 720p 2600, 480p 1100, 240p 400, audio 100 (kbit/s).
-    const RATES: [u32; 5] = [4000, 2600, 1100, 400, 100];
+    const RATES: [f64; 5] = [4000.0, 2600.0, 1100.0, 400.0, 100.0];
     const AUTO: Say = Say {
         highest: 0,
         picked: None,
@@ -183,32 +187,32 @@ mod tests {
 
     #[test]
     fn a_viewer_behind_goes_down_at_once_to_what_its_link_carries() {
-        let mut chooser = Chooser::new(&RATES, 0);
+        let mut chooser = Chooser::new(0);
         assert_eq!(
-            chooser.at_keyframe(&behind(1500), AUTO),
+            chooser.at_keyframe(&behind(1500), AUTO, &RATES),
             2,
             "1500 kbit/s carries 480p"
         );
-        let mut chooser = Chooser::new(&RATES, 0);
+        let mut chooser = Chooser::new(0);
         assert_eq!(
-            chooser.at_keyframe(&behind(3500), AUTO),
+            chooser.at_keyframe(&behind(3500), AUTO, &RATES),
             1,
             "at least one down"
         );
-        let mut chooser = Chooser::new(&RATES, 1);
+        let mut chooser = Chooser::new(1);
         assert_eq!(
-            chooser.at_keyframe(&behind(90), AUTO),
+            chooser.at_keyframe(&behind(90), AUTO, &RATES),
             4,
             "below every video rung: sound"
         );
-        let mut skipped = Chooser::new(&RATES, 0);
+        let mut skipped = Chooser::new(0);
         let seen = Seen {
             skipped: true,
             drained_bytes: 3500 * 2000 / 8,
             ..clean()
         };
         assert_eq!(
-            skipped.at_keyframe(&seen, AUTO),
+            skipped.at_keyframe(&seen, AUTO, &RATES),
             1,
             "a skip is being behind"
         );
@@ -216,14 +220,14 @@ mod tests {
 
     #[test]
     fn a_blip_is_not_being_behind() {
-        let mut chooser = Chooser::new(&RATES, 0);
+        let mut chooser = Chooser::new(0);
         let blip = Seen {
             blocked: true,
             unsent_bytes: 50_000,
             ..clean()
         };
         assert_eq!(
-            chooser.at_keyframe(&blip, AUTO),
+            chooser.at_keyframe(&blip, AUTO, &RATES),
             0,
             "less than a fragment unsent"
         );
@@ -231,11 +235,11 @@ mod tests {
 
     #[test]
     fn up_one_rung_only_after_three_clean_intervals() {
-        let mut chooser = Chooser::new(&RATES, 3);
-        assert_eq!(chooser.at_keyframe(&clean(), AUTO), 3);
-        assert_eq!(chooser.at_keyframe(&clean(), AUTO), 3);
+        let mut chooser = Chooser::new(3);
+        assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES), 3);
+        assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES), 3);
         assert_eq!(
-            chooser.at_keyframe(&clean(), AUTO),
+            chooser.at_keyframe(&clean(), AUTO, &RATES),
             2,
             "one rung, after three"
         );
@@ -243,10 +247,10 @@ mod tests {
             blocked: true,
             ..clean()
         };
-        chooser.at_keyframe(&clean(), AUTO);
-        chooser.at_keyframe(&unclean, AUTO);
+        chooser.at_keyframe(&clean(), AUTO, &RATES);
+        chooser.at_keyframe(&unclean, AUTO, &RATES);
         assert_eq!(
-            chooser.at_keyframe(&clean(), AUTO),
+            chooser.at_keyframe(&clean(), AUTO, &RATES),
             2,
             "a blocked write starts over"
         );
@@ -255,7 +259,7 @@ mod tests {
     #[test]
     fn a_link_that_carries_one_rung_but_not_the_next_settles_without_oscillating() {
         // The link carries 480p (1100) but not 720p (2600).
-        let mut chooser = Chooser::new(&RATES, 2);
+        let mut chooser = Chooser::new(2);
         let mut switches = 0;
         let mut last = chooser.rung();
         for _ in 0..300 {
@@ -264,7 +268,7 @@ mod tests {
             } else {
                 clean()
             };
-            let rung = chooser.at_keyframe(&seen, AUTO);
+            let rung = chooser.at_keyframe(&seen, AUTO, &RATES);
             switches += usize::from(rung != last);
             last = rung;
         }
@@ -275,21 +279,21 @@ mod tests {
             "failed tries wait longer and longer"
         );
         for _ in 0..UP_AFTER_MAX {
-            chooser.at_keyframe(&clean(), AUTO);
+            chooser.at_keyframe(&clean(), AUTO, &RATES);
         }
         assert!(chooser.rung() <= 1, "the link got faster: it still goes up");
     }
 
     #[test]
     fn a_step_up_that_holds_shortens_the_next_wait() {
-        let mut chooser = Chooser::new(&RATES, 3);
+        let mut chooser = Chooser::new(3);
         chooser.up_after = 24;
         for _ in 0..24 {
-            chooser.at_keyframe(&clean(), AUTO);
+            chooser.at_keyframe(&clean(), AUTO, &RATES);
         }
         assert_eq!(chooser.rung(), 2);
         for _ in 0..FAILED_WITHIN {
-            chooser.at_keyframe(&clean(), AUTO);
+            chooser.at_keyframe(&clean(), AUTO, &RATES);
         }
         assert_eq!(chooser.up_after, 12);
     }
@@ -300,15 +304,15 @@ mod tests {
             highest: 2,
             picked: None,
         };
-        let mut chooser = Chooser::new(&RATES, 0);
+        let mut chooser = Chooser::new(0);
         assert_eq!(
-            chooser.at_keyframe(&clean(), phone),
+            chooser.at_keyframe(&clean(), phone, &RATES),
             2,
             "a lower cap applies at once"
         );
         for _ in 0..20 {
             assert_eq!(
-                chooser.at_keyframe(&clean(), phone),
+                chooser.at_keyframe(&clean(), phone, &RATES),
                 2,
                 "never above the cap"
             );
@@ -317,9 +321,9 @@ mod tests {
             highest: 0,
             picked: Some(1),
         };
-        let mut chooser = Chooser::new(&RATES, 3);
+        let mut chooser = Chooser::new(3);
         assert_eq!(
-            chooser.at_keyframe(&behind(300), picked),
+            chooser.at_keyframe(&behind(300), picked, &RATES),
             1,
             "held whatever it shows"
         );
@@ -328,7 +332,7 @@ mod tests {
             picked: Some(9),
         };
         assert_eq!(
-            chooser.at_keyframe(&clean(), audio),
+            chooser.at_keyframe(&clean(), audio, &RATES),
             4,
             "past the end: the lowest"
         );

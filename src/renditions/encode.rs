@@ -1,37 +1,21 @@
 //! The ladder's rungs below the source, as more outputs of the broadcast's one ffmpeg: the
-//! decoded picture is split once and scaled per rung, each rung is encoded as the source rung
-//! is (low-latency H.264, fragmented MP4 with a producer time before each fragment) at its own
-//! bitrate, and every rung has its keyframes at the same instants as the source rung, so a
+//! decoded picture is split once and scaled per rung (to the rung's height, never taller than
+//! the picture), each rung is encoded as the source rung is (see `broadcasts::source`) at its
+//! own bitrate, and every rung has its keyframes at the same instants as the source rung, so a
 //! viewer can move to any rung at any keyframe.
 
 use super::ladder::Rung;
-
-/// Where every rung's keyframes fall.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Keyframes {
-    /// Wherever the source has one: the source rung is the publisher's stream, passed through.
-    AsSource,
-    /// Every `secs` seconds, the source rung encoded under the same rule.
-    Every { secs: u32 },
-}
-
-impl Keyframes {
-    /// ffmpeg's `-force_key_frames` value for it.
-    pub fn force(self) -> String {
-        match self {
-            Keyframes::AsSource => "source".into(),
-            Keyframes::Every { secs } => format!("expr:gte(t,n_forced*{})", secs.max(1)),
-        }
-    }
-}
+use crate::broadcasts::source::{Keyframes, aac_args, fragmented_mp4_args, h264_args};
 
 /// What the rungs are made from and how they are cut.
 #[derive(Clone, Debug)]
 pub struct RungInput {
-    /// ffmpeg's stream specifiers for the source's picture and sound (`0:v:0`, `1:a:0`); None
-    /// when it has no sound.
+    /// ffmpeg's stream specifiers for the source's picture and sound (`0:v:0`, `1:a:0`).
     pub video: String,
-    pub audio: Option<String>,
+    /// Its sound; a rung of sound alone is made only if the ladder names one.
+    pub audio: String,
+    /// The sound is passed through as it is (the source rung's is too), not encoded again.
+    pub copy_audio: bool,
     pub fps: u32,
     pub audio_kbps: u32,
     pub fragment_ms: u32,
@@ -39,104 +23,46 @@ pub struct RungInput {
 }
 
 /// ffmpeg arguments that add `rungs` (a ladder without its source rung) as outputs, the n-th
-/// written to `targets[n]`. Rungs without a target are left out.
+/// written to `targets[n]`. Rungs without a target are left out. A picture rung takes the
+/// source's sound if it has any.
 pub fn rung_outputs(rungs: &[Rung], input: &RungInput, targets: &[String]) -> Vec<String> {
     let rungs: Vec<(&Rung, &String)> = rungs.iter().zip(targets).collect();
-    let scaled: Vec<(u32, u32)> = rungs.iter().filter_map(|(rung, _)| rung.size).collect();
+    let heights: Vec<u32> = rungs
+        .iter()
+        .filter_map(|(rung, _)| rung.size.map(|(_, height)| height))
+        .collect();
     let mut args = Vec::new();
-    if !scaled.is_empty() {
-        let mut graph = format!("[{}]split={}", input.video, scaled.len());
-        for n in 0..scaled.len() {
+    if !heights.is_empty() {
+        let mut graph = format!("[{}]split={}", input.video, heights.len());
+        for n in 0..heights.len() {
             graph.push_str(&format!("[s{n}]"));
         }
-        for (n, (width, height)) in scaled.iter().enumerate() {
-            graph.push_str(&format!(";[s{n}]scale={width}:{height}[r{n}]"));
+        for (n, height) in heights.iter().enumerate() {
+            graph.push_str(&format!(
+                ";[s{n}]scale=-2:'trunc(min({height},ih)/2)*2'[r{n}]"
+            ));
         }
         args.extend(["-filter_complex".to_string(), graph]);
     }
     let mut next_scaled = 0;
     for (rung, target) in rungs {
-        match (rung.size, rung.kbps) {
-            (Some(_), kbps) => {
-                args.extend(["-map".to_string(), format!("[r{next_scaled}]")]);
-                next_scaled += 1;
-                args.extend(video_args(input, kbps.unwrap_or(1000)));
-                if let Some(audio) = &input.audio {
-                    args.extend(["-map".to_string(), format!("{audio}?")]);
-                }
-            }
-            (None, _) => match &input.audio {
-                Some(audio) => args.extend(["-map".to_string(), audio.clone(), "-vn".into()]),
-                // Sound alone from a source without sound: nothing to make.
-                None => continue,
-            },
+        if rung.size.is_some() {
+            args.extend(["-map".to_string(), format!("[r{next_scaled}]")]);
+            next_scaled += 1;
+            let kbps = rung.kbps.unwrap_or(1000);
+            args.extend(h264_args(input.fps, kbps, input.keyframes));
+            args.extend(["-map".to_string(), format!("{}?", input.audio)]);
+        } else {
+            args.extend(["-map".to_string(), input.audio.clone(), "-vn".into()]);
         }
-        if input.audio.is_some() {
-            args.extend(audio_args(input.audio_kbps));
+        if input.copy_audio {
+            args.extend(["-c:a".to_string(), "copy".into()]);
+        } else {
+            args.extend(aac_args(input.audio_kbps));
         }
-        args.extend(fragmented_mp4(input.fragment_ms, target));
+        args.extend(fragmented_mp4_args(input.fragment_ms, target));
     }
     args
-}
-
-/// H.264 as the source rung is encoded, at `kbps`, with keyframes only where they are forced.
-fn video_args(input: &RungInput, kbps: u32) -> Vec<String> {
-    let rate = format!("{kbps}k");
-    // Far apart: every keyframe is a forced one, at the same instant on every rung.
-    let longest_gop = (input.fps * 60).max(1).to_string();
-    [
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-        "-r",
-        &input.fps.to_string(),
-        "-force_key_frames",
-        &input.keyframes.force(),
-        "-g",
-        &longest_gop,
-        "-sc_threshold",
-        "0",
-        "-b:v",
-        &rate,
-        "-maxrate",
-        &rate,
-        "-bufsize",
-        &rate,
-    ]
-    .map(String::from)
-    .to_vec()
-}
-
-fn audio_args(kbps: u32) -> Vec<String> {
-    let rate = format!("{kbps}k");
-    ["-c:a", "aac", "-b:a", &rate, "-ar", "48000", "-ac", "2"]
-        .map(String::from)
-        .to_vec()
-}
-
-/// Fragmented MP4 cut as the source rung's is, to `target`.
-fn fragmented_mp4(fragment_ms: u32, target: &str) -> Vec<String> {
-    let fragment_us = (fragment_ms * 1000).to_string();
-    [
-        "-f",
-        "mp4",
-        "-movflags",
-        "empty_moov+default_base_moof+frag_keyframe",
-        "-frag_duration",
-        &fragment_us,
-        "-write_prft",
-        "wallclock",
-        "-flush_packets",
-        "1",
-        target,
-    ]
-    .map(String::from)
-    .to_vec()
 }
 
 #[cfg(test)]
@@ -186,7 +112,8 @@ mod tests {
             .collect();
         let input = RungInput {
             video: "0:v:0".into(),
-            audio: Some("1:a:0".into()),
+            audio: "1:a:0".into(),
+            copy_audio: false,
             fps: 30,
             audio_kbps: 64,
             fragment_ms: 200,
@@ -214,9 +141,9 @@ mod tests {
         .to_vec();
         // The source rung, encoded under the same keyframe rule, as a broadcast's is.
         args.extend(["-map".into(), "0:v:0".into(), "-map".into(), "1:a:0".into()]);
-        args.extend(video_args(&input, 800));
-        args.extend(audio_args(64));
-        args.extend(fragmented_mp4(200, &files[0]));
+        args.extend(h264_args(30, 800, input.keyframes));
+        args.extend(aac_args(64));
+        args.extend(fragmented_mp4_args(200, &files[0]));
         args.extend(rung_outputs(&rungs[1..], &input, &files[1..]));
         let made = std::process::Command::new("ffmpeg")
             .args(&args)
@@ -242,17 +169,13 @@ mod tests {
     }
 
     #[test]
-    fn a_passed_through_source_sets_the_keyframes_and_no_sound_makes_no_audio_rung() {
-        assert_eq!(Keyframes::AsSource.force(), "source");
-        assert_eq!(
-            Keyframes::Every { secs: 2 }.force(),
-            "expr:gte(t,n_forced*2)"
-        );
+    fn a_passed_through_source_sets_the_keyframes_and_its_sound_is_copied() {
         let setting = ladder::parse("source, 240p:300, audio").unwrap();
         let rungs = ladder::for_source(&setting, 1280, 720);
         let input = RungInput {
             video: "0:v:0".into(),
-            audio: None,
+            audio: "0:a:0".into(),
+            copy_audio: true,
             fps: 30,
             audio_kbps: 96,
             fragment_ms: 200,
@@ -260,10 +183,15 @@ mod tests {
         };
         let targets = ["pipe:3".to_string(), "pipe:4".to_string()];
         let args = rung_outputs(&rungs[1..], &input, &targets);
-        assert_eq!(args.iter().filter(|a| a.starts_with("pipe:")).count(), 1);
-        assert!(!args.iter().any(|a| a == "-c:a"), "{args:?}");
-        let forced = args.iter().position(|a| a == "-force_key_frames").unwrap();
-        assert_eq!(args[forced + 1], "source");
-        assert!(args.contains(&"[0:v:0]split=1[s0];[s0]scale=426:240[r0]".to_string()));
+        let has = |pair: [&str; 2]| args.windows(2).any(|w| w == pair);
+        assert!(has(["-force_key_frames", "source"]), "{args:?}");
+        assert!(has(["-c:a", "copy"]) && !has(["-c:a", "aac"]));
+        // The picture rung's sound is optional; sound alone is not.
+        assert!(has(["-map", "0:a:0?"]) && has(["-map", "0:a:0"]) && has(["0:a:0", "-vn"]));
+        assert!(has([
+            "-filter_complex",
+            "[0:v:0]split=1[s0];[s0]scale=-2:'trunc(min(240,ih)/2)*2'[r0]"
+        ]));
+        assert_eq!(args.last().map(String::as_str), Some("pipe:4"));
     }
 }

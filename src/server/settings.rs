@@ -19,6 +19,7 @@ use crate::ingest::IngestConfig;
 use crate::ingest::connection::Deadlines;
 use crate::live::hub::HubConfig;
 use crate::open_connections::{Caps, OpenConnections};
+use crate::renditions::ladder::{self, RungSetting};
 
 const DEFAULTS: &str = include_str!("../../Leptos.toml");
 const CARGO_TOML: &str = include_str!("../../Cargo.toml");
@@ -47,6 +48,13 @@ pub struct Settings {
     pub rtmp: RtmpSettings,
     pub cluster: ClusterSettings,
     pub metrics: MetricsSettings,
+    pub renditions: RenditionsSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenditionsSettings {
+    pub ladder: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -192,6 +200,8 @@ pub enum SettingsError {
     Removed { name: String, instead: &'static str },
     #[error("server.tls_cert and server.tls_key: {0}")]
     Tls(String),
+    #[error("[renditions] ladder: {0}")]
+    Ladder(String),
 }
 
 impl Settings {
@@ -253,9 +263,16 @@ impl Settings {
                 apply_variable(&mut table, &name, &rest, &value)?;
             }
         }
-        toml::Value::Table(table)
+        let settings: Self = toml::Value::Table(table)
             .try_into()
-            .map_err(SettingsError::Invalid)
+            .map_err(SettingsError::Invalid)?;
+        settings.ladder()?;
+        Ok(settings)
+    }
+
+    /// The quality ladder every broadcast is made in (checked when the settings load).
+    fn ladder(&self) -> Result<Vec<RungSetting>, SettingsError> {
+        ladder::parse(&self.renditions.ladder).map_err(SettingsError::Ladder)
     }
 
     pub fn hub(&self) -> HubConfig {
@@ -284,6 +301,7 @@ impl Settings {
             },
             width: b.width,
             height: b.height,
+            ladder: self.ladder().unwrap_or_else(|_| vec![RungSetting::Source]),
             media_dir: self.media.dir.clone(),
             max_live: MaxLive {
                 encoded: b.max_live,

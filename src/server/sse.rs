@@ -26,7 +26,7 @@ use serde::Deserialize;
 use crate::channels::Channels;
 use crate::live::audience::Seat;
 use crate::live::frame;
-use crate::live::hub::Viewer;
+use crate::live::hub::{Ask, Viewer};
 use crate::open_connections::{OpenConnections, Slot};
 
 /// Live-event streams: how many are open per client, and when a reader counts as stalled.
@@ -52,6 +52,22 @@ pub struct Params {
     viewer: Option<String>,
     /// The last chat message the client already has: held chat after it is sent first.
     chat_after: Option<u64>,
+    /// The player's say in its rung (see `live::wire::ask`).
+    max_height: Option<u32>,
+    rung: Option<String>,
+    start: Option<String>,
+}
+
+impl Params {
+    /// What the player asks of the rungs; a rung name longer than any the ladder makes is no
+    /// name at all.
+    fn ask(&self) -> Ask {
+        Ask {
+            max_height: self.max_height,
+            pick: self.rung.clone().filter(|name| name.len() <= 16),
+            start_low: self.start.as_deref() == Some("low"),
+        }
+    }
 }
 
 pub async fn live_events(
@@ -85,11 +101,13 @@ pub async fn live_events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-        .or(params.last_event_id)
+        .or(params.last_event_id.clone())
         .and_then(|id| id.trim().parse::<u64>().ok());
-    let viewer = channel
-        .hub
-        .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after);
+    let mut viewer =
+        channel
+            .hub
+            .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after);
+    viewer.set_ask(params.ask());
     let stream = viewer_stream(viewer, slot, streams.stalled_after);
     (
         [

@@ -1,6 +1,8 @@
-//! The media timeline: the current init segment and a short run of framed fragments, evicted
-//! by age and by bytes but always keeping the current GOP; and the cursor a viewer keeps in it
-//! (where it is, what it is owed after a resume, when it must skip to the newest keyframe).
+//! The media timeline: for each rung of the current run's ladder (see `renditions`), its init
+//! segment and a short run of framed fragments, evicted by age and by bytes but always keeping
+//! the current GOP; all rungs' fragments numbered in one id sequence. And the cursor a viewer
+//! keeps in it: which rung it is on, where it is, what it is owed after a resume, when it must
+//! skip to the newest keyframe, and at each keyframe which rung it continues on.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -13,20 +15,52 @@ use super::HubConfig;
 use crate::live::frame;
 use crate::live::splitter::{Fragment, InitSegment};
 use crate::live::wire::InitEvent;
+use crate::renditions::chooser::{Chooser, Say, Seen};
+
+/// One rung of a run's ladder, as viewers are told of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RungInfo {
+    /// "source", "480p", "audio".
+    pub name: String,
+    /// Its picture's height, when known; None for sound alone or a source of unknown size.
+    pub height: Option<u32>,
+}
+
+impl RungInfo {
+    /// The one rung of a broadcast made without a ladder.
+    pub fn source_only() -> Arc<[RungInfo]> {
+        Arc::from([RungInfo {
+            name: "source".into(),
+            height: None,
+        }])
+    }
+}
 
 pub(super) struct MediaTimeline {
-    init: Option<Arc<HeldInit>>,
-    /// The raw newest keyframe fragment of the current run (shared with the splitter's bytes).
-    newest_keyframe: Option<Bytes>,
-    /// The current run's epoch (see [`MediaTimeline::start_run`]).
+    ladder: Arc<[RungInfo]>,
+    rungs: Vec<RungLog>,
+    /// Each rung's bitrate as sent (framed), kbit/s, from the top.
+    rates: Vec<f64>,
+    /// The current run's epoch (see [`MediaTimeline::begin_run`]).
     epochs: u64,
-    fragments: VecDeque<Held>,
     next_id: u64,
     held_bytes: usize,
 }
 
+#[derive(Default)]
+struct RungLog {
+    init: Option<Arc<HeldInit>>,
+    /// The raw newest keyframe fragment (shared with the splitter's bytes).
+    newest_keyframe: Option<Bytes>,
+    fragments: VecDeque<Held>,
+    /// Framed bytes pushed to this rung so far: where each fragment ends in its byte stream.
+    pushed: u64,
+    rate: Rate,
+}
+
 struct HeldInit {
     epoch: u64,
+    has_video: bool,
     frame: Bytes,
     /// The raw init segment, for pictures of the stream.
     data: Bytes,
@@ -38,16 +72,44 @@ struct Held {
     received: Instant,
     init: Arc<HeldInit>,
     frame: Bytes,
+    /// Where it starts on the run's timeline, seconds: the same instant on every rung.
+    start: Option<f64>,
+    /// Where it ends in its rung's byte stream (see [`RungLog::pushed`]).
+    end: u64,
+}
+
+/// A rung's bitrate, decaying so the last few seconds count most.
+#[derive(Default)]
+struct Rate {
+    bytes: f64,
+    secs: f64,
+}
+
+impl Rate {
+    const KEEP: f64 = 0.9;
+
+    fn add(&mut self, bytes: usize, secs: f64) {
+        self.bytes = self.bytes * Self::KEEP + bytes as f64;
+        self.secs = self.secs * Self::KEEP + secs;
+    }
+
+    fn kbps(&self) -> f64 {
+        if self.secs > 0.0 {
+            self.bytes * 8.0 / self.secs / 1000.0
+        } else {
+            0.0
+        }
+    }
 }
 
 impl MediaTimeline {
     /// An empty timeline whose first fragment gets id `first_id`.
     pub fn new(first_id: u64) -> Self {
         Self {
-            init: None,
-            newest_keyframe: None,
+            ladder: RungInfo::source_only(),
+            rungs: vec![RungLog::default()],
+            rates: vec![0.0],
             epochs: 0,
-            fragments: VecDeque::new(),
             next_id: first_id,
             held_bytes: 0,
         }
@@ -58,56 +120,101 @@ impl MediaTimeline {
         self.next_id = self.next_id.max(floor);
     }
 
-    /// A new encoder run begins: later fragments decode with `init`. The run is named by
-    /// `epoch` when another instance gave it (see `cluster`), else by a new one: later than the
-    /// last and than the clock (ms), so an epoch means the same run on every instance.
-    pub fn start_run(&mut self, init: &InitSegment, epoch: Option<u64>) -> u64 {
+    /// A new encoder run begins, made in `ladder`'s rungs: each rung waits for its init
+    /// segment, and keeps the last run's fragments (a viewer still in them finishes them, then
+    /// gets the new init) until they age out. The run is named by `epoch` when another
+    /// instance gave it (see `cluster`), else by a new one: later than the last and than the
+    /// clock (ms), so an epoch means the same run on every instance.
+    pub fn begin_run(&mut self, ladder: Arc<[RungInfo]>, epoch: Option<u64>) -> u64 {
         self.epochs = epoch.unwrap_or_else(|| (self.epochs + 1).max(crate::clock::now_ms()));
+        self.rungs.resize_with(ladder.len(), RungLog::default);
+        for log in &mut self.rungs {
+            log.init = None;
+            log.newest_keyframe = None;
+            log.rate = Rate::default();
+        }
+        self.held_bytes = self
+            .rungs
+            .iter()
+            .flat_map(|log| &log.fragments)
+            .map(|h| h.frame.len())
+            .sum();
+        self.rates = vec![0.0; ladder.len()];
+        self.ladder = ladder;
+        self.epochs
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epochs
+    }
+
+    pub fn ladder(&self) -> &Arc<[RungInfo]> {
+        &self.ladder
+    }
+
+    /// Later fragments of `rung` decode with `init`; false if the ladder has no such rung.
+    pub fn set_init(&mut self, rung: usize, init: &InitSegment) -> bool {
+        let Some(info) = self.ladder.get(rung) else {
+            return false;
+        };
         let event = InitEvent {
             mime: init.mime.clone(),
             data: base64::engine::general_purpose::STANDARD.encode(&init.data),
             epoch: self.epochs,
             timescales: init.timescales.clone(),
+            rung: info.name.clone(),
+            rungs: self.ladder.iter().map(|r| r.name.clone()).collect(),
         };
-        self.init = Some(Arc::new(HeldInit {
+        let log = &mut self.rungs[rung];
+        log.init = Some(Arc::new(HeldInit {
             epoch: self.epochs,
+            has_video: init.has_video(),
             frame: frame::json_event("init", &event),
             data: init.data.clone(),
         }));
-        self.newest_keyframe = None;
-        self.epochs
+        log.newest_keyframe = None;
+        true
     }
 
-    /// Adds `fragment`, already base64-encoded as `data`, received at `received`, under the
-    /// next id or, relayed from another instance, under `given` (kept only if it is newer than
-    /// every fragment held, so a repeat or a late arrival is dropped); returns its id (None
-    /// before any init, or dropped).
+    /// Adds `fragment` of `rung`, already base64-encoded as `data`, received at `received`,
+    /// under the next id or, relayed from another instance, under `given` (kept only if it is
+    /// newer than every fragment the rung holds, so a repeat or a late arrival is dropped);
+    /// returns its id (None before the rung's init, or dropped).
     pub fn push(
         &mut self,
+        rung: usize,
         fragment: &Fragment,
         data: &str,
         given: Option<u64>,
         received: Instant,
         settings: &HubConfig,
     ) -> Option<u64> {
-        let init = self.init.clone()?;
+        let log = self.rungs.get_mut(rung)?;
+        let init = log.init.clone()?;
         let id = match given {
-            Some(id) if self.fragments.back().is_some_and(|newest| id <= newest.id) => return None,
+            Some(id) if log.fragments.back().is_some_and(|newest| id <= newest.id) => return None,
             Some(id) => id,
             None => self.next_id,
         };
         let framed = frame::event("media", Some(id), data);
-        self.next_id = id + 1;
+        self.next_id = self.next_id.max(id + 1);
         self.held_bytes += framed.len();
-        if fragment.keyframe {
-            self.newest_keyframe = Some(fragment.data.clone());
+        log.pushed += framed.len() as u64;
+        if let Some(secs) = fragment.duration_secs {
+            log.rate.add(framed.len(), secs);
+            self.rates[rung] = log.rate.kbps();
         }
-        self.fragments.push_back(Held {
+        if fragment.keyframe {
+            log.newest_keyframe = Some(fragment.data.clone());
+        }
+        log.fragments.push_back(Held {
             id,
             keyframe: fragment.keyframe,
             received,
             init,
             frame: framed,
+            start: fragment.start_secs,
+            end: log.pushed,
         });
         self.evict(settings, received);
         Some(id)
@@ -115,89 +222,214 @@ impl MediaTimeline {
 
     /// Off air: everything held is dropped (ids keep counting).
     pub fn clear(&mut self) {
-        self.init = None;
-        self.newest_keyframe = None;
-        self.fragments.clear();
+        for log in &mut self.rungs {
+            *log = RungLog::default();
+        }
         self.held_bytes = 0;
     }
 
-    /// The raw init segment and newest keyframe fragment (see [`super::Hub::snapshot`]).
+    /// The raw init segment and newest keyframe fragment of the lowest rung with a picture
+    /// (see [`super::Hub::snapshot`]).
     pub fn snapshot(&self) -> Option<(Bytes, Bytes)> {
-        Some((
-            self.init.as_ref()?.data.clone(),
-            self.newest_keyframe.clone()?,
-        ))
+        self.rungs.iter().rev().find_map(|log| {
+            let init = log.init.as_ref().filter(|i| i.has_video)?;
+            Some((init.data.clone(), log.newest_keyframe.clone()?))
+        })
     }
 
     pub fn held_bytes(&self) -> usize {
         self.held_bytes
     }
 
-    /// Drops the oldest fragments past the hold time or byte bound, keeping the current GOP
-    /// unless it alone breaks the byte bound.
+    /// Drops the oldest fragments past the hold time, rung by rung, keeping each rung's current
+    /// GOP; then, while past the byte bound, the oldest fragment of any rung.
     fn evict(&mut self, settings: &HubConfig, now: Instant) {
-        let mut newest_key = self.fragments.iter().rposition(|h| h.keyframe);
-        while let Some(front) = self.fragments.front() {
-            let too_many_bytes = self.held_bytes > settings.max_held_bytes;
-            let too_old = now.duration_since(front.received) > settings.hold;
-            let current_gop = newest_key == Some(0);
-            if !(too_many_bytes || (too_old && !current_gop)) {
-                break;
+        for log in &mut self.rungs {
+            let mut newest_key = log.fragments.iter().rposition(|h| h.keyframe);
+            while let Some(front) = log.fragments.front() {
+                let too_old = now.duration_since(front.received) > settings.hold;
+                if !too_old || newest_key == Some(0) {
+                    break;
+                }
+                self.held_bytes -= front.frame.len();
+                log.fragments.pop_front();
+                newest_key = newest_key.and_then(|k| k.checked_sub(1));
             }
+        }
+        while self.held_bytes > settings.max_held_bytes {
+            let oldest = self
+                .rungs
+                .iter_mut()
+                .filter(|log| !log.fragments.is_empty())
+                .min_by_key(|log| log.fragments.front().map(|h| h.id));
+            let Some(front) = oldest.and_then(|log| log.fragments.pop_front()) else {
+                break;
+            };
             self.held_bytes -= front.frame.len();
-            self.fragments.pop_front();
-            newest_key = newest_key.and_then(|k| k.checked_sub(1));
         }
     }
 
-    /// Index of the newest keyframe of the current encoder run.
-    fn newest_keyframe_index(&self) -> Option<usize> {
-        let epoch = self.init.as_ref()?.epoch;
-        self.fragments
+    /// The rung holding fragment `id`, if it is held.
+    fn rung_holding(&self, id: u64) -> Option<usize> {
+        self.rungs.iter().position(|log| {
+            let at = log.fragments.partition_point(|h| h.id < id);
+            log.fragments.get(at).is_some_and(|h| h.id == id)
+        })
+    }
+
+    /// What the player's request asks, in this ladder's rungs.
+    fn say(&self, ask: &Ask) -> Say {
+        let video: Vec<(usize, u32)> = self
+            .ladder
             .iter()
-            .rposition(|h| h.keyframe && h.init.epoch == epoch)
+            .enumerate()
+            .filter_map(|(n, r)| Some((n, r.height?)))
+            .collect();
+        // The smallest picture at least as tall as the player shows: no more than it needs.
+        let highest = match ask.max_height {
+            Some(shown) => video
+                .iter()
+                .rev()
+                .find(|(_, height)| *height >= shown)
+                .map_or(0, |(n, _)| *n),
+            None => 0,
+        };
+        let picked = ask
+            .pick
+            .as_deref()
+            .and_then(|name| self.ladder.iter().position(|r| r.name == name));
+        Say { highest, picked }
     }
 
-    fn lags(&self, index: usize, max_lag: Duration) -> bool {
-        match (self.fragments.get(index), self.fragments.back()) {
-            (Some(next), Some(newest)) => newest.received.duration_since(next.received) > max_lag,
-            _ => false,
+    /// The rung a new viewer starts on: the highest it may have, or the lowest picture when
+    /// it asks to start low. If that rung has no keyframe to start from yet, the nearest
+    /// picture rung that has one (below first); sound alone only when picked. With none, the
+    /// wanted rung, to wait for.
+    fn start_rung(&self, ask: &Ask) -> usize {
+        let say = self.say(ask);
+        let lowest_picture = self
+            .ladder
+            .iter()
+            .rposition(|r| r.name != AUDIO_RUNG)
+            .unwrap_or(0);
+        let wanted = say.picked.unwrap_or(if ask.start_low {
+            lowest_picture.max(say.highest)
+        } else {
+            say.highest
+        });
+        let wanted = wanted.min(self.rungs.len().saturating_sub(1));
+        let playable = |n: &usize| {
+            let log = &self.rungs[*n];
+            log.init.as_ref().is_some_and(|i| i.epoch == self.epochs)
+                && log
+                    .fragments
+                    .iter()
+                    .any(|h| h.keyframe && h.init.epoch == self.epochs)
+        };
+        if playable(&wanted) || say.picked.is_some() {
+            return wanted;
         }
+        let pictures = lowest_picture.min(self.rungs.len().saturating_sub(1));
+        (wanted..=pictures)
+            .find(playable)
+            .or_else(|| (0..wanted).rev().find(playable))
+            .unwrap_or(wanted)
     }
 }
 
+/// The name the ladder gives sound alone.
+const AUDIO_RUNG: &str = "audio";
+
+/// What a player asks of the rungs it is sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ask {
+    /// How tall the player shows the picture, device pixels: no taller rung is needed.
+    pub max_height: Option<u32>,
+    /// A rung picked by name in the quality menu; None is Auto.
+    pub pick: Option<String>,
+    /// Start on the lowest picture and climb (data saver, a low-quality hint).
+    pub start_low: bool,
+}
+
 const OWED_UNKNOWN: u64 = u64::MAX;
-/// A viewer resuming at most this many fragments (10 s of 200 ms ones) ahead of this hub
-/// waits for them; further ahead, it starts at the newest keyframe.
+/// A viewer resuming at most this many fragments (10 s of 200 ms ones) per rung ahead of this
+/// hub waits for them; further ahead, it starts at the newest keyframe.
 const AHEAD_WAIT: u64 = 50;
+/// Two rungs' keyframes this close (seconds) are the same instant; with sound alone on either
+/// side (its fragments are cut on their own boundaries, and a new MediaSource starts there)
+/// the nearest fragment does.
+const SAME_INSTANT: f64 = 0.05;
+const NEAR_INSTANT: f64 = 0.25;
+/// A viewer whose next keyframe came this long before the newest fragment is behind.
+const BEHIND: Duration = Duration::from_millis(400);
+/// A switch waits for the other rung's keyframe while that rung is at most this far behind.
+const SWITCH_WAIT_SECS: f64 = 1.0;
+
+/// What a viewer's connection did since its last keyframe.
+struct Interval {
+    since: Instant,
+    sent: u64,
+    /// It had everything the hub held at least once (it waited for the next fragment).
+    caught_up: bool,
+    skipped: bool,
+}
 
 /// Where one viewer is in the media timeline.
 pub(super) struct MediaCursor {
+    rung: usize,
     /// Id of the next fragment to send; None until the viewer has a starting point.
     next: Option<u64>,
     /// A resumed connection is owed the fragments before this id: no lag check until then.
     /// `OWED_UNKNOWN` until its first catch-up fixes it at the head.
     owed_until: u64,
-    /// Epoch of the init segment this connection last sent.
-    epoch: Option<u64>,
+    /// Epoch and rung of the init segment this connection last sent.
+    init_sent: Option<(u64, usize)>,
+    ask: Ask,
+    chooser: Option<Chooser>,
+    interval: Option<Interval>,
+    /// The keyframe (by id) the rung was last chosen at, so a keyframe is decided once.
+    decided_at: Option<u64>,
+}
+
+/// Where a switch to another rung at a keyframe lands.
+enum Landing {
+    At(usize),
+    /// The other rung has not made that keyframe yet.
+    Wait,
+    /// It cannot be made here.
+    No,
 }
 
 impl MediaCursor {
     /// A new connection; `last_event_id` is the id of the last media event it already has.
     pub fn new(last_event_id: Option<u64>) -> Self {
         Self {
+            rung: 0,
             next: last_event_id.map(|id| id.saturating_add(1)),
             owed_until: if last_event_id.is_some() {
                 OWED_UNKNOWN
             } else {
                 0
             },
-            epoch: None,
+            init_sent: None,
+            ask: Ask::default(),
+            chooser: None,
+            interval: None,
+            decided_at: None,
         }
     }
 
+    pub fn set_ask(&mut self, ask: Ask) {
+        self.ask = ask;
+    }
+
+    /// The rung it is on.
+    pub fn rung(&self) -> usize {
+        self.rung
+    }
+
     /// Appends up to `max_fragments` fragments this viewer is owed (each preceded by its init
-    /// segment when the encoder run changes); returns how many it skipped to keep up.
+    /// segment when the run or the rung changes); returns how many it skipped to keep up.
     pub fn owed(
         &mut self,
         tl: &MediaTimeline,
@@ -205,27 +437,51 @@ impl MediaCursor {
         max_fragments: usize,
         max_lag: Duration,
     ) -> u64 {
-        let Some(first) = tl.fragments.front().map(|h| h.id) else {
+        let just_resumed = self.owed_until == OWED_UNKNOWN;
+        if self.chooser.is_none() {
+            // The first time there is media: resume on the rung its last fragment was on,
+            // else start where the player's say and the ladder put it.
+            let held = self.next.and_then(|n| tl.rung_holding(n.saturating_sub(1)));
+            if held.is_none() && tl.rungs.iter().all(|l| l.fragments.is_empty()) {
+                return 0;
+            }
+            self.rung = held.unwrap_or_else(|| tl.start_rung(&self.ask));
+            self.chooser = Some(Chooser::new(self.rung));
+        }
+        if self.rung >= tl.rungs.len() {
+            // A new run with a shorter ladder.
+            self.rung = tl.start_rung(&self.ask);
+            self.chooser = Some(Chooser::new(self.rung));
+        }
+        let log = &tl.rungs[self.rung];
+        let (Some(first), Some(head)) = (log.fragments.front(), log.fragments.back()) else {
             return 0;
         };
-        let just_resumed = self.owed_until == OWED_UNKNOWN;
         if just_resumed {
             self.owed_until = tl.next_id;
         }
         let mut skipped = 0;
         let start = match self.next {
-            Some(next) if next == tl.next_id => return 0,
+            // Everything this rung holds was sent.
+            Some(next) if next > head.id && next <= tl.next_id => {
+                self.caught_up();
+                return 0;
+            }
             // Resumed from another instance that was a little further along: wait for it here
             // rather than repeat what the viewer has.
-            Some(next) if just_resumed && next > tl.next_id && next - tl.next_id <= AHEAD_WAIT => {
+            Some(next)
+                if just_resumed
+                    && next > tl.next_id
+                    && next - tl.next_id <= AHEAD_WAIT * tl.rungs.len() as u64 =>
+            {
                 self.owed_until = OWED_UNKNOWN;
                 return 0;
             }
-            Some(next) if next >= first && next < tl.next_id => {
-                let index = (next - first) as usize;
-                match tl.newest_keyframe_index() {
+            Some(next) if next >= first.id && next <= head.id => {
+                let index = log.fragments.partition_point(|h| h.id < next);
+                match newest_keyframe(log, tl.epochs) {
                     Some(key)
-                        if next >= self.owed_until && key > index && tl.lags(index, max_lag) =>
+                        if next >= self.owed_until && key > index && lags(log, index, max_lag) =>
                     {
                         skipped = (key - index) as u64;
                         key
@@ -235,10 +491,11 @@ impl MediaCursor {
             }
             // A new viewer, a resume point no longer held, or a reader so slow its place was
             // dropped: the newest keyframe (init first on a new connection).
-            _ => match tl.newest_keyframe_index() {
+            _ => match newest_keyframe(log, tl.epochs) {
                 Some(key) => {
                     if let Some(next) = self.next.filter(|_| !just_resumed) {
-                        skipped = tl.fragments[key].id.saturating_sub(next);
+                        let at = log.fragments.partition_point(|h| h.id < next);
+                        skipped = key.saturating_sub(at) as u64;
                     }
                     key
                 }
@@ -249,15 +506,158 @@ impl MediaCursor {
             out.push_back(frame::comment(&format!(
                 "skipped {skipped} fragments to keep up with the live edge"
             )));
+            if let Some(interval) = &mut self.interval {
+                interval.skipped = true;
+            }
         }
-        for held in tl.fragments.range(start..).take(max_fragments) {
-            if self.epoch != Some(held.init.epoch) {
+        let mut index = start;
+        let mut sent = 0;
+        while sent < max_fragments {
+            let log = &tl.rungs[self.rung];
+            let Some(held) = log.fragments.get(index) else {
+                self.caught_up();
+                break;
+            };
+            if held.keyframe && self.decided_at != Some(held.id) {
+                self.decided_at = Some(held.id);
+                match self.choose(tl, index) {
+                    Some(Landing::At(at)) => {
+                        // The keyframe it lands on is where it was decided.
+                        self.decided_at = Some(tl.rungs[self.rung].fragments[at].id);
+                        index = at;
+                        continue;
+                    }
+                    Some(Landing::Wait) => {
+                        // Decide this keyframe again when the other rung has it.
+                        self.decided_at = None;
+                        break;
+                    }
+                    Some(Landing::No) | None => {}
+                }
+            }
+            if self.init_sent != Some((held.init.epoch, self.rung)) {
                 out.push_back(held.init.frame.clone());
-                self.epoch = Some(held.init.epoch);
+                self.init_sent = Some((held.init.epoch, self.rung));
             }
             out.push_back(held.frame.clone());
             self.next = Some(held.id + 1);
+            let interval = self.interval.get_or_insert_with(|| Interval {
+                since: Instant::now(),
+                sent: 0,
+                caught_up: false,
+                skipped: false,
+            });
+            interval.sent += held.frame.len() as u64;
+            index += 1;
+            sent += 1;
         }
         skipped
+    }
+
+    fn caught_up(&mut self) {
+        if let Some(interval) = &mut self.interval {
+            interval.caught_up = true;
+        }
+    }
+
+    /// At the keyframe at `index` of the viewer's rung: asks the chooser which rung it
+    /// continues on and where that lands. None when it stays.
+    fn choose(&mut self, tl: &MediaTimeline, index: usize) -> Option<Landing> {
+        let log = &tl.rungs[self.rung];
+        let held = &log.fragments[index];
+        // The first keyframe a connection is sent is where it starts: nothing seen yet.
+        let interval = self.interval.take()?;
+        let now = Instant::now();
+        // Behind now (the newest fragment came well after this one), or never once had
+        // everything in the interval: its writes wait for room.
+        let lag = log.fragments.back().map_or(Duration::ZERO, |newest| {
+            newest.received.duration_since(held.received)
+        });
+        let seen = Seen {
+            unsent_bytes: log.pushed - held.end,
+            blocked: !interval.caught_up || lag >= BEHIND,
+            drained_bytes: interval.sent,
+            interval_ms: now.duration_since(interval.since).as_millis() as u64,
+            skipped: interval.skipped,
+        };
+        self.interval = Some(Interval {
+            since: now,
+            sent: 0,
+            caught_up: false,
+            skipped: false,
+        });
+        let chooser = self.chooser.as_mut()?;
+        let say = tl.say(&self.ask);
+        let target = chooser.at_keyframe(&seen, say, &tl.rates);
+        if target == self.rung {
+            return None;
+        }
+        let landing = landing(tl, held, self.rung, target);
+        match landing {
+            Landing::At(_) => {
+                let direction = if target > self.rung { "down" } else { "up" };
+                metrics::counter!("onair_viewer_rung_switches_total", "direction" => direction)
+                    .increment(1);
+                self.rung = target;
+            }
+            Landing::Wait => {}
+            Landing::No => chooser.stay_on(self.rung),
+        }
+        Some(landing)
+    }
+}
+
+/// Where the keyframe `held` of rung `from` is on rung `to`.
+fn landing(tl: &MediaTimeline, held: &Held, from: usize, to: usize) -> Landing {
+    let target = &tl.rungs[to];
+    let epoch = held.init.epoch;
+    let (Some(at), Some(init)) = (held.start, target.init.as_ref()) else {
+        return Landing::No;
+    };
+    if init.epoch != epoch {
+        return Landing::No;
+    }
+    let both_pictures = held.init.has_video && init.has_video;
+    let near = if both_pictures {
+        SAME_INSTANT
+    } else {
+        NEAR_INSTANT
+    };
+    let first = target.fragments.partition_point(|h| {
+        h.init.epoch < epoch || (h.init.epoch == epoch && h.start.is_some_and(|s| s < at - near))
+    });
+    let found = target
+        .fragments
+        .range(first..)
+        .take_while(|h| h.start.is_some_and(|s| s <= at + near))
+        .position(|h| h.keyframe);
+    if let Some(offset) = found {
+        return Landing::At(first + offset);
+    }
+    let made_to = target.fragments.back().and_then(|h| h.start);
+    let from_made_to = tl.rungs[from].fragments.back().and_then(|h| h.start);
+    let behind = first == target.fragments.len();
+    if both_pictures
+        && behind
+        && made_to.is_some_and(|s| s > at - SWITCH_WAIT_SECS)
+        && from_made_to.is_some_and(|s| s < at + SWITCH_WAIT_SECS)
+    {
+        Landing::Wait
+    } else {
+        Landing::No
+    }
+}
+
+/// Index of the newest keyframe of `epoch` in `log`.
+fn newest_keyframe(log: &RungLog, epoch: u64) -> Option<usize> {
+    log.fragments
+        .iter()
+        .rposition(|h| h.keyframe && h.init.epoch == epoch)
+}
+
+fn lags(log: &RungLog, index: usize, max_lag: Duration) -> bool {
+    match (log.fragments.get(index), log.fragments.back()) {
+        (Some(next), Some(newest)) => newest.received.duration_since(next.received) > max_lag,
+        _ => false,
     }
 }

@@ -15,11 +15,15 @@
 mod chat;
 mod latest;
 mod media;
+
+pub use self::media::{Ask, RungInfo};
+#[cfg(test)]
+mod rung_tests;
 #[cfg(test)]
 mod tests;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -35,6 +39,7 @@ use super::frame;
 use super::splitter::{Fragment, InitSegment};
 use super::wire::{ChannelState, ChatDeletedEvent, ChatEvent, StatusEvent, ViewersEvent};
 use crate::clock::now_ms;
+use crate::renditions::ladder::MAX_RUNGS;
 
 /// How much the hub holds and how far behind a viewer may fall.
 #[derive(Clone, Debug)]
@@ -55,6 +60,19 @@ pub struct Hub {
     viewers_elsewhere: AtomicUsize,
     /// Set once, at server shutdown: every viewer's stream ends.
     closed: AtomicBool,
+    /// Per rung of the current ladder: viewers on it here, and bytes of it sent.
+    rung_viewers: [AtomicUsize; MAX_RUNGS],
+    rung_bytes: [AtomicU64; MAX_RUNGS],
+}
+
+/// One rung as the studio and `/metrics` see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RungFigures {
+    pub name: String,
+    /// Viewers on it on this instance now.
+    pub viewers: usize,
+    /// Bytes of it sent to viewers here since the server started (any run).
+    pub bytes_sent: u64,
 }
 
 /// Everything the hub carries, under its one lock.
@@ -103,24 +121,58 @@ impl Hub {
             audience: Arc::default(),
             viewers_elsewhere: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            rung_viewers: Default::default(),
+            rung_bytes: Default::default(),
         })
     }
 
-    /// A new encoder run begins: later fragments decode with `init`. Puts the channel live.
-    /// Returns the run's epoch.
+    /// A new encoder run of one rung begins: later fragments decode with `init`. Puts the
+    /// channel live. Returns the run's epoch.
     pub fn publish_init(&self, init: &InitSegment) -> u64 {
-        self.start_run(init, None)
+        let epoch = self.begin_run(RungInfo::source_only());
+        self.publish_rung_init(0, init);
+        epoch
     }
 
-    /// A run another instance publishes, under its epoch (see `cluster`): viewers who move
-    /// between instances keep playing a run they already have.
-    pub fn publish_relayed_init(&self, init: &InitSegment, epoch: u64) {
-        self.start_run(init, Some(epoch));
+    /// A new encoder run begins, made in `ladder`'s rungs (from the top); each rung's init
+    /// segment follows. Returns the run's epoch.
+    pub fn begin_run(&self, ladder: Arc<[RungInfo]>) -> u64 {
+        self.write().media.begin_run(ladder, None)
     }
 
-    fn start_run(&self, init: &InitSegment, epoch: Option<u64>) -> u64 {
+    /// Later fragments of `rung` decode with `init`. The first init of a run puts the channel
+    /// live.
+    pub fn publish_rung_init(&self, rung: usize, init: &InitSegment) {
         let mut logs = self.write();
-        let epoch = logs.media.start_run(init, epoch);
+        if logs.media.set_init(rung, init) {
+            Self::go_live(&mut logs);
+        }
+        drop(logs);
+        self.notify();
+    }
+
+    /// A rung's init of a run another instance publishes, under its epoch and ladder (see
+    /// `cluster`): viewers who move between instances keep playing a run they already have.
+    pub fn publish_relayed_init(
+        &self,
+        rung: usize,
+        init: &InitSegment,
+        epoch: u64,
+        ladder: Arc<[RungInfo]>,
+    ) {
+        let mut logs = self.write();
+        if logs.media.epoch() != epoch || *logs.media.ladder() != ladder {
+            logs.media.begin_run(ladder, Some(epoch));
+        }
+        if logs.media.set_init(rung, init) {
+            Self::go_live(&mut logs);
+        }
+        drop(logs);
+        self.notify();
+    }
+
+    /// The channel is live from now, or still live after reconnecting.
+    fn go_live(logs: &mut Logs) {
         match logs.state() {
             ChannelState::Live => {}
             // Back from reconnecting, the channel has been live since it first went live.
@@ -130,35 +182,50 @@ impl Hub {
             }
             ChannelState::Offline => logs.set_status(ChannelState::Live, now_ms(), None),
         }
-        drop(logs);
-        self.notify();
-        epoch
     }
 
-    /// Adds a fragment of the current encoder run; returns its id (None before any init).
+    /// Adds a fragment of the current run's top rung; returns its id (None before its init).
     pub fn publish(&self, fragment: &Fragment) -> Option<u64> {
-        self.publish_at(fragment, Instant::now())
+        self.publish_rung(0, fragment)
+    }
+
+    /// Adds a fragment of `rung` of the current run; returns its id, the next of the one
+    /// sequence all rungs share (None before the rung's init).
+    pub fn publish_rung(&self, rung: usize, fragment: &Fragment) -> Option<u64> {
+        self.push(rung, fragment, None, Instant::now())
     }
 
     /// [`Hub::publish`] with the arrival time given (tests replay time with it).
-    pub(crate) fn publish_at(&self, fragment: &Fragment, received: Instant) -> Option<u64> {
-        self.push(fragment, None, received)
+    #[cfg(test)]
+    pub(crate) fn publish_at(
+        &self,
+        rung: usize,
+        fragment: &Fragment,
+        received: Instant,
+    ) -> Option<u64> {
+        self.push(rung, fragment, None, received)
     }
 
-    /// A fragment another instance published as `id` (see `cluster`): viewers here know it by
-    /// the same id, so one who moves between instances resumes without gap or repeat. Ids at
-    /// or below the newest held are dropped.
-    pub fn publish_relayed(&self, fragment: &Fragment, id: u64) -> Option<u64> {
-        self.push(fragment, Some(id), Instant::now())
+    /// A fragment of `rung` another instance published as `id` (see `cluster`): viewers here
+    /// know it by the same id, so one who moves between instances resumes without gap or
+    /// repeat. Ids at or below the rung's newest held are dropped.
+    pub fn publish_relayed(&self, rung: usize, fragment: &Fragment, id: u64) -> Option<u64> {
+        self.push(rung, fragment, Some(id), Instant::now())
     }
 
-    fn push(&self, fragment: &Fragment, id: Option<u64>, received: Instant) -> Option<u64> {
+    fn push(
+        &self,
+        rung: usize,
+        fragment: &Fragment,
+        id: Option<u64>,
+        received: Instant,
+    ) -> Option<u64> {
         // The expensive part, base64, happens once and outside the lock.
         let data = base64::engine::general_purpose::STANDARD.encode(&fragment.data);
         let id = self
             .write()
             .media
-            .push(fragment, &data, id, received, &self.settings)?;
+            .push(rung, fragment, &data, id, received, &self.settings)?;
         self.notify();
         Some(id)
     }
@@ -218,8 +285,27 @@ impl Hub {
         self.read().status.value().clone()
     }
 
-    /// The init segment and the newest keyframe fragment, raw: together a decodable picture
-    /// of the stream right now. None while offline or before the first keyframe.
+    /// The current run's ladder, from the top.
+    pub fn ladder(&self) -> Arc<[RungInfo]> {
+        self.read().media.ladder().clone()
+    }
+
+    /// Each rung of the current ladder: viewers on it here and bytes of it sent.
+    pub fn rung_figures(&self) -> Vec<RungFigures> {
+        self.ladder()
+            .iter()
+            .zip(self.rung_viewers.iter().zip(&self.rung_bytes))
+            .map(|(rung, (viewers, bytes))| RungFigures {
+                name: rung.name.clone(),
+                viewers: viewers.load(Ordering::Relaxed),
+                bytes_sent: bytes.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    /// The init segment and the newest keyframe fragment of the lowest rung with a picture,
+    /// raw: together a decodable picture of the stream right now. None while offline or
+    /// before the first keyframe.
     pub fn snapshot(&self) -> Option<(Bytes, Bytes)> {
         self.read().media.snapshot()
     }
@@ -295,6 +381,7 @@ impl Hub {
             viewers_sent: 0,
             chat,
             media: MediaCursor::new(last_event_id),
+            counted: None,
             heartbeat_seen: 0,
             sent_since_heartbeat: false,
         }
@@ -347,6 +434,8 @@ pub struct Viewer {
     viewers_sent: usize,
     chat: ChatCursor,
     media: MediaCursor,
+    /// The rung this viewer is counted on (see [`Hub::rung_figures`]).
+    counted: Option<usize>,
     /// The hub's keep-alive beat this connection last saw, and whether it was sent anything
     /// since.
     heartbeat_seen: u64,
@@ -399,10 +488,45 @@ impl Viewer {
             self.viewers_sent = viewers.value().count;
         }
         self.chat.owed(&logs.chat, out);
+        let before = out.len();
         let skipped = self
             .media
             .owed(&logs.media, out, max_fragments, self.hub.settings.max_lag);
-        (skipped, logs.heartbeat)
+        let heartbeat = logs.heartbeat;
+        drop(logs);
+        if out.len() > before {
+            self.count_on(self.media.rung());
+            let bytes: usize = out.range(before..).map(Bytes::len).sum();
+            if let Some(counter) = self.hub.rung_bytes.get(self.media.rung()) {
+                counter.fetch_add(bytes as u64, Ordering::Relaxed);
+            }
+        }
+        (skipped, heartbeat)
+    }
+
+    /// Counts this viewer on `rung` (and no longer on the one before).
+    fn count_on(&mut self, rung: usize) {
+        if self.counted == Some(rung) {
+            return;
+        }
+        if let Some(before) = self.counted.and_then(|r| self.hub.rung_viewers.get(r)) {
+            before.fetch_sub(1, Ordering::Relaxed);
+        }
+        if let Some(now) = self.hub.rung_viewers.get(rung) {
+            now.fetch_add(1, Ordering::Relaxed);
+        }
+        self.counted = Some(rung);
+    }
+
+    /// What the player asks of the rungs (its size, a rung picked by hand); before the first
+    /// catch-up.
+    pub fn set_ask(&mut self, ask: Ask) {
+        self.media.set_ask(ask);
+    }
+
+    /// The rung it is on.
+    pub fn rung(&self) -> usize {
+        self.media.rung()
     }
 
     /// Waits until the hub has something new; false when the hub is gone.
@@ -418,5 +542,13 @@ impl Viewer {
     /// before it ends (a stalled reader stops counting); it counts as long as it is held.
     pub fn take_seat(&mut self) -> Option<Seat> {
         self.seat.take()
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        if let Some(counted) = self.counted.and_then(|r| self.hub.rung_viewers.get(r)) {
+            counted.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }

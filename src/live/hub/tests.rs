@@ -97,6 +97,7 @@ fn publish(hub: &Hub, range: std::ops::Range<usize>, t0: Instant) -> Vec<u64> {
     range
         .map(|i| {
             hub.publish_at(
+                0,
                 &fragments[i % fragments.len()],
                 t0 + Duration::from_millis(100 * i as u64),
             )
@@ -215,10 +216,18 @@ fn relayed_fragments_keep_their_ids_and_repeats_are_dropped() {
     let hub = Hub::new(settings(), 1);
     hub.publish_init(&real().0);
     let fragments = &real().1;
-    assert_eq!(hub.publish_relayed(&fragments[0], 5000), Some(5000));
-    assert_eq!(hub.publish_relayed(&fragments[1], 5001), Some(5001));
-    assert_eq!(hub.publish_relayed(&fragments[1], 5001), None, "a repeat");
-    assert_eq!(hub.publish_relayed(&fragments[1], 4000), None, "a late one");
+    assert_eq!(hub.publish_relayed(0, &fragments[0], 5000), Some(5000));
+    assert_eq!(hub.publish_relayed(0, &fragments[1], 5001), Some(5001));
+    assert_eq!(
+        hub.publish_relayed(0, &fragments[1], 5001),
+        None,
+        "a repeat"
+    );
+    assert_eq!(
+        hub.publish_relayed(0, &fragments[1], 4000),
+        None,
+        "a late one"
+    );
     let mut viewer = hub.subscribe(None, None, None);
     assert_eq!(media_ids(&drain(&mut viewer)), vec![5000, 5001]);
 }

@@ -161,6 +161,75 @@ pub(super) fn starts_with_keyframe(init: &Received, media: &Received) -> bool {
     matches!(&pieces[1], Piece::Fragment(f) if f.keyframe)
 }
 
+/// Where each media event sits on its run's timeline, read with the init event before it: its
+/// rung, and where it starts and ends (seconds).
+pub(super) fn timeline(events: &[Received]) -> Vec<(String, f64, f64)> {
+    let mut rung = String::new();
+    let mut splitter = None;
+    let mut placed = Vec::new();
+    for event in events {
+        match event.name.as_str() {
+            "init" => {
+                let init: crate::live::wire::InitEvent =
+                    serde_json::from_str(&event.data).expect("init JSON");
+                let mut fresh = Splitter::new();
+                fresh.push(&decode(&init.data)).expect("an init segment");
+                splitter = Some(fresh);
+                rung = init.rung;
+            }
+            "media" => {
+                let splitter = splitter.as_mut().expect("init before media");
+                for piece in splitter.push(&decode(&event.data)).expect("a fragment") {
+                    if let Piece::Fragment(f) = piece {
+                        let start = f.start_secs.expect("a decode time");
+                        placed.push((rung.clone(), start, start + f.duration_secs.unwrap_or(0.0)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    placed
+}
+
+/// Whether every media event starts where the one before it ended: no gap, no repeat. On a
+/// switch of rung the boundary may move by less than a fragment (sound alone is cut on its own
+/// boundaries).
+pub(super) fn continuous(events: &[Received]) -> Result<(), String> {
+    let placed = timeline(events);
+    for pair in placed.windows(2) {
+        let ((rung, _, end), (next_rung, start, _)) = (&pair[0], &pair[1]);
+        let allowed = if rung == next_rung { 0.002 } else { 0.25 };
+        if (start - end).abs() > allowed {
+            return Err(format!(
+                "{rung} ends at {end}, then {next_rung} starts at {start}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The whole events in raw SSE text (a last one cut off is left out).
+pub(super) fn events_in(text: &str) -> Vec<Received> {
+    let mut blocks: Vec<&str> = text.split("\n\n").collect();
+    blocks.pop();
+    blocks
+        .into_iter()
+        .filter_map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(str::to_string))
+            };
+            Some(Received {
+                name: field("event: ")?,
+                id: field("id: ").and_then(|id| id.parse().ok()),
+                data: field("data: ").unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// Writes the first init event and every media event to a file; how many H.264 frames ffprobe
 /// decodes from it.
 pub(super) fn decoded_frames(events: &[Received]) -> u32 {

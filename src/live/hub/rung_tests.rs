@@ -1,0 +1,239 @@
+//! The hub with a quality ladder: real rungs from one ffmpeg, one id sequence, a viewer moved
+//! down at its next keyframe when it falls behind (before it is ever skipped), a player's say,
+//! and a resume across a switch.
+
+use std::sync::OnceLock;
+
+use super::*;
+use crate::live::splitter::{Piece, Splitter};
+use crate::live::testing::encode_test_pattern_ladder;
+
+/// The small test pattern (180p) as source, 90p and sound alone: each rung's init and fragments.
+fn rungs() -> &'static Vec<(InitSegment, Vec<Fragment>)> {
+    static RUNGS: OnceLock<Vec<(InitSegment, Vec<Fragment>)>> = OnceLock::new();
+    RUNGS.get_or_init(|| {
+        encode_test_pattern_ladder(6, "source, 90p:100, audio")
+            .into_iter()
+            .map(|bytes| {
+                let mut pieces = Splitter::new().push(&bytes).unwrap().into_iter();
+                let Some(Piece::Init(init)) = pieces.next() else {
+                    panic!("init first")
+                };
+                let fragments = pieces
+                    .filter_map(|p| match p {
+                        Piece::Fragment(f) => Some(f),
+                        Piece::Init(_) => None,
+                    })
+                    .collect();
+                (init, fragments)
+            })
+            .collect()
+    })
+}
+
+fn ladder() -> Arc<[RungInfo]> {
+    Arc::from([
+        RungInfo {
+            name: "source".into(),
+            height: Some(180),
+        },
+        RungInfo {
+            name: "90p".into(),
+            height: Some(90),
+        },
+        RungInfo {
+            name: "audio".into(),
+            height: None,
+        },
+    ])
+}
+
+fn settings() -> HubConfig {
+    HubConfig {
+        hold: Duration::from_secs(30),
+        max_held_bytes: 32 << 20,
+        max_lag: Duration::from_millis(2500),
+    }
+}
+
+/// A live hub with every rung's init published.
+fn live_hub() -> Arc<Hub> {
+    let hub = Hub::new(settings(), 1);
+    hub.begin_run(ladder());
+    for (rung, (init, _)) in rungs().iter().enumerate() {
+        hub.publish_rung_init(rung, init);
+    }
+    hub
+}
+
+/// Publishes the fragments of every rung that start before `until` seconds and after `from`,
+/// in the order of their start (as one ffmpeg makes them), each received at its start time.
+fn publish_until(hub: &Hub, t0: Instant, from: f64, until: f64) {
+    let mut all: Vec<(f64, usize, &Fragment)> = rungs()
+        .iter()
+        .enumerate()
+        .flat_map(|(rung, (_, fragments))| {
+            fragments
+                .iter()
+                .map(move |f| (f.start_secs.unwrap(), rung, f))
+        })
+        .filter(|(start, _, _)| *start >= from && *start < until)
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    for (start, rung, fragment) in all {
+        let received = t0 + Duration::from_secs_f64(start);
+        hub.publish_at(rung, fragment, received).unwrap();
+    }
+}
+
+/// What a viewer was sent: (event name, rung of the init or the media, id, start seconds).
+#[derive(Debug, Clone, PartialEq)]
+struct Sent {
+    name: String,
+    rung: Option<String>,
+    id: Option<u64>,
+}
+
+fn take(viewer: &mut Viewer, max_fragments: usize) -> Vec<Sent> {
+    let mut out = VecDeque::new();
+    viewer.catch_up(&mut out, max_fragments);
+    out.iter()
+        .map(|frame| {
+            let text = std::str::from_utf8(frame).unwrap();
+            let name = text
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap_or("comment")
+                .to_string();
+            let id = text
+                .lines()
+                .find_map(|l| l.strip_prefix("id: "))
+                .map(|id| id.parse().unwrap());
+            let rung = (name == "init").then(|| {
+                let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+                serde_json::from_str::<crate::live::wire::InitEvent>(data)
+                    .unwrap()
+                    .rung
+            });
+            Sent { name, rung, id }
+        })
+        .collect()
+}
+
+fn inits(sent: &[Sent]) -> Vec<String> {
+    sent.iter().filter_map(|s| s.rung.clone()).collect()
+}
+
+#[test]
+fn every_rung_is_numbered_in_one_sequence_and_a_viewer_starts_on_the_highest_it_may_have() {
+    let hub = live_hub();
+    let t0 = Instant::now();
+    publish_until(&hub, t0, 0.0, 3.0);
+    let mut viewer = hub.subscribe(None, None, None);
+    let sent = take(&mut viewer, usize::MAX);
+    assert_eq!(inits(&sent), ["source"]);
+    let ids: Vec<u64> = sent.iter().filter_map(|s| s.id).collect();
+    assert!(
+        ids.windows(2).all(|w| w[1] > w[0] + 1),
+        "other rungs' ids between: {ids:?}"
+    );
+
+    // A phone showing the picture 90 pixels tall needs no more than the 90p rung.
+    let mut phone = hub.subscribe(None, None, None);
+    phone.set_ask(Ask {
+        max_height: Some(90),
+        ..Ask::default()
+    });
+    assert_eq!(inits(&take(&mut phone, usize::MAX)), ["90p"]);
+    // Sound alone, picked in the menu.
+    let mut listener = hub.subscribe(None, None, None);
+    listener.set_ask(Ask {
+        pick: Some("audio".into()),
+        ..Ask::default()
+    });
+    assert_eq!(inits(&take(&mut listener, usize::MAX)), ["audio"]);
+    let figures = hub.rung_figures();
+    let on: Vec<usize> = figures.iter().map(|f| f.viewers).collect();
+    assert_eq!(on, [1, 1, 1], "{figures:?}");
+    drop(phone);
+    assert_eq!(
+        hub.rung_figures()[1].viewers,
+        0,
+        "a viewer gone counts no more"
+    );
+}
+
+#[test]
+fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_skipped() {
+    let hub = live_hub();
+    let t0 = Instant::now();
+    publish_until(&hub, t0, 0.0, 1.5);
+    let mut viewer = hub.subscribe(None, None, None);
+    // Keeping up: everything held, fragment by fragment.
+    let mut sent = Vec::new();
+    loop {
+        let more = take(&mut viewer, 1);
+        if !more.iter().any(|s| s.name == "media") {
+            break;
+        }
+        sent.extend(more);
+    }
+    assert_eq!(inits(&sent), ["source"]);
+    // Then it takes only a little while 1.5 s more are made: behind, though well within the
+    // 2.5 s after which it would be skipped.
+    publish_until(&hub, t0, 1.5, 3.0);
+    for _ in 0..3 {
+        sent.extend(take(&mut viewer, 1));
+    }
+    // Reading on, it reaches the keyframe at 2 s and continues from there on a lower rung.
+    for _ in 0..30 {
+        sent.extend(take(&mut viewer, 1));
+    }
+    assert!(
+        !sent.iter().any(|s| s.name == "comment"),
+        "never skipped: {sent:?}"
+    );
+    let rungs_sent = inits(&sent);
+    assert_eq!(rungs_sent.len(), 2, "{rungs_sent:?}");
+    assert_ne!(rungs_sent[1], "source", "moved down: {rungs_sent:?}");
+    assert_eq!(viewer.rung(), 1, "one rung down, at least");
+    assert_eq!(hub.rung_figures()[1].viewers, 1);
+
+    // Its media is one timeline across the switch: each fragment starts where the last ended.
+    let placed: Vec<(usize, f64, f64)> = sent
+        .iter()
+        .filter_map(|s| s.id)
+        .map(place)
+        .collect();
+    for pair in placed.windows(2) {
+        assert!(
+            (pair[1].1 - pair[0].2).abs() < 0.002,
+            "no gap, no repeat: {pair:?}"
+        );
+    }
+
+    // Reconnecting with the last id it had, it resumes on the rung it moved to.
+    let last = sent.iter().rev().find_map(|s| s.id).unwrap();
+    publish_until(&hub, t0, 3.0, 3.5);
+    let mut resumed = hub.subscribe(Some(last), None, None);
+    let again = take(&mut resumed, 1);
+    assert_eq!(inits(&again), [rungs_sent[1].clone()]);
+    let next = again.iter().find_map(|s| s.id).unwrap();
+    assert!((place(next).1 - place(last).2).abs() < 0.002);
+}
+
+/// Where the fragment a hub from [`live_hub`] numbered `id` is: (rung, start, end).
+fn place(id: u64) -> (usize, f64, f64) {
+    let mut all: Vec<(f64, usize, &Fragment)> = rungs()
+        .iter()
+        .enumerate()
+        .flat_map(|(rung, (_, fragments))| {
+            fragments
+                .iter()
+                .map(move |f| (f.start_secs.unwrap(), rung, f))
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (start, rung, fragment) = all[(id - 1) as usize];
+    (rung, start, start + fragment.duration_secs.unwrap())
+}

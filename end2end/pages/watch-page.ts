@@ -8,6 +8,10 @@ export class WatchPage {
   readonly latency: Locator;
   readonly title: Locator;
   readonly viewers: Locator;
+  /** The quality menu (Auto, then each rung of the broadcast's ladder). */
+  readonly quality: Locator;
+  /** The poster shown while only sound plays. */
+  readonly audioOnly: Locator;
 
   constructor(private readonly page: Page) {
     this.video = page.locator('video');
@@ -15,6 +19,18 @@ export class WatchPage {
     this.latency = page.getByTestId('latency');
     this.title = page.locator('.watch-meta .channel-title');
     this.viewers = page.getByTestId('viewers');
+    this.quality = page.getByTestId('quality');
+    this.audioOnly = page.getByTestId('audio-only');
+  }
+
+  /** The rung of the quality ladder the player says it plays. */
+  rung(): Promise<string | null> {
+    return this.page.locator('.player').getAttribute('data-rung');
+  }
+
+  /** The height of the picture being decoded now. */
+  videoHeight(): Promise<number> {
+    return this.video.evaluate((v: HTMLVideoElement) => v.videoHeight);
   }
 
   async open(channel: string) {

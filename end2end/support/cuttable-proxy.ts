@@ -4,7 +4,9 @@ import * as net from 'node:net';
  * A TCP proxy on loopback in front of the server, whose "network" can be cut: every open
  * connection is reset and new ones are refused until it is restored. Browser emulation of
  * offline mode leaves open streams alone, so this is how the tests drop a viewer's connection.
- * Its uplink (browser -> server) can also be slowed to a given rate, like a weak upload.
+ * Its uplink (browser -> server) and downlink (server -> browser) can each be slowed to a given
+ * rate, like a weak upload or a slow mobile link, also for connections already open (a browser's
+ * own network emulation applies only to requests made after it is set).
  */
 export class CuttableProxy {
   private server: net.Server;
@@ -12,6 +14,8 @@ export class CuttableProxy {
   private down = false;
   /** Bytes per second from the browser to the server, or unlimited. */
   private uplink: number | null = null;
+  /** Bytes per second from the server to the browser, or unlimited. */
+  private downlink: number | null = null;
 
   private constructor(private targetPort: number) {
     this.server = net.createServer((client) => this.accept(client));
@@ -48,6 +52,11 @@ export class CuttableProxy {
     this.uplink = bytesPerSecond;
   }
 
+  /** Limits every connection's server -> browser bytes to `bytesPerSecond` (null: no limit). */
+  limitDownlink(bytesPerSecond: number | null) {
+    this.downlink = bytesPerSecond;
+  }
+
   async close() {
     this.cut();
     await new Promise((resolve) => this.server.close(resolve));
@@ -68,22 +77,22 @@ export class CuttableProxy {
         upstream.destroy();
       });
     }
-    this.forwardUplink(client, upstream);
-    upstream.pipe(client);
+    this.forward(client, upstream, () => this.uplink);
+    this.forward(upstream, client, () => this.downlink);
   }
 
-  /** Browser -> server, paced: while limited, each chunk waits its time on the wire, and the
-   *  browser's socket backs up behind it as it would behind a slow upload. */
-  private forwardUplink(client: net.Socket, upstream: net.Socket) {
-    client.on('data', (chunk: Buffer) => {
-      const limit = this.uplink;
-      client.pause();
+  /** `from` -> `to`, paced: while `limit()` gives a rate, each chunk waits its time on the wire,
+   *  and the sender's socket backs up behind it as it would behind a slow link. */
+  private forward(from: net.Socket, to: net.Socket, limit: () => number | null) {
+    from.on('data', (chunk: Buffer) => {
+      const rate = limit();
+      from.pause();
       const send = () => {
-        if (upstream.write(chunk)) client.resume();
-        else upstream.once('drain', () => client.resume());
+        if (to.write(chunk)) from.resume();
+        else to.once('drain', () => from.resume());
       };
-      if (limit === null) send();
-      else setTimeout(send, (chunk.length / limit) * 1000);
+      if (rate === null) send();
+      else setTimeout(send, (chunk.length / rate) * 1000);
     });
   }
 }

@@ -32,6 +32,23 @@ export async function watchTheDemo(engine: Engine, baseURL: string) {
     expect(after.time - before.time, 'at least 3 s of video in 5 s').toBeGreaterThanOrEqual(3);
     expect(after.error).toBeNull();
     expect(after.state).toBe('Live');
+
+    // The quality menu forces the 240p rung: a new init segment mid-stream, on the same
+    // timeline (changeType where the engine has it), and playback goes on.
+    await browser.run(`
+      const menu = document.querySelector('[data-testid=quality]');
+      menu.value = '240p';
+      menu.dispatchEvent(new Event('change', { bubbles: true }));
+      return true;`);
+    const switched = Date.now();
+    await browser.poll('the picture is 240 lines tall', `const v = document.querySelector('video'); return v.videoHeight === 240;`);
+    console.log(`${engine}: on 240p ${Date.now() - switched} ms after picking it`);
+    const on240 = await browser.run<Playback>(PLAYBACK);
+    await browser.poll('it plays on', `const p = (() => {${PLAYBACK}})(); return p.time > ${on240.time + 2} && p;`);
+    const last = await browser.run<Playback>(PLAYBACK);
+    expect(last.error).toBeNull();
+    // Back to Auto for the next visitor of this profile.
+    await browser.run(`localStorage.removeItem('onair-quality'); return true;`);
   } finally {
     await browser.close();
   }

@@ -78,6 +78,16 @@ pub struct OnAir {
     /// What the publisher sends, for a pushed source while it is connected.
     pub incoming: Option<IncomingFigures>,
     pub viewers: usize,
+    /// The rungs of its quality ladder being made, from the top, with the viewers on each here.
+    #[serde(default)]
+    pub rungs: Vec<RungShare>,
+}
+
+/// One rung of a broadcast's quality ladder, and how many watch it on this instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RungShare {
+    pub name: String,
+    pub viewers: usize,
 }
 
 /// How the channel's last broadcast went.

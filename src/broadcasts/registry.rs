@@ -239,6 +239,7 @@ impl Registry {
             figures,
             incoming,
             viewers: running.channel.hub.viewer_count(),
+            rungs: rung_shares(&running.channel.hub),
         })
     }
 
@@ -312,4 +313,15 @@ async fn run(
     if let (Some(origins), Some(claim)) = (&inner.origins, claim) {
         origins.release(&channel.name, claim).await;
     }
+}
+
+/// The rungs `hub`'s broadcast is made in, with the viewers on each here.
+pub(super) fn rung_shares(hub: &crate::live::hub::Hub) -> Vec<super::api::RungShare> {
+    hub.rung_figures()
+        .into_iter()
+        .map(|rung| super::api::RungShare {
+            name: rung.name,
+            viewers: rung.viewers,
+        })
+        .collect()
 }

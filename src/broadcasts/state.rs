@@ -299,5 +299,6 @@ fn on_air_elsewhere(channel: &crate::channels::Channel) -> Option<OnAir> {
         figures: None,
         incoming: None,
         viewers: channel.hub.viewer_count(),
+        rungs: super::registry::rung_shares(&channel.hub),
     })
 }

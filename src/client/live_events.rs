@@ -183,6 +183,21 @@ fn field(object: &wasm_bindgen::JsValue, key: &str) -> Option<wasm_bindgen::JsVa
 /// The stream the page's inline script opened, if it is the one wanted (`url`, or `url` with
 /// the chat position added) and still open, with the events it held and the media source it
 /// opened (if it got as far as appending). Taken once: any other early stream is closed.
+/// `url` without the player's ask of the rungs (`live::wire::Ask`).
+fn without_ask(url: &str) -> String {
+    let Some((path, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            !matches!(name, "max_height" | "rung" | "start")
+        })
+        .collect();
+    format!("{path}?{}", kept.join("&"))
+}
+
 fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array, Option<EarlyMedia>)> {
     let early = early_object()?;
     let _ = js_sys::Reflect::delete_property(&web_sys::window()?.into(), &EARLY_EVENTS.into());
@@ -193,6 +208,8 @@ fn adopt_early(url: &str) -> Option<(EventSource, js_sys::Array, Option<EarlyMed
         let _ = release.call0(&early);
     }
     let early_url = field(&early, "url")?.as_string()?;
+    // The same stream, whatever the two asked of the rungs (a window resized in between).
+    let (url, early_url) = (without_ask(url), without_ask(&early_url));
     let wanted = url == early_url
         || url
             .strip_prefix(early_url.as_str())

@@ -14,7 +14,7 @@ use web_sys::HtmlVideoElement;
 use super::live_events::{Incoming, LiveEvents};
 use super::media_pipe::MediaPipe;
 use crate::live::prft;
-use crate::live::wire::{ChannelState, ChatEvent, VIEWER_KEY};
+use crate::live::wire::{Ask, ChannelState, ChatEvent, PICKED_RUNG_KEY, VIEWER_KEY};
 use crate::player::PlayerState;
 use crate::player::live_edge::{LiveEdge, Steer};
 
@@ -37,6 +37,9 @@ pub struct Signals {
     pub viewers: RwSignal<usize>,
     /// The chat log, where the page shows chat (messages in arrival order, no duplicates).
     pub chat: Option<RwSignal<Vec<ChatEvent>>>,
+    /// The rung of the quality ladder playing now, and every rung the broadcast is made in.
+    pub rung: RwSignal<Option<String>>,
+    pub rungs: RwSignal<Vec<String>>,
 }
 
 /// Media time `media_secs` was produced at `wall_ms`.
@@ -47,7 +50,12 @@ struct ClockSample {
 
 struct Core {
     video: HtmlVideoElement,
+    /// The events address with this tab's viewer key (the player's ask follows it).
     url: String,
+    ask: Ask,
+    /// The rung and MIME type of the init segment the pipe decodes with now.
+    rung: Option<String>,
+    mime: Option<String>,
     signals: Signals,
     events: Option<LiveEvents>,
     pipe: Option<MediaPipe>,
@@ -75,6 +83,9 @@ impl LivePlayer {
             RefCell::new(Core {
                 video,
                 url,
+                ask: own_ask(),
+                rung: None,
+                mime: None,
                 signals,
                 events: None,
                 pipe: None,
@@ -113,6 +124,27 @@ impl LivePlayer {
     }
 }
 
+impl LivePlayer {
+    /// The viewer picked `rung` in the quality menu (None: Auto). Remembered in this browser;
+    /// the stream reconnects asking for it, resuming after the last fragment it has, and the
+    /// server moves it there at the next keyframe.
+    pub fn pick(&self, rung: Option<String>) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = match &rung {
+                Some(rung) => storage.set_item(PICKED_RUNG_KEY, rung),
+                None => storage.remove_item(PICKED_RUNG_KEY),
+            };
+        }
+        let mut core = self.core.borrow_mut();
+        if core.ask.pick == rung {
+            return;
+        }
+        core.ask.pick = rung;
+        core.events = None;
+        core.connect();
+    }
+}
+
 impl Drop for LivePlayer {
     fn drop(&mut self) {
         if let Some(window) = web_sys::window() {
@@ -129,10 +161,10 @@ impl Drop for LivePlayer {
 impl Core {
     /// Opens the event stream, resuming after the last fragment we have.
     fn connect(&mut self) {
-        let mut url = match self.last_id {
-            Some(id) => format!("{}&last_event_id={id}", self.url),
-            None => self.url.clone(),
-        };
+        let mut url = format!("{}{}", self.url, self.ask.query());
+        if let Some(id) = self.last_id {
+            url.push_str(&format!("&last_event_id={id}"));
+        }
         if let Some(chat) = self.signals.chat {
             // Chat after the newest message we have (none missed between page and stream).
             let newest = chat.with_untracked(|log| log.iter().map(|m| m.id).max().unwrap_or(0));
@@ -186,8 +218,23 @@ impl Core {
             }
             Incoming::Init { event, data, early } => {
                 self.timescales = event.timescales;
-                if self.epoch == Some(event.epoch) && self.pipe.is_some() {
-                    return; // the same encoder run, after a reconnect: keep playing
+                self.signals.rungs.set(event.rungs);
+                if self.epoch == Some(event.epoch)
+                    && let Some(pipe) = &self.pipe
+                {
+                    if self.rung.as_deref() == Some(&event.rung) {
+                        return; // the same run and rung, after a reconnect: keep playing
+                    }
+                    // Another rung of the same run: the same timeline, so its init goes into
+                    // the same buffer, and media continues where the last rung's ended. Only
+                    // between sound alone and a picture do the tracks differ: a new pipe then.
+                    if self.mime.as_deref().map(has_picture) == Some(has_picture(&event.mime)) {
+                        pipe.switch(&event.mime, data);
+                        self.mime = Some(event.mime);
+                        self.signals.rung.set(Some(event.rung.clone()));
+                        self.rung = Some(event.rung);
+                        return;
+                    }
                 }
                 self.pipe = None;
                 self.clock.clear();
@@ -200,6 +247,9 @@ impl Core {
                     Ok(pipe) => {
                         self.pipe = Some(pipe);
                         self.epoch = Some(event.epoch);
+                        self.signals.rung.set(Some(event.rung.clone()));
+                        self.rung = Some(event.rung);
+                        self.mime = Some(event.mime);
                         self.signals.error.set(None);
                     }
                     Err(err) => self.signals.error.set(Some(err)),
@@ -309,6 +359,45 @@ impl Core {
         let produced_ms = sample.wall_ms + (media_secs - sample.media_secs) * 1000.0;
         let latency = (js_sys::Date::now() - produced_ms) / 1000.0;
         (latency.is_finite() && latency > -1.0).then_some(latency.max(0.0))
+    }
+}
+
+/// Whether a MIME type's codecs include a picture (sound alone has none).
+fn has_picture(mime: &str) -> bool {
+    mime.contains("avc1")
+}
+
+/// What this player asks of the rungs: no taller picture than the page can show (its width at
+/// 16:9, in device pixels), the rung picked here before, and a low start where the browser
+/// says to save data. The page's early script asks the same (`components/early_start.js`).
+fn own_ask() -> Ask {
+    let window = web_sys::window();
+    let max_height = window.as_ref().and_then(|w| {
+        let width = w.inner_width().ok()?.as_f64()?;
+        let height = (width * w.device_pixel_ratio() * 9.0 / 16.0).ceil();
+        (height >= 1.0).then_some(height as u32)
+    });
+    let pick = window
+        .as_ref()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(PICKED_RUNG_KEY).ok().flatten())
+        .filter(|p| !p.is_empty() && p.len() <= 16 && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    let connection = window
+        .as_ref()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"connection".into()).ok())
+        .filter(|c| c.is_object());
+    let start_low = connection.is_some_and(|c| {
+        let save = js_sys::Reflect::get(&c, &"saveData".into()).ok();
+        let kind = js_sys::Reflect::get(&c, &"effectiveType".into())
+            .ok()
+            .and_then(|k| k.as_string())
+            .unwrap_or_default();
+        save.is_some_and(|s| s.is_truthy()) || kind.ends_with("2g")
+    });
+    Ask {
+        max_height,
+        pick,
+        start_low,
     }
 }
 

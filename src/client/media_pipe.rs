@@ -30,6 +30,8 @@ const MAX_WAITING: usize = 100;
 enum Op {
     Append(Vec<u8>),
     Remove(f64, f64),
+    /// The next init segment is of this type (`SourceBuffer.changeType`, where it exists).
+    ChangeType(String),
 }
 
 struct Queue {
@@ -185,6 +187,15 @@ impl MediaPipe {
         pump(&Rc::downgrade(&self.queue));
     }
 
+    /// Media of another rung of the same run follows, decoding with `init` (of type `mime`):
+    /// appended to the same buffer, on the same timeline.
+    pub fn switch(&self, mime: &str, init: Vec<u8>) {
+        let mut queue = self.queue.borrow_mut();
+        queue.ops.push_back(Op::ChangeType(mime.to_string()));
+        drop(queue);
+        self.append(init);
+    }
+
     pub fn remove(&self, start: f64, end: f64) {
         let mut queue = self.queue.borrow_mut();
         if !queue.ops.iter().any(|op| matches!(op, Op::Remove(..))) {
@@ -250,7 +261,8 @@ fn pump(queue: &Weak<RefCell<Queue>>) {
     }
     loop {
         // A managed source that does not want media now: removals run, appends wait.
-        if !queue.streaming && matches!(queue.ops.front(), Some(Op::Append(_))) {
+        if !queue.streaming && matches!(queue.ops.front(), Some(Op::Append(_) | Op::ChangeType(_)))
+        {
             return;
         }
         let Some(op) = queue.ops.pop_front() else {
@@ -273,6 +285,19 @@ fn pump(queue: &Weak<RefCell<Queue>>) {
             },
             Op::Remove(start, end) if end > start => buffer.remove(start, end),
             Op::Remove(..) => continue,
+            Op::ChangeType(mime) => {
+                // Synchronous; an engine without it takes the new init as it is.
+                let change = js_sys::Reflect::get(&buffer, &"changeType".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+                if let Some(change) = change
+                    && let Err(e) = change.call1(&buffer, &mime.into())
+                {
+                    queue.failure = Some(format!("changeType refused: {e:?}"));
+                    return;
+                }
+                continue;
+            }
         };
         if let Err(e) = result {
             queue.failure = Some(format!("SourceBuffer refused data: {e:?}"));

@@ -9,7 +9,7 @@
 
 use leptos::prelude::*;
 
-use crate::live::wire::{EARLY_EVENTS, EVENT_NAMES, VIEWER_KEY, events_url};
+use crate::live::wire::{EARLY_EVENTS, EVENT_NAMES, PICKED_RUNG_KEY, VIEWER_KEY, events_url};
 
 const GIVE_UP_MS: u32 = 10_000;
 /// How long hydration waits at most for the early media's first frame (`ready`).
@@ -48,6 +48,7 @@ pub fn EarlyEvents(events_url: String) -> impl IntoView {
         .join("\n")
         .replace("__NAMES__", &names)
         .replace("__KEY__", &format!("{VIEWER_KEY:?}"))
+        .replace("__PICKED__", &format!("{PICKED_RUNG_KEY:?}"))
         .replace("__BASE__", &base)
         .replace("__GLOBAL__", &format!("{EARLY_EVENTS:?}"))
         .replace("__GIVE_UP_MS__", &GIVE_UP_MS.to_string())

@@ -20,7 +20,16 @@
       key = Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16).padStart(8, "0")).join("");
       store.setItem(__KEY__, key);
     }
-    const url = __BASE__ + "?viewer=" + key;
+    // The player's ask of the rungs, as client::live_player asks it: no taller picture than
+    // the page can show, the rung picked in this browser, a low start where data is saved.
+    let ask = "";
+    const tall = Math.ceil(window.innerWidth * (window.devicePixelRatio || 1) * 9 / 16);
+    if (tall >= 1) ask += "&max_height=" + tall;
+    const picked = localStorage.getItem(__PICKED__);
+    if (picked && /^[A-Za-z0-9]{1,16}$/.test(picked)) ask += "&rung=" + picked;
+    const link = navigator.connection;
+    if (link && (link.saveData || /2g$/.test(link.effectiveType || ""))) ask += "&start=low";
+    const url = __BASE__ + "?viewer=" + key + ask;
     const source = new EventSource(url);
     const held = [];
     let settle;

@@ -5,7 +5,7 @@
 use leptos::html::Video;
 use leptos::prelude::*;
 
-use crate::live::wire::{ChannelState, ChatEvent};
+use crate::live::wire::{AUDIO_RUNG, ChannelState, ChatEvent, SOURCE_RUNG};
 use crate::player::PlayerState;
 
 /// `chat`, when given, receives the channel's chat from the same stream.
@@ -27,11 +27,37 @@ pub fn Player(
     let viewers = RwSignal::new(viewers);
     let muted = RwSignal::new(true);
     let video = NodeRef::<Video>::new();
+    // The quality ladder, once the stream tells it: the rung playing, every rung, and the
+    // viewer's pick (None: Auto).
+    let rung = RwSignal::new(None::<String>);
+    let rungs = RwSignal::new(Vec::<String>::new());
+    let picked = RwSignal::new(None::<String>);
 
     #[cfg(feature = "hydrate")]
     {
         use crate::client::{LivePlayer, Signals};
         let player = StoredValue::new_local(None::<LivePlayer>);
+        Effect::new(move |_| {
+            // The pick this browser remembers, once hydrated (the menu shows it).
+            let remembered = web_sys::window()
+                .and_then(|w| w.local_storage().ok().flatten())
+                .and_then(|s| {
+                    s.get_item(crate::live::wire::PICKED_RUNG_KEY)
+                        .ok()
+                        .flatten()
+                });
+            picked.set(remembered);
+        });
+        Effect::new(move |first: Option<()>| {
+            let pick = picked.get();
+            if first.is_some() {
+                player.with_value(|p| {
+                    if let Some(p) = p {
+                        p.pick(pick);
+                    }
+                });
+            }
+        });
         // The page's head start opened this same URL (components::early_events).
         let url = crate::live::wire::events_url(&channel);
         Effect::new(move |_| {
@@ -44,6 +70,8 @@ pub fn Player(
                     error,
                     viewers,
                     chat,
+                    rung,
+                    rungs,
                 };
                 player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
             }
@@ -51,7 +79,7 @@ pub fn Player(
         on_cleanup(move || player.set_value(None));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&channel, chat);
+    let _ = (&channel, chat, rungs, rung);
 
     let unmute = move |_| {
         if let Some(element) = video.get() {
@@ -61,9 +89,23 @@ pub fn Player(
         muted.set(false);
     };
 
+    let choose = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        picked.set((value != AUTO).then_some(value));
+    };
+
     view! {
-        <div class="player" data-state=move || state.get().key()>
+        <div
+            class="player"
+            data-state=move || state.get().key()
+            data-rung=move || rung.get().unwrap_or_default()
+        >
             <video node_ref=video muted=true autoplay=true playsinline=true></video>
+            <Show when=move || rung.get().as_deref() == Some(AUDIO_RUNG)>
+                <p class="player-poster" data-testid="audio-only">
+                    "Audio only: the connection is too slow for the picture right now."
+                </p>
+            </Show>
             <div class="player-bar">
                 <span class="player-state" data-testid="player-state">{move || state.get().label()}</span>
                 <span
@@ -77,6 +119,29 @@ pub fn Player(
                 <span class="player-viewers" data-testid="viewers" title="Watching now">
                     {move || watching(viewers.get())}
                 </span>
+                <Show when=move || { rungs.get().len() > 1 }>
+                    <label class="player-quality">
+                        <span class="visually-hidden">"Quality"</span>
+                        <select data-testid="quality" on:change=choose title="Quality">
+                            <option value=AUTO selected=move || picked.get().is_none()>
+                                {move || auto_label(rung.get().as_deref())}
+                            </option>
+                            <For
+                                each=move || rungs.get()
+                                key=|name| name.clone()
+                                children=move |name| {
+                                    let value = name.clone();
+                                    let selected = move || picked.get().as_deref() == Some(value.as_str());
+                                    view! {
+                                        <option value=name.clone() selected=selected>
+                                            {rung_label(&name)}
+                                        </option>
+                                    }
+                                }
+                            />
+                        </select>
+                    </label>
+                </Show>
                 <Show when=move || muted.get()>
                     <button class="unmute" on:click=unmute>"Unmute"</button>
                 </Show>
@@ -85,6 +150,26 @@ pub fn Player(
                 <p class="player-error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
         </div>
+    }
+}
+
+/// The menu's value for Auto.
+const AUTO: &str = "auto";
+
+/// What the quality menu calls a rung.
+fn rung_label(rung: &str) -> String {
+    match rung {
+        SOURCE_RUNG => "Source".into(),
+        AUDIO_RUNG => "Audio only".into(),
+        other => other.into(),
+    }
+}
+
+/// "Auto (480p)": Auto, with the rung it picked.
+fn auto_label(playing: Option<&str>) -> String {
+    match playing {
+        Some(rung) => format!("Auto ({})", rung_label(rung)),
+        None => "Auto".into(),
     }
 }
 

@@ -63,18 +63,44 @@ pub struct InitEvent {
 }
 
 fn source_rung() -> String {
-    "source".into()
+    SOURCE_RUNG.into()
 }
 
-/// The query a player adds to the events address to have its say in the rung it is sent.
-pub mod ask {
-    /// How tall it shows the picture, device pixels.
-    pub const MAX_HEIGHT: &str = "max_height";
-    /// A rung picked by name in the quality menu (absent: Auto).
-    pub const RUNG: &str = "rung";
-    /// `low`: start on the lowest picture and climb.
-    pub const START: &str = "start";
+/// What a ladder calls the broadcaster's own picture, and sound alone.
+pub const SOURCE_RUNG: &str = "source";
+pub const AUDIO_RUNG: &str = "audio";
+
+/// What a player asks of the rungs it is sent (see `renditions`), as its events address's
+/// query says it: `max_height` (how tall it shows the picture, device pixels: no taller rung
+/// is needed), `rung` (a rung picked by name in the quality menu; absent is Auto) and
+/// `start=low` (start on the lowest picture and climb: data saver, a low-quality hint).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ask {
+    pub max_height: Option<u32>,
+    pub pick: Option<String>,
+    pub start_low: bool,
 }
+
+impl Ask {
+    /// The query parameters, each after a `&`.
+    pub fn query(&self) -> String {
+        let mut query = String::new();
+        if let Some(height) = self.max_height {
+            query.push_str(&format!("&max_height={height}"));
+        }
+        if let Some(pick) = &self.pick {
+            let safe: String = pick.chars().filter(char::is_ascii_alphanumeric).collect();
+            query.push_str(&format!("&rung={safe}"));
+        }
+        if self.start_low {
+            query.push_str("&start=low");
+        }
+        query
+    }
+}
+
+/// Where a browser remembers the rung its viewer picked (`localStorage`); absent is Auto.
+pub const PICKED_RUNG_KEY: &str = "onair-quality";
 
 /// `event: viewers` — how many are watching: at once on connecting, then when it changes
 /// (at most once a second).

@@ -277,6 +277,17 @@ fn OnAirPanel(status: StudioStatus) -> impl IntoView {
                 <dd>{figures.frames}</dd>
             </dl>
             {incoming}
+            {(on_air.rungs.len() > 1).then(|| view! {
+                <p class="studio-rungs" data-testid="rungs">
+                    "Made in " {on_air.rungs.len()} " qualities: "
+                    {on_air
+                        .rungs
+                        .iter()
+                        .map(|rung| format!("{} ({} watching)", rung.name, rung.viewers))
+                        .collect::<Vec<_>>()
+                        .join(" · ")}
+                </p>
+            })}
         }
     });
     let offline = on_air.is_none();

@@ -17,7 +17,7 @@
 /// Clean intervals before the first step up.
 pub const UP_AFTER: u32 = 3;
 /// The most clean intervals a step up ever waits for.
-const UP_AFTER_MAX: u32 = 48;
+const UP_AFTER_MAX: u32 = 16;
 /// A step up followed by a step down within this many intervals failed.
 const FAILED_WITHIN: u32 = 4;
 /// A rung is chosen only if the drain rate carries its bitrate with this margin.
@@ -272,8 +272,8 @@ mod tests {
             switches += usize::from(rung != last);
             last = rung;
         }
-        // Tries at 3, 6, 12, 24, then every 48 clean intervals: each try is two switches.
-        assert!(switches <= 20, "{switches} switches in 300 keyframes");
+        // Tries at 3, 6, 12, then every 16 clean intervals: each try is two switches.
+        assert!(switches <= 40, "{switches} switches in 300 keyframes");
         assert_eq!(
             chooser.up_after, UP_AFTER_MAX,
             "failed tries wait longer and longer"

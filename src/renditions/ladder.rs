@@ -4,6 +4,8 @@
 //! the rungs below its source's height — a 480p source gets `source`, 240p and audio — each
 //! as wide as the source's shape makes it, rounded to even numbers as encoders need.
 
+use crate::live::wire::{AUDIO_RUNG, SOURCE_RUNG};
+
 /// One rung as the setting names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RungSetting {
@@ -26,8 +28,8 @@ pub fn parse(setting: &str) -> Result<Vec<RungSetting>, String> {
     let mut rungs = Vec::new();
     for part in setting.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let rung = match part {
-            "source" => RungSetting::Source,
-            "audio" => RungSetting::AudioOnly,
+            SOURCE_RUNG => RungSetting::Source,
+            AUDIO_RUNG => RungSetting::AudioOnly,
             scaled => parse_scaled(scaled)?,
         };
         if rungs.contains(&rung) {
@@ -114,7 +116,7 @@ pub fn for_source(setting: &[RungSetting], width: u32, height: u32) -> Vec<Rung>
     for rung in setting {
         match *rung {
             RungSetting::Source => rungs.push(Rung {
-                name: "source".into(),
+                name: SOURCE_RUNG.into(),
                 size: Some((width, height)),
                 kbps: None,
             }),
@@ -128,7 +130,7 @@ pub fn for_source(setting: &[RungSetting], width: u32, height: u32) -> Vec<Rung>
             }
             RungSetting::Scaled { .. } => {}
             RungSetting::AudioOnly => rungs.push(Rung {
-                name: "audio".into(),
+                name: AUDIO_RUNG.into(),
                 size: None,
                 kbps: None,
             }),

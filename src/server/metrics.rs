@@ -86,6 +86,11 @@ pub async fn metrics(
     for channel in state.channels.all() {
         metrics::gauge!("onair_viewers", "channel" => channel.name.clone())
             .set(channel.hub.viewers_here() as f64);
+        for rung in channel.hub.rung_figures() {
+            let labels = [("channel", channel.name.clone()), ("rung", rung.name)];
+            metrics::gauge!("onair_rung_viewers", &labels).set(rung.viewers as f64);
+            metrics::counter!("onair_rung_bytes_sent_total", &labels).absolute(rung.bytes_sent);
+        }
     }
     metrics::gauge!("onair_live_broadcasts").set(state.broadcasts.live_count() as f64);
     metrics::gauge!("onair_event_streams_open").set(state.event_streams.total() as f64);

@@ -26,7 +26,8 @@ use serde::Deserialize;
 use crate::channels::Channels;
 use crate::live::audience::Seat;
 use crate::live::frame;
-use crate::live::hub::{Ask, Viewer};
+use crate::live::hub::Viewer;
+use crate::live::wire::Ask;
 use crate::open_connections::{OpenConnections, Slot};
 
 /// Live-event streams: how many are open per client, and when a reader counts as stalled.
@@ -52,15 +53,15 @@ pub struct Params {
     viewer: Option<String>,
     /// The last chat message the client already has: held chat after it is sent first.
     chat_after: Option<u64>,
-    /// The player's say in its rung (see `live::wire::ask`).
+    /// What the player asks of the rungs it is sent (see [`Ask`]; a query cannot carry it
+    /// flattened, as its numbers arrive as text).
     max_height: Option<u32>,
     rung: Option<String>,
     start: Option<String>,
 }
 
 impl Params {
-    /// What the player asks of the rungs; a rung name longer than any the ladder makes is no
-    /// name at all.
+    /// A rung name longer than any a ladder makes is no name at all.
     fn ask(&self) -> Ask {
         Ask {
             max_height: self.max_height,

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::HubConfig;
 use crate::live::frame;
 use crate::live::splitter::{Fragment, InitSegment};
-use crate::live::wire::InitEvent;
+use crate::live::wire::{AUDIO_RUNG, Ask, InitEvent, SOURCE_RUNG};
 use crate::renditions::chooser::{Chooser, Say, Seen};
 
 /// One rung of a run's ladder, as viewers are told of it.
@@ -30,7 +30,7 @@ impl RungInfo {
     /// The one rung of a broadcast made without a ladder.
     pub fn source_only() -> Arc<[RungInfo]> {
         Arc::from([RungInfo {
-            name: "source".into(),
+            name: SOURCE_RUNG.into(),
             height: None,
         }])
     }
@@ -337,20 +337,6 @@ impl MediaTimeline {
     }
 }
 
-/// The name the ladder gives sound alone.
-const AUDIO_RUNG: &str = "audio";
-
-/// What a player asks of the rungs it is sent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ask {
-    /// How tall the player shows the picture, device pixels: no taller rung is needed.
-    pub max_height: Option<u32>,
-    /// A rung picked by name in the quality menu; None is Auto.
-    pub pick: Option<String>,
-    /// Start on the lowest picture and climb (data saver, a low-quality hint).
-    pub start_low: bool,
-}
-
 const OWED_UNKNOWN: u64 = u64::MAX;
 /// A viewer resuming at most this many fragments (10 s of 200 ms ones) per rung ahead of this
 /// hub waits for them; further ahead, it starts at the newest keyframe.
@@ -589,6 +575,13 @@ impl MediaCursor {
         let chooser = self.chooser.as_mut()?;
         let say = tl.say(&self.ask);
         let target = chooser.at_keyframe(&seen, say, &tl.rates);
+        tracing::debug!(
+            ?seen,
+            ?say,
+            from = self.rung,
+            target,
+            "rung chosen at a keyframe"
+        );
         if target == self.rung {
             return None;
         }

@@ -16,7 +16,7 @@ mod chat;
 mod latest;
 mod media;
 
-pub use self::media::{Ask, RungInfo};
+pub use self::media::RungInfo;
 #[cfg(test)]
 mod rung_tests;
 #[cfg(test)]
@@ -37,7 +37,7 @@ use self::media::{MediaCursor, MediaTimeline};
 use super::audience::{Audience, Seat};
 use super::frame;
 use super::splitter::{Fragment, InitSegment};
-use super::wire::{ChannelState, ChatDeletedEvent, ChatEvent, StatusEvent, ViewersEvent};
+use super::wire::{Ask, ChannelState, ChatDeletedEvent, ChatEvent, StatusEvent, ViewersEvent};
 use crate::clock::now_ms;
 use crate::renditions::ladder::MAX_RUNGS;
 

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use super::*;
 use crate::live::splitter::{Piece, Splitter};
 use crate::live::testing::encode_test_pattern_ladder;
+use crate::live::wire::Ask;
 
 /// The small test pattern (180p) as source, 90p and sound alone: each rung's init and fragments.
 fn rungs() -> &'static Vec<(InitSegment, Vec<Fragment>)> {
@@ -200,11 +201,7 @@ fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_
     assert_eq!(hub.rung_figures()[1].viewers, 1);
 
     // Its media is one timeline across the switch: each fragment starts where the last ended.
-    let placed: Vec<(usize, f64, f64)> = sent
-        .iter()
-        .filter_map(|s| s.id)
-        .map(place)
-        .collect();
+    let placed: Vec<(usize, f64, f64)> = sent.iter().filter_map(|s| s.id).map(place).collect();
     for pair in placed.windows(2) {
         assert!(
             (pair[1].1 - pair[0].2).abs() < 0.002,

@@ -346,6 +346,8 @@ const AHEAD_WAIT: u64 = 50;
 /// the nearest fragment does.
 const SAME_INSTANT: f64 = 0.05;
 const NEAR_INSTANT: f64 = 0.25;
+/// How often a viewer on sound alone is considered for a picture.
+const SOUND_DECIDED_EVERY: Duration = Duration::from_secs(1);
 /// A viewer whose next keyframe came this long before the newest fragment is behind.
 const BEHIND: Duration = Duration::from_millis(400);
 /// A switch waits for the other rung's keyframe while that rung is at most this far behind.
@@ -504,7 +506,14 @@ impl MediaCursor {
                 self.caught_up();
                 break;
             };
-            if held.keyframe && self.decided_at != Some(held.id) {
+            // Sound alone is all keyframes: decided there at most once a second, as often
+            // as a picture's keyframes come.
+            let due = held.init.has_video
+                || self
+                    .interval
+                    .as_ref()
+                    .is_some_and(|i| i.since.elapsed() >= SOUND_DECIDED_EVERY);
+            if held.keyframe && due && self.decided_at != Some(held.id) {
                 self.decided_at = Some(held.id);
                 match self.choose(tl, index) {
                     Some(Landing::At(at)) => {
@@ -616,6 +625,16 @@ fn landing(tl: &MediaTimeline, held: &Held, from: usize, to: usize) -> Landing {
     } else {
         NEAR_INSTANT
     };
+    if !held.init.has_video && init.has_video {
+        // From sound alone to a picture: a new decoder starts there anyway, so the newest
+        // keyframe up to a second back will do (its sound overlaps a little).
+        let newest = target.fragments.iter().rposition(|h| {
+            h.keyframe
+                && h.init.epoch == epoch
+                && h.start.is_some_and(|s| s <= at + near && s >= at - 1.0)
+        });
+        return newest.map_or(Landing::No, Landing::At);
+    }
     let first = target.fragments.partition_point(|h| {
         h.init.epoch < epoch || (h.init.epoch == epoch && h.start.is_some_and(|s| s < at - near))
     });

@@ -43,7 +43,9 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
-      ONAIR_SERVER_ADDR: `127.0.0.1:${port}`,
+      // Every address of this machine, not only loopback: a browser behind a slow link (a
+      // network namespace, support/slow-link.ts) reaches it there.
+      ONAIR_SERVER_ADDR: `0.0.0.0:${port}`,
       ONAIR_RTMP_ADDR: `127.0.0.1:${rtmpPort}`,
       ONAIR_DATABASE_PATH: database,
       // Every test signs up from this one address.

@@ -18,6 +18,8 @@ export class StudioPage {
   readonly saveTitle: Locator;
   readonly incomingCodecs: Locator;
   readonly incomingSize: Locator;
+  /** "Lower qualities for viewers on slow links": the channel's quality ladder. */
+  readonly ladder: Locator;
 
   constructor(private readonly page: Page) {
     this.title = page.locator('.studio-controls input[name=title]');
@@ -35,6 +37,7 @@ export class StudioPage {
     this.saveTitle = page.getByTestId('save-title');
     this.incomingCodecs = page.getByTestId('incoming-codecs');
     this.incomingSize = page.getByTestId('incoming-size');
+    this.ladder = page.getByTestId('ladder');
   }
 
   /** Picks "OBS / streaming software"; returns the server address and the revealed key. */

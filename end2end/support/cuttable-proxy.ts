@@ -4,9 +4,10 @@ import * as net from 'node:net';
  * A TCP proxy on loopback in front of the server, whose "network" can be cut: every open
  * connection is reset and new ones are refused until it is restored. Browser emulation of
  * offline mode leaves open streams alone, so this is how the tests drop a viewer's connection.
- * Its uplink (browser -> server) and downlink (server -> browser) can each be slowed to a given
- * rate, like a weak upload or a slow mobile link, also for connections already open (a browser's
- * own network emulation applies only to requests made after it is set).
+ * Its uplink (browser -> server) can be slowed to a given rate, like a weak upload, also for
+ * connections already open (a browser's own network emulation applies only to requests made
+ * after it is set). A slow downlink is a real one instead (support/slow-link.ts): a proxy that
+ * reads slowly hides the link behind its own kernel's receive buffer.
  */
 export class CuttableProxy {
   private server: net.Server;
@@ -14,8 +15,6 @@ export class CuttableProxy {
   private down = false;
   /** Bytes per second from the browser to the server, or unlimited. */
   private uplink: number | null = null;
-  /** Bytes per second from the server to the browser, or unlimited. */
-  private downlink: number | null = null;
 
   private constructor(private targetPort: number) {
     this.server = net.createServer((client) => this.accept(client));
@@ -52,11 +51,6 @@ export class CuttableProxy {
     this.uplink = bytesPerSecond;
   }
 
-  /** Limits every connection's server -> browser bytes to `bytesPerSecond` (null: no limit). */
-  limitDownlink(bytesPerSecond: number | null) {
-    this.downlink = bytesPerSecond;
-  }
-
   async close() {
     this.cut();
     await new Promise((resolve) => this.server.close(resolve));
@@ -78,7 +72,7 @@ export class CuttableProxy {
       });
     }
     this.forward(client, upstream, () => this.uplink);
-    this.forward(upstream, client, () => this.downlink);
+    this.forward(upstream, client, () => null);
   }
 
   /** `from` -> `to`, paced: while `limit()` gives a rate, each chunk waits its time on the wire,

@@ -151,6 +151,8 @@ impl EndReason {
 pub struct StudioStatus {
     pub channel: String,
     pub title: String,
+    /// Whether its broadcasts are made in the quality ladder (the owner may turn it off).
+    pub ladder: bool,
     pub on_air: Option<OnAir>,
     pub last: Option<PastBroadcast>,
     /// The server's clock when this was made, for "live for 3 min".
@@ -183,6 +185,19 @@ pub async fn save_title(channel: String, title: String) -> Result<(), AppError> 
         user.ensure_owns(&channel)?;
         let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
         broadcasts.save_title(&channel, &title).await
+    })
+    .await
+}
+
+/// Makes `channel`'s broadcasts, from the next one, in the quality ladder (`on`) or in the
+/// source alone (every viewer gets what the broadcaster sends). Owner only.
+#[server(endpoint = "set_ladder", input = Json)]
+pub async fn set_ladder(channel: String, on: bool) -> Result<(), AppError> {
+    crate::error::reply(async {
+        let broadcasts = crate::error::state::<super::Broadcasts>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        broadcasts.set_ladder(&channel, on).await
     })
     .await
 }

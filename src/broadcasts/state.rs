@@ -18,6 +18,7 @@ use super::source::{Encoding, Source};
 use super::store;
 use super::supervisor::RunSpec;
 use crate::channels::Channels;
+use crate::channels::store as channel_store;
 use crate::child_process::ChildLimits;
 use crate::clock::now_ms;
 use crate::db::{Backend, Db};
@@ -164,7 +165,14 @@ impl Broadcasts {
         feed: Feed,
     ) -> Result<(), BroadcastError> {
         let channel = self.channels.require(channel).await?;
-        let (ladder, rung_info) = self.ladder_for(&source);
+        let made_in_ladder = channel_store::ladder(&self.db, &channel.name)
+            .await?
+            .unwrap_or(true);
+        let (ladder, rung_info) = if made_in_ladder {
+            self.ladder_for(&source)
+        } else {
+            self.source_alone(&source)
+        };
         let spec = RunSpec {
             channel: channel.name.clone(),
             ladder,
@@ -208,6 +216,20 @@ impl Broadcasts {
             })
             .collect();
         (rungs, info)
+    }
+
+    /// The source alone, for a channel whose owner turned the ladder off.
+    fn source_alone(&self, source: &Source) -> (Vec<Rung>, Arc<[RungInfo]>) {
+        let (mut rungs, info) = self.ladder_for(source);
+        rungs.truncate(1);
+        (rungs, Arc::from(&info[..info.len().min(1)]))
+    }
+
+    /// Makes `channel`'s next broadcasts in the quality ladder, or in the source alone.
+    pub async fn set_ladder(&self, channel: &str, on: bool) -> Result<(), AppError> {
+        let channel = self.channels.require(channel).await?;
+        channel_store::set_ladder(&self.db, &channel.name, on).await?;
+        Ok(())
     }
 
     /// Saves `channel`'s title: the one it goes live with next, and shows now if live.
@@ -275,6 +297,9 @@ impl Broadcasts {
         Ok(StudioStatus {
             channel: found.name.clone(),
             title: found.title(),
+            ladder: channel_store::ladder(&self.db, channel)
+                .await?
+                .unwrap_or(true),
             on_air,
             last: store::last(&self.db, channel).await?,
             now_ms: now_ms(),

@@ -1,4 +1,5 @@
-//! The channels table: every user's channel with its title.
+//! The channels table: every user's channel with its title and whether it is made in the
+//! quality ladder.
 
 use crate::db::Db;
 
@@ -33,6 +34,25 @@ pub async fn one(db: &Db, name: &str) -> Result<Option<StoredChannel>, sqlx::Err
 pub async fn set_title(db: &Db, name: &str, title: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE channels SET title = $1 WHERE name = $2")
         .bind(title)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether `name`'s broadcasts are made in the quality ladder (its owner may turn it off);
+/// None if there is no such channel.
+pub async fn ladder(db: &Db, name: &str) -> Result<Option<bool>, sqlx::Error> {
+    let on: Option<i64> = sqlx::query_scalar("SELECT ladder FROM channels WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db)
+        .await?;
+    Ok(on.map(|on| on != 0))
+}
+
+pub async fn set_ladder(db: &Db, name: &str, on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE channels SET ladder = $1 WHERE name = $2")
+        .bind(i64::from(on))
         .bind(name)
         .execute(db)
         .await?;

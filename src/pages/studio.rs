@@ -15,8 +15,8 @@ use leptos_router::components::Redirect;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::broadcasts::api::{
-    EndReason, IncomingFigures, RTMP_LABEL, SaveTitle, SourceChoice, StartBroadcast, StopBroadcast,
-    StudioStatus, broadcast_state, media_files,
+    EndReason, IncomingFigures, RTMP_LABEL, SaveTitle, SetLadder, SourceChoice, StartBroadcast,
+    StopBroadcast, StudioStatus, broadcast_state, media_files,
 };
 use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
@@ -70,6 +70,7 @@ fn Studio(channel: String) -> impl IntoView {
     let start = ServerAction::<StartBroadcast>::new();
     let stop = ServerAction::<StopBroadcast>::new();
     let save = ServerAction::<SaveTitle>::new();
+    let set_ladder = ServerAction::<SetLadder>::new();
     let picked = RwSignal::new(TEST_PATTERN.to_string());
     let software = move || picked.get() == SOFTWARE;
     // The choices that go live from this page (its camera, or a screen) are named by the key.
@@ -98,6 +99,7 @@ fn Studio(channel: String) -> impl IntoView {
     let title = NodeRef::<Input>::new();
     let source = NodeRef::<Select>::new();
 
+    let channel_for_ladder = StoredValue::new(channel.clone());
     let name = channel.clone();
     let go_live = move |_| {
         let title = title.get().map(|t| t.value()).unwrap_or_default();
@@ -131,6 +133,7 @@ fn Studio(channel: String) -> impl IntoView {
         failed(stop.value().get())
             .or_else(|| failed(start.value().get()))
             .or_else(|| failed(save.value().get()))
+            .or_else(|| failed(set_ladder.value().get()))
     };
     let saved = move || save.value().get().is_some_and(|r| r.is_ok());
     let busy = move || start.pending().get() || stop.pending().get() || save.pending().get();
@@ -160,6 +163,7 @@ fn Studio(channel: String) -> impl IntoView {
                         {move || Suspend::new(async move {
                             let first = first.await.ok();
                             let title_now = first.as_ref().map(|s| s.title.clone()).unwrap_or_default();
+                            let ladder_now = first.as_ref().is_none_or(|s| s.ladder);
                             let from_software = first
                                 .and_then(|s| s.on_air)
                                 .is_some_and(|on_air| on_air.source == RTMP_LABEL);
@@ -186,6 +190,23 @@ fn Studio(channel: String) -> impl IntoView {
                                             .collect_view()}
                                     </select>
                                 </label>
+                                <label class="studio-check">
+                                    <input type="checkbox" data-testid="ladder" checked=ladder_now
+                                        on:change={
+                                            move |ev| {
+                                                set_ladder.dispatch(SetLadder {
+                                                    channel: channel_for_ladder.get_value(),
+                                                    on: event_target_checked(&ev),
+                                                });
+                                            }
+                                        }/>
+                                    "Lower qualities for viewers on slow links"
+                                </label>
+                                <p class="studio-hint">
+                                    "Each one costs the server an encoder; from the next broadcast."
+                                    {move || set_ladder.value().get().is_some_and(|r| r.is_ok())
+                                        .then(|| view! { " " <span data-testid="ladder-saved">"Saved"</span> })}
+                                </p>
                             }
                         })}
                     </Suspense>

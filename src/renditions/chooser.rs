@@ -5,8 +5,10 @@
 //!   holds more unsent bytes than a fragment's worth and its last writes blocked. It goes to the
 //!   highest rung its measured drain rate carries with a margin (several rungs at once if need
 //!   be), and at least one down; below the lowest video rung is sound alone.
-//! - **Up one rung** only after a run of clean intervals (nothing blocked, little unsent). A
-//!   step up that fails soon after (the viewer is behind again within a few intervals) doubles
+//! - **Up** only after a run of clean intervals (nothing blocked, little unsent): to the
+//!   highest rung the link carries with the margin where the kernel measured the link's
+//!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast is
+//!   followed in one step), else one rung. A step up that fails soon after (the viewer is behind again within a few intervals) doubles
 //!   the run the next step up needs, so a link that carries one rung but not the next settles
 //!   instead of oscillating; a step up that holds halves it again.
 //! - **Within the player's say**: the highest rung it may have (its screen, data saver), or a
@@ -37,6 +39,9 @@ pub struct Seen {
     pub interval_ms: u64,
     /// Whether it was skipped forward to the newest keyframe (it fell too far behind).
     pub skipped: bool,
+    /// The highest delivery rate its TCP connection's kernel measured, kbit/s: what the link
+    /// carries, at least. None where it cannot be read (a proxy in between, another OS).
+    pub link_kbps: Option<f64>,
 }
 
 impl Seen {
@@ -102,7 +107,8 @@ impl Chooser {
         let behind = seen.skipped || (seen.blocked && seen.unsent_bytes > fragment_bytes);
         if behind {
             let carried = seen
-                .drain_kbps()
+                .link_kbps
+                .or(seen.drain_kbps())
                 .map_or(lowest, |kbps| carried_by(rates, kbps));
             let down = carried.max(self.rung + 1).min(lowest).max(highest);
             if self.since_up.is_some_and(|n| n < FAILED_WITHIN) {
@@ -124,9 +130,17 @@ impl Chooser {
                 // The player's say lowered: it applies at once.
                 self.settle(highest);
             } else if self.rung > highest && self.clean >= self.up_after {
-                self.rung -= 1;
-                self.clean = 0;
-                self.since_up = Some(0);
+                // Where the kernel measured the link, straight to the highest rung it carries
+                // (none above it is tried); elsewhere one rung, to find out.
+                let up = seen
+                    .link_kbps
+                    .map_or(self.rung - 1, |kbps| carried_by(rates, kbps))
+                    .max(highest);
+                if up < self.rung {
+                    self.rung = up;
+                    self.clean = 0;
+                    self.since_up = Some(0);
+                }
             }
         }
         self.rung
@@ -173,6 +187,7 @@ mod tests {
             drained_bytes: 100_000,
             interval_ms: 2000,
             skipped: false,
+            link_kbps: None,
         }
     }
 
@@ -184,6 +199,7 @@ mod tests {
             drained_bytes: kbps * 2000 / 8,
             interval_ms: 2000,
             skipped: false,
+            link_kbps: None,
         }
     }
 
@@ -284,6 +300,63 @@ mod tests {
             chooser.at_keyframe(&clean(), AUTO, &RATES);
         }
         assert!(chooser.rung() <= 1, "the link got faster: it still goes up");
+    }
+
+    /// Clean, on a link the kernel measured at `kbps`.
+    fn measured(kbps: f64) -> Seen {
+        Seen {
+            link_kbps: Some(kbps),
+            ..clean()
+        }
+    }
+
+    #[test]
+    fn where_the_kernel_measures_the_link_a_rung_it_cannot_carry_is_never_tried() {
+        // 1800 kbit/s carries 480p (1100 with the margin), not 720p (2600).
+        let mut chooser = Chooser::new(3);
+        let rungs: Vec<usize> = (0..300)
+            .map(|_| chooser.at_keyframe(&measured(1800.0), AUTO, &RATES))
+            .collect();
+        assert_eq!(rungs[..3], [3, 3, 2], "up after three clean intervals");
+        assert!(
+            rungs[2..].iter().all(|&r| r == 2),
+            "settled on 480p: {rungs:?}"
+        );
+    }
+
+    #[test]
+    fn a_link_that_got_fast_is_followed_to_the_top_in_one_step() {
+        let mut chooser = Chooser::new(3);
+        for _ in 0..10 {
+            chooser.at_keyframe(&measured(500.0), AUTO, &RATES);
+        }
+        assert_eq!(chooser.rung(), 3, "500 kbit/s carries 240p only");
+        assert_eq!(
+            chooser.at_keyframe(&measured(50_000.0), AUTO, &RATES),
+            0,
+            "clean all along: at the first keyframe that shows it"
+        );
+        // Capped by the player's say all the same.
+        let mut small = Chooser::new(3);
+        let say = Say {
+            highest: 2,
+            picked: None,
+        };
+        for _ in 0..3 {
+            small.at_keyframe(&measured(50_000.0), say, &RATES);
+        }
+        assert_eq!(small.rung(), 2);
+    }
+
+    #[test]
+    fn behind_goes_down_to_what_the_kernel_measured() {
+        let mut chooser = Chooser::new(0);
+        let seen = Seen {
+            link_kbps: Some(1500.0),
+            // The hub's own view is gloomier (the kernel's queue filled first).
+            ..behind(600)
+        };
+        assert_eq!(chooser.at_keyframe(&seen, AUTO, &RATES), 2);
     }
 
     #[test]

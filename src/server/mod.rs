@@ -11,6 +11,7 @@ mod forwarded;
 mod headers;
 mod health;
 pub mod limits;
+pub mod link;
 mod metrics;
 mod publish;
 mod router;

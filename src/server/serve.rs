@@ -54,6 +54,7 @@ use tokio_util::task::AbortOnDropHandle;
 use tower::ServiceExt as _;
 
 use super::forwarded;
+use super::link::Link;
 use crate::clock::{monotonic_epoch, monotonic_ms};
 use crate::open_connections::{Caps, OpenConnections};
 
@@ -129,6 +130,9 @@ pub async fn serve(
             continue;
         };
         tune_connection(&tcp, &config);
+        // What the kernel measures of the link, for choosing viewers' rungs: of the client's
+        // own connection only, not a proxy's.
+        let link = if proxy { None } else { Link::of(&tcp) };
         let service = {
             let trusted = config.trusted_proxies.clone();
             app.clone()
@@ -144,6 +148,9 @@ pub async fn serve(
                     request
                         .extensions_mut()
                         .insert(ConnectInfo(SocketAddr::new(client, peer.port())));
+                    if let Some(link) = &link {
+                        request.extensions_mut().insert(link.clone());
+                    }
                     with_host(&mut request);
                     request
                 })

@@ -360,6 +360,8 @@ struct Interval {
     /// It had everything the hub held at least once (it waited for the next fragment).
     caught_up: bool,
     skipped: bool,
+    /// The highest delivery rate the kernel measured on its connection, kbit/s.
+    link_kbps: Option<f64>,
 }
 
 /// Where one viewer is in the media timeline.
@@ -414,6 +416,13 @@ impl MediaCursor {
     /// The rung it is on.
     pub fn rung(&self) -> usize {
         self.rung
+    }
+
+    /// See [`super::Viewer::link_carries`]: the interval keeps the highest.
+    pub fn link_carries(&mut self, kbps: f64) {
+        if let Some(interval) = &mut self.interval {
+            interval.link_kbps = Some(interval.link_kbps.map_or(kbps, |k| k.max(kbps)));
+        }
     }
 
     /// Appends up to `max_fragments` fragments this viewer is owed (each preceded by its init
@@ -541,6 +550,7 @@ impl MediaCursor {
                 sent: 0,
                 caught_up: false,
                 skipped: false,
+                link_kbps: None,
             });
             interval.sent += held.frame.len() as u64;
             index += 1;
@@ -574,12 +584,14 @@ impl MediaCursor {
             drained_bytes: interval.sent,
             interval_ms: now.duration_since(interval.since).as_millis() as u64,
             skipped: interval.skipped,
+            link_kbps: interval.link_kbps,
         };
         self.interval = Some(Interval {
             since: now,
             sent: 0,
             caught_up: false,
             skipped: false,
+            link_kbps: None,
         });
         let chooser = self.chooser.as_mut()?;
         let say = tl.say(&self.ask);

@@ -524,6 +524,12 @@ impl Viewer {
         self.media.set_ask(ask);
     }
 
+    /// Its connection delivered at `kbps` lately, as the kernel measured it (see
+    /// `server::link`): what its link carries, at least.
+    pub fn link_carries(&mut self, kbps: f64) {
+        self.media.link_carries(kbps);
+    }
+
     /// The rung it is on.
     pub fn rung(&self) -> usize {
         self.media.rung()

@@ -252,3 +252,66 @@ async fn when_restarts_run_out_the_channel_goes_offline_with_the_reason() {
     );
     server.shutdown().await.unwrap();
 }
+
+/// The rungs named in `channel`'s first init event, with one encoder running.
+async fn rungs_on_air(base: &str, channel: &str) -> Vec<String> {
+    let mut events = reqwest::get(format!("{base}/live/{channel}/events"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let init: InitEvent =
+        serde_json::from_str(&next_event(&mut events, "init").await.data).unwrap();
+    init.rungs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_turns_the_ladder_off_for_their_channel_from_the_next_broadcast() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let (erin, mallory) = (browser(), browser());
+    sign_up(&erin, &base, "erin").await;
+    sign_up(&mallory, &base, "mallory").await;
+    let set_ladder = |client: &reqwest::Client, on: bool| {
+        let body = serde_json::json!({ "channel": "erin", "on": on });
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            call(&client, &base, "set_ladder", None, Some(body))
+                .await
+                .map(drop)
+        }
+    };
+    assert!(
+        studio_status(&erin, &base, "erin").await.unwrap().ladder,
+        "on unless turned off"
+    );
+
+    start(&erin, &base, "erin").await.unwrap();
+    let made = rungs_on_air(&base, "erin").await;
+    assert!(made.len() > 1, "made in a ladder: {made:?}");
+
+    assert!(matches!(
+        set_ladder(&mallory, false).await,
+        Err(AppError::Forbidden(_))
+    ));
+    set_ladder(&erin, false).await.unwrap();
+    assert!(!studio_status(&erin, &base, "erin").await.unwrap().ladder);
+    assert_eq!(
+        rungs_on_air(&base, "erin").await,
+        made,
+        "the broadcast on air keeps its ladder"
+    );
+    stop(&erin, &base, "erin").await.unwrap();
+    start(&erin, &base, "erin").await.unwrap();
+    assert_eq!(rungs_on_air(&base, "erin").await, ["source"]);
+    assert_eq!(demo_encoders().len(), 1);
+
+    stop(&erin, &base, "erin").await.unwrap();
+    set_ladder(&erin, true).await.unwrap();
+    start(&erin, &base, "erin").await.unwrap();
+    assert_eq!(rungs_on_air(&base, "erin").await, made, "on again");
+    stop(&erin, &base, "erin").await.unwrap();
+    server.shutdown().await.unwrap();
+}

@@ -420,12 +420,12 @@ pub(super) async fn stop(
     .map(drop)
 }
 
-/// Whether `channel` has a broadcast on air, as its studio reports it.
-pub(super) async fn on_air(
+/// What `channel`'s studio shows.
+pub(super) async fn studio_status(
     client: &reqwest::Client,
     base: &str,
     channel: &str,
-) -> Result<bool, AppError> {
+) -> Result<crate::broadcasts::api::StudioStatus, AppError> {
     let response = call(
         client,
         base,
@@ -434,8 +434,16 @@ pub(super) async fn on_air(
         Some(serde_json::json!({ "channel": channel })),
     )
     .await?;
-    let status: crate::broadcasts::api::StudioStatus = response.json().await.unwrap();
-    Ok(status.on_air.is_some())
+    Ok(response.json().await.unwrap())
+}
+
+/// Whether `channel` has a broadcast on air, as its studio reports it.
+pub(super) async fn on_air(
+    client: &reqwest::Client,
+    base: &str,
+    channel: &str,
+) -> Result<bool, AppError> {
+    Ok(studio_status(client, base, channel).await?.on_air.is_some())
 }
 
 /// Signs `name` up; its session cookie (`onair_session=…`).

@@ -1,0 +1,113 @@
+//! What the kernel knows of a viewer's link: the delivery rate its TCP measured (bytes the
+//! other end acknowledged per unit of time; Linux's `tcpi_delivery_rate`, the figure BBR is
+//! built on). A link slower than the stream shows in it within a round trip or two; a faster
+//! one shows in the burst of a keyframe as a higher figure measured while the sender had
+//! nothing more to send (a lower bound), without sending a byte more than the stream itself.
+//!
+//! Each accepted connection keeps a duplicate of its socket's descriptor for this ([`Link`]);
+//! a connection from a trusted proxy has none (its figures would be the proxy's).
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::Arc;
+
+/// A connection's socket, to ask the kernel about. Cloned into each request's extensions.
+#[derive(Clone, Debug)]
+pub struct Link(Arc<OwnedFd>);
+
+/// The start of Linux's `struct tcp_info` (linux/tcp.h), up to `tcpi_delivery_rate` (Linux
+/// 4.9); the kernel copies as much as it has of what is asked. glibc's own copy stops earlier.
+#[repr(C)]
+#[derive(Default)]
+struct TcpInfo {
+    bytes: [u8; 8],
+    /// `tcpi_rto` … `tcpi_total_retrans`.
+    counts: [u32; 24],
+    pacing_rate: u64,
+    max_pacing_rate: u64,
+    bytes_acked: u64,
+    bytes_received: u64,
+    /// `tcpi_segs_out` … `tcpi_data_segs_out`.
+    segs: [u32; 6],
+    delivery_rate: u64,
+}
+
+/// One reading of the kernel's delivery rate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Delivery {
+    pub kbps: f64,
+    /// The sender had less to send than the link could take when it was measured: the link
+    /// carries at least this much (a lower bound, not the link's speed).
+    pub app_limited: bool,
+}
+
+impl Link {
+    /// The link of an accepted connection, or None if its descriptor cannot be duplicated.
+    pub fn of(socket: &impl AsFd) -> Option<Self> {
+        socket
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .map(|fd| Self(Arc::new(fd)))
+    }
+
+    /// The kernel's latest delivery-rate sample; None before there is one, or off Linux's TCP.
+    pub fn delivery(&self) -> Option<Delivery> {
+        let mut info = TcpInfo::default();
+        let mut len = std::mem::size_of::<TcpInfo>() as libc::socklen_t;
+        // SAFETY: `info` is a plain repr(C) struct of `len` bytes the kernel writes at most
+        // `len` bytes into; the descriptor is open for as long as `self` lives.
+        let done = unsafe {
+            libc::getsockopt(
+                self.0.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut TcpInfo).cast(),
+                &mut len,
+            )
+        };
+        if done != 0 || (len as usize) < std::mem::size_of::<TcpInfo>() || info.delivery_rate == 0 {
+            return None;
+        }
+        Some(Delivery {
+            kbps: info.delivery_rate as f64 * 8.0 / 1000.0,
+            // The first bit of the byte after the window scales.
+            app_limited: info.bytes[7] & 1 == 1,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[test]
+    fn the_struct_ends_where_the_kernel_puts_the_delivery_rate() {
+        assert_eq!(std::mem::offset_of!(TcpInfo, delivery_rate), 160);
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_moved_data_has_a_delivery_rate() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut sink = Vec::new();
+            socket.read_to_end(&mut sink).await.unwrap();
+            sink.len()
+        });
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let link = Link::of(&socket).expect("a duplicate descriptor");
+        assert_eq!(link.delivery(), None, "nothing sent yet");
+        let block = vec![7u8; 1 << 20];
+        for _ in 0..4 {
+            socket.write_all(&block).await.unwrap();
+        }
+        socket.flush().await.unwrap();
+        socket.shutdown().await.unwrap();
+        assert_eq!(reader.await.unwrap(), 4 << 20);
+        let delivery = link.delivery().expect("a delivery rate");
+        // Loopback carries far more than any rung.
+        assert!(delivery.kbps > 50_000.0, "{delivery:?}");
+    }
+}

@@ -9,6 +9,12 @@
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often a stream reads its link's delivery rate (a system call) while it sends.
+const READ_EVERY: Duration = Duration::from_millis(100);
+/// How long a measurement of the link full outweighs figures from smaller bursts.
+const FULL_HOLDS: Duration = Duration::from_secs(8);
 
 /// A connection's socket, to ask the kernel about. Cloned into each request's extensions.
 #[derive(Clone, Debug)]
@@ -76,6 +82,55 @@ impl Link {
     }
 }
 
+/// One stream's reading of its link: at most every [`READ_EVERY`], and only the figures that
+/// say something new.
+pub struct LinkReader {
+    link: Link,
+    read_at: Instant,
+    /// The figure last read, to tell a new measurement from the one the kernel kept.
+    seen: Option<f64>,
+    /// When the link was last measured full (the sender had more to send than it took).
+    full_at: Option<Instant>,
+}
+
+impl LinkReader {
+    pub fn new(link: Link) -> Self {
+        Self {
+            link,
+            read_at: Instant::now(),
+            seen: None,
+            full_at: None,
+        }
+    }
+
+    /// What the link carries (kbit/s) when there is a new measurement of it.
+    ///
+    /// The kernel replaces its figure with one measured while the sender had less to send than
+    /// the link takes only when that one is higher: a changed figure is a new measurement, an
+    /// unchanged one may be old (the first one read may date from the handshake). Such a figure
+    /// is a lower bound, and a rough one (a few packets can pass at once): it counts only once
+    /// the last measurement of the link full is [`FULL_HOLDS`] old.
+    pub fn read(&mut self) -> Option<f64> {
+        let now = Instant::now();
+        if now.duration_since(self.read_at) < READ_EVERY {
+            return None;
+        }
+        self.read_at = now;
+        let delivery = self.link.delivery()?;
+        let new = if delivery.app_limited {
+            self.seen.is_some_and(|seen| seen != delivery.kbps)
+                && self
+                    .full_at
+                    .is_none_or(|at| now.duration_since(at) >= FULL_HOLDS)
+        } else {
+            self.full_at = Some(now);
+            true
+        };
+        self.seen = Some(delivery.kbps);
+        new.then_some(delivery.kbps)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,7 +153,6 @@ mod tests {
         });
         let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
         let link = Link::of(&socket).expect("a duplicate descriptor");
-        assert_eq!(link.delivery(), None, "nothing sent yet");
         let block = vec![7u8; 1 << 20];
         for _ in 0..4 {
             socket.write_all(&block).await.unwrap();

@@ -24,7 +24,7 @@ use bytes::Bytes;
 use futures::Stream;
 use serde::Deserialize;
 
-use super::link::Link;
+use super::link::{Link, LinkReader};
 use crate::channels::Channels;
 use crate::live::audience::Seat;
 use crate::live::frame;
@@ -127,14 +127,8 @@ pub async fn live_events(
 
 struct Connection {
     viewer: Viewer,
-    /// Its TCP connection, whose delivery rate the viewer's rung is chosen by; when it was
-    /// last read.
-    link: Option<Link>,
-    link_read: std::time::Instant,
-    /// The delivery rate last read, to tell a new sample from the one the kernel kept.
-    link_seen: Option<f64>,
-    /// When the link was last measured full (the sender had more to send than it took).
-    link_full_at: Option<std::time::Instant>,
+    /// Its TCP connection's measurements, which the viewer's rung is chosen by.
+    link: Option<LinkReader>,
     pending: VecDeque<Bytes>,
     sent: Sent,
     /// How often it was asked for bytes, and whether it was found stalled.
@@ -175,10 +169,7 @@ fn viewer_stream(
     tokio::spawn(watch_for_stall(Arc::downgrade(&reading), stalled_after));
     let connection = Connection {
         viewer,
-        link,
-        link_read: std::time::Instant::now(),
-        link_seen: None,
-        link_full_at: None,
+        link: link.map(LinkReader::new),
         pending,
         sent: Sent::new(),
         reading,
@@ -198,32 +189,8 @@ fn viewer_stream(
                 c.sent.events.increment(1);
                 return Some((Ok(bytes), c));
             }
-            if let Some(link) = &c.link
-                && c.link_read.elapsed() >= LINK_READ_EVERY
-            {
-                c.link_read = std::time::Instant::now();
-                if let Some(delivery) = link.delivery() {
-                    // The kernel replaces its figure with one measured while the sender had
-                    // less to send than the link takes only when that one is higher: a changed
-                    // figure is a new measurement, an unchanged one may be old (the first one
-                    // read may date from the handshake).
-                    // A figure from a burst smaller than the link is a lower bound, but a rough
-                    // one (a few packets can pass at once): it counts only once a measurement of
-                    // the link full is a while old.
-                    let now = std::time::Instant::now();
-                    let new = if delivery.app_limited {
-                        c.link_seen.is_some_and(|seen| seen != delivery.kbps)
-                            && c.link_full_at
-                                .is_none_or(|at| now.duration_since(at) >= LINK_FULL_HOLDS)
-                    } else {
-                        c.link_full_at = Some(now);
-                        true
-                    };
-                    c.link_seen = Some(delivery.kbps);
-                    if new {
-                        c.viewer.link_carries(delivery.kbps);
-                    }
-                }
+            if let Some(kbps) = c.link.as_mut().and_then(LinkReader::read) {
+                c.viewer.link_carries(kbps);
             }
             let skipped = c.viewer.catch_up(&mut c.pending, 1);
             if skipped > 0 {
@@ -236,12 +203,6 @@ fn viewer_stream(
         }
     })
 }
-
-/// How often a stream reads its link's delivery rate (a system call) while it sends.
-const LINK_READ_EVERY: Duration = Duration::from_millis(100);
-
-/// How long a measurement of the link full outweighs figures from smaller bursts.
-const LINK_FULL_HOLDS: Duration = Duration::from_secs(8);
 
 /// Checks a stream four times per `stalled_after`; once it has not been asked for bytes since
 /// four checks ago (so for `stalled_after` at least, and at most a quarter more), it is marked

@@ -192,13 +192,11 @@ fn Studio(channel: String) -> impl IntoView {
                                 </label>
                                 <label class="studio-check">
                                     <input type="checkbox" data-testid="ladder" checked=ladder_now
-                                        on:change={
-                                            move |ev| {
-                                                set_ladder.dispatch(SetLadder {
-                                                    channel: channel_for_ladder.get_value(),
-                                                    on: event_target_checked(&ev),
-                                                });
-                                            }
+                                        on:change=move |ev| {
+                                            set_ladder.dispatch(SetLadder {
+                                                channel: channel_for_ladder.get_value(),
+                                                on: event_target_checked(&ev),
+                                            });
                                         }/>
                                     "Lower qualities for viewers on slow links"
                                 </label>

@@ -3,14 +3,16 @@
 //!
 //! - **Down at once** when the viewer is behind: it was skipped forward, or its connection
 //!   holds more unsent bytes than a fragment's worth and its last writes blocked. It goes to the
-//!   highest rung its measured drain rate carries with a margin (several rungs at once if need
-//!   be), and at least one down; below the lowest video rung is sound alone.
+//!   highest rung its link carries with a margin (the kernel's delivery rate where it was
+//!   measured, else the rate it drained; several rungs at once if need be), and at least one
+//!   down; below the lowest video rung is sound alone.
 //! - **Up** only after a run of clean intervals (nothing blocked, little unsent): to the
 //!   highest rung the link carries with the margin where the kernel measured the link's
 //!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast is
-//!   followed in one step), else one rung. A step up that fails soon after (the viewer is behind again within a few intervals) doubles
-//!   the run the next step up needs, so a link that carries one rung but not the next settles
-//!   instead of oscillating; a step up that holds halves it again.
+//!   followed in one step), else one rung. A step up that fails soon after (the viewer is
+//!   behind again within a few intervals) doubles the run the next step up needs, so a link
+//!   that carries one rung but not the next settles instead of oscillating; a step up that
+//!   holds halves it again.
 //! - **Within the player's say**: the highest rung it may have (its screen, data saver), or a
 //!   rung the viewer picked by hand, which holds whatever the connection shows.
 //!

@@ -1,6 +1,7 @@
 //! Broadcasts: the server functions a studio calls and the types they share (`api`), the rules
 //! for a title (`rules`); on the server, the `Broadcasts` state with the studio's operations
-//! (`state`), the sources ffmpeg can read (`source`) and the media folder they come from
+//! (`state`), the sources ffmpeg can read (`source`), the H.264
+//! encoder it makes pictures with (`encoder`) and the media folder they come from
 //! (`media`), where each run's input comes from (`feed`), the supervision of each broadcast's
 //! ffmpeg (`supervisor`) with its progress figures (`progress`), the broadcasts on air by
 //! channel (`registry`), why one cannot start or stop (`error`) and the broadcasts table (`store`); in a cluster, the one instance
@@ -12,6 +13,8 @@
 pub mod api;
 pub mod rules;
 
+#[cfg(feature = "ssr")]
+pub mod encoder;
 #[cfg(feature = "ssr")]
 mod error;
 #[cfg(feature = "ssr")]

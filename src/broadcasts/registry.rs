@@ -101,8 +101,10 @@ impl Registry {
         if self.is_on_air(&channel.name) {
             return Err(BroadcastError::LiveHere(channel.name.clone()));
         }
-        // A ladder's rungs are encoded even from a stream that is only remuxed itself.
-        let encodes = spec.source.encodes() || spec.ladder.len() > 1;
+        // A ladder's picture rungs are encoded even from a stream that is only remuxed itself
+        // (its sound alone is copied then, for next to nothing).
+        let encodes =
+            spec.source.encodes() || spec.ladder.iter().skip(1).any(|rung| rung.size.is_some());
         let remuxed = !spec.source.encodes();
         let (max, kind) = if encodes {
             (self.inner.max_live.encoded, "")

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::api::{BROWSER_CAMERA_LABEL, BROWSER_SCREEN_LABEL, RTMP_LABEL};
+use super::encoder::{Encoder, Keyframes};
 use crate::renditions::encode::{RungInput, rung_outputs};
 use crate::renditions::ladder::Rung;
 
@@ -28,8 +29,40 @@ pub enum Source {
     /// folder (see `media`); it reaches ffmpeg only through the `file:` protocol.
     MediaFile { path: PathBuf, max_height: u32 },
     /// Bytes a publisher pushes to us, read from stdin at the pace they arrive: remuxed as they
-    /// are (H.264 and AAC), or with `transcode` encoded again like every other source.
-    Pushed { format: PushFormat, transcode: bool },
+    /// are (H.264 and AAC), or with `transcode` encoded again like every other source. What the
+    /// publisher `announced` of them fits the ladder to them.
+    Pushed {
+        format: PushFormat,
+        transcode: bool,
+        announced: Announced,
+    },
+}
+
+/// What a publisher said of its stream before sending it (RTMP's onMetaData; the browser's
+/// WebM says nothing). Only the ladder is fitted to it: ffmpeg never scales a picture up,
+/// whatever was said, and a size no decoder here would take is not believed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Announced {
+    /// Its picture's width and height.
+    pub size: Option<(u32, u32)>,
+    /// It has sound (so a rung of sound alone can be made).
+    pub sound: bool,
+}
+
+impl Announced {
+    pub fn new(width: Option<u32>, height: Option<u32>, sound: bool) -> Self {
+        let size = match (width, height) {
+            (Some(w), Some(h))
+                if (2..=16_384).contains(&w)
+                    && (2..=16_384).contains(&h)
+                    && u64::from(w) * u64::from(h) <= MAX_PIXELS =>
+            {
+                Some((w, h))
+            }
+            _ => None,
+        };
+        Self { size, sound }
+    }
 }
 
 /// The containers a publisher may push.
@@ -72,6 +105,8 @@ pub struct Encoding {
     pub audio_kbps: u32,
     pub fragment_ms: u32,
     pub keyframe_secs: u32,
+    /// Which H.264 encoder makes every picture (the source's, when encoded, and each rung's).
+    pub encoder: Encoder,
 }
 
 impl Source {
@@ -103,7 +138,9 @@ impl Source {
     /// nothing): the two are capped separately.
     pub fn encodes(&self) -> bool {
         match self {
-            Source::Pushed { format, transcode } => *transcode || !format.h264(),
+            Source::Pushed {
+                format, transcode, ..
+            } => *transcode || !format.h264(),
             _ => true,
         }
     }
@@ -114,7 +151,8 @@ impl Source {
             self,
             Source::Pushed {
                 format: PushFormat::Flv,
-                transcode: false
+                transcode: false,
+                ..
             }
         )
     }
@@ -145,18 +183,36 @@ impl Source {
                 known: false,
                 sound: false,
             },
-            Source::Pushed { .. } => Shape {
-                width: enc.width,
-                height: enc.height,
-                known: false,
-                sound: false,
+            Source::Pushed { announced, .. } => match announced.size {
+                // Encoded here, it is made to fit the broadcast's size.
+                Some((width, height)) if self.encodes() => {
+                    let (width, height) = fit(width, height, enc.width, enc.height);
+                    Shape {
+                        width,
+                        height,
+                        known: true,
+                        sound: announced.sound,
+                    }
+                }
+                Some((width, height)) => Shape {
+                    width,
+                    height,
+                    known: true,
+                    sound: announced.sound,
+                },
+                None => Shape {
+                    width: enc.width,
+                    height: enc.height,
+                    known: false,
+                    sound: announced.sound,
+                },
             },
         }
     }
 
-    /// ffmpeg's input arguments for this source, read in real time, then its stream mapping
-    /// (and any filter) for the output.
-    fn input_args(&self, enc: &Encoding) -> (Vec<String>, Vec<String>) {
+    /// ffmpeg's input arguments for this source, read in real time, its stream mapping for the
+    /// output, and the filter its picture goes through before it is encoded, if any.
+    fn input_args(&self, enc: &Encoding) -> (Vec<String>, Vec<String>, Option<String>) {
         match self {
             Source::TestPattern { width, height, fps } => {
                 let mut video = format!("testsrc2=size={width}x{height}:rate={fps}");
@@ -172,7 +228,7 @@ impl Source {
                     "-re", "-f", "lavfi", "-i", &video, "-re", "-f", "lavfi", "-i", &audio,
                 ];
                 let maps = ["-map", "0:v:0", "-map", "1:a:0"];
-                (strings(&inputs), strings(&maps))
+                (strings(&inputs), strings(&maps), None)
             }
             Source::MediaFile { path, max_height } => {
                 let input = format!("file:{}", path.display());
@@ -189,8 +245,8 @@ impl Source {
                 ];
                 // Even dimensions (H.264 needs them), no taller than the configured height.
                 let scale = format!("scale=-2:'trunc(min({max_height},ih)/2)*2'");
-                let maps = ["-map", "0:v:0", "-map", "0:a:0?", "-vf", &scale];
-                (strings(&inputs), strings(&maps))
+                let maps = ["-map", "0:v:0", "-map", "0:a:0?"];
+                (strings(&inputs), strings(&maps), Some(scale))
             }
             Source::Pushed { format, .. } => {
                 // Start at once: no long probing of a stream that is live. (Not `-fflags
@@ -207,18 +263,17 @@ impl Source {
                     "-i",
                     "pipe:0",
                 ];
-                let mut maps = strings(&["-map", "0:v:0", "-map", "0:a:0?"]);
-                if self.encodes() {
-                    // Encoded at most at the broadcast's size, even-sized (H.264 needs it).
-                    let fit = format!(
+                let maps = strings(&["-map", "0:v:0", "-map", "0:a:0?"]);
+                // Encoded at most at the broadcast's size, even-sized (H.264 needs it).
+                let fit = self.encodes().then(|| {
+                    format!(
                         "scale=w='min({w},iw)':h='min({h},ih)':force_original_aspect_ratio=decrease\
                          :force_divisible_by=2",
                         w = enc.width,
                         h = enc.height
-                    );
-                    maps.extend(strings(&["-vf", &fit]));
-                }
-                (strings(&inputs), maps)
+                    )
+                });
+                (strings(&inputs), maps, fit)
             }
         }
     }
@@ -235,19 +290,21 @@ pub struct Shape {
     pub sound: bool,
 }
 
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
+/// `width` x `height` scaled down (never up) to fit `max_width` x `max_height`, shape kept,
+/// even-sized: what the fitting filter of a pushed picture encoded here makes of it.
+fn fit(width: u32, height: u32, max_width: u32, max_height: u32) -> (u32, u32) {
+    let scale = (f64::from(max_width) / f64::from(width))
+        .min(f64::from(max_height) / f64::from(height))
+        .min(1.0);
+    let even = |n: f64| ((n as u32) / 2 * 2).max(2);
+    (
+        even(f64::from(width) * scale),
+        even(f64::from(height) * scale),
+    )
 }
 
-/// Where an H.264 encoder puts keyframes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Keyframes {
-    /// Every `secs` seconds, by the encoder's own GOP: a broadcast of one rendition.
-    Gop { secs: u32 },
-    /// Every `secs` seconds, forced at the same instants on every rung of a ladder.
-    Every { secs: u32 },
-    /// Wherever the source has one: the source rung is the publisher's stream, passed through.
-    AsSource,
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
 }
 
 /// The whole ffmpeg command line (without the program name): H.264 tuned for low latency and
@@ -268,7 +325,10 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding, ladder: &[Rung]) -> Vec<Stri
         "-stats_period",
         "1",
     ]);
-    let (inputs, maps) = source.input_args(enc);
+    if source.encodes() || !lower.is_empty() {
+        args.extend(enc.encoder.global_args());
+    }
+    let (inputs, maps, filter) = source.input_args(enc);
     args.extend(inputs);
     args.extend(maps);
     let keyframes = if lower.is_empty() {
@@ -281,7 +341,10 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding, ladder: &[Rung]) -> Vec<Stri
         }
     };
     if source.encodes() {
-        args.extend(h264_args(enc.fps, enc.video_kbps, keyframes));
+        if let Some(chain) = enc.encoder.chain(filter.as_deref()) {
+            args.extend(["-vf".to_string(), chain]);
+        }
+        args.extend(enc.encoder.h264_args(enc.fps, enc.video_kbps, keyframes));
     } else {
         // Remux: the publisher's H.264 as it is.
         args.extend(strings(&["-c:v", "copy"]));
@@ -301,6 +364,7 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding, ladder: &[Rung]) -> Vec<Stri
             fps: enc.fps,
             audio_kbps: enc.audio_kbps,
             fragment_ms: enc.fragment_ms,
+            encoder: enc.encoder.clone(),
             keyframes: if source.encodes() {
                 keyframes
             } else {
@@ -312,49 +376,6 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding, ladder: &[Rung]) -> Vec<Stri
             .collect();
         args.extend(rung_outputs(lower, &input, &targets));
     }
-    args
-}
-
-/// H.264 tuned for low latency at `fps` and `kbps`, with keyframes where `keyframes` says.
-pub fn h264_args(fps: u32, kbps: u32, keyframes: Keyframes) -> Vec<String> {
-    let rate = format!("{kbps}k");
-    let mut args = strings(&[
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-        "-r",
-        &fps.to_string(),
-    ]);
-    match keyframes {
-        Keyframes::Gop { secs } => {
-            let gop = (fps * secs).max(1).to_string();
-            args.extend(strings(&["-g", &gop, "-keyint_min", &gop]));
-        }
-        forced => {
-            let force = match forced {
-                Keyframes::Every { secs } => format!("expr:gte(t,n_forced*{})", secs.max(1)),
-                _ => "source".into(),
-            };
-            // Far apart: every keyframe is a forced one, at the same instant on every rung.
-            let longest_gop = (fps * 60).max(1).to_string();
-            args.extend(strings(&["-force_key_frames", &force, "-g", &longest_gop]));
-        }
-    }
-    args.extend(strings(&[
-        "-sc_threshold",
-        "0",
-        "-b:v",
-        &rate,
-        "-maxrate",
-        &rate,
-        "-bufsize",
-        &rate,
-    ]));
     args
 }
 
@@ -437,6 +458,7 @@ mod tests {
         let pushed = |transcode| Source::Pushed {
             format: PushFormat::Flv,
             transcode,
+            announced: Announced::default(),
         };
         let remux = ffmpeg_args(&pushed(false), &enc, &[]);
         let has = |args: &[String], pair: [&str; 2]| args.windows(2).any(|w| w == pair);
@@ -455,6 +477,7 @@ mod tests {
                 screen: false,
             },
             transcode: false,
+            announced: Announced::default(),
         };
         let from_browser = ffmpeg_args(&webm(true), &enc, &[]);
         assert!(has(&from_browser, ["-f", "matroska"]));
@@ -478,6 +501,7 @@ mod tests {
                 screen: true,
             },
             transcode: false,
+            announced: Announced::default(),
         };
         let args = ffmpeg_args(&vp8, &enc, &[]);
         let has = |args: &[String], pair: [&str; 2]| args.windows(2).any(|w| w == pair);
@@ -499,11 +523,102 @@ mod tests {
             &Source::Pushed {
                 format: PushFormat::Flv,
                 transcode: false,
+                announced: Announced::default(),
             },
             &enc,
             &[],
         );
         assert!(has(&remux, ["-max_pixels", &max]));
         assert!(!remux.iter().any(|a| a == "-vf"));
+    }
+
+    /// A GPU's encoder gets its frames uploaded after the source's own filter, on the source
+    /// rung and every scaled rung, and a remux with no rungs below it touches no GPU.
+    #[test]
+    fn a_gpu_encodes_every_picture_after_its_filters() {
+        let (pattern, mut enc) = crate::live::testing::small_test_pattern();
+        enc.encoder = Encoder::Vaapi {
+            device: "/dev/dri/renderD128".into(),
+        };
+        let after = |args: &[String], flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .map(|i| args[i + 1].clone())
+        };
+        let args = ffmpeg_args(&pattern, &enc, &[]);
+        assert_eq!(after(&args, "-c:v").as_deref(), Some("h264_vaapi"));
+        assert_eq!(after(&args, "-vf").as_deref(), Some("format=nv12,hwupload"));
+        let at = |flag: &str| args.iter().position(|a| a == flag).unwrap();
+        assert!(at("-vaapi_device") < at("-i"));
+        let file = Source::MediaFile {
+            path: PathBuf::from("/srv/media/talk.mp4"),
+            max_height: 720,
+        };
+        let args = ffmpeg_args(&file, &enc, &[]);
+        assert_eq!(
+            after(&args, "-vf").as_deref(),
+            Some("scale=-2:'trunc(min(720,ih)/2)*2',format=nv12,hwupload")
+        );
+        let rtmp = Source::Pushed {
+            format: PushFormat::Flv,
+            transcode: false,
+            announced: Announced::default(),
+        };
+        let alone = ffmpeg_args(&rtmp, &enc, &[]);
+        assert!(
+            !alone
+                .iter()
+                .any(|a| a.contains("vaapi") || a.contains("hwupload"))
+        );
+        let setting = crate::renditions::ladder::parse("source, 240p:300").unwrap();
+        let ladder = crate::renditions::ladder::for_source(&setting, 1280, 720);
+        let with_rung = ffmpeg_args(&rtmp, &enc, &ladder);
+        assert!(with_rung.iter().any(|a| a == "-vaapi_device"));
+        assert_eq!(after(&with_rung, "-c:v").as_deref(), Some("copy"));
+        let graph = after(&with_rung, "-filter_complex").unwrap();
+        assert!(graph.ends_with("format=nv12,hwupload[r0]"), "{graph}");
+        assert!(with_rung.windows(2).any(|w| w == ["-c:v", "h264_vaapi"]));
+    }
+
+    /// What OBS says in onMetaData fits the ladder to its stream: a 640x360 stream with sound
+    /// gets no rung as tall as itself, and sound alone; one encoded here fits the broadcast's
+    /// size; a size no decoder here would take is not believed.
+    #[test]
+    fn a_pushed_stream_is_as_large_as_it_announced_and_has_the_sound_it_announced() {
+        let (_, enc) = crate::live::testing::small_test_pattern();
+        let pushed = |transcode, announced| Source::Pushed {
+            format: PushFormat::Flv,
+            transcode,
+            announced,
+        };
+        let said = Announced::new(Some(640), Some(360), true);
+        let shape = pushed(false, said).shape(&enc);
+        assert_eq!(
+            (shape.width, shape.height, shape.known, shape.sound),
+            (640, 360, true, true)
+        );
+        // Encoded at most at the broadcast's 320x180, shape kept.
+        let shape = pushed(true, said).shape(&enc);
+        assert_eq!((shape.width, shape.height), (320, 180));
+        let tall = Announced::new(Some(1080), Some(1920), false);
+        let shape = pushed(true, tall).shape(&enc);
+        assert_eq!((shape.width, shape.height, shape.sound), (100, 180, false));
+        // Nothing said: the broadcast's size at most, no sound assumed.
+        let shape = pushed(false, Announced::default()).shape(&enc);
+        assert_eq!(
+            (shape.width, shape.height, shape.known, shape.sound),
+            (320, 180, false, false)
+        );
+        for (width, height) in [
+            (Some(0), Some(0)),
+            (Some(16_383), Some(16_383)),
+            (Some(640), None),
+        ] {
+            assert_eq!(
+                Announced::new(width, height, true).size,
+                None,
+                "{width:?}x{height:?}"
+            );
+        }
     }
 }

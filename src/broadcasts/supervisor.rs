@@ -502,6 +502,7 @@ mod tests {
             source: Source::Pushed {
                 format: PushFormat::Flv,
                 transcode: true,
+                announced: Default::default(),
             },
             encoding: crate::live::testing::small_test_pattern().1,
             ffmpeg: "ffmpeg".into(),

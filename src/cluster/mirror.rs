@@ -24,9 +24,9 @@ use crate::live::wire::StatusEvent;
 /// 200 ms fragments, a few tens of MB at most.
 const QUEUE: usize = 512;
 
-/// The header that says what a message on a channel's subject carries: `init` (a rung's init
-/// segment, see [`InitMessage`]), `media` (a fragment, its id in the `Onair-Id` header and its
-/// rung in `Onair-Rung`) or `status` (JSON).
+/// The header that says what a message carries: on a channel's subject, `init` (a rung's init
+/// segment, see [`InitMessage`]) or `status` (JSON); on a rung's subject, `media` (a fragment,
+/// its id in the `Onair-Id` header and its rung in `Onair-Rung`).
 pub(super) const KIND: &str = "Onair-Kind";
 /// A media message's fragment id.
 pub(super) const ID: &str = "Onair-Id";
@@ -233,9 +233,13 @@ async fn send(cluster: &Cluster, message: Outgoing) {
             tracing::warn!(%err, channel = %message.channel, "could not keep the channel's state in NATS");
         }
     }
+    let subject = match message.kind {
+        MEDIA => cluster.rung_subject(&message.channel, message.rung),
+        _ => cluster.subject(&message.channel),
+    };
     if let Err(err) = cluster
         .client
-        .publish_with_headers(cluster.subject(&message.channel), headers, message.payload)
+        .publish_with_headers(subject, headers, message.payload)
         .await
     {
         tracing::warn!(%err, channel = %message.channel, "could not publish to NATS");

@@ -2,12 +2,13 @@
 //! must outlive a message). The model is SRS's origin/edge cluster (here
 //! an edge is a *relaying* instance; "edge" alone means the player's live edge):
 //!
-//! - the instance that runs a broadcast (its *origin*) publishes the init segment, each
-//!   fragment under its id, and each status change once, on `{name}.live.{channel}`
-//!   ([`mirror`]);
-//! - any other instance with viewers of that channel holds one subscription and feeds its own
-//!   hub ([`relay`]), so its viewers get the same ids: a viewer who moves to another instance
-//!   resumes with `Last-Event-ID` without gap or repeat;
+//! - the instance that runs a broadcast (its *origin*) publishes each rung's init segment and
+//!   each status change once on `{name}.live.{channel}`, and each fragment under its id on its
+//!   rung's `{name}.live.{channel}.{rung}` ([`mirror`]);
+//! - any other instance with viewers of that channel subscribes once, to the rungs its viewers
+//!   are on (and the lowest picture), and feeds its own hub ([`relay`]), so its viewers get the
+//!   same ids: a viewer who moves to another instance resumes with `Last-Event-ID` without gap
+//!   or repeat;
 //! - a server-side broadcast (the demo) runs on one instance at a time, the holder of a lease
 //!   that lapses within seconds of its holder's death; then another instance takes it over
 //!   ([`lease`], [`held`]);
@@ -104,9 +105,14 @@ impl Cluster {
         self.client.clone()
     }
 
-    /// The subject `channel`'s media and status travel on.
+    /// The subject `channel`'s init segments and status travel on.
     fn subject(&self, channel: &str) -> String {
         format!("{}.live.{channel}", self.name)
+    }
+
+    /// The subject the fragments of `channel`'s `rung` travel on.
+    fn rung_subject(&self, channel: &str, rung: usize) -> String {
+        format!("{}.live.{channel}.{rung}", self.name)
     }
 }
 

@@ -1,25 +1,43 @@
-//! A relaying instance's side: one subscription to a channel's subject feeds this instance's hub, however
-//! many viewers watch here. It starts from the run's init segment as the origin left it in the
-//! `live` bucket (subscribed first, so nothing published meanwhile is missed) and from the next
-//! keyframe; fragments keep the origin's ids.
+//! A relaying instance's side: one subscription to a channel's subject (init segments and
+//! status) and one to each rung its viewers here are on feed this instance's hub, however many
+//! viewers watch here. It starts from the run's init segments as the origin left them in the
+//! `live` bucket (subscribed first, so nothing published meanwhile is missed) and each rung
+//! from its next keyframe; fragments keep the origin's ids.
+//!
+//! Which rungs: all of them for the first seconds (every rung's bitrate is learnt, and the
+//! first viewers land where they want); then the rungs viewers here are on, the rungs a viewer
+//! here wanted and found missing (taken at once: it moves there at a keyframe soon after), and
+//! always the lowest picture, which a viewer falling behind steps down to at once and the
+//! channel's thumbnail is made from. A rung nobody needed for 10 s is let go.
 
 use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
+use async_nats::{Message, Subscriber};
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::Cluster;
-use super::mirror::{ID, INIT, InitMessage, KIND, MEDIA, RUNG, STATUS};
-use crate::live::hub::Hub;
+use super::mirror::{ID, INIT, InitMessage, KIND, MEDIA, STATUS};
+use crate::live::hub::{Hub, RungInfo};
 use crate::live::splitter::{Piece, Splitter};
-use crate::live::wire::StatusEvent;
+use crate::live::wire::{AUDIO_RUNG, StatusEvent};
 use crate::renditions::ladder::MAX_RUNGS;
+
+/// How often the rungs taken are reconsidered.
+const TEND: Duration = Duration::from_millis(250);
+/// A rung nobody here was on or wanted for this long is let go (and all are taken for this
+/// long after the relay starts).
+const RUNG_IDLE: Duration = Duration::from_secs(10);
+/// A viewer that lacks the rung it wants asks again at every keyframe: a want counts this long.
+const WANT_FRESH: Duration = Duration::from_secs(2);
 
 /// Relays `channel` from its origin into `hub` until `stop`; held media is dropped at the end
 /// (nobody keeps it current any more).
 pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: CancellationToken) {
     let subject = cluster.subject(&channel);
-    let mut messages = match cluster.client.subscribe(subject).await {
+    let mut control = match cluster.client.subscribe(subject).await {
         Ok(messages) => messages,
         Err(err) => {
             tracing::warn!(%err, %channel, "cannot subscribe to the channel in NATS");
@@ -28,6 +46,7 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
     };
     tracing::info!(%channel, "relaying from the channel's origin");
     let mut run = OriginRun::default();
+    let mut taken = TakenRungs::new(Instant::now());
     // Each rung's init as the origin left it; a rung the current run does not have is an old
     // run's, and is passed over.
     let mut epoch = None;
@@ -42,43 +61,146 @@ pub async fn relay(cluster: Arc<Cluster>, channel: String, hub: Arc<Hub>, stop: 
         epoch = this;
         run.init(&hub, &init);
     }
+    taken.tend(&cluster, &channel, &hub, &mut run).await;
     // After the init segment, which would otherwise put an offline channel live.
     if let Ok(Some(status)) = cluster.live.get(format!("{channel}.{STATUS}")).await {
         take_status(&hub, &status);
     }
+    let mut tend = tokio::time::interval(TEND);
+    tend.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let message = tokio::select! {
+        // In this order: a rung's init is read before that rung's fragments after it (they
+        // left the origin in that order, on two subscriptions).
+        tokio::select! {
+            biased;
             _ = stop.cancelled() => break,
-            message = messages.next() => match message {
-                Some(message) => message,
+            message = control.next() => match message {
+                Some(message) => match kind(&message) {
+                    Some(INIT) => run.init(&hub, &message.payload),
+                    Some(STATUS) => take_status(&hub, &message.payload),
+                    _ => {}
+                },
                 None => break,
             },
-        };
-        let Some(headers) = &message.headers else {
-            continue;
-        };
-        match headers.get(KIND).map(|kind| kind.as_str()) {
-            Some(INIT) => run.init(&hub, &message.payload),
-            Some(STATUS) => take_status(&hub, &message.payload),
-            Some(MEDIA) => {
-                let rung = headers
-                    .get(RUNG)
-                    .and_then(|rung| rung.as_str().parse().ok())
-                    .unwrap_or(0);
-                if let Some(id) = headers.get(ID).and_then(|id| id.as_str().parse().ok()) {
+            (rung, message) = taken.next() => {
+                if kind(&message) == Some(MEDIA)
+                    && let Some(id) = message
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.get(ID))
+                        .and_then(|id| id.as_str().parse().ok())
+                {
                     run.fragment(&hub, rung, id, &message.payload);
                 }
             }
-            _ => {}
+            _ = tend.tick() => taken.tend(&cluster, &channel, &hub, &mut run).await,
         }
     }
     hub.forget_media();
     tracing::info!(%channel, "stopped relaying");
 }
 
+fn kind(message: &Message) -> Option<&str> {
+    message
+        .headers
+        .as_ref()?
+        .get(KIND)
+        .map(|kind| kind.as_str())
+}
+
+/// The rungs this relay takes from the origin, each with its own subscription.
+struct TakenRungs {
+    subscriptions: [Option<Subscriber>; MAX_RUNGS],
+    /// When each rung was last needed here.
+    needed: [Instant; MAX_RUNGS],
+    /// Where the next poll starts, so every rung gets its turn.
+    first: usize,
+    /// The origin's run these are for: a new one takes every rung again for a while.
+    epoch: u64,
+}
+
+impl TakenRungs {
+    fn new(now: Instant) -> Self {
+        Self {
+            subscriptions: Default::default(),
+            needed: [now; MAX_RUNGS],
+            first: 0,
+            epoch: 0,
+        }
+    }
+
+    /// Takes the rungs needed here now and lets go of those not needed for [`RUNG_IDLE`].
+    async fn tend(&mut self, cluster: &Cluster, channel: &str, hub: &Hub, run: &mut OriginRun) {
+        let now = Instant::now();
+        if run.epoch != self.epoch {
+            self.epoch = run.epoch;
+            self.needed = [now; MAX_RUNGS];
+        }
+        let lowest_picture = run.ladder.iter().rposition(|r| r.name != AUDIO_RUNG);
+        for rung in 0..MAX_RUNGS {
+            let exists = rung < run.ladder.len();
+            if exists && (Some(rung) == lowest_picture || hub.rung_in_use(rung, WANT_FRESH)) {
+                self.needed[rung] = now;
+            }
+            let keep = exists && now.duration_since(self.needed[rung]) < RUNG_IDLE;
+            match (&self.subscriptions[rung], keep) {
+                (None, true) => {
+                    match cluster
+                        .client
+                        .subscribe(cluster.rung_subject(channel, rung))
+                        .await
+                    {
+                        Ok(subscription) => {
+                            tracing::debug!(%channel, rung, "relaying a rung");
+                            self.subscriptions[rung] = Some(subscription);
+                            // From its next keyframe.
+                            run.restart(rung);
+                        }
+                        Err(err) => {
+                            tracing::warn!(%err, %channel, rung, "cannot subscribe to a rung")
+                        }
+                    }
+                }
+                (Some(_), false) => {
+                    tracing::debug!(%channel, rung, "no longer relaying a rung nobody watches here");
+                    self.subscriptions[rung] = None;
+                    hub.forget_rung(rung);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The next fragment message of any rung taken; pending while none is taken.
+    async fn next(&mut self) -> (usize, Message) {
+        std::future::poll_fn(|cx| {
+            for step in 0..MAX_RUNGS {
+                let rung = (self.first + step) % MAX_RUNGS;
+                let Some(subscription) = &mut self.subscriptions[rung] else {
+                    continue;
+                };
+                match subscription.poll_next_unpin(cx) {
+                    Poll::Ready(Some(message)) => {
+                        self.first = (rung + 1) % MAX_RUNGS;
+                        return Poll::Ready((rung, message));
+                    }
+                    // NATS ended it: taken again at the next tend.
+                    Poll::Ready(None) => self.subscriptions[rung] = None,
+                    Poll::Pending => {}
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
+
 /// What the relay knows of the origin's current run, rung by rung.
 #[derive(Default)]
 struct OriginRun {
+    /// Its epoch and ladder, from the last init segment (0 and empty before one).
+    epoch: u64,
+    ladder: Arc<[RungInfo]>,
     rungs: [RelayedRung; MAX_RUNGS],
 }
 
@@ -109,12 +231,21 @@ impl OriginRun {
                         );
                     }
                 }
+                self.epoch = message.epoch;
+                self.ladder = message.ladder.clone();
                 self.rungs[message.rung] = RelayedRung {
                     splitter: Some(splitter),
                     started: false,
                 };
             }
             Err(err) => tracing::warn!(%err, "the origin's init segment does not parse"),
+        }
+    }
+
+    /// `rung` continues after a gap (it was not taken): from its next keyframe.
+    fn restart(&mut self, rung: usize) {
+        if let Some(relayed) = self.rungs.get_mut(rung) {
+            relayed.started = false;
         }
     }
 

@@ -10,6 +10,7 @@ use super::flv::{self, AudioCodec, TagKind, VideoCodec};
 use super::meter::Meter;
 use super::rtmp::Metadata;
 use crate::broadcasts::feed::ByteSender;
+use crate::broadcasts::source::Announced;
 
 /// Audio held while waiting for the first video, at most (bytes).
 const MAX_HELD_BEFORE_VIDEO: usize = 1 << 20;
@@ -42,6 +43,12 @@ impl Forwarder {
         self.meter.announced(metadata.width, metadata.height);
         if self.stream.is_none() {
             self.has_audio = Some(metadata.has_audio);
+            // Before the broadcast starts: its ladder is fitted to it.
+            self.publisher.announce(Announced::new(
+                metadata.width,
+                metadata.height,
+                metadata.has_audio,
+            ));
         }
     }
 

@@ -67,6 +67,7 @@ impl Ingest {
             let source = Source::Pushed {
                 format: publisher.format,
                 transcode: self.inner.config.transcode,
+                announced: publisher.announced,
             };
             match self
                 .inner

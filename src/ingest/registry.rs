@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::refusal::Refusal;
 use super::state::Ingest;
 use crate::broadcasts::feed::{ByteSender, IncomingSlot, PushHandle};
-use crate::broadcasts::source::PushFormat;
+use crate::broadcasts::source::{Announced, PushFormat};
 
 #[derive(Default)]
 pub(super) struct ChannelIngest {
@@ -84,6 +84,7 @@ impl Ingest {
             ingest: self.clone(),
             channel: channel.to_string(),
             format,
+            announced: Announced::default(),
             id,
         })
     }
@@ -110,6 +111,8 @@ pub struct Publisher {
     ingest: Ingest,
     pub channel: String,
     pub(super) format: PushFormat,
+    /// What it said of its stream before sending it (see `Forwarder::metadata`).
+    pub(super) announced: Announced,
     id: u64,
 }
 
@@ -117,6 +120,11 @@ impl Publisher {
     /// Puts the channel on air (or back on air) with this publisher's bytes.
     pub async fn go_live(&self) -> Result<(ByteSender, IncomingSlot), Refusal> {
         self.ingest.go_live(self).await
+    }
+
+    /// What it says of its stream before sending it fits the ladder its broadcast is made in.
+    pub fn announce(&mut self, announced: Announced) {
+        self.announced = announced;
     }
 
     /// Turns this publisher away for an unsuitable stream; the studio shows why.

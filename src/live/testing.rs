@@ -19,6 +19,7 @@ pub fn small_test_pattern() -> (Source, Encoding) {
         audio_kbps: 64,
         fragment_ms: 100,
         keyframe_secs: 1,
+        encoder: crate::broadcasts::encoder::Encoder::Software,
     };
     (source, encoding)
 }

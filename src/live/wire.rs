@@ -45,6 +45,12 @@ pub struct StatusEvent {
 pub struct InitEvent {
     /// A MIME type with exact codecs, for `MediaSource.addSourceBuffer`.
     pub mime: String,
+    /// The rung of the run's quality ladder this init is for ("source", "480p", "audio").
+    /// Within one epoch every rung shares the timeline: a new rung's init and keyframe are
+    /// appended where the last rung's media ended (a switch, see docs/protocol.md). Before the
+    /// init segment, so a reader that keeps only an event's first bytes sees it.
+    #[serde(default = "source_rung")]
+    pub rung: String,
     /// Base64 of the init segment.
     pub data: String,
     /// Names the encoder run, the same on every instance of a cluster (a later run has a
@@ -52,11 +58,6 @@ pub struct InitEvent {
     pub epoch: u64,
     /// Track id -> media timescale, to turn a prft box's media time into seconds.
     pub timescales: BTreeMap<u32, u32>,
-    /// The rung of the run's quality ladder this init is for ("source", "480p", "audio").
-    /// Within one epoch every rung shares the timeline: a new rung's init and keyframe are
-    /// appended where the last rung's media ended (a switch, see docs/protocol.md).
-    #[serde(default = "source_rung")]
-    pub rung: String,
     /// Every rung of the run's ladder, from the top: what the quality menu offers.
     #[serde(default)]
     pub rungs: Vec<String>,

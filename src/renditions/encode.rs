@@ -5,7 +5,8 @@
 //! viewer can move to any rung at any keyframe.
 
 use super::ladder::Rung;
-use crate::broadcasts::source::{Keyframes, aac_args, fragmented_mp4_args, h264_args};
+use crate::broadcasts::encoder::{Encoder, Keyframes};
+use crate::broadcasts::source::{aac_args, fragmented_mp4_args};
 
 /// What the rungs are made from and how they are cut.
 #[derive(Clone, Debug)]
@@ -20,6 +21,8 @@ pub struct RungInput {
     pub audio_kbps: u32,
     pub fragment_ms: u32,
     pub keyframes: Keyframes,
+    /// What encodes each picture rung (the source rung's encoder, when it has one).
+    pub encoder: Encoder,
 }
 
 /// ffmpeg arguments that add `rungs` (a ladder without its source rung) as outputs, the n-th
@@ -38,9 +41,9 @@ pub fn rung_outputs(rungs: &[Rung], input: &RungInput, targets: &[String]) -> Ve
             graph.push_str(&format!("[s{n}]"));
         }
         for (n, height) in heights.iter().enumerate() {
-            graph.push_str(&format!(
-                ";[s{n}]scale=-2:'trunc(min({height},ih)/2)*2'[r{n}]"
-            ));
+            let scale = format!("scale=-2:'trunc(min({height},ih)/2)*2'");
+            let chain = input.encoder.chain(Some(&scale)).unwrap_or(scale);
+            graph.push_str(&format!(";[s{n}]{chain}[r{n}]"));
         }
         args.extend(["-filter_complex".to_string(), graph]);
     }
@@ -50,7 +53,7 @@ pub fn rung_outputs(rungs: &[Rung], input: &RungInput, targets: &[String]) -> Ve
             args.extend(["-map".to_string(), format!("[r{next_scaled}]")]);
             next_scaled += 1;
             let kbps = rung.kbps.unwrap_or(1000);
-            args.extend(h264_args(input.fps, kbps, input.keyframes));
+            args.extend(input.encoder.h264_args(input.fps, kbps, input.keyframes));
             args.extend(["-map".to_string(), format!("{}?", input.audio)]);
         } else {
             args.extend(["-map".to_string(), input.audio.clone(), "-vn".into()]);
@@ -118,6 +121,7 @@ mod tests {
             audio_kbps: 64,
             fragment_ms: 200,
             keyframes: Keyframes::Every { secs: 1 },
+            encoder: Encoder::Software,
         };
         let mut args: Vec<String> = [
             "-hide_banner",
@@ -141,7 +145,7 @@ mod tests {
         .to_vec();
         // The source rung, encoded under the same keyframe rule, as a broadcast's is.
         args.extend(["-map".into(), "0:v:0".into(), "-map".into(), "1:a:0".into()]);
-        args.extend(h264_args(30, 800, input.keyframes));
+        args.extend(input.encoder.h264_args(30, 800, input.keyframes));
         args.extend(aac_args(64));
         args.extend(fragmented_mp4_args(200, &files[0]));
         args.extend(rung_outputs(&rungs[1..], &input, &files[1..]));
@@ -180,6 +184,7 @@ mod tests {
             audio_kbps: 96,
             fragment_ms: 200,
             keyframes: Keyframes::AsSource,
+            encoder: Encoder::Software,
         };
         let targets = ["pipe:3".to_string(), "pipe:4".to_string()];
         let args = rung_outputs(&rungs[1..], &input, &targets);

@@ -90,6 +90,8 @@ pub async fn metrics(
             let labels = [("channel", channel.name.clone()), ("rung", rung.name)];
             metrics::gauge!("onair_rung_viewers", &labels).set(rung.viewers as f64);
             metrics::counter!("onair_rung_bytes_sent_total", &labels).absolute(rung.bytes_sent);
+            metrics::counter!("onair_rung_bytes_received_total", &labels)
+                .absolute(rung.bytes_received);
         }
     }
     metrics::gauge!("onair_live_broadcasts").set(state.broadcasts.live_count() as f64);

@@ -12,6 +12,7 @@ use super::site::Site;
 use super::sse::EventStreams;
 
 use crate::broadcasts::BroadcastConfig;
+use crate::broadcasts::encoder::Encoder;
 use crate::broadcasts::registry::MaxLive;
 use crate::broadcasts::source::Encoding;
 use crate::child_process::ChildLimits;
@@ -144,6 +145,8 @@ pub struct FfmpegSettings {
     pub keyframe_secs: u32,
     pub max_restarts: u32,
     pub max_memory_mib: u64,
+    pub encoder: String,
+    pub vaapi_device: std::path::PathBuf,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -202,6 +205,8 @@ pub enum SettingsError {
     Tls(String),
     #[error("[renditions] ladder: {0}")]
     Ladder(String),
+    #[error("[ffmpeg] encoder: {0}")]
+    Encoder(String),
 }
 
 impl Settings {
@@ -267,12 +272,19 @@ impl Settings {
             .try_into()
             .map_err(SettingsError::Invalid)?;
         settings.ladder()?;
+        settings.encoder()?;
         Ok(settings)
     }
 
     /// The quality ladder every broadcast is made in (checked when the settings load).
     fn ladder(&self) -> Result<Vec<RungSetting>, SettingsError> {
         ladder::parse(&self.renditions.ladder).map_err(SettingsError::Ladder)
+    }
+
+    /// The H.264 encoder (checked when the settings load).
+    fn encoder(&self) -> Result<Encoder, SettingsError> {
+        Encoder::named(&self.ffmpeg.encoder, self.ffmpeg.vaapi_device.clone())
+            .map_err(SettingsError::Encoder)
     }
 
     pub fn hub(&self) -> HubConfig {
@@ -298,6 +310,7 @@ impl Settings {
                 audio_kbps: b.audio_kbps,
                 fragment_ms: f.fragment_ms,
                 keyframe_secs: f.keyframe_secs,
+                encoder: self.encoder().unwrap_or(Encoder::Software),
             },
             width: b.width,
             height: b.height,
@@ -549,6 +562,28 @@ mod tests {
             Settings::with_overrides([("ONAIR_DEMO_COLOUR", "red")]),
             Err(SettingsError::UnknownVariable(_))
         ));
+    }
+
+    #[test]
+    fn the_encoder_is_one_ffmpeg_names_and_a_gpu_is_chosen_by_name() {
+        let default = Settings::with_overrides([]).unwrap();
+        assert_eq!(default.broadcasts().encoding.encoder, Encoder::Software);
+        let vaapi = Settings::with_overrides([
+            ("ONAIR_FFMPEG_ENCODER", "h264_vaapi"),
+            ("ONAIR_FFMPEG_VAAPI_DEVICE", "/dev/dri/renderD129"),
+        ])
+        .unwrap();
+        assert_eq!(
+            vaapi.broadcasts().encoding.encoder,
+            Encoder::Vaapi {
+                device: "/dev/dri/renderD129".into()
+            }
+        );
+        let wrong = Settings::with_overrides([("ONAIR_FFMPEG_ENCODER", "nvenc")]).unwrap_err();
+        assert!(
+            wrong.to_string().contains("\"nvenc\" is not an encoder"),
+            "{wrong}"
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!          --ramp N (connections opened per second)  --pid P (the server; found by port otherwise)
 //!          --chat (a fresh account posts a message every 2.5 s; reports chat delivery delay)
 //!          --sources N (spread viewers over N loopback addresses 127.0.1.x, as N households)
+//!          --rungs a,b (viewer n picks rung n mod 2 of the quality ladder, e.g. source,240p,audio;
+//!          unset: the server chooses each viewer's rung; the report is per rung either way)
 //!
 //! It runs on one thread and parses only what it measures, so on a shared machine the limit it
 //! reports is the server's.
@@ -49,6 +51,20 @@ struct Options {
     chat: bool,
     /// Loopback addresses the viewers connect from (0: the default one).
     sources: u32,
+    /// Rungs the viewers pick in turn (empty: the server chooses).
+    rungs: Vec<String>,
+}
+
+impl Options {
+    /// The path viewer `index` asks for: with its rung when the viewers pick them.
+    fn path_of(&self, index: usize) -> String {
+        if self.rungs.is_empty() {
+            return self.path.clone();
+        }
+        let rung = &self.rungs[index % self.rungs.len()];
+        let join = if self.path.contains('?') { '&' } else { '?' };
+        format!("{}{join}rung={rung}", self.path)
+    }
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -57,6 +73,7 @@ fn parse_args() -> Result<Options, String> {
         (100, 20, 0, 100, 500, None);
     let mut chat = false;
     let mut sources = 0;
+    let mut rungs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -74,10 +91,24 @@ fn parse_args() -> Result<Options, String> {
             "--pid" => pid = Some(number(value()?)? as u32),
             "--chat" => chat = true,
             "--sources" => sources = number(value()?)?.min(250) as u32,
+            "--rungs" => {
+                rungs = value()?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(String::from)
+                    .collect();
+                if let Some(bad) = rungs
+                    .iter()
+                    .find(|r| !r.chars().all(|c| c.is_ascii_alphanumeric()))
+                {
+                    return Err(format!("--rungs: {bad:?} is not a rung name"));
+                }
+            }
             "--help" | "-h" => {
                 return Err(include_str!("main.rs")
                     .lines()
-                    .take(14)
+                    .take(16)
                     .collect::<Vec<_>>()
                     .join("\n"));
             }
@@ -120,6 +151,7 @@ fn parse_args() -> Result<Options, String> {
         pid,
         chat,
         sources,
+        rungs,
     })
 }
 
@@ -140,9 +172,12 @@ struct ViewerReport {
     lags_ms: Vec<f32>,
     /// Chat messages received in the window, and how long each took from being stored.
     chat_delays_ms: Vec<f32>,
-    /// Jumps in media ids: the server skipped this viewer forward.
+    /// Times the server skipped this viewer forward (it says so in a comment).
     skips: u32,
     slow: bool,
+    /// The rung it was last sent (from its last init event), and how often that changed.
+    rung: String,
+    switches: u32,
 }
 
 impl ViewerReport {
@@ -153,13 +188,16 @@ impl ViewerReport {
             }
             return;
         }
-        if event.name != b"media" {
+        if event.name == b"init" {
+            let rung = rung_of(&event.data_head);
+            if !self.rung.is_empty() && rung != self.rung {
+                self.switches += 1;
+            }
+            self.rung = rung;
             return;
         }
-        if let (Some(id), Some(last)) = (event.id, *last_id)
-            && id != last + 1
-        {
-            self.skips += 1;
+        if event.name != b"media" {
+            return;
         }
         *last_id = event.id.or(*last_id);
         if !measuring {
@@ -175,6 +213,14 @@ impl ViewerReport {
             self.lags_ms.push((now_unix_ms() - p.unix_ms) as f32);
         }
     }
+}
+
+/// The rung an init event's JSON names (its `rung` comes before the init segment).
+fn rung_of(data_head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data_head);
+    text.split_once("\"rung\":\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or_else(|| "?".to_string(), |(rung, _)| rung.to_string())
 }
 
 /// Viewer `index`'s connection: from its own loopback address when `--sources` asks for
@@ -219,7 +265,8 @@ async fn watch(
         .map_err(|e| format!("connect: {e}"))?;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
-        opts.path, opts.host
+        opts.path_of(index),
+        opts.host
     );
     stream
         .write_all(request.as_bytes())
@@ -305,11 +352,15 @@ impl StreamReader {
             parser,
             last_id,
         } = self;
-        dechunk
+        let fed = dechunk
             .feed(data, |body| {
                 parser.feed(body, |event| report.on_event(event, last_id, measuring))
             })
-            .map_err(|_| "malformed chunked encoding".to_string())
+            .map_err(|_| "malformed chunked encoding".to_string());
+        if measuring {
+            report.skips = parser.skips;
+        }
+        fed
     }
 }
 
@@ -490,6 +541,23 @@ async fn main() {
         let slow: Vec<&ViewerReport> = reports.iter().filter(|r| r.slow).collect();
         summarise("normal viewers", &normal, seconds);
         summarise("slow viewers", &slow, seconds);
+    }
+    // By the rung each viewer ended on, in the order they were first met.
+    let mut rungs: Vec<&str> = Vec::new();
+    for report in &reports {
+        if !rungs.contains(&report.rung.as_str()) {
+            rungs.push(&report.rung);
+        }
+    }
+    for rung in rungs {
+        let on: Vec<&ViewerReport> = reports.iter().filter(|r| r.rung == rung).collect();
+        let switches: u32 = on.iter().map(|r| r.switches).sum();
+        let label = format!(
+            "on {} ({} viewers, {switches} switches of rung)",
+            if rung.is_empty() { "no rung" } else { rung },
+            on.len()
+        );
+        summarise(&label, &on, seconds);
     }
     match (server, cpu_from, cpu_to) {
         (Some(pid), Some(a), Some(b)) => {

@@ -19,6 +19,8 @@ pub struct SseParser {
     line_len: usize,
     event: Event,
     has_fields: bool,
+    /// Comments saying the server skipped this viewer forward (`: skipped N fragments…`).
+    pub skips: u32,
 }
 
 impl SseParser {
@@ -53,6 +55,8 @@ impl SseParser {
             }
             self.event = Event::default();
             self.has_fields = false;
+        } else if line_ref.starts_with(b": skipped") {
+            self.skips += 1;
         } else if line_ref[0] != b':' {
             let (field, value) = match memchr::memchr(b':', line_ref) {
                 Some(at) => (
@@ -89,7 +93,7 @@ mod tests {
     fn parses_events_split_anywhere_and_keeps_only_heads() {
         let long = "A".repeat(10_000);
         let stream = format!(
-            "retry: 1000\n\n: note\n\nevent: media\nid: 42\ndata: {long}\n\nevent: status\ndata: {{}}\n\n"
+            "retry: 1000\n\n: note\n\n: skipped 3 fragments\n\nevent: media\nid: 42\ndata: {long}\n\nevent: status\ndata: {{}}\n\n"
         );
         for split in [1, 7, 100, 5000, stream.len()] {
             let mut parser = SseParser::default();
@@ -108,6 +112,7 @@ mod tests {
                 ],
                 "split {split}"
             );
+            assert_eq!(parser.skips, 1);
         }
     }
 }

@@ -228,6 +228,16 @@ impl MediaTimeline {
         self.held_bytes = 0;
     }
 
+    /// Drops `rung`'s fragments, keeping its init segment: a relay stopped taking it (see
+    /// `cluster::relay`), so what is held would only grow old.
+    pub fn forget_rung(&mut self, rung: usize) {
+        if let Some(log) = self.rungs.get_mut(rung) {
+            let bytes: usize = log.fragments.iter().map(|h| h.frame.len()).sum();
+            log.fragments.clear();
+            self.held_bytes -= bytes;
+        }
+    }
+
     /// The raw init segment and newest keyframe fragment of the lowest rung with a picture
     /// (see [`super::Hub::snapshot`]).
     pub fn snapshot(&self) -> Option<(Bytes, Bytes)> {
@@ -301,11 +311,11 @@ impl MediaTimeline {
         Say { highest, picked }
     }
 
-    /// The rung a new viewer starts on: the highest it may have, or the lowest picture when
-    /// it asks to start low. If that rung has no keyframe to start from yet, the nearest
-    /// picture rung that has one (below first); sound alone only when picked. With none, the
-    /// wanted rung, to wait for.
-    fn start_rung(&self, ask: &Ask) -> usize {
+    /// The rung a new viewer wants (the highest it may have, or the lowest picture when it
+    /// asks to start low), and the one it starts on: the wanted one, or if that has no
+    /// keyframe to start from yet, the nearest picture rung that has one (below first); sound
+    /// alone only when picked. With none, the wanted rung, to wait for.
+    fn start_rung(&self, ask: &Ask) -> (usize, usize) {
         let say = self.say(ask);
         let lowest_picture = self
             .ladder
@@ -327,13 +337,22 @@ impl MediaTimeline {
                     .any(|h| h.keyframe && h.init.epoch == self.epochs)
         };
         if playable(&wanted) || say.picked.is_some() {
-            return wanted;
+            return (wanted, wanted);
         }
         let pictures = lowest_picture.min(self.rungs.len().saturating_sub(1));
-        (wanted..=pictures)
+        let start = (wanted..=pictures)
             .find(playable)
             .or_else(|| (0..wanted).rev().find(playable))
-            .unwrap_or(wanted)
+            .unwrap_or(wanted);
+        (wanted, start)
+    }
+
+    /// Whether `rung` holds any fragment of the current run (a relay may not be taking it).
+    fn holds(&self, rung: usize) -> bool {
+        self.rungs[rung]
+            .fragments
+            .back()
+            .is_some_and(|h| h.init.epoch == self.epochs)
     }
 }
 
@@ -379,6 +398,8 @@ pub(super) struct MediaCursor {
     interval: Option<Interval>,
     /// The keyframe (by id) the rung was last chosen at, so a keyframe is decided once.
     decided_at: Option<u64>,
+    /// A rung it would be on, or go to, that this hub holds nothing of (see [`Self::wants`]).
+    wants: Option<usize>,
 }
 
 /// Where a switch to another rung at a keyframe lands.
@@ -406,7 +427,14 @@ impl MediaCursor {
             chooser: None,
             interval: None,
             decided_at: None,
+            wants: None,
         }
+    }
+
+    /// The rung it wanted and could not have since the last call, because this hub holds
+    /// nothing of it: a relay takes only the rungs its viewers are on (see `cluster::relay`).
+    pub fn wants(&mut self) -> Option<usize> {
+        self.wants.take()
     }
 
     pub fn set_ask(&mut self, ask: Ask) {
@@ -442,16 +470,20 @@ impl MediaCursor {
             if held.is_none() && tl.rungs.iter().all(|l| l.fragments.is_empty()) {
                 return 0;
             }
-            self.rung = held.unwrap_or_else(|| tl.start_rung(&self.ask));
+            self.rung = match held {
+                Some(rung) => rung,
+                None => self.start_on(tl),
+            };
             self.chooser = Some(Chooser::new(self.rung));
         }
         if self.rung >= tl.rungs.len() {
             // A new run with a shorter ladder.
-            self.rung = tl.start_rung(&self.ask);
+            self.rung = self.start_on(tl);
             self.chooser = Some(Chooser::new(self.rung));
         }
         let log = &tl.rungs[self.rung];
         let (Some(first), Some(head)) = (log.fragments.front(), log.fragments.back()) else {
+            self.wants = Some(self.rung);
             return 0;
         };
         if just_resumed {
@@ -559,6 +591,16 @@ impl MediaCursor {
         skipped
     }
 
+    /// The rung it starts on (see [`MediaTimeline::start_rung`]), wanting the one it would
+    /// rather have.
+    fn start_on(&mut self, tl: &MediaTimeline) -> usize {
+        let (wanted, start) = tl.start_rung(&self.ask);
+        if wanted != start {
+            self.wants = Some(wanted);
+        }
+        start
+    }
+
     fn caught_up(&mut self) {
         if let Some(interval) = &mut self.interval {
             interval.caught_up = true;
@@ -606,13 +648,31 @@ impl MediaCursor {
         if target == self.rung {
             return None;
         }
-        let landing = landing(tl, held, self.rung, target);
+        let mut to = target;
+        let mut landing = landing_on(tl, held, self.rung, target);
+        if !tl.holds(target) {
+            // A relay not taking that rung yet: it is asked for, and meanwhile a viewer going
+            // down goes to the nearest lower rung that is here.
+            self.wants = Some(target);
+            if target > self.rung
+                && let Some((lower, at)) = (target + 1..tl.rungs.len())
+                    .filter(|&n| tl.holds(n))
+                    .find_map(|n| match landing_on(tl, held, self.rung, n) {
+                        Landing::At(at) => Some((n, at)),
+                        _ => None,
+                    })
+            {
+                to = lower;
+                landing = Landing::At(at);
+                chooser.stay_on(lower);
+            }
+        }
         match landing {
             Landing::At(_) => {
-                let direction = if target > self.rung { "down" } else { "up" };
+                let direction = if to > self.rung { "down" } else { "up" };
                 metrics::counter!("onair_viewer_rung_switches_total", "direction" => direction)
                     .increment(1);
-                self.rung = target;
+                self.rung = to;
             }
             Landing::Wait => {}
             Landing::No => chooser.stay_on(self.rung),
@@ -622,7 +682,7 @@ impl MediaCursor {
 }
 
 /// Where the keyframe `held` of rung `from` is on rung `to`.
-fn landing(tl: &MediaTimeline, held: &Held, from: usize, to: usize) -> Landing {
+fn landing_on(tl: &MediaTimeline, held: &Held, from: usize, to: usize) -> Landing {
     let target = &tl.rungs[to];
     let epoch = held.init.epoch;
     let (Some(at), Some(init)) = (held.start, target.init.as_ref()) else {

@@ -63,6 +63,10 @@ pub struct Hub {
     /// Per rung of the current ladder: viewers on it here, and bytes of it sent.
     rung_viewers: [AtomicUsize; MAX_RUNGS],
     rung_bytes: [AtomicU64; MAX_RUNGS],
+    /// Per rung: bytes of fragments this hub took in (made here, or relayed).
+    rung_received: [AtomicU64; MAX_RUNGS],
+    /// Per rung: when (ms) a viewer here last wanted it while the hub held nothing of it.
+    rung_wanted: [AtomicU64; MAX_RUNGS],
 }
 
 /// One rung as the studio and `/metrics` see it.
@@ -73,6 +77,9 @@ pub struct RungFigures {
     pub viewers: usize,
     /// Bytes of it sent to viewers here since the server started (any run).
     pub bytes_sent: u64,
+    /// Bytes of its fragments taken in here since the server started: made here, or relayed
+    /// from another instance (a relay takes only the rungs it needs, see `cluster::relay`).
+    pub bytes_received: u64,
 }
 
 /// Everything the hub carries, under its one lock.
@@ -123,6 +130,8 @@ impl Hub {
             closed: AtomicBool::new(false),
             rung_viewers: Default::default(),
             rung_bytes: Default::default(),
+            rung_wanted: Default::default(),
+            rung_received: Default::default(),
         })
     }
 
@@ -226,6 +235,9 @@ impl Hub {
             .write()
             .media
             .push(rung, fragment, &data, id, received, &self.settings)?;
+        if let Some(counter) = self.rung_received.get(rung) {
+            counter.fetch_add(fragment.data.len() as u64, Ordering::Relaxed);
+        }
         self.notify();
         Some(id)
     }
@@ -295,12 +307,33 @@ impl Hub {
         self.ladder()
             .iter()
             .zip(self.rung_viewers.iter().zip(&self.rung_bytes))
-            .map(|(rung, (viewers, bytes))| RungFigures {
+            .zip(&self.rung_received)
+            .map(|((rung, (viewers, bytes)), received)| RungFigures {
                 name: rung.name.clone(),
                 viewers: viewers.load(Ordering::Relaxed),
                 bytes_sent: bytes.load(Ordering::Relaxed),
+                bytes_received: received.load(Ordering::Relaxed),
             })
             .collect()
+    }
+
+    /// Whether a viewer here is on `rung`, or wanted it in the last `within` while the hub
+    /// held nothing of it (a relay then takes it, see `cluster::relay`).
+    pub fn rung_in_use(&self, rung: usize, within: Duration) -> bool {
+        let on = self
+            .rung_viewers
+            .get(rung)
+            .is_some_and(|v| v.load(Ordering::Relaxed) > 0);
+        let wanted = self
+            .rung_wanted
+            .get(rung)
+            .map_or(0, |w| w.load(Ordering::Relaxed));
+        on || now_ms().saturating_sub(wanted) < within.as_millis() as u64
+    }
+
+    /// Drops what is held of `rung`: a relay stopped taking it.
+    pub fn forget_rung(&self, rung: usize) {
+        self.write().media.forget_rung(rung);
     }
 
     /// The init segment and the newest keyframe fragment of the lowest rung with a picture,
@@ -494,6 +527,9 @@ impl Viewer {
             .owed(&logs.media, out, max_fragments, self.hub.settings.max_lag);
         let heartbeat = logs.heartbeat;
         drop(logs);
+        if let Some(wanted) = self.media.wants().and_then(|r| self.hub.rung_wanted.get(r)) {
+            wanted.store(now_ms(), Ordering::Relaxed);
+        }
         if out.len() > before {
             self.count_on(self.media.rung());
             let bytes: usize = out.range(before..).map(Bytes::len).sum();

@@ -70,9 +70,15 @@ fn live_hub() -> Arc<Hub> {
 /// Publishes the fragments of every rung that start before `until` seconds and after `from`,
 /// in the order of their start (as one ffmpeg makes them), each received at its start time.
 fn publish_until(hub: &Hub, t0: Instant, from: f64, until: f64) {
+    publish_rungs_until(hub, t0, from, until, &[0, 1, 2]);
+}
+
+/// [`publish_until`] for the rungs `taken` alone (as a relay that takes only those).
+fn publish_rungs_until(hub: &Hub, t0: Instant, from: f64, until: f64, taken: &[usize]) {
     let mut all: Vec<(f64, usize, &Fragment)> = rungs()
         .iter()
         .enumerate()
+        .filter(|(rung, _)| taken.contains(rung))
         .flat_map(|(rung, (_, fragments))| {
             fragments
                 .iter()
@@ -221,6 +227,67 @@ fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_
     assert_eq!(inits(&again), [rungs_sent[1].clone()]);
     let next = again.iter().find_map(|s| s.id).unwrap();
     assert!((place(next).1 - place(last).2).abs() < 0.002);
+}
+
+/// On a relay that does not take the 90p rung: a viewer who picks it waits for it and says it
+/// wants it (so the relay takes it); one falling behind on the source lands on the nearest lower
+/// rung the relay has, never on nothing; a rung let go is dropped from the hub.
+#[test]
+fn a_rung_the_hub_holds_nothing_of_is_wanted_and_a_viewer_going_down_lands_below_it() {
+    const FRESH: Duration = Duration::from_secs(2);
+    let hub = live_hub();
+    let t0 = Instant::now();
+    publish_rungs_until(&hub, t0, 0.0, 1.5, &[0, 2]);
+    assert!(!hub.rung_in_use(1, FRESH));
+    let mut picker = hub.subscribe(None, None, None);
+    picker.set_ask(Ask {
+        pick: Some("90p".into()),
+        ..Ask::default()
+    });
+    let waited = take(&mut picker, usize::MAX);
+    assert!(!waited.iter().any(|s| s.name == "media"), "{waited:?}");
+    assert!(hub.rung_in_use(1, FRESH), "the pick asks the relay for 90p");
+    assert_eq!(
+        hub.rung_figures()[1].viewers,
+        0,
+        "not on it until it is sent it"
+    );
+
+    let mut viewer = hub.subscribe(None, None, None);
+    let mut sent = Vec::new();
+    loop {
+        let more = take(&mut viewer, 1);
+        if !more.iter().any(|s| s.name == "media") {
+            break;
+        }
+        sent.extend(more);
+    }
+    publish_rungs_until(&hub, t0, 1.5, 3.0, &[0, 2]);
+    for _ in 0..3 {
+        sent.extend(take(&mut viewer, 1));
+    }
+    viewer.link_carries(100_000.0);
+    for _ in 0..30 {
+        sent.extend(take(&mut viewer, 1));
+    }
+    assert_eq!(inits(&sent), ["source", "audio"], "{sent:?}");
+    assert!(!sent.iter().any(|s| s.name == "comment"), "never skipped");
+    assert_eq!(viewer.rung(), 2);
+
+    // The relay takes 90p: the picker is sent it from its next keyframe.
+    publish_until(&hub, t0, 3.0, 4.5);
+    assert_eq!(inits(&take(&mut picker, usize::MAX)), ["90p"]);
+    // And lets go of sound alone: what was held of it goes.
+    let held = hub.held_bytes();
+    hub.forget_rung(2);
+    assert!(hub.held_bytes() < held);
+    let mut listener = hub.subscribe(None, None, None);
+    listener.set_ask(Ask {
+        pick: Some("audio".into()),
+        ..Ask::default()
+    });
+    let nothing = take(&mut listener, usize::MAX);
+    assert!(!nothing.iter().any(|s| s.name == "media"), "{nothing:?}");
 }
 
 /// Where the fragment a hub from [`live_hub`] numbered `id` is: (rung, start, end).

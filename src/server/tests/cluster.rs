@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use eventsource_stream::Eventsource;
+use futures::StreamExt;
 
 use super::support::{
     SERIAL, TestServer, continuous, decoded_frames, demo_encoders, eventually, media_count,
@@ -134,6 +135,129 @@ async fn viewers_on_every_instance_count_once_and_leaving_counts_too() {
     until_count(&mut on_a, 1).await;
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
+    forget(&name).await;
+}
+
+/// What `server` took in of each of the demo's rungs so far (made there, or relayed), by rung.
+async fn rung_bytes_received(server: &TestServer) -> std::collections::HashMap<String, u64> {
+    let text = reqwest::get(format!("http://{}/metrics", server.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let prefix = "onair_rung_bytes_received_total{channel=\"demo\",rung=\"";
+    text.lines()
+        .filter_map(|line| line.strip_prefix(prefix))
+        .filter_map(|rest| {
+            let (rung, value) = rest.split_once("\"} ")?;
+            Some((rung.to_string(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// A relaying instance takes from NATS only the rungs its viewers are on (and the lowest
+/// picture, for a viewer falling behind), not the whole ladder: after its first seconds it lets
+/// go of the others (here sound alone); a viewer there who picks one gets it within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_takes_only_the_rungs_its_viewers_are_on() {
+    let _serial = SERIAL.lock().await;
+    let name = format!("test{}", crate::clock::now_ms());
+    let url = nats_url();
+    // The tests' small demo (180 lines) made in three rungs.
+    let a = start_server_with(&[
+        ("ONAIR_CLUSTER_NATS_URL", &url),
+        ("ONAIR_CLUSTER_NAME", &name),
+        ("ONAIR_RENDITIONS_LADDER", "source, 90p:100, audio"),
+    ])
+    .await;
+    let on = |server: &TestServer, rung: &str| {
+        format!("http://{}/live/demo/events?rung={rung}", server.addr)
+    };
+    read_events(&on(&a, "source"), None, |e| media_count(e) >= 2).await;
+    let b = start_server_with(&[
+        ("ONAIR_CLUSTER_NATS_URL", &url),
+        ("ONAIR_CLUSTER_NAME", &name),
+        ("ONAIR_METRICS_ENABLED", "true"),
+    ])
+    .await;
+    let ladder = ["source", "90p", "audio"];
+    // One viewer of the second instance watches the source all along.
+    let watching = on(&b, "source");
+    let began = Instant::now();
+    let viewer = tokio::spawn(async move {
+        let response = reqwest::get(&watching).await.expect("connects");
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            chunk.expect("the stream stays whole");
+        }
+    });
+    let growing = |before: &std::collections::HashMap<String, u64>,
+                   after: &std::collections::HashMap<String, u64>| {
+        ladder
+            .iter()
+            .filter(|rung| after.get(**rung) > before.get(**rung))
+            .map(|rung| rung.to_string())
+            .collect::<Vec<_>>()
+    };
+    let first = rung_bytes_received(&b).await;
+    let taken = eventually(
+        "the relay takes every rung at first",
+        Duration::from_secs(10),
+        || async {
+            let now = rung_bytes_received(&b).await;
+            let taken = growing(&first, &now);
+            (taken.len() == ladder.len()).then_some(taken)
+        },
+    )
+    .await;
+    assert_eq!(taken, ladder);
+    let kept = eventually(
+        "the relay lets go of the rungs nobody watches",
+        Duration::from_secs(25),
+        || async {
+            let before = rung_bytes_received(&b).await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let kept = growing(&before, &rung_bytes_received(&b).await);
+            (kept == ["source", "90p"]).then_some(kept)
+        },
+    )
+    .await;
+    let after = began.elapsed();
+    assert!(
+        after >= Duration::from_secs(8),
+        "every rung kept a while, not {after:?}"
+    );
+    assert_eq!(
+        kept,
+        ["source", "90p"],
+        "the viewer's rung and the lowest picture"
+    );
+    // The viewer there plays on, whole.
+    assert!(!viewer.is_finished());
+
+    // A viewer there who picks sound alone gets it within seconds, relayed again.
+    let asked = Instant::now();
+    let (_, picked) = read_events(&on(&b, "audio"), None, |e| {
+        timeline(e)
+            .iter()
+            .filter(|(rung, _, _)| rung == "audio")
+            .count()
+            >= 5
+    })
+    .await;
+    let waited = asked.elapsed();
+    assert!(
+        waited < Duration::from_secs(5),
+        "sound alone after {waited:?}"
+    );
+    continuous(&picked).unwrap();
+    let before = rung_bytes_received(&b).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(growing(&before, &rung_bytes_received(&b).await).contains(&"audio".to_string()));
+    viewer.abort();
+    b.shutdown().await.unwrap();
+    a.shutdown().await.unwrap();
     forget(&name).await;
 }
 

@@ -166,6 +166,9 @@ async fn goes_live_and_decodes(keyframe_secs: u32) -> IncomingFigures {
         "{}",
         init.mime
     );
+    // Its onMetaData announced sound: its ladder has sound alone (copied, no encoder), and no
+    // picture rung as tall as its 180 lines.
+    assert_eq!(init.rungs, ["source", "audio"]);
 
     let status = studio_until(&ada, &base, "ada", |s| {
         incoming(s).is_some_and(|i| i.keyframe_secs.is_some() && i.fps.is_some())
@@ -222,7 +225,8 @@ async fn obs_with_four_second_keyframes_plays_and_the_studio_warns() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused() {
     let _serial = SERIAL.lock().await;
-    let server = start_server().await;
+    // One rung: every id is the next fragment this viewer gets, so a gap would show.
+    let server = start_server_with(&[("ONAIR_RENDITIONS_LADDER", "source")]).await;
     let base = format!("http://{}", server.addr);
     let (bea, key) = broadcaster(&base, "bea").await;
 

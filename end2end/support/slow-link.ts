@@ -62,6 +62,15 @@ export class SlowLink {
     return link;
   }
 
+  /** The viewer's side's own address (where a WebDriver server inside the namespace listens). */
+  static readonly viewerAddress = VIEWER_ADDR;
+
+  /** `command` with `args`, run inside the namespace: what a browser it starts reaches goes over
+   * the link. */
+  inside(command: string, args: string[]): [string, string[]] {
+    return ['ip', ['netns', 'exec', NETNS, command, ...args]];
+  }
+
   /** The server's address as a browser inside the namespace reaches it. */
   url(port: number): string {
     return `http://${HOST_ADDR}:${port}`;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { SlowLink } from './slow-link';
 
 /** The browser engines Playwright cannot drive here, each through its own WebDriver server:
  * Debian's Firefox ESR (geckodriver, from crates.io) and WebKitGTK's MiniBrowser
@@ -36,16 +37,19 @@ export class WebDriverSession {
     private readonly id: string,
   ) {}
 
-  /** Starts `engine`'s driver and a session of its browser; call `close` to end both. */
-  static async start(engine: Engine): Promise<WebDriverSession> {
+  /** Starts `engine`'s driver and a session of its browser; call `close` to end both. Behind
+   * `link`, the driver (and so the browser it starts) runs on the far side of a slow link, and
+   * listens there. */
+  static async start(engine: Engine, link?: SlowLink): Promise<WebDriverSession> {
     const port = await freePort();
-    const driver =
+    const host = link ? SlowLink.viewerAddress : '127.0.0.1';
+    const [command, args]: [string, string[]] =
       engine === 'firefox'
-        ? spawn('geckodriver', ['--host', '127.0.0.1', '--port', String(port)], {
-            stdio: 'ignore',
-          })
-        : spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], { stdio: 'ignore', detached: true });
-    const base = `http://127.0.0.1:${port}`;
+        ? ['geckodriver', ['--host', host, '--port', String(port), '--allow-hosts', host]]
+        : ['xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`, `--host=${link ? 'all' : 'local'}`]];
+    const [program, argv] = link ? link.inside(command, args) : [command, args];
+    const driver = spawn(program, argv, { stdio: 'ignore', detached: engine === 'webkit' });
+    const base = `http://${host}:${port}`;
     const until = Date.now() + 20_000;
     for (;;) {
       const ready = await fetch(`${base}/status`)

@@ -1,4 +1,5 @@
 import { expect } from '@playwright/test';
+import { SlowLink } from '../support/slow-link';
 import { WebDriverSession, type Engine } from '../support/webdriver';
 
 /** The video's state as a viewer would judge it. */
@@ -51,5 +52,37 @@ export async function watchTheDemo(engine: Engine, baseURL: string) {
     await browser.run(`localStorage.removeItem('onair-quality'); return true;`);
   } finally {
     await browser.close();
+  }
+}
+
+const HEIGHT = `const v = document.querySelector('video'); return v ? v.videoHeight : 0;`;
+
+/** Watches the demo in `engine` over a real slow link: held to 600 kbit/s it is moved down to
+ * the 240p rung and plays on there; the link fast again, it is moved back to the source. */
+export async function followsASlowLink(engine: Engine, baseURL: string) {
+  const link = SlowLink.up();
+  const browser = await WebDriverSession.start(engine, link);
+  try {
+    await browser.goto(`${link.url(Number(new URL(baseURL).port))}/watch/demo`);
+    await browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`);
+    await browser.poll('the source plays, 540 lines', `return (() => {${HEIGHT}})() === 540;`);
+
+    // The demo's source is about 1.35 Mbit/s on the wire, 240p about 0.45.
+    link.limit(600);
+    const slowed = Date.now();
+    await browser.poll('the picture is 240 lines tall', `return (() => {${HEIGHT}})() === 240;`);
+    console.log(`${engine}: on 240p ${Date.now() - slowed} ms after the link slowed to 600 kbit/s`);
+    const on240 = await browser.run<Playback>(PLAYBACK);
+    await browser.poll('it plays on at 240p', `const p = (() => {${PLAYBACK}})(); return p.time > ${on240.time + 3} && p;`, 10_000);
+    expect((await browser.run<Playback>(PLAYBACK)).error).toBeNull();
+
+    link.limit(null);
+    const fast = Date.now();
+    await browser.poll('back on the source', `return (() => {${HEIGHT}})() === 540;`);
+    console.log(`${engine}: back on the source ${Date.now() - fast} ms after the link got fast`);
+    expect((await browser.run<Playback>(PLAYBACK)).error).toBeNull();
+  } finally {
+    await browser.close();
+    link.down();
   }
 }

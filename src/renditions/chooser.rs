@@ -5,7 +5,9 @@
 //!   holds more unsent bytes than a fragment's worth and its last writes blocked. It goes to the
 //!   highest rung its link carries with a margin (the kernel's delivery rate where it was
 //!   measured, else the rate it drained; several rungs at once if need be), and at least one
-//!   down; below the lowest video rung is sound alone.
+//!   down; below the lowest video rung is sound alone, reached only from the lowest video rung
+//!   (the first figures of a link that just got slow can be far below what it carries, and
+//!   sound alone costs the viewer its picture and a new decoder).
 //! - **Up** only after a run of clean intervals (nothing blocked, little unsent): to the
 //!   highest rung the link carries with the margin where the kernel measured the link's
 //!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast is
@@ -96,9 +98,20 @@ impl Chooser {
     }
 
     /// At a keyframe: the rung the viewer continues on, after `seen` since the last one, of
-    /// rungs sent at `rates` kbit/s.
-    pub fn at_keyframe(&mut self, seen: &Seen, say: Say, rates: &[f64]) -> usize {
+    /// rungs sent at `rates` kbit/s, the last of them sound alone when `sound_alone`.
+    pub fn at_keyframe(
+        &mut self,
+        seen: &Seen,
+        say: Say,
+        rates: &[f64],
+        sound_alone: bool,
+    ) -> usize {
         let lowest = rates.len().saturating_sub(1);
+        let lowest_picture = if sound_alone {
+            lowest.saturating_sub(1)
+        } else {
+            lowest
+        };
         self.rung = self.rung.min(lowest);
         if let Some(picked) = say.picked {
             self.settle(picked.min(lowest));
@@ -112,7 +125,12 @@ impl Chooser {
                 .link_kbps
                 .or(seen.drain_kbps())
                 .map_or(lowest, |kbps| carried_by(rates, kbps));
-            let down = carried.max(self.rung + 1).min(lowest).max(highest);
+            let floor = if self.rung < lowest_picture {
+                lowest_picture
+            } else {
+                lowest
+            };
+            let down = carried.max(self.rung + 1).min(floor).max(highest);
             if self.since_up.is_some_and(|n| n < FAILED_WITHIN) {
                 self.up_after = (self.up_after * 2).min(UP_AFTER_MAX);
             }
@@ -209,21 +227,32 @@ mod tests {
     fn a_viewer_behind_goes_down_at_once_to_what_its_link_carries() {
         let mut chooser = Chooser::new(0);
         assert_eq!(
-            chooser.at_keyframe(&behind(1500), AUTO, &RATES),
+            chooser.at_keyframe(&behind(1500), AUTO, &RATES, true),
             2,
             "1500 kbit/s carries 480p"
         );
         let mut chooser = Chooser::new(0);
         assert_eq!(
-            chooser.at_keyframe(&behind(3500), AUTO, &RATES),
+            chooser.at_keyframe(&behind(3500), AUTO, &RATES, true),
             1,
             "at least one down"
         );
         let mut chooser = Chooser::new(1);
         assert_eq!(
-            chooser.at_keyframe(&behind(90), AUTO, &RATES),
+            chooser.at_keyframe(&behind(90), AUTO, &RATES, true),
+            3,
+            "from a picture, the lowest picture first"
+        );
+        assert_eq!(
+            chooser.at_keyframe(&behind(90), AUTO, &RATES, true),
             4,
             "below every video rung: sound"
+        );
+        let mut no_sound = Chooser::new(3);
+        assert_eq!(
+            no_sound.at_keyframe(&behind(90), AUTO, &RATES[..4], false),
+            3,
+            "no rung of sound alone: the lowest picture is the floor"
         );
         let mut skipped = Chooser::new(0);
         let seen = Seen {
@@ -232,7 +261,7 @@ mod tests {
             ..clean()
         };
         assert_eq!(
-            skipped.at_keyframe(&seen, AUTO, &RATES),
+            skipped.at_keyframe(&seen, AUTO, &RATES, true),
             1,
             "a skip is being behind"
         );
@@ -247,7 +276,7 @@ mod tests {
             ..clean()
         };
         assert_eq!(
-            chooser.at_keyframe(&blip, AUTO, &RATES),
+            chooser.at_keyframe(&blip, AUTO, &RATES, true),
             0,
             "less than a fragment unsent"
         );
@@ -256,10 +285,10 @@ mod tests {
     #[test]
     fn up_one_rung_only_after_three_clean_intervals() {
         let mut chooser = Chooser::new(3);
-        assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES), 3);
-        assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES), 3);
+        assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES, true), 3);
+        assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES, true), 3);
         assert_eq!(
-            chooser.at_keyframe(&clean(), AUTO, &RATES),
+            chooser.at_keyframe(&clean(), AUTO, &RATES, true),
             2,
             "one rung, after three"
         );
@@ -267,10 +296,10 @@ mod tests {
             blocked: true,
             ..clean()
         };
-        chooser.at_keyframe(&clean(), AUTO, &RATES);
-        chooser.at_keyframe(&unclean, AUTO, &RATES);
+        chooser.at_keyframe(&clean(), AUTO, &RATES, true);
+        chooser.at_keyframe(&unclean, AUTO, &RATES, true);
         assert_eq!(
-            chooser.at_keyframe(&clean(), AUTO, &RATES),
+            chooser.at_keyframe(&clean(), AUTO, &RATES, true),
             2,
             "a blocked write starts over"
         );
@@ -288,7 +317,7 @@ mod tests {
             } else {
                 clean()
             };
-            let rung = chooser.at_keyframe(&seen, AUTO, &RATES);
+            let rung = chooser.at_keyframe(&seen, AUTO, &RATES, true);
             switches += usize::from(rung != last);
             last = rung;
         }
@@ -299,7 +328,7 @@ mod tests {
             "failed tries wait longer and longer"
         );
         for _ in 0..UP_AFTER_MAX {
-            chooser.at_keyframe(&clean(), AUTO, &RATES);
+            chooser.at_keyframe(&clean(), AUTO, &RATES, true);
         }
         assert!(chooser.rung() <= 1, "the link got faster: it still goes up");
     }
@@ -317,7 +346,7 @@ mod tests {
         // 1800 kbit/s carries 480p (1100 with the margin), not 720p (2600).
         let mut chooser = Chooser::new(3);
         let rungs: Vec<usize> = (0..300)
-            .map(|_| chooser.at_keyframe(&measured(1800.0), AUTO, &RATES))
+            .map(|_| chooser.at_keyframe(&measured(1800.0), AUTO, &RATES, true))
             .collect();
         assert_eq!(rungs[..3], [3, 3, 2], "up after three clean intervals");
         assert!(
@@ -330,11 +359,11 @@ mod tests {
     fn a_link_that_got_fast_is_followed_to_the_top_in_one_step() {
         let mut chooser = Chooser::new(3);
         for _ in 0..10 {
-            chooser.at_keyframe(&measured(500.0), AUTO, &RATES);
+            chooser.at_keyframe(&measured(500.0), AUTO, &RATES, true);
         }
         assert_eq!(chooser.rung(), 3, "500 kbit/s carries 240p only");
         assert_eq!(
-            chooser.at_keyframe(&measured(50_000.0), AUTO, &RATES),
+            chooser.at_keyframe(&measured(50_000.0), AUTO, &RATES, true),
             0,
             "clean all along: at the first keyframe that shows it"
         );
@@ -345,7 +374,7 @@ mod tests {
             picked: None,
         };
         for _ in 0..3 {
-            small.at_keyframe(&measured(50_000.0), say, &RATES);
+            small.at_keyframe(&measured(50_000.0), say, &RATES, true);
         }
         assert_eq!(small.rung(), 2);
     }
@@ -358,7 +387,7 @@ mod tests {
             // The hub's own view is gloomier (the kernel's queue filled first).
             ..behind(600)
         };
-        assert_eq!(chooser.at_keyframe(&seen, AUTO, &RATES), 2);
+        assert_eq!(chooser.at_keyframe(&seen, AUTO, &RATES, true), 2);
     }
 
     #[test]
@@ -366,11 +395,11 @@ mod tests {
         let mut chooser = Chooser::new(3);
         chooser.up_after = 24;
         for _ in 0..24 {
-            chooser.at_keyframe(&clean(), AUTO, &RATES);
+            chooser.at_keyframe(&clean(), AUTO, &RATES, true);
         }
         assert_eq!(chooser.rung(), 2);
         for _ in 0..FAILED_WITHIN {
-            chooser.at_keyframe(&clean(), AUTO, &RATES);
+            chooser.at_keyframe(&clean(), AUTO, &RATES, true);
         }
         assert_eq!(chooser.up_after, 12);
     }
@@ -383,13 +412,13 @@ mod tests {
         };
         let mut chooser = Chooser::new(0);
         assert_eq!(
-            chooser.at_keyframe(&clean(), phone, &RATES),
+            chooser.at_keyframe(&clean(), phone, &RATES, true),
             2,
             "a lower cap applies at once"
         );
         for _ in 0..20 {
             assert_eq!(
-                chooser.at_keyframe(&clean(), phone, &RATES),
+                chooser.at_keyframe(&clean(), phone, &RATES, true),
                 2,
                 "never above the cap"
             );
@@ -400,7 +429,7 @@ mod tests {
         };
         let mut chooser = Chooser::new(3);
         assert_eq!(
-            chooser.at_keyframe(&behind(300), picked, &RATES),
+            chooser.at_keyframe(&behind(300), picked, &RATES, true),
             1,
             "held whatever it shows"
         );
@@ -409,7 +438,7 @@ mod tests {
             picked: Some(9),
         };
         assert_eq!(
-            chooser.at_keyframe(&clean(), audio, &RATES),
+            chooser.at_keyframe(&clean(), audio, &RATES, true),
             4,
             "past the end: the lowest"
         );

@@ -637,7 +637,8 @@ impl MediaCursor {
         });
         let chooser = self.chooser.as_mut()?;
         let say = tl.say(&self.ask);
-        let target = chooser.at_keyframe(&seen, say, &tl.rates);
+        let sound_alone = tl.ladder.last().is_some_and(|r| r.name == AUDIO_RUNG);
+        let target = chooser.at_keyframe(&seen, say, &tl.rates, sound_alone);
         tracing::debug!(
             ?seen,
             ?say,

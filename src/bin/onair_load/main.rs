@@ -588,3 +588,41 @@ async fn main() {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewers_pick_the_rungs_in_turn_and_an_init_event_names_its_rung() {
+        let mut opts = Options {
+            addr: "127.0.0.1:3000".parse().unwrap(),
+            host: "127.0.0.1:3000".into(),
+            path: "/live/demo/events".into(),
+            viewers: 3,
+            seconds: 1,
+            slow: 0,
+            slow_bytes_per_sec: 0,
+            ramp: 1,
+            pid: None,
+            chat: false,
+            sources: 0,
+            rungs: Vec::new(),
+        };
+        assert_eq!(opts.path_of(1), "/live/demo/events");
+        opts.rungs = vec!["source".into(), "240p".into()];
+        assert_eq!(opts.path_of(0), "/live/demo/events?rung=source");
+        assert_eq!(opts.path_of(3), "/live/demo/events?rung=240p");
+        let init = onair::live::wire::InitEvent {
+            mime: "video/mp4".into(),
+            rung: "240p".into(),
+            data: "A".repeat(10_000),
+            epoch: 1,
+            timescales: Default::default(),
+            rungs: vec!["source".into(), "240p".into()],
+        };
+        let json = serde_json::to_string(&init).unwrap();
+        // The parser keeps only an event's first 160 bytes.
+        assert_eq!(rung_of(&json.as_bytes()[..154]), "240p");
+    }
+}

@@ -4,6 +4,10 @@
 //! one shows in the burst of a keyframe as a higher figure measured while the sender had
 //! nothing more to send (a lower bound), without sending a byte more than the stream itself.
 //!
+//! A reader slower than its link (a busy or background tab, a slow client program) holds the
+//! sender back with its receive window instead: the figure then measures the reader, not the
+//! link, and is not taken (the chooser goes by how fast it drained).
+//!
 //! Each accepted connection keeps a duplicate of its socket's descriptor for this ([`Link`]);
 //! a connection from a trusted proxy has none (its figures would be the proxy's).
 
@@ -15,13 +19,17 @@ use std::time::{Duration, Instant};
 const READ_EVERY: Duration = Duration::from_millis(100);
 /// How long a measurement of the link full outweighs figures from smaller bursts.
 const FULL_HOLDS: Duration = Duration::from_secs(8);
+/// A reading after the receiver's window held the sender back for more than this share of the
+/// time since the last one measures the reader, not the link.
+const READER_BOUND: f64 = 0.1;
 
 /// A connection's socket, to ask the kernel about. Cloned into each request's extensions.
 #[derive(Clone, Debug)]
 pub struct Link(Arc<OwnedFd>);
 
-/// The start of Linux's `struct tcp_info` (linux/tcp.h), up to `tcpi_delivery_rate` (Linux
-/// 4.9); the kernel copies as much as it has of what is asked. glibc's own copy stops earlier.
+/// The start of Linux's `struct tcp_info` (linux/tcp.h), up to `tcpi_sndbuf_limited` (Linux
+/// 4.10; `tcpi_delivery_rate` since 4.9); the kernel copies as much as it has of what is asked.
+/// glibc's own copy stops earlier.
 #[repr(C)]
 #[derive(Default)]
 struct TcpInfo {
@@ -35,6 +43,10 @@ struct TcpInfo {
     /// `tcpi_segs_out` … `tcpi_data_segs_out`.
     segs: [u32; 6],
     delivery_rate: u64,
+    busy_time: u64,
+    /// Microseconds the sender waited for the receiver's window, since the connection began.
+    rwnd_limited: u64,
+    sndbuf_limited: u64,
 }
 
 /// One reading of the kernel's delivery rate.
@@ -44,6 +56,8 @@ pub struct Delivery {
     /// The sender had less to send than the link could take when it was measured: the link
     /// carries at least this much (a lower bound, not the link's speed).
     pub app_limited: bool,
+    /// Microseconds the sender waited for the receiver's window so far; None before Linux 4.10.
+    pub reader_bound_us: Option<u64>,
 }
 
 impl Link {
@@ -71,13 +85,16 @@ impl Link {
                 &mut len,
             )
         };
-        if done != 0 || (len as usize) < std::mem::size_of::<TcpInfo>() || info.delivery_rate == 0 {
+        let with_rate = std::mem::offset_of!(TcpInfo, busy_time);
+        if done != 0 || (len as usize) < with_rate || info.delivery_rate == 0 {
             return None;
         }
+        let with_rwnd = std::mem::offset_of!(TcpInfo, sndbuf_limited);
         Some(Delivery {
             kbps: info.delivery_rate as f64 * 8.0 / 1000.0,
             // The first bit of the byte after the window scales.
             app_limited: info.bytes[7] & 1 == 1,
+            reader_bound_us: ((len as usize) >= with_rwnd).then_some(info.rwnd_limited),
         })
     }
 }
@@ -91,6 +108,8 @@ pub struct LinkReader {
     seen: Option<f64>,
     /// When the link was last measured full (the sender had more to send than it took).
     full_at: Option<Instant>,
+    /// The receiver's window's hold on the sender at the last reading, microseconds.
+    reader_bound_us: u64,
 }
 
 impl LinkReader {
@@ -100,6 +119,7 @@ impl LinkReader {
             read_at: Instant::now(),
             seen: None,
             full_at: None,
+            reader_bound_us: 0,
         }
     }
 
@@ -112,11 +132,20 @@ impl LinkReader {
     /// the last measurement of the link full is [`FULL_HOLDS`] old.
     pub fn read(&mut self) -> Option<f64> {
         let now = Instant::now();
-        if now.duration_since(self.read_at) < READ_EVERY {
+        let since = now.duration_since(self.read_at);
+        if since < READ_EVERY {
             return None;
         }
         self.read_at = now;
         let delivery = self.link.delivery()?;
+        let bound_us = delivery.reader_bound_us.unwrap_or(0);
+        let held_back = bound_us.saturating_sub(self.reader_bound_us);
+        self.reader_bound_us = bound_us;
+        if held_back as f64 > since.as_micros() as f64 * READER_BOUND {
+            // The reader was the bottleneck: nothing learnt of the link.
+            self.seen = Some(delivery.kbps);
+            return None;
+        }
         let new = if delivery.app_limited {
             self.seen.is_some_and(|seen| seen != delivery.kbps)
                 && self
@@ -137,8 +166,51 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
-    fn the_struct_ends_where_the_kernel_puts_the_delivery_rate() {
+    fn the_struct_has_its_fields_where_the_kernel_puts_them() {
         assert_eq!(std::mem::offset_of!(TcpInfo, delivery_rate), 160);
+        assert_eq!(std::mem::offset_of!(TcpInfo, rwnd_limited), 176);
+        assert_eq!(std::mem::size_of::<TcpInfo>(), 192);
+    }
+
+    /// A reader that stops reading holds the sender back with its window: the kernel counts
+    /// that time, and the reader's figures are not taken as the link's.
+    #[tokio::test]
+    async fn a_reader_slower_than_its_link_is_not_taken_for_the_link() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (go_on, go) = tokio::sync::oneshot::channel::<()>();
+        let reader = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            // Reads nothing until told, then everything.
+            let _ = go.await;
+            let mut sink = Vec::new();
+            socket.read_to_end(&mut sink).await.unwrap();
+            sink.len()
+        });
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let link = Link::of(&socket).expect("a duplicate descriptor");
+        let mut reader_link = LinkReader::new(link.clone());
+        // More than both sockets' buffers hold: the sender waits for the window.
+        let block = vec![7u8; 1 << 20];
+        let written = tokio::time::timeout(Duration::from_millis(600), async {
+            for _ in 0..64 {
+                socket.write_all(&block).await.unwrap();
+            }
+        })
+        .await;
+        assert!(written.is_err(), "the writes wait for the reader");
+        let delivery = link.delivery().expect("a delivery rate");
+        let bound = delivery.reader_bound_us.expect("Linux 4.10 or later");
+        assert!(bound > 100_000, "held back {bound} µs");
+        assert_eq!(
+            reader_link.read(),
+            None,
+            "the reader's pace, not the link's"
+        );
+        go_on.send(()).unwrap();
+        // The link's own descriptor keeps the socket open: it ends when shut.
+        socket.shutdown().await.unwrap();
+        assert!(reader.await.unwrap() > 0);
     }
 
     #[tokio::test]

@@ -170,36 +170,46 @@ fn every_rung_is_numbered_in_one_sequence_and_a_viewer_starts_on_the_highest_it_
     );
 }
 
-#[test]
-fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_skipped() {
-    let hub = live_hub();
-    let t0 = Instant::now();
-    publish_until(&hub, t0, 0.0, 1.5);
-    let mut viewer = hub.subscribe(None, None, None);
-    // Keeping up: everything held, fragment by fragment.
+/// `viewer` on the source takes everything held (the first 1.5 s), fragment by fragment; then
+/// it takes only a little while 1.5 s more of the rungs `taken` are made: behind, though well
+/// within the 2.5 s after which it would be skipped. Reading on, it reaches the keyframe at 2 s
+/// and is moved there. What it was sent.
+fn keep_up_then_fall_behind(
+    hub: &Hub,
+    t0: Instant,
+    viewer: &mut Viewer,
+    taken: &[usize],
+) -> Vec<Sent> {
     let mut sent = Vec::new();
     loop {
-        let more = take(&mut viewer, 1);
+        let more = take(viewer, 1);
         if !more.iter().any(|s| s.name == "media") {
             break;
         }
         sent.extend(more);
     }
     assert_eq!(inits(&sent), ["source"]);
-    // Then it takes only a little while 1.5 s more are made: behind, though well within the
-    // 2.5 s after which it would be skipped.
-    publish_until(&hub, t0, 1.5, 3.0);
+    publish_rungs_until(hub, t0, 1.5, 3.0, taken);
     for _ in 0..3 {
-        sent.extend(take(&mut viewer, 1));
+        sent.extend(take(viewer, 1));
     }
     // Its link measured fast all the same (the kernel's figure, which the server reads while it
     // sends): the step down is the one rung that being behind forces, however slowly this test
     // runs on a busy machine (the rate it drained is wall-clock time).
     viewer.link_carries(100_000.0);
-    // Reading on, it reaches the keyframe at 2 s and continues from there on a lower rung.
     for _ in 0..30 {
-        sent.extend(take(&mut viewer, 1));
+        sent.extend(take(viewer, 1));
     }
+    sent
+}
+
+#[test]
+fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_skipped() {
+    let hub = live_hub();
+    let t0 = Instant::now();
+    publish_until(&hub, t0, 0.0, 1.5);
+    let mut viewer = hub.subscribe(None, None, None);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2]);
     assert!(
         !sent.iter().any(|s| s.name == "comment"),
         "never skipped: {sent:?}"
@@ -254,22 +264,7 @@ fn a_rung_the_hub_holds_nothing_of_is_wanted_and_a_viewer_going_down_lands_below
     );
 
     let mut viewer = hub.subscribe(None, None, None);
-    let mut sent = Vec::new();
-    loop {
-        let more = take(&mut viewer, 1);
-        if !more.iter().any(|s| s.name == "media") {
-            break;
-        }
-        sent.extend(more);
-    }
-    publish_rungs_until(&hub, t0, 1.5, 3.0, &[0, 2]);
-    for _ in 0..3 {
-        sent.extend(take(&mut viewer, 1));
-    }
-    viewer.link_carries(100_000.0);
-    for _ in 0..30 {
-        sent.extend(take(&mut viewer, 1));
-    }
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 2]);
     assert_eq!(inits(&sent), ["source", "audio"], "{sent:?}");
     assert!(!sent.iter().any(|s| s.name == "comment"), "never skipped");
     assert_eq!(viewer.rung(), 2);

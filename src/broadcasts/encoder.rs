@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use super::source::strings;
+
 /// Which encoder, by ffmpeg's name for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Encoder {
@@ -158,10 +160,6 @@ impl Encoder {
         ]));
         args
     }
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
 }
 
 #[cfg(test)]

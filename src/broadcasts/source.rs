@@ -184,9 +184,13 @@ impl Source {
                 sound: false,
             },
             Source::Pushed { announced, .. } => match announced.size {
-                // Encoded here, it is made to fit the broadcast's size.
-                Some((width, height)) if self.encodes() => {
-                    let (width, height) = fit(width, height, enc.width, enc.height);
+                Some((width, height)) => {
+                    // Encoded here, it is made to fit the broadcast's size.
+                    let (width, height) = if self.encodes() {
+                        fit(width, height, enc.width, enc.height)
+                    } else {
+                        (width, height)
+                    };
                     Shape {
                         width,
                         height,
@@ -194,12 +198,6 @@ impl Source {
                         sound: announced.sound,
                     }
                 }
-                Some((width, height)) => Shape {
-                    width,
-                    height,
-                    known: true,
-                    sound: announced.sound,
-                },
                 None => Shape {
                     width: enc.width,
                     height: enc.height,
@@ -303,7 +301,8 @@ fn fit(width: u32, height: u32, max_width: u32, max_height: u32) -> (u32, u32) {
     )
 }
 
-fn strings(args: &[&str]) -> Vec<String> {
+/// An argument list from string literals.
+pub(super) fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
 }
 

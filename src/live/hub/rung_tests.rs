@@ -127,6 +127,16 @@ fn take(viewer: &mut Viewer, max_fragments: usize) -> Vec<Sent> {
         .collect()
 }
 
+/// A viewer of `hub` who picked `rung` in the quality menu.
+fn picking(hub: &Arc<Hub>, rung: &str) -> Viewer {
+    let mut viewer = hub.subscribe(None, None, None);
+    viewer.set_ask(Ask {
+        pick: Some(rung.into()),
+        ..Ask::default()
+    });
+    viewer
+}
+
 fn inits(sent: &[Sent]) -> Vec<String> {
     sent.iter().filter_map(|s| s.rung.clone()).collect()
 }
@@ -153,11 +163,7 @@ fn every_rung_is_numbered_in_one_sequence_and_a_viewer_starts_on_the_highest_it_
     });
     assert_eq!(inits(&take(&mut phone, usize::MAX)), ["90p"]);
     // Sound alone, picked in the menu.
-    let mut listener = hub.subscribe(None, None, None);
-    listener.set_ask(Ask {
-        pick: Some("audio".into()),
-        ..Ask::default()
-    });
+    let mut listener = picking(&hub, "audio");
     assert_eq!(inits(&take(&mut listener, usize::MAX)), ["audio"]);
     let figures = hub.rung_figures();
     let on: Vec<usize> = figures.iter().map(|f| f.viewers).collect();
@@ -249,11 +255,7 @@ fn a_rung_the_hub_holds_nothing_of_is_wanted_and_a_viewer_going_down_lands_below
     let t0 = Instant::now();
     publish_rungs_until(&hub, t0, 0.0, 1.5, &[0, 2]);
     assert!(!hub.rung_in_use(1, FRESH));
-    let mut picker = hub.subscribe(None, None, None);
-    picker.set_ask(Ask {
-        pick: Some("90p".into()),
-        ..Ask::default()
-    });
+    let mut picker = picking(&hub, "90p");
     let waited = take(&mut picker, usize::MAX);
     assert!(!waited.iter().any(|s| s.name == "media"), "{waited:?}");
     assert!(hub.rung_in_use(1, FRESH), "the pick asks the relay for 90p");
@@ -276,11 +278,7 @@ fn a_rung_the_hub_holds_nothing_of_is_wanted_and_a_viewer_going_down_lands_below
     let held = hub.held_bytes();
     hub.forget_rung(2);
     assert!(hub.held_bytes() < held);
-    let mut listener = hub.subscribe(None, None, None);
-    listener.set_ask(Ask {
-        pick: Some("audio".into()),
-        ..Ask::default()
-    });
+    let mut listener = picking(&hub, "audio");
     let nothing = take(&mut listener, usize::MAX);
     assert!(!nothing.iter().any(|s| s.name == "media"), "{nothing:?}");
 }

@@ -26,12 +26,10 @@ const QUEUE: usize = 512;
 
 /// The header that says what a message carries: on a channel's subject, `init` (a rung's init
 /// segment, see [`InitMessage`]) or `status` (JSON); on a rung's subject, `media` (a fragment,
-/// its id in the `Onair-Id` header and its rung in `Onair-Rung`).
+/// its id in the `Onair-Id` header; its rung is the subject's last part).
 pub(super) const KIND: &str = "Onair-Kind";
 /// A media message's fragment id.
 pub(super) const ID: &str = "Onair-Id";
-/// A media message's rung (0 is the top; absent means 0).
-pub(super) const RUNG: &str = "Onair-Rung";
 pub(super) const INIT: &str = "init";
 pub(super) const MEDIA: &str = "media";
 pub(super) const STATUS: &str = "status";
@@ -222,7 +220,6 @@ async fn send(cluster: &Cluster, message: Outgoing) {
     headers.insert(KIND, message.kind);
     if let Some(id) = message.id {
         headers.insert(ID, id.to_string().as_str());
-        headers.insert(RUNG, message.rung.to_string().as_str());
     }
     if message.kind != MEDIA {
         let key = match message.kind {

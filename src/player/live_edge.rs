@@ -15,8 +15,11 @@ use std::collections::VecDeque;
 /// The smallest and largest headroom the player aims for, seconds.
 const MIN_MARGIN: f64 = 0.08;
 const MAX_MARGIN: f64 = 1.0;
-/// A starving playhead raises the margin by this much.
+/// A starving playhead raises the margin by this much, at most once every `RAISE_GAP_MS`: the
+/// arrivals of one starved spell (a join at the live edge, a hiccup) are one stall, not one per
+/// fragment, or a few seconds of start-up would hold the player a second behind for minutes.
 const STALL_STEP: f64 = 0.1;
+const RAISE_GAP_MS: f64 = 1_000.0;
 /// While nothing starves, the margin shrinks by `RELAX_STEP` every `RELAX_MS`.
 const RELAX_STEP: f64 = 0.02;
 const RELAX_MS: f64 = 10_000.0;
@@ -50,7 +53,11 @@ pub struct LiveEdge {
     fragment: f64,
     headroom: VecDeque<f64>,
     last_end: Option<f64>,
+    /// The playhead at the last arrival while playing: one that has not moved since is not
+    /// starving, it has not started (or the page is hidden).
+    last_playhead: Option<f64>,
     calm_since_ms: f64,
+    raised_at_ms: Option<f64>,
     stalls: u32,
 }
 
@@ -61,7 +68,9 @@ impl LiveEdge {
             fragment: DEFAULT_FRAGMENT_SECS,
             headroom: VecDeque::with_capacity(WINDOW),
             last_end: None,
+            last_playhead: None,
             calm_since_ms: now_ms,
+            raised_at_ms: None,
             stalls: 0,
         }
     }
@@ -70,6 +79,7 @@ impl LiveEdge {
     pub fn restart(&mut self) {
         self.headroom.clear();
         self.last_end = None;
+        self.last_playhead = None;
     }
 
     /// A fragment arrives. `buffered_end` is the end of the media buffered before it, `playhead`
@@ -83,12 +93,21 @@ impl LiveEdge {
         }
         self.last_end = Some(buffered_end);
         if !playing {
+            self.last_playhead = None;
             return;
         }
+        let moved = self.last_playhead.is_some_and(|last| playhead > last);
+        self.last_playhead = Some(playhead);
         let headroom = buffered_end - playhead;
-        if headroom < STARVED_SECS {
-            self.stalls += 1;
-            self.margin = (self.margin + STALL_STEP).min(MAX_MARGIN);
+        if headroom < STARVED_SECS && moved {
+            let spell_over = self
+                .raised_at_ms
+                .is_none_or(|at| now_ms - at >= RAISE_GAP_MS);
+            if spell_over {
+                self.stalls += 1;
+                self.margin = (self.margin + STALL_STEP).min(MAX_MARGIN);
+                self.raised_at_ms = Some(now_ms);
+            }
             self.calm_since_ms = now_ms;
             // The playhead waited: everything before this arrival is old news.
             self.headroom.clear();
@@ -187,21 +206,49 @@ mod tests {
     #[test]
     fn starving_raises_the_margin_and_calm_lowers_it_again() {
         let mut edge = LiveEdge::new(0.0);
-        // The playhead sits on the newest frame when the next fragment arrives.
+        // The playhead sits on the newest frame when the next fragment arrives, in two spells
+        // more than a second apart.
+        edge.on_arrival(9.8, 9.79, true, 0.0);
         edge.on_arrival(10.0, 9.99, true, 1_000.0);
-        edge.on_arrival(10.2, 10.19, true, 1_400.0);
+        edge.on_arrival(10.2, 10.19, true, 2_400.0);
         assert_eq!(edge.stalls(), 2);
         let raised = edge.margin();
         assert!((raised - (MIN_MARGIN + 2.0 * STALL_STEP)).abs() < 1e-9);
         // With the margin raised, the same on-time arrivals are not an excess to spend.
         assert_eq!(
-            steady(&mut edge, 1_600.0, 2.0, raised + 0.2),
+            steady(&mut edge, 2_600.0, 2.0, raised + 0.2),
             Steer::Rate(1.0)
         );
         // A minute of calm brings it back down, never under the floor.
-        steady(&mut edge, 3_600.0, 120.0, 0.3);
+        steady(&mut edge, 4_600.0, 120.0, 0.3);
         assert!(edge.margin() < raised);
         assert!(edge.margin() >= MIN_MARGIN);
+    }
+
+    #[test]
+    fn one_starved_spell_raises_the_margin_once() {
+        let mut edge = LiveEdge::new(0.0);
+        // A player that started at the live edge starves at each of ten arrivals in two
+        // seconds: two spells of a second, not ten stalls.
+        let mut end = 10.0;
+        for i in 0..10 {
+            edge.on_arrival(end, end - 0.01, true, i as f64 * 200.0);
+            end += 0.2;
+        }
+        assert_eq!(edge.stalls(), 2);
+        assert!((edge.margin() - (MIN_MARGIN + 2.0 * STALL_STEP)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_playhead_that_has_not_moved_is_not_starving() {
+        let mut edge = LiveEdge::new(0.0);
+        // Playback was asked for but the first frame has not played: the playhead stays put
+        // at the end of what is buffered while fragments arrive.
+        for i in 0..10 {
+            edge.on_arrival(10.0, 10.0, true, i as f64 * 200.0);
+        }
+        assert_eq!(edge.stalls(), 0);
+        assert_eq!(edge.margin(), MIN_MARGIN);
     }
 
     #[test]

@@ -9,6 +9,8 @@ const port = Number(process.env.E2E_PORT ?? 3111);
 const rtmpPort = Number(process.env.E2E_RTMP_PORT ?? 19351);
 // Each run gets a fresh database, so accounts from earlier runs never collide.
 const database = join(tmpdir(), `onair-e2e-${process.pid}-${Date.now()}.db`);
+// ... and a fresh folder for the recordings of its broadcasts.
+const recordings = join(tmpdir(), `onair-e2e-${process.pid}-${Date.now()}-recordings`);
 
 export default defineConfig({
   // Chromium through Playwright; Firefox ESR and WebKitGTK through their WebDriver servers
@@ -48,6 +50,7 @@ export default defineConfig({
       ONAIR_SERVER_ADDR: `0.0.0.0:${port}`,
       ONAIR_RTMP_ADDR: `127.0.0.1:${rtmpPort}`,
       ONAIR_DATABASE_PATH: database,
+      ONAIR_RECORDINGS_DIR: recordings,
       // Every test signs up from this one address.
       ONAIR_ACCOUNTS_SIGNUPS_PER_ADDRESS_PER_HOUR: '1000',
       RUST_LOG: 'info,mp4_atom=error',

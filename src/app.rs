@@ -9,6 +9,7 @@ use crate::components::account_menu::{AccountMenu, provide_auth};
 use crate::components::early_events::WatchHeadStart;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
+use crate::pages::replay::ReplayPage;
 use crate::pages::sign_in::SignInRoute;
 use crate::pages::sign_up::SignUpRoute;
 use crate::pages::studio::StudioRoute;
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound what="Nothing lives at this address."/> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/watch/:channel") view=WatchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/replay/:id") view=ReplayPage ssr=SsrMode::Async/>
                     // Only what a viewer needs loads with every page; these routes' code is
                     // fetched when they are visited (`cargo leptos build --split`).
                     <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>

@@ -15,6 +15,7 @@
 //!   and from the studio page, into a broadcast's pushed feed.
 //! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
 //! - [`chat`]: messages and moderation, delivered through the channel's hub.
+//! - [`recordings`]: every broadcast kept as it went out, its index, and its replay with chat.
 //! - [`accounts`]: sign-up, sign-in, sessions.
 //! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
 //! - [`player`]: the watch page's player state and live-edge rules, free of browser types.
@@ -68,6 +69,7 @@ pub mod ingest;
 pub mod live;
 pub mod pages;
 pub mod player;
+pub mod recordings;
 pub mod text;
 
 #[cfg(feature = "ssr")]

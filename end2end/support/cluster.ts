@@ -63,6 +63,7 @@ export class Instance {
         ONAIR_SERVER_ADDR: `127.0.0.1:${port}`,
         ONAIR_RTMP_ADDR: '127.0.0.1:0',
         ONAIR_DATABASE_PATH: join(tmpdir(), `onair-${name}-${Date.now()}.db`),
+        ONAIR_RECORDINGS_DIR: join(tmpdir(), `onair-${name}-${Date.now()}-recordings`),
         RUST_LOG: 'warn',
         ...env,
       },

@@ -21,6 +21,8 @@ use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::live::outlet::{Mirror, Outlet};
+use crate::recordings::Recordings;
+use crate::recordings::recorder::Recording;
 
 /// Broadcasts on air at once, at most: those whose ffmpeg encodes (about half a core each),
 /// and those it only remuxes (streams from software, next to nothing each).
@@ -47,6 +49,8 @@ struct Inner {
     mirror: Option<Arc<dyn Mirror>>,
     /// In cluster mode, which instance runs each channel.
     origins: Option<Arc<dyn Origins>>,
+    /// Where broadcasts are recorded.
+    recordings: Option<Recordings>,
 }
 
 struct Running {
@@ -71,6 +75,7 @@ impl Registry {
         max_live: MaxLive,
         mirror: Option<Arc<dyn Mirror>>,
         origins: Option<Arc<dyn Origins>>,
+        recordings: Option<Recordings>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -82,6 +87,7 @@ impl Registry {
                 max_live,
                 mirror,
                 origins,
+                recordings,
             }),
         }
     }
@@ -149,6 +155,10 @@ impl Registry {
                 return Err(err.into());
             }
         };
+        let recording = match &self.inner.recordings {
+            Some(recordings) => recordings.start(id, &channel.name, &title, now_ms()).await,
+            None => None,
+        };
         let figures = LiveFigures::default();
         let incoming = feed.incoming();
         tracing::info!(channel = %channel.name, %title, %source, "going live");
@@ -159,7 +169,11 @@ impl Registry {
             channel.clone(),
             spec,
             feed,
-            RunIds { id, claim },
+            RunIds {
+                id,
+                claim,
+                recording,
+            },
             stop.clone(),
             figures.clone(),
         ));
@@ -250,10 +264,12 @@ impl Registry {
     }
 }
 
-/// What names one broadcast: its record's id, and in a cluster its origin lease's claim.
+/// What names one broadcast: its record's id, in a cluster its origin lease's claim, and its
+/// recording when it is recorded.
 struct RunIds {
     id: i64,
     claim: Option<u64>,
+    recording: Option<Recording>,
 }
 
 /// How often a live broadcast's record is brought up to date (its time on air and peak).
@@ -266,12 +282,17 @@ async fn run(
     channel: Arc<Channel>,
     spec: RunSpec,
     feed: Feed,
-    RunIds { id, claim }: RunIds,
+    RunIds {
+        id,
+        claim,
+        recording,
+    }: RunIds,
     stop: CancellationToken,
     figures: LiveFigures,
 ) {
     let hub = channel.hub.clone();
-    let outlet = Outlet::new(&channel.name, hub.clone(), inner.mirror.clone());
+    let outlet = Outlet::new(&channel.name, hub.clone(), inner.mirror.clone())
+        .recorded_by(recording.as_ref().map(Recording::tap));
     let supervised = supervise(spec, feed, outlet, stop, figures);
     tokio::pin!(supervised);
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
@@ -304,6 +325,10 @@ async fn run(
     tracing::info!(channel = %channel.name, ?reason, ?failure, peak, "broadcast ended");
     if let Err(err) = store::end(&inner.db, id, reason, failure.as_deref(), peak).await {
         tracing::error!(channel = %channel.name, %err, "could not record the broadcast's end");
+    }
+    // Everything the broadcast sent is written and indexed before it counts as ended.
+    if let Some(recording) = recording {
+        recording.finish().await;
     }
     channel.set_last_live(now_ms());
     {

@@ -85,7 +85,11 @@ pub struct Broadcasts {
 impl Broadcasts {
     /// Closes the records a crash left open and tells each channel when it was last live.
     /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled; in cluster mode
-    /// their media also goes to `mirror`.
+    /// their media also goes to `mirror`; each is recorded in `recordings`, when given.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each is another capability's handle or a setting; a struct would only rename the list"
+    )]
     pub async fn open(
         db: Db,
         channels: Channels,
@@ -94,6 +98,7 @@ impl Broadcasts {
         shutdown: CancellationToken,
         cluster: Option<InCluster>,
         backend: Backend,
+        recordings: Option<crate::recordings::Recordings>,
     ) -> Result<Self, sqlx::Error> {
         // In a shared database, other instances' broadcasts are open too: only those not seen
         // on air for a while were cut.
@@ -118,6 +123,7 @@ impl Broadcasts {
                 config.max_live,
                 cluster.as_ref().map(|c| c.mirror.clone()),
                 cluster.map(|c| c.origins),
+                recordings,
             ),
             media: MediaFolder::new(&config.media_dir),
             channels,

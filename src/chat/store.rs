@@ -54,6 +54,37 @@ pub async fn recent(db: &Db, channel: &str, limit: u32) -> Result<Vec<ChatEvent>
         .collect())
 }
 
+/// The first `limit` messages of `channel` sent from `from_ms` to `to_ms`, not deleted, oldest
+/// first (a replay's chat).
+pub async fn between(
+    db: &Db,
+    channel: &str,
+    from_ms: u64,
+    to_ms: u64,
+    limit: u32,
+) -> Result<Vec<ChatEvent>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, author, text, sent_ms FROM chat_messages \
+         WHERE channel = $1 AND deleted_ms IS NULL AND sent_ms >= $2 AND sent_ms <= $3 \
+         ORDER BY sent_ms, id LIMIT $4",
+    )
+    .bind(channel)
+    .bind(from_ms as i64)
+    .bind(to_ms as i64)
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, author, text, sent_ms)| ChatEvent {
+            id: id as u64,
+            author,
+            text,
+            sent_at: sent_ms as u64,
+        })
+        .collect())
+}
+
 /// Marks message `id` of `channel` deleted; false if there is no such message there.
 pub async fn delete(
     db: impl sqlx::Executor<'_, Database = sqlx::Any>,

@@ -32,6 +32,8 @@ enum Op {
     Remove(f64, f64),
     /// The next init segment is of this type (`SourceBuffer.changeType`, where it exists).
     ChangeType(String),
+    /// Later appends are moved by this many seconds (`SourceBuffer.timestampOffset`).
+    Offset(f64),
 }
 
 struct Queue {
@@ -93,6 +95,10 @@ impl MediaPipe {
                 else {
                     return;
                 };
+                // An ended source reopens when media is removed or added: its buffer stays.
+                if queue_rc.borrow().buffer.is_some() {
+                    return;
+                }
                 match source.add_source_buffer(&mime) {
                     Ok(buffer) => {
                         buffer.set_mode(SourceBufferAppendMode::Segments);
@@ -196,6 +202,36 @@ impl MediaPipe {
         self.append(init);
     }
 
+    /// Later appends land `secs` later than their own timestamps say (a replay puts each
+    /// segment where it belongs on the recording's timeline).
+    pub fn set_offset(&self, secs: f64) {
+        self.queue.borrow_mut().ops.push_back(Op::Offset(secs));
+    }
+
+    /// Drops every operation not yet started (a replay seeking elsewhere).
+    pub fn clear_queued(&self) {
+        self.queue.borrow_mut().ops.clear();
+    }
+
+    /// Operations waiting for their turn.
+    pub fn queued(&self) -> usize {
+        self.queue.borrow().ops.len()
+    }
+
+    /// Whether the buffer is idle with nothing waiting.
+    pub fn idle(&self) -> bool {
+        let queue = self.queue.borrow();
+        queue.ops.is_empty() && queue.buffer.as_ref().is_some_and(|b| !b.updating())
+    }
+
+    /// No more media will come: the video ends where its buffer does (more media, or a
+    /// removal, opens the source again).
+    pub fn end(&self) {
+        if self.idle() && self.source.ready_state() == MediaSourceReadyState::Open {
+            let _ = self.source.end_of_stream();
+        }
+    }
+
     pub fn remove(&self, start: f64, end: f64) {
         let mut queue = self.queue.borrow_mut();
         if !queue.ops.iter().any(|op| matches!(op, Op::Remove(..))) {
@@ -285,6 +321,10 @@ fn pump(queue: &Weak<RefCell<Queue>>) {
             },
             Op::Remove(start, end) if end > start => buffer.remove(start, end),
             Op::Remove(..) => continue,
+            Op::Offset(secs) => {
+                buffer.set_timestamp_offset(secs);
+                continue;
+            }
             Op::ChangeType(mime) => {
                 // Synchronous; an engine without it takes the new init as it is.
                 let change = js_sys::Reflect::get(&buffer, &"changeType".into())

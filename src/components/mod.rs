@@ -8,5 +8,8 @@ pub mod chat_panel;
 pub mod early_events;
 pub mod elapsed;
 pub mod form_error;
+pub mod moment;
+pub mod past_broadcasts;
 pub mod player;
+pub mod replay_player;
 pub mod streaming_software;

@@ -1,5 +1,5 @@
-//! Where a broadcast's media goes: the channel's hub and, in cluster mode, a [`Mirror`] that
-//! carries it to the other instances. The encoder's supervisor writes here and does not know
+//! Where a broadcast's media goes: the channel's hub, in cluster mode a [`Mirror`] that
+//! carries it to the other instances, and the recording's [`Tap`] when it is recorded. The encoder's supervisor writes here and does not know
 //! which of the two it feeds.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::hub::{Hub, RungInfo};
 use super::splitter::{Fragment, InitSegment};
 use super::wire::StatusEvent;
+use crate::recordings::recorder::Tap;
 
 /// A copy of a channel's media for elsewhere, in the order it was published. Must not block.
 pub trait Mirror: Send + Sync {
@@ -31,6 +32,8 @@ pub struct Outlet {
     channel: String,
     hub: Arc<Hub>,
     mirror: Option<Arc<dyn Mirror>>,
+    /// Where the top rung is recorded, when the broadcast is.
+    recording: Option<Arc<Tap>>,
 }
 
 impl Outlet {
@@ -39,7 +42,14 @@ impl Outlet {
             channel: channel.to_string(),
             hub,
             mirror,
+            recording: None,
         }
+    }
+
+    /// The top rung also goes to `tap`, to be recorded.
+    pub fn recorded_by(mut self, tap: Option<Arc<Tap>>) -> Self {
+        self.recording = tap;
+        self
     }
 
     /// A new encoder run in `ladder`'s rungs; returns its epoch.
@@ -50,6 +60,9 @@ impl Outlet {
     /// `rung`'s init segment of the run begun as `epoch`.
     pub fn publish_init(&self, epoch: u64, rung: usize, init: &InitSegment) {
         self.hub.publish_rung_init(rung, init);
+        if let (0, Some(tap)) = (rung, &self.recording) {
+            tap.init(init);
+        }
         if let Some(mirror) = &self.mirror {
             mirror.init(&self.channel, epoch, rung, &self.hub.ladder(), init);
             mirror.status(&self.channel, &self.hub.status());
@@ -66,6 +79,9 @@ impl Outlet {
         }
         if let (Some(mirror), Some(id)) = (&self.mirror, id) {
             mirror.fragment(&self.channel, rung, id, fragment);
+        }
+        if let (0, Some(tap)) = (rung, &self.recording) {
+            tap.fragment(fragment);
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod home;
 pub mod not_found;
+pub mod replay;
 pub mod sign_in;
 pub mod sign_up;
 pub mod studio;

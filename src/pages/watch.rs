@@ -1,4 +1,5 @@
-//! `/watch/{channel}`: the player with the channel's title and state.
+//! `/watch/{channel}`: the player with the channel's title and state, its chat, and its past
+//! broadcasts.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::channels::api::channel_info;
 use crate::chat::api::recent_chat;
 use crate::components::chat_panel::ChatPanel;
+use crate::components::past_broadcasts::PastBroadcasts;
 use crate::components::player::Player;
 use crate::pages::not_found::NotFound;
 
@@ -37,6 +39,7 @@ pub fn WatchPage() -> impl IntoView {
                                         <h1 class="channel-title">{channel.title}</h1>
                                         <p class="broadcaster">{channel.broadcaster}</p>
                                     </div>
+                                    <PastBroadcasts channel=channel.name.clone()/>
                                 </div>
                                 <ChatPanel channel=channel.name.clone() messages/>
                             </section>

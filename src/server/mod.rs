@@ -14,6 +14,7 @@ pub mod limits;
 pub mod link;
 mod metrics;
 mod publish;
+mod recordings;
 mod router;
 mod running;
 mod serve;

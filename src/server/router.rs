@@ -7,7 +7,9 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use super::{AppState, bodies, headers, health, metrics, publish, site, sse, thumbnail};
+use super::{
+    AppState, bodies, headers, health, metrics, publish, recordings, site, sse, thumbnail,
+};
 use crate::app::{App, shell};
 use crate::db;
 
@@ -39,6 +41,9 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         .route("/live/{channel}/events", get(sse::live_events))
         .route("/live/{channel}/thumbnail.jpg", get(thumbnail::thumbnail))
         .route("/live/{channel}/publish", get(publish::publish))
+        .route("/recordings/{id}", get(recordings::index))
+        .route("/recordings/{id}/init/{run}", get(recordings::init))
+        .route("/recordings/{id}/segments/{seq}", get(recordings::segment))
         .route("/metrics", get(metrics::metrics))
         .route("/health", get(health::health))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {

@@ -50,6 +50,14 @@ pub struct Settings {
     pub cluster: ClusterSettings,
     pub metrics: MetricsSettings,
     pub renditions: RenditionsSettings,
+    pub recordings: RecordingsSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingsSettings {
+    pub enabled: bool,
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -296,6 +304,13 @@ impl Settings {
     }
 
     /// How broadcasts are run and encoded.
+    pub fn recordings(&self) -> crate::recordings::RecordingsConfig {
+        crate::recordings::RecordingsConfig {
+            enabled: self.recordings.enabled,
+            dir: self.recordings.dir.clone(),
+        }
+    }
+
     pub fn broadcasts(&self) -> BroadcastConfig {
         let (b, f) = (&self.broadcast, &self.ffmpeg);
         BroadcastConfig {

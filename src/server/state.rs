@@ -21,6 +21,7 @@ use crate::cluster::chat::ClusterChat;
 use crate::db;
 use crate::ingest::Ingest;
 use crate::open_connections::{Caps, OpenConnections};
+use crate::recordings::Recordings;
 
 use super::Settings;
 use super::bodies::BodyLimits;
@@ -39,6 +40,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub channels: Channels,
     pub broadcasts: Broadcasts,
+    pub recordings: Recordings,
     pub chat: Chat,
     pub thumbnails: Thumbnails,
     pub ingest: Ingest,
@@ -95,6 +97,7 @@ impl AppState {
                 .map_err(std::io::Error::other)?;
             chat = chat.with_bus(bus);
         }
+        let recordings = Recordings::new(db.clone(), settings.recordings());
         let broadcasts = Broadcasts::open(
             db.clone(),
             channels.clone(),
@@ -103,9 +106,15 @@ impl AppState {
             shutdown.clone(),
             in_cluster,
             backend,
+            Some(recordings.clone()),
         )
         .await
         .map_err(std::io::Error::other)?;
+        // After broadcasts closed the records a stop left open: their recordings close too.
+        recordings
+            .close_left_open()
+            .await
+            .map_err(std::io::Error::other)?;
         let ingest = Ingest::new(
             db.clone(),
             channels.clone(),
@@ -129,6 +138,7 @@ impl AppState {
             ),
             channels,
             broadcasts,
+            recordings,
             event_streams: settings.event_streams(),
             site: settings.site(),
             bodies: BodyLimits::new(Duration::from_secs(
@@ -149,6 +159,7 @@ impl AppState {
         provide_context(self.accounts.clone());
         provide_context(self.channels.clone());
         provide_context(self.broadcasts.clone());
+        provide_context(self.recordings.clone());
         provide_context(self.chat.clone());
         provide_context(self.ingest.clone());
     }

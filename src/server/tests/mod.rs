@@ -12,6 +12,7 @@ mod ingest;
 mod live;
 mod operation;
 mod pages;
+mod recordings;
 mod single_client;
 mod single_publisher;
 mod support;

@@ -69,6 +69,7 @@ pub(super) async fn start_server_with(extra: &[(&str, &str)]) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("onair.db").display().to_string();
     let media = dir.path().join("media").display().to_string();
+    let recordings = dir.path().join("recordings").display().to_string();
     let mut vars = vec![
         ("ONAIR_SERVER_ADDR", "127.0.0.1:0"),
         ("ONAIR_RTMP_ADDR", "127.0.0.1:0"),
@@ -77,6 +78,7 @@ pub(super) async fn start_server_with(extra: &[(&str, &str)]) -> TestServer {
         ("ONAIR_BROADCAST_VIDEO_KBPS", "300"),
         ("ONAIR_DATABASE_PATH", db.as_str()),
         ("ONAIR_MEDIA_DIR", media.as_str()),
+        ("ONAIR_RECORDINGS_DIR", recordings.as_str()),
     ];
     vars.extend_from_slice(extra);
     let settings = Settings::with_overrides(vars).unwrap();

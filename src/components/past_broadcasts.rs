@@ -1,0 +1,58 @@
+//! A channel's past broadcasts, as its page lists them: title, date, length and peak audience,
+//! each a link to its replay. The owner sees the unlisted and private ones too, marked.
+
+use leptos::prelude::*;
+
+use super::moment::{clock, date};
+use crate::recordings::api::{RecordingState, RecordingSummary, Visibility, past_broadcasts};
+
+#[component]
+pub fn PastBroadcasts(channel: String) -> impl IntoView {
+    let channel = StoredValue::new(channel);
+    let list = Resource::new(move || channel.get_value(), past_broadcasts);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let recordings = list.await.unwrap_or_default();
+                (!recordings.is_empty())
+                    .then(|| {
+                        view! {
+                            <section class="past-broadcasts" data-testid="past-broadcasts">
+                                <h2>"Past broadcasts"</h2>
+                                <ul>
+                                    {recordings.into_iter().map(|r| view! { <PastBroadcast recording=r/> }).collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PastBroadcast(recording: RecordingSummary) -> impl IntoView {
+    let href = format!("/replay/{}", recording.id);
+    let marks = [
+        (recording.state == RecordingState::Recording).then_some("live now"),
+        (recording.state == RecordingState::Cut).then_some("cut short"),
+        (recording.visibility == Visibility::Unlisted).then_some("unlisted"),
+        (recording.visibility == Visibility::Private).then_some("private"),
+    ];
+    let marks = marks.into_iter().flatten().collect::<Vec<_>>().join(", ");
+    view! {
+        <li class="past-broadcast">
+            <a href=href>
+                <span class="past-title">{recording.title}</span>
+                <span class="past-meta">
+                    <time>{date(recording.started_ms)}</time>
+                    " · "
+                    <span class="past-length">{clock(recording.duration_ms as f64 / 1000.0)}</span>
+                    " · "
+                    {format!("{} at most watching", recording.peak_viewers)}
+                </span>
+                {(!marks.is_empty()).then(|| view! { <span class="past-marks">{marks}</span> })}
+            </a>
+        </li>
+    }
+}

@@ -1,0 +1,295 @@
+//! The recordings capability on the server: its settings, database and storage; starting a
+//! broadcast's recording; and what viewers and owners may do with recordings, visibility
+//! checked at every call.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::api::{RecordingState, RecordingSummary, ReplayChatLine, ReplayIndex, Visibility};
+use super::recorder::Recording;
+use super::recovery;
+use super::storage::Storage;
+use super::store::{self, RecordingRow};
+use crate::accounts::session::SignedIn;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// What the recordings capability starts with (`[recordings]` settings).
+#[derive(Clone, Debug)]
+pub struct RecordingsConfig {
+    /// Whether broadcasts are recorded at all (an owner may still turn it off per channel).
+    pub enabled: bool,
+    /// The folder recordings are written to.
+    pub dir: PathBuf,
+}
+
+/// Most recordings a channel page lists.
+const LISTED: u32 = 50;
+/// Most chat lines a replay carries.
+const REPLAY_CHAT_LINES: u32 = 20_000;
+
+#[derive(Clone)]
+pub struct Recordings {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    storage: Storage,
+    enabled: bool,
+}
+
+/// The signed-in user of this server-function call, if any.
+pub async fn asking() -> Result<Option<SignedIn>, AppError> {
+    let accounts = crate::error::state::<crate::accounts::Accounts>()?;
+    let session = crate::accounts::session::from_request().await?;
+    crate::accounts::session::signed_in(&session, &accounts).await
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("There is no such recording.".into())
+}
+
+/// Whether `viewer` owns `row`'s channel, or operates the server.
+fn controls(row: &RecordingRow, viewer: Option<&SignedIn>) -> bool {
+    viewer.is_some_and(|v| v.operator || v.channel == row.channel)
+}
+
+impl Recordings {
+    /// The recordings in `config.dir`, indexed in `db`.
+    pub fn new(db: Db, config: RecordingsConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                storage: Storage::new(config.dir),
+                enabled: config.enabled,
+            }),
+        }
+    }
+
+    /// Closes the recordings a stopped server left open (run once broadcasts have closed
+    /// theirs): what was written plays, and says it was cut.
+    pub async fn close_left_open(&self) -> Result<(), sqlx::Error> {
+        let closed = recovery::close_left_open(&self.inner.db, &self.inner.storage).await?;
+        if closed > 0 {
+            tracing::info!(closed, "recordings cut by the last stop were closed");
+        }
+        Ok(())
+    }
+
+    /// Starts recording broadcast `id` of `channel`, unless recording is off here or for the
+    /// channel. A recording that cannot start is logged; the broadcast goes on.
+    pub async fn start(
+        &self,
+        id: i64,
+        channel: &str,
+        title: &str,
+        started_ms: u64,
+    ) -> Option<Recording> {
+        if !self.inner.enabled {
+            return None;
+        }
+        let db = &self.inner.db;
+        match store::channel_records(db, channel).await {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(err) => {
+                tracing::error!(%channel, %err, "cannot tell whether the channel records; not recording");
+                return None;
+            }
+        }
+        if let Err(err) = store::begin(db, id, channel, title, started_ms).await {
+            tracing::error!(%channel, %err, "cannot start the recording; the broadcast goes on");
+            return None;
+        }
+        Some(Recording::start(
+            db.clone(),
+            self.inner.storage.clone(),
+            id,
+            channel.to_string(),
+        ))
+    }
+
+    /// Whether `channel`'s broadcasts are recorded.
+    pub async fn channel_records(&self, channel: &str) -> Result<bool, AppError> {
+        Ok(self.inner.enabled && store::channel_records(&self.inner.db, channel).await?)
+    }
+
+    pub async fn set_channel_records(&self, channel: &str, on: bool) -> Result<(), AppError> {
+        Ok(store::set_channel_records(&self.inner.db, channel, on).await?)
+    }
+
+    /// Recording `id` if `viewer` may watch it (private ones are their owner's alone).
+    async fn visible(&self, id: i64, viewer: Option<&SignedIn>) -> Result<RecordingRow, AppError> {
+        let row = store::get(&self.inner.db, id)
+            .await?
+            .ok_or_else(not_found)?;
+        if row.visibility == Visibility::Private && !controls(&row, viewer) {
+            return Err(not_found());
+        }
+        Ok(row)
+    }
+
+    async fn controlled(&self, id: i64, user: &SignedIn) -> Result<RecordingRow, AppError> {
+        let row = self.visible(id, Some(user)).await?;
+        if !controls(&row, Some(user)) {
+            return Err(AppError::Forbidden(format!(
+                "Only the owner of the channel {} can change its recordings.",
+                row.channel
+            )));
+        }
+        Ok(row)
+    }
+
+    fn summary_of(row: RecordingRow, viewer: Option<&SignedIn>) -> RecordingSummary {
+        RecordingSummary {
+            yours: controls(&row, viewer),
+            id: row.id,
+            channel: row.channel,
+            title: row.title,
+            started_ms: row.started_ms as u64,
+            duration_ms: row.duration_ms as u64,
+            state: row.state,
+            problem: row.problem,
+            visibility: row.visibility,
+            peak_viewers: row.peak_viewers as u32,
+        }
+    }
+
+    /// `channel`'s recordings, newest first: the public ones, or all for its owner.
+    pub async fn list(
+        &self,
+        channel: &str,
+        viewer: Option<&SignedIn>,
+    ) -> Result<Vec<RecordingSummary>, AppError> {
+        let all = viewer.is_some_and(|v| v.operator || v.channel == channel);
+        let rows = store::by_channel(&self.inner.db, channel, all, LISTED).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Self::summary_of(row, viewer))
+            .collect())
+    }
+
+    pub async fn summary(
+        &self,
+        id: i64,
+        viewer: Option<&SignedIn>,
+    ) -> Result<RecordingSummary, AppError> {
+        let row = self.visible(id, viewer).await?;
+        Ok(Self::summary_of(row, viewer))
+    }
+
+    /// The index a replay plays from, with the recording's visibility.
+    pub async fn index(
+        &self,
+        id: i64,
+        viewer: Option<&SignedIn>,
+    ) -> Result<(ReplayIndex, Visibility), AppError> {
+        let row = self.visible(id, viewer).await?;
+        let db = &self.inner.db;
+        let index = ReplayIndex {
+            id,
+            state: row.state,
+            duration_ms: row.duration_ms as u64,
+            inits: store::inits(db, id).await?,
+            segments: store::segments(db, id).await?,
+        };
+        Ok((index, row.visibility))
+    }
+
+    /// Run `run`'s init segment.
+    pub async fn init(
+        &self,
+        id: i64,
+        run: i64,
+        viewer: Option<&SignedIn>,
+    ) -> Result<(bytes::Bytes, Visibility), AppError> {
+        let row = self.visible(id, viewer).await?;
+        let data = self
+            .inner
+            .storage
+            .init(id, run)
+            .await
+            .map_err(|_| not_found())?;
+        Ok((data, row.visibility))
+    }
+
+    /// Segment `seq`, once written whole: an open file and its length.
+    pub async fn segment(
+        &self,
+        id: i64,
+        seq: i64,
+        viewer: Option<&SignedIn>,
+    ) -> Result<(tokio::fs::File, u64, Visibility), AppError> {
+        let row = self.visible(id, viewer).await?;
+        if !store::has_segment(&self.inner.db, id, seq).await? {
+            return Err(AppError::NotFound(
+                "There is no such segment in the recording.".into(),
+            ));
+        }
+        let (file, len) = self
+            .inner
+            .storage
+            .open_segment(id, seq)
+            .await
+            .map_err(|err| {
+                tracing::error!(recording = id, seq, %err, "an indexed segment cannot be read");
+                AppError::Server("the recording's storage failed".into())
+            })?;
+        Ok((file, len, row.visibility))
+    }
+
+    /// The broadcast's chat, each line where it falls on the recording's timeline.
+    pub async fn chat(
+        &self,
+        id: i64,
+        viewer: Option<&SignedIn>,
+    ) -> Result<Vec<ReplayChatLine>, AppError> {
+        let (index, _) = self.index(id, viewer).await?;
+        let channel = store::get(&self.inner.db, id)
+            .await?
+            .ok_or_else(not_found)?
+            .channel;
+        let (Some(first), Some(last)) = (index.segments.first(), index.segments.last()) else {
+            return Ok(Vec::new());
+        };
+        let from = first.wall_ms().max(0) as u64;
+        let to = (last.wall_ms() + last.duration_ms()).max(0) as u64;
+        let messages =
+            crate::chat::store::between(&self.inner.db, &channel, from, to, REPLAY_CHAT_LINES)
+                .await?;
+        Ok(messages
+            .into_iter()
+            .filter_map(|message| {
+                let at_ms = index.at_for_wall(message.sent_at as i64)?;
+                Some(ReplayChatLine { at_ms, message })
+            })
+            .collect())
+    }
+
+    pub async fn set_visibility(
+        &self,
+        id: i64,
+        user: &SignedIn,
+        visibility: Visibility,
+    ) -> Result<(), AppError> {
+        self.controlled(id, user).await?;
+        Ok(store::set_visibility(&self.inner.db, id, visibility).await?)
+    }
+
+    /// Deletes a finished recording: its index first (it stops being served), then its files.
+    pub async fn delete(&self, id: i64, user: &SignedIn) -> Result<(), AppError> {
+        let row = self.controlled(id, user).await?;
+        if row.state == RecordingState::Recording {
+            return Err(AppError::Conflict(
+                "The broadcast is still being recorded: stop it first, then delete its recording."
+                    .into(),
+            ));
+        }
+        store::delete(&self.inner.db, id).await?;
+        if let Err(err) = self.inner.storage.remove(id).await {
+            tracing::error!(recording = id, %err, "a deleted recording's files could not be removed");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,206 @@
+//! The recorder and the recovery on real ffmpeg output, on both databases: what is written is
+//! indexed as back-to-back segments that each start at a keyframe, and a recording cut in the
+//! middle of a fragment keeps every whole fragment before it.
+
+use super::api::RecordingState;
+use super::recorder::Recording;
+use super::storage::Storage;
+use super::store;
+use crate::broadcasts::api::EndReason;
+use crate::db::testing;
+use crate::live::splitter::{Fragment, InitSegment, Piece, Splitter};
+
+fn split(bytes: &[u8]) -> (InitSegment, Vec<Fragment>) {
+    let mut splitter = Splitter::new();
+    let mut init = None;
+    let mut fragments = Vec::new();
+    for piece in splitter.push(bytes).expect("ffmpeg's output splits") {
+        match piece {
+            Piece::Init(i) => init = Some(i),
+            Piece::Fragment(f) => fragments.push(f),
+        }
+    }
+    (init.expect("an init segment"), fragments)
+}
+
+/// The fragments of `data` after `init`, as the splitter reads them.
+fn fragments_of(init: &InitSegment, data: &[u8]) -> Vec<Fragment> {
+    let mut splitter = Splitter::new();
+    splitter.push(&init.data).unwrap();
+    splitter
+        .push(data)
+        .unwrap()
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Fragment(f) => Some(f),
+            Piece::Init(_) => None,
+        })
+        .collect()
+}
+
+fn seconds(fragments: &[Fragment]) -> f64 {
+    fragments.iter().filter_map(|f| f.duration_secs).sum()
+}
+
+#[tokio::test]
+async fn a_broadcast_is_written_as_back_to_back_segments_each_from_a_keyframe() {
+    let (init, fragments) = split(&crate::live::testing::encode_test_pattern(4));
+    for test_db in testing::each().await {
+        let db = test_db.db();
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::new(dir.path());
+        let id = crate::broadcasts::store::begin(db, "ana", "Test", "test pattern")
+            .await
+            .unwrap();
+        store::begin(db, id, "ana", "Test", 1).await.unwrap();
+        let recording = Recording::start(db.clone(), storage.clone(), id, "ana".into());
+        let tap = recording.tap();
+        tap.init(&init);
+        for fragment in &fragments {
+            tap.fragment(fragment);
+        }
+        recording.finish().await;
+
+        let row = store::get(db, id)
+            .await
+            .unwrap()
+            .expect("the recording's row");
+        assert_eq!(row.state, RecordingState::Complete);
+        let segments = store::segments(db, id).await.unwrap();
+        assert!(
+            segments.len() >= 3,
+            "4 s with a keyframe a second: {segments:?}"
+        );
+        assert_eq!(segments[0].at_ms(), 0);
+        let mut bytes = 0;
+        let mut played = 0.0;
+        for pair in segments.windows(2) {
+            assert_eq!(
+                pair[1].at_ms(),
+                pair[0].end_ms(),
+                "no gap, no overlap: {segments:?}"
+            );
+            assert_eq!(pair[1].seq(), pair[0].seq() + 1);
+        }
+        for segment in &segments {
+            let data = storage
+                .segment(id, segment.seq())
+                .await
+                .unwrap()
+                .expect("its file");
+            let inside = fragments_of(&init, &data);
+            assert!(
+                inside[0].keyframe,
+                "segment {} starts at a keyframe",
+                segment.seq()
+            );
+            assert_eq!(
+                inside.iter().map(|f| f.data.len()).sum::<usize>(),
+                data.len(),
+                "whole fragments only"
+            );
+            assert!((seconds(&inside) * 1000.0 - segment.duration_ms() as f64).abs() <= 1.0);
+            bytes += data.len() as i64;
+            played += seconds(&inside);
+        }
+        assert_eq!(row.bytes, bytes);
+        assert!((row.duration_ms as f64 - played * 1000.0).abs() <= segments.len() as f64);
+        // Everything the broadcast sent is in it (it starts at the first keyframe).
+        assert!(
+            (played - seconds(&fragments)).abs() < 0.01,
+            "{played} of {}",
+            seconds(&fragments)
+        );
+        assert_eq!(store::inits(db, id).await.unwrap().len(), 1);
+        assert_eq!(&storage.init(id, 1).await.unwrap()[..], &init.data[..]);
+    }
+}
+
+#[tokio::test]
+async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_before() {
+    let (init, fragments) = split(&crate::live::testing::encode_test_pattern(3));
+    // The first two keyframe groups.
+    let starts: Vec<usize> = (0..fragments.len())
+        .filter(|&i| fragments[i].keyframe)
+        .collect();
+    assert!(starts.len() >= 3, "a keyframe a second");
+    let (first, second) = (
+        &fragments[starts[0]..starts[1]],
+        &fragments[starts[1]..starts[2]],
+    );
+    let torn = &fragments[starts[2]];
+    for test_db in testing::each().await {
+        let db = test_db.db();
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::new(dir.path());
+        let id = crate::broadcasts::store::begin(db, "ana", "Test", "test pattern")
+            .await
+            .unwrap();
+        store::begin(db, id, "ana", "Test", 1).await.unwrap();
+        // What a server killed while writing leaves: the first segment indexed, the second
+        // on disk with half of a third group's first fragment after it.
+        let recording = Recording::start(db.clone(), storage.clone(), id, "ana".into());
+        let tap = recording.tap();
+        tap.init(&init);
+        for fragment in first.iter().chain(second) {
+            tap.fragment(fragment);
+        }
+        recording.finish().await;
+        let segments = store::segments(db, id).await.unwrap();
+        assert_eq!(segments.len(), 2);
+        sqlx::query("DELETE FROM recording_segments WHERE recording = $1 AND seq = 2")
+            .bind(id)
+            .execute(db)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE recordings SET state = 'recording', duration_ms = $1 WHERE id = $2")
+            .bind(segments[0].end_ms())
+            .bind(id)
+            .execute(db)
+            .await
+            .unwrap();
+        let mut file = storage.create_segment(id, 2).await.unwrap();
+        for fragment in second {
+            file.append(&fragment.data).await.unwrap();
+        }
+        file.append(&torn.data[..torn.data.len() / 2])
+            .await
+            .unwrap();
+        // A recording whose broadcast is still on air (another instance's) is left alone.
+        super::recovery::close_left_open(db, &storage)
+            .await
+            .unwrap();
+        assert_eq!(
+            store::get(db, id).await.unwrap().unwrap().state,
+            RecordingState::Recording
+        );
+        crate::broadcasts::store::end(db, id, EndReason::Interrupted, None, 0)
+            .await
+            .unwrap();
+
+        assert_eq!(
+            super::recovery::close_left_open(db, &storage)
+                .await
+                .unwrap(),
+            1
+        );
+        let row = store::get(db, id).await.unwrap().unwrap();
+        assert_eq!(row.state, RecordingState::Cut);
+        assert!(row.problem.unwrap().contains("stopped while recording"));
+        let after = store::segments(db, id).await.unwrap();
+        assert_eq!(after.len(), 2);
+        assert_eq!(after[1].at_ms(), after[0].end_ms());
+        let kept = storage.segment(id, 2).await.unwrap().unwrap();
+        let whole: usize = second.iter().map(|f| f.data.len()).sum();
+        assert_eq!(kept.len(), whole, "the torn fragment is cut off");
+        assert!((after[1].duration_ms() as f64 - seconds(second) * 1000.0).abs() <= 1.0);
+        assert_eq!(row.duration_ms, after[1].end_ms());
+        // Closed once: a second start finds nothing to close.
+        assert_eq!(
+            super::recovery::close_left_open(db, &storage)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+}

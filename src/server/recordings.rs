@@ -1,0 +1,103 @@
+//! A replay's HTTP routes (see `recordings`): `GET /recordings/{id}` the index,
+//! `/recordings/{id}/init/{run}` an encoder run's init segment, `/recordings/{id}/segments/{seq}`
+//! a segment. Init segments and segments never change once served, so browsers and proxies
+//! keep them (privately, for a private recording); the index grows while the broadcast is
+//! recorded. A private recording is 404 to everyone but its owner and the operators.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+use crate::accounts::Accounts;
+use crate::accounts::session::{SignedIn, signed_in};
+use crate::error::AppError;
+use crate::recordings::Recordings;
+use crate::recordings::api::{RecordingState, Visibility};
+
+/// What never changes: kept a year, by everyone or by the one browser.
+fn kept(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Private => "private, max-age=31536000, immutable",
+        _ => "public, max-age=31536000, immutable",
+    }
+}
+
+async fn asking(session: &Session, accounts: &Accounts) -> Result<Option<SignedIn>, AppError> {
+    signed_in(session, accounts).await
+}
+
+fn refused(err: AppError) -> Response {
+    (err.status_code(), err.to_string()).into_response()
+}
+
+pub async fn index(
+    State(recordings): State<Recordings>,
+    State(accounts): State<Accounts>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Response {
+    let viewer = match asking(&session, &accounts).await {
+        Ok(viewer) => viewer,
+        Err(err) => return refused(err),
+    };
+    match recordings.index(id, viewer.as_ref()).await {
+        Ok((index, visibility)) => {
+            let cache = match (index.state, visibility) {
+                (RecordingState::Recording, _) | (_, Visibility::Private) => "private, no-cache",
+                _ => "public, max-age=10",
+            };
+            ([(header::CACHE_CONTROL, cache)], Json(index)).into_response()
+        }
+        Err(err) => refused(err),
+    }
+}
+
+pub async fn init(
+    State(recordings): State<Recordings>,
+    State(accounts): State<Accounts>,
+    session: Session,
+    Path((id, run)): Path<(i64, i64)>,
+) -> Response {
+    let viewer = match asking(&session, &accounts).await {
+        Ok(viewer) => viewer,
+        Err(err) => return refused(err),
+    };
+    match recordings.init(id, run, viewer.as_ref()).await {
+        Ok((data, visibility)) => (
+            [
+                (header::CONTENT_TYPE, "video/mp4"),
+                (header::CACHE_CONTROL, kept(visibility)),
+            ],
+            data,
+        )
+            .into_response(),
+        Err(err) => refused(err),
+    }
+}
+
+pub async fn segment(
+    State(recordings): State<Recordings>,
+    State(accounts): State<Accounts>,
+    session: Session,
+    Path((id, seq)): Path<(i64, i64)>,
+) -> Response {
+    let viewer = match asking(&session, &accounts).await {
+        Ok(viewer) => viewer,
+        Err(err) => return refused(err),
+    };
+    match recordings.segment(id, seq, viewer.as_ref()).await {
+        Ok((file, len, visibility)) => (
+            [
+                (header::CONTENT_TYPE, "video/mp4".to_string()),
+                (header::CACHE_CONTROL, kept(visibility).to_string()),
+                (header::CONTENT_LENGTH, len.to_string()),
+            ],
+            Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+        )
+            .into_response(),
+        Err(err) => refused(err),
+    }
+}

@@ -1,0 +1,293 @@
+//! Recordings over real HTTP: a broadcast is recorded as it goes out and replays from its
+//! index, segment by segment, with its chat placed on its timeline; a private recording is
+//! nobody's business but its owner's; the owner deletes it.
+
+use std::time::Duration;
+
+use super::support::*;
+use crate::error::AppError;
+use crate::live::splitter::{Piece, Splitter};
+use crate::recordings::api::{RecordingState, RecordingSummary, ReplayChatLine, ReplayIndex};
+
+async fn past(client: &reqwest::Client, base: &str, channel: &str) -> Vec<RecordingSummary> {
+    call(
+        client,
+        base,
+        "past_broadcasts",
+        None,
+        Some(serde_json::json!({ "channel": channel })),
+    )
+    .await
+    .expect("past broadcasts")
+    .json()
+    .await
+    .unwrap()
+}
+
+async fn index(client: &reqwest::Client, base: &str, id: i64) -> reqwest::Response {
+    client
+        .get(format!("{base}/recordings/{id}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_controls_it() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let (ana, bob, visitor) = (browser(), browser(), browser());
+    sign_up(&ana, &base, "ana").await;
+    sign_up(&bob, &base, "bob").await;
+    start(&ana, &base, "ana").await.expect("ana goes live");
+
+    // While on air the recording is listed as growing; chat sent now is part of it.
+    let live = eventually(
+        "the recording holds two seconds",
+        Duration::from_secs(30),
+        || async {
+            past(&visitor, &base, "ana")
+                .await
+                .into_iter()
+                .find(|r| r.duration_ms >= 2000)
+        },
+    )
+    .await;
+    assert_eq!(live.state, RecordingState::Recording);
+    call(
+        &bob,
+        &base,
+        "post_chat",
+        Some(&[("channel", "ana"), ("text", "hello replay")]),
+        None,
+    )
+    .await
+    .expect("bob chats");
+    let before_stop = live.duration_ms;
+    eventually(
+        "a second more is recorded",
+        Duration::from_secs(30),
+        || async {
+            let listed = past(&visitor, &base, "ana").await;
+            listed
+                .first()
+                .filter(|r| r.duration_ms >= before_stop + 1000)
+                .cloned()
+        },
+    )
+    .await;
+    stop(&ana, &base, "ana").await.expect("ana stops");
+
+    let listed = past(&visitor, &base, "ana").await;
+    assert_eq!(listed.len(), 1);
+    let recording = &listed[0];
+    assert_eq!(
+        recording.state,
+        RecordingState::Complete,
+        "closed when the broadcast ended"
+    );
+    assert!(!recording.yours);
+    let id = recording.id;
+
+    let response = index(&visitor, &base, id).await;
+    assert_eq!(response.status(), 200);
+    let replay: ReplayIndex = response.json().await.unwrap();
+    assert_eq!(replay.duration_ms, recording.duration_ms);
+    assert_eq!(replay.segments.first().map(|s| s.at_ms()), Some(0));
+    assert_eq!(
+        replay.segments.last().map(|s| s.end_ms() as u64),
+        Some(replay.duration_ms)
+    );
+    for pair in replay.segments.windows(2) {
+        assert_eq!(pair[1].at_ms(), pair[0].end_ms(), "back to back");
+    }
+
+    // Every segment, after its run's init, is whole fragments from a keyframe, as long as the
+    // index says, and kept by caches for good.
+    for segment in &replay.segments {
+        let init = visitor
+            .get(format!("{base}/recordings/{id}/init/{}", segment.run()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(init.status(), 200);
+        let init = init.bytes().await.unwrap();
+        let response = visitor
+            .get(format!("{base}/recordings/{id}/segments/{}", segment.seq()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let cache = response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            cache.contains("immutable") && cache.starts_with("public"),
+            "{cache}"
+        );
+        let data = response.bytes().await.unwrap();
+        let mut splitter = Splitter::new();
+        splitter.push(&init).unwrap();
+        let fragments: Vec<_> = splitter
+            .push(&data)
+            .unwrap()
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Fragment(f) => Some(f),
+                Piece::Init(_) => None,
+            })
+            .collect();
+        assert!(
+            fragments[0].keyframe,
+            "segment {} opens with a keyframe",
+            segment.seq()
+        );
+        assert_eq!(
+            fragments.iter().map(|f| f.data.len()).sum::<usize>(),
+            data.len()
+        );
+        let secs: f64 = fragments.iter().filter_map(|f| f.duration_secs).sum();
+        assert!((secs * 1000.0 - segment.duration_ms() as f64).abs() <= 1.0);
+    }
+
+    // The chat line sent while on air falls inside the replay, where it was sent.
+    let chat: Vec<ReplayChatLine> = call(
+        &visitor,
+        &base,
+        "replay_chat",
+        None,
+        Some(serde_json::json!({ "id": id })),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let line = chat
+        .iter()
+        .find(|l| l.message.text == "hello replay")
+        .expect("the chat line");
+    assert!(
+        line.at_ms >= 1000 && (line.at_ms as u64) < replay.duration_ms,
+        "{line:?}"
+    );
+
+    // Mistakes are the caller's: clear 4xx.
+    let missing = visitor
+        .get(format!("{base}/recordings/{id}/segments/99999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(index(&visitor, &base, id + 1000).await.status(), 404);
+    let garbled = visitor
+        .get(format!("{base}/recordings/abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbled.status(), 400);
+
+    // Only the owner changes it; private, it is gone for everyone else.
+    let private = serde_json::json!({ "id": id, "visibility": "Private" });
+    let refused = call(
+        &bob,
+        &base,
+        "set_recording_visibility",
+        None,
+        Some(private.clone()),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    call(&ana, &base, "set_recording_visibility", None, Some(private))
+        .await
+        .expect("ana hides it");
+    assert_eq!(index(&visitor, &base, id).await.status(), 404);
+    assert_eq!(index(&bob, &base, id).await.status(), 404);
+    let segment = |client: &reqwest::Client| {
+        client
+            .get(format!("{base}/recordings/{id}/segments/1"))
+            .send()
+    };
+    assert_eq!(segment(&visitor).await.unwrap().status(), 404);
+    let own = segment(&ana).await.unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(
+        own.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("private")
+    );
+    assert!(
+        past(&visitor, &base, "ana").await.is_empty(),
+        "not listed either"
+    );
+    let mine = past(&ana, &base, "ana").await;
+    assert!(mine.len() == 1 && mine[0].yours);
+
+    // Deleted: its index and its files are gone.
+    let bob_deletes = call(
+        &bob,
+        &base,
+        "delete_recording",
+        None,
+        Some(serde_json::json!({ "id": id })),
+    )
+    .await;
+    assert!(
+        matches!(bob_deletes, Err(AppError::NotFound(_))),
+        "private: bob cannot even see it: {bob_deletes:?}"
+    );
+    call(
+        &ana,
+        &base,
+        "delete_recording",
+        None,
+        Some(serde_json::json!({ "id": id })),
+    )
+    .await
+    .expect("ana deletes it");
+    assert_eq!(index(&ana, &base, id).await.status(), 404);
+    assert!(
+        !server
+            .dir
+            .path()
+            .join("recordings")
+            .join(id.to_string())
+            .exists()
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_recording_off_for_the_server_nothing_is_kept() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_RECORDINGS_ENABLED", "false"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let ana = browser();
+    sign_up(&ana, &base, "ana").await;
+    start(&ana, &base, "ana").await.expect("ana goes live");
+    // Pictures went out (a thumbnail needs a keyframe): recorded, they would be kept.
+    eventually(
+        "ana's broadcast has a picture",
+        Duration::from_secs(30),
+        || async {
+            let url = format!("{base}/live/ana/thumbnail.jpg");
+            let response = ana.get(url).send().await.ok()?;
+            response.status().is_success().then_some(())
+        },
+    )
+    .await;
+    stop(&ana, &base, "ana").await.expect("ana stops");
+    assert!(past(&ana, &base, "ana").await.is_empty());
+    assert!(!server.dir.path().join("recordings").exists());
+    server.shutdown().await.unwrap();
+}

@@ -104,8 +104,9 @@ impl Thumbnails {
     }
 }
 
-/// Decodes the first frame of init + keyframe fragment into a JPEG `WIDTH` pixels wide.
-async fn encode(
+/// Decodes the first frame of init + keyframe fragment into a JPEG `WIDTH` pixels wide (also
+/// a recording's pictures, `recordings::state`).
+pub(crate) async fn encode(
     ffmpeg: &str,
     limits: ChildLimits,
     init: Bytes,

@@ -36,6 +36,16 @@ pub struct ReplaySignals {
     pub error: RwSignal<Option<String>>,
     /// Playback started muted (the browser refused sound without a click).
     pub muted: RwSignal<bool>,
+    /// Where each segment starts (ms) and its number: the seek bar's previews.
+    pub segments: RwSignal<Vec<(i64, i64)>>,
+}
+
+fn starts(index: &ReplayIndex) -> Vec<(i64, i64)> {
+    index
+        .segments
+        .iter()
+        .map(|s| (s.at_ms(), s.seq()))
+        .collect()
 }
 
 struct Shared {
@@ -151,6 +161,7 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
     let mut index = fetch_index(shared.id).await?;
     let signals = shared.signals;
     signals.duration.set(index.duration_ms as f64 / 1000.0);
+    signals.segments.set(starts(&index));
     if index.segments.is_empty() {
         return Err("Nothing of this broadcast was recorded.".into());
     }
@@ -230,6 +241,7 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
                 refreshed_ms = js_sys::Date::now();
                 index = fetch_index(shared.id).await?;
                 signals.duration.set(index.duration_ms as f64 / 1000.0);
+                signals.segments.set(starts(&index));
             } else if !still_recording && let Some(pipe) = &pipe {
                 pipe.end();
             }

@@ -11,5 +11,6 @@ pub mod form_error;
 pub mod moment;
 pub mod past_broadcasts;
 pub mod player;
+pub mod record_switch;
 pub mod replay_player;
 pub mod streaming_software;

@@ -1,4 +1,4 @@
-//! A channel's past broadcasts, as its page lists them: title, date, length and peak audience,
+//! A channel's past broadcasts, as its page lists them: picture, title, date, length and peak audience,
 //! each a link to its replay. The owner sees the unlisted and private ones too, marked.
 
 use leptos::prelude::*;
@@ -33,6 +33,7 @@ pub fn PastBroadcasts(channel: String) -> impl IntoView {
 #[component]
 fn PastBroadcast(recording: RecordingSummary) -> impl IntoView {
     let href = format!("/replay/{}", recording.id);
+    let poster = format!("/recordings/{}/poster.jpg", recording.id);
     let marks = [
         (recording.state == RecordingState::Recording).then_some("live now"),
         (recording.state == RecordingState::Cut).then_some("cut short"),
@@ -43,6 +44,7 @@ fn PastBroadcast(recording: RecordingSummary) -> impl IntoView {
     view! {
         <li class="past-broadcast">
             <a href=href>
+                <img class="past-poster" src=poster alt="" loading="lazy" width="160" height="90"/>
                 <span class="past-title">{recording.title}</span>
                 <span class="past-meta">
                     <time>{date(recording.started_ms)}</time>

@@ -28,6 +28,8 @@ pub fn ReplayPlayer(
     let muted = RwSignal::new(false);
     // While the seek bar is dragged: where it points.
     let scrubbing = RwSignal::new(None::<f64>);
+    // Where each segment starts (ms) and its number, once the index is read.
+    let segments = RwSignal::new(Vec::<(i64, i64)>::new());
 
     #[cfg(feature = "hydrate")]
     let seek_to = {
@@ -43,6 +45,7 @@ pub fn ReplayPlayer(
                     playing,
                     error,
                     muted,
+                    segments,
                 };
                 player.set_value(Some(Loop::start(element, id, start, signals)));
             }
@@ -99,9 +102,28 @@ pub fn ReplayPlayer(
         muted.set(false);
     };
     let shown = move || scrubbing.get().unwrap_or_else(|| position.get());
+    // The picture of the moment the seek bar points at, while it is dragged.
+    let preview = move || {
+        let at = scrubbing.get()?;
+        let seq = segments.with(|all| {
+            let after = all.partition_point(|(start, _)| *start as f64 <= at * 1000.0);
+            all.get(after.checked_sub(1)?).map(|(_, seq)| *seq)
+        })?;
+        let left = (at / duration.get().max(0.001) * 100.0).clamp(0.0, 100.0);
+        Some((
+            format!("/recordings/{id}/pictures/{seq}"),
+            format!("left: {left:.1}%"),
+        ))
+    };
     view! {
         <div class="player replay" data-testid="replay" data-playing=move || playing.get().to_string()>
             <video node_ref=video playsinline=true></video>
+            {move || preview().map(|(src, style)| view! {
+                <div class="replay-preview" style=style data-testid="seek-preview">
+                    <img src=src alt=""/>
+                    <span>{move || clock(scrubbing.get().unwrap_or_default())}</span>
+                </div>
+            })}
             <div class="player-bar replay-bar">
                 <button class="replay-toggle" data-testid="play-pause" on:click=toggle>
                     {move || if playing.get() { "Pause" } else { "Play" }}

@@ -24,6 +24,7 @@ use crate::components::browser_capture::BrowserCapture;
 use crate::components::chat_bans::ChatBans;
 use crate::components::elapsed;
 use crate::components::player::Player;
+use crate::components::record_switch::RecordSwitch;
 use crate::components::streaming_software::StreamingSoftware;
 use crate::error::AppError;
 use crate::ingest::api::Capture;
@@ -208,6 +209,7 @@ fn Studio(channel: String) -> impl IntoView {
                             }
                         })}
                     </Suspense>
+                    <RecordSwitch channel=channel_for_ladder.get_value()/>
                     <div class="studio-buttons" class:hidden=move || from_page().is_some()>
                         {move || if software() {
                             view! { <button on:click=save_title.clone() disabled=busy data-testid="save-title">"Save title"</button> }.into_any()

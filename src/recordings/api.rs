@@ -181,6 +181,41 @@ pub struct ReplayChatLine {
     pub message: ChatEvent,
 }
 
+/// What the studio shows of its channel's recording.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordingSetting {
+    /// Whether this server records broadcasts at all.
+    pub server_records: bool,
+    /// Whether the owner has the channel's broadcasts recorded.
+    pub on: bool,
+    /// Why the latest recording stopped early, if it did.
+    pub problem: Option<String>,
+}
+
+/// The channel's recording setting and how its latest recording went. Owner only.
+#[server(endpoint = "channel_recording", input = Json)]
+pub async fn channel_recording(channel: String) -> Result<RecordingSetting, AppError> {
+    crate::error::reply(async {
+        let recordings = crate::error::state::<super::Recordings>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        recordings.setting(&channel, &user).await
+    })
+    .await
+}
+
+/// Records the channel's broadcasts from the next one (`on`), or stops doing so. Owner only.
+#[server(endpoint = "set_recording", input = Json)]
+pub async fn set_recording(channel: String, on: bool) -> Result<(), AppError> {
+    crate::error::reply(async {
+        let recordings = crate::error::state::<super::Recordings>()?;
+        let user = crate::accounts::session::require_user().await?;
+        user.ensure_owns(&channel)?;
+        recordings.set_channel_records(&channel, on).await
+    })
+    .await
+}
+
 /// The channel's recordings anyone may see listed (its owner sees all of them), newest first.
 #[server(endpoint = "past_broadcasts", input = Json)]
 pub async fn past_broadcasts(channel: String) -> Result<Vec<RecordingSummary>, AppError> {

@@ -3,8 +3,9 @@
 //!
 //! Shared: the types and server functions of the channel page, replay page and studio (`api`).
 //! On the server: the `Recordings` state (`state`), the writer fed by a broadcast's outlet
-//! (`recorder`), where the bytes live (`storage`), the index in the database (`store`), and
-//! closing what a stopped server left open (`recovery`). The replay's HTTP routes are
+//! (`recorder`), where the bytes live (`storage`), the index in the database (`store`),
+//! closing what a stopped server left open (`recovery`), and how long they are kept
+//! (`retention`). The replay's HTTP routes are
 //! `server::recordings`; its player is `client::replay_player`.
 
 pub mod api;
@@ -13,6 +14,8 @@ pub mod api;
 pub mod recorder;
 #[cfg(feature = "ssr")]
 mod recovery;
+#[cfg(feature = "ssr")]
+pub mod retention;
 #[cfg(feature = "ssr")]
 mod state;
 #[cfg(feature = "ssr")]

@@ -5,12 +5,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::api::{RecordingState, RecordingSummary, ReplayChatLine, ReplayIndex, Visibility};
+use super::api::{
+    RecordingSetting, RecordingState, RecordingSummary, ReplayChatLine, ReplayIndex, Visibility,
+};
 use super::recorder::Recording;
 use super::recovery;
+use super::retention::{Kept, Retention};
 use super::storage::Storage;
 use super::store::{self, RecordingRow};
 use crate::accounts::session::SignedIn;
+use crate::child_process::ChildLimits;
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -21,12 +25,27 @@ pub struct RecordingsConfig {
     pub enabled: bool,
     /// The folder recordings are written to.
     pub dir: PathBuf,
+    /// The ffmpeg that makes their pictures, and its limits.
+    pub ffmpeg: String,
+    pub limits: ChildLimits,
+    /// How long they are kept.
+    pub retention: Retention,
+    /// Channels never recorded (the demo, unless `[demo] record`).
+    pub unrecorded: Vec<String>,
 }
 
 /// Most recordings a channel page lists.
 const LISTED: u32 = 50;
 /// Most chat lines a replay carries.
 const REPLAY_CHAT_LINES: u32 = 20_000;
+/// Pictures of recordings made at once (each a short ffmpeg run); more wait their turn.
+const PICTURES_AT_ONCE: usize = 2;
+/// How long a request waits for its turn to have a picture made.
+const PICTURE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Processor seconds one picture's ffmpeg may use.
+const PICTURE_CPU_SECS: u64 = 10;
+/// A recording's poster: the picture this far in (or its first, when shorter).
+const POSTER_AT_MS: i64 = 10_000;
 
 #[derive(Clone)]
 pub struct Recordings {
@@ -37,6 +56,12 @@ struct Inner {
     db: Db,
     storage: Storage,
     enabled: bool,
+    ffmpeg: String,
+    limits: ChildLimits,
+    /// Pictures being made at once, at most `PICTURES_AT_ONCE`.
+    pictures: tokio::sync::Semaphore,
+    retention: Retention,
+    unrecorded: Vec<String>,
 }
 
 /// The signed-in user of this server-function call, if any.
@@ -63,6 +88,11 @@ impl Recordings {
                 db,
                 storage: Storage::new(config.dir),
                 enabled: config.enabled,
+                ffmpeg: config.ffmpeg,
+                limits: config.limits,
+                pictures: tokio::sync::Semaphore::new(PICTURES_AT_ONCE),
+                retention: config.retention,
+                unrecorded: config.unrecorded,
             }),
         }
     }
@@ -86,7 +116,7 @@ impl Recordings {
         title: &str,
         started_ms: u64,
     ) -> Option<Recording> {
-        if !self.inner.enabled {
+        if !self.inner.enabled || self.inner.unrecorded.iter().any(|c| c == channel) {
             return None;
         }
         let db = &self.inner.db;
@@ -110,9 +140,74 @@ impl Recordings {
         ))
     }
 
-    /// Whether `channel`'s broadcasts are recorded.
-    pub async fn channel_records(&self, channel: &str) -> Result<bool, AppError> {
-        Ok(self.inner.enabled && store::channel_records(&self.inner.db, channel).await?)
+    /// Removes the recordings past the retention's limits, oldest first; returns how many.
+    pub async fn sweep(&self) -> Result<usize, sqlx::Error> {
+        let db = &self.inner.db;
+        let finished: Vec<Kept> = store::finished_oldest_first(db)
+            .await?
+            .into_iter()
+            .map(|(id, started_ms, bytes)| Kept {
+                id,
+                started_ms: started_ms.max(0) as u64,
+                bytes: bytes.max(0) as u64,
+            })
+            .collect();
+        let total = store::total_bytes(db).await?.max(0) as u64;
+        let doomed = self
+            .inner
+            .retention
+            .doomed(&finished, total, crate::clock::now_ms());
+        for &id in &doomed {
+            store::delete(db, id).await?;
+            if let Err(err) = self.inner.storage.remove(id).await {
+                tracing::error!(recording = id, %err, "an expired recording's files could not be removed");
+            }
+            tracing::info!(
+                recording = id,
+                "recording removed: past the retention's limits"
+            );
+        }
+        Ok(doomed.len())
+    }
+
+    /// Sweeps now and then every `every` until `stop`.
+    pub async fn keep_within_limits(
+        &self,
+        every: std::time::Duration,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tick.tick() => {
+                    if let Err(err) = self.sweep().await {
+                        tracing::warn!(%err, "could not apply the recordings' retention");
+                    }
+                }
+            }
+        }
+    }
+
+    /// `channel`'s recording setting, and why its latest recording stopped early, if it did
+    /// (asked by `owner`).
+    pub async fn setting(
+        &self,
+        channel: &str,
+        owner: &SignedIn,
+    ) -> Result<RecordingSetting, AppError> {
+        let db = &self.inner.db;
+        let latest = store::by_channel(db, channel, true, 1).await?;
+        let problem = latest
+            .into_iter()
+            .next()
+            .filter(|r| r.state == RecordingState::Stopped && r.channel == owner.channel)
+            .and_then(|r| r.problem);
+        Ok(RecordingSetting {
+            server_records: self.inner.enabled,
+            on: store::channel_records(db, channel).await?,
+            problem,
+        })
     }
 
     pub async fn set_channel_records(&self, channel: &str, on: bool) -> Result<(), AppError> {
@@ -222,7 +317,7 @@ impl Recordings {
         viewer: Option<&SignedIn>,
     ) -> Result<(tokio::fs::File, u64, Visibility), AppError> {
         let row = self.visible(id, viewer).await?;
-        if !store::has_segment(&self.inner.db, id, seq).await? {
+        if store::segment(&self.inner.db, id, seq).await?.is_none() {
             return Err(AppError::NotFound(
                 "There is no such segment in the recording.".into(),
             ));
@@ -237,6 +332,64 @@ impl Recordings {
                 AppError::Server("the recording's storage failed".into())
             })?;
         Ok((file, len, row.visibility))
+    }
+
+    /// Segment `seq`'s first picture as a JPEG, made once and kept beside the recording;
+    /// `seq` None: the recording's poster.
+    pub async fn picture(
+        &self,
+        id: i64,
+        seq: Option<i64>,
+        viewer: Option<&SignedIn>,
+    ) -> Result<(bytes::Bytes, Visibility), AppError> {
+        let row = self.visible(id, viewer).await?;
+        let db = &self.inner.db;
+        let seq = match seq {
+            Some(seq) => seq,
+            None => store::segment_at(db, id, POSTER_AT_MS.min(row.duration_ms / 2))
+                .await?
+                .ok_or_else(|| {
+                    AppError::NotFound("Nothing of this broadcast was recorded.".into())
+                })?,
+        };
+        let segment = store::segment(db, id, seq).await?.ok_or_else(|| {
+            AppError::NotFound("There is no such segment in the recording.".into())
+        })?;
+        let storage = &self.inner.storage;
+        let failed = |err: std::io::Error| {
+            tracing::error!(recording = id, seq, %err, "the recording's storage failed");
+            AppError::Server("the recording's storage failed".into())
+        };
+        if let Some(jpeg) = storage.thumbnail(id, seq).await.map_err(failed)? {
+            return Ok((jpeg, row.visibility));
+        }
+        let _turn = tokio::time::timeout(PICTURE_WAIT, self.inner.pictures.acquire())
+            .await
+            .map_err(|_| {
+                AppError::Busy("Too many pictures are being made; try again in a moment.".into())
+            })?
+            .map_err(|_| AppError::Server("the server is stopping".into()))?;
+        // Made while this one waited.
+        if let Some(jpeg) = storage.thumbnail(id, seq).await.map_err(failed)? {
+            return Ok((jpeg, row.visibility));
+        }
+        let init = storage.init(id, segment.run()).await.map_err(failed)?;
+        let media = storage
+            .segment(id, seq)
+            .await
+            .map_err(failed)?
+            .unwrap_or_default();
+        let limits = self.inner.limits.with_cpu_secs(PICTURE_CPU_SECS);
+        let jpeg = crate::channels::thumbnail::encode(&self.inner.ffmpeg, limits, init, media)
+            .await
+            .map_err(|err| {
+                tracing::warn!(recording = id, seq, %err, "no picture of a recording");
+                AppError::Server("no picture could be made of this moment".into())
+            })?;
+        if let Err(err) = storage.put_thumbnail(id, seq, &jpeg).await {
+            tracing::warn!(recording = id, seq, %err, "a recording's picture could not be kept");
+        }
+        Ok((jpeg, row.visibility))
     }
 
     /// The broadcast's chat, each line where it falls on the recording's timeline.

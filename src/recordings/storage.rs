@@ -119,6 +119,27 @@ impl Storage {
         }
     }
 
+    fn thumbnail_path(&self, recording: i64, seq: i64) -> PathBuf {
+        self.folder(recording).join(format!("thumbnail-{seq}.jpg"))
+    }
+
+    /// Segment `seq`'s picture, if one was made.
+    pub async fn thumbnail(&self, recording: i64, seq: i64) -> io::Result<Option<Bytes>> {
+        match fs::read(self.thumbnail_path(recording, seq)).await {
+            Ok(data) => Ok(Some(Bytes::from(data))),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Keeps segment `seq`'s picture (written whole or not at all).
+    pub async fn put_thumbnail(&self, recording: i64, seq: i64, jpeg: &[u8]) -> io::Result<()> {
+        let path = self.thumbnail_path(recording, seq);
+        let partial = path.with_extension("part");
+        fs::write(&partial, jpeg).await?;
+        fs::rename(&partial, &path).await
+    }
+
     /// Removes everything of `recording`.
     pub async fn remove(&self, recording: i64) -> io::Result<()> {
         match fs::remove_dir_all(self.folder(recording)).await {

@@ -185,15 +185,33 @@ pub async fn segments(db: &Db, recording: i64) -> Result<Vec<SegmentEntry>, sqlx
         .collect())
 }
 
-/// Whether segment `seq` of `recording` is indexed (written whole).
-pub async fn has_segment(db: &Db, recording: i64, seq: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM recording_segments WHERE recording = $1 AND seq = $2")
-            .bind(recording)
-            .bind(seq)
-            .fetch_optional(db)
-            .await?;
-    Ok(found.is_some())
+/// Segment `seq` of `recording`, if it is indexed (written whole).
+pub async fn segment(
+    db: &Db,
+    recording: i64,
+    seq: i64,
+) -> Result<Option<SegmentEntry>, sqlx::Error> {
+    let found: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT seq, run, at_ms, duration_ms, media_us, wall_ms FROM recording_segments \
+         WHERE recording = $1 AND seq = $2",
+    )
+    .bind(recording)
+    .bind(seq)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.map(|(a, b, c, d, e, f)| SegmentEntry(a, b, c, d, e, f)))
+}
+
+/// The segment playing `at_ms` into `recording` (the last one, past its end).
+pub async fn segment_at(db: &Db, recording: i64, at_ms: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT seq FROM recording_segments WHERE recording = $1 AND at_ms <= $2 \
+         ORDER BY at_ms DESC LIMIT 1",
+    )
+    .bind(recording)
+    .bind(at_ms)
+    .fetch_optional(db)
+    .await
 }
 
 /// Recordings still marked as being written whose broadcast has ended: the server that wrote
@@ -251,4 +269,23 @@ pub async fn set_channel_records(db: &Db, channel: &str, on: bool) -> Result<(),
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Finished recordings (not being written), oldest first: `(id, started_ms, bytes)`.
+pub async fn finished_oldest_first(db: &Db) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, started_ms, bytes FROM recordings WHERE state <> $1 ORDER BY started_ms, id",
+    )
+    .bind(RecordingState::Recording.words())
+    .fetch_all(db)
+    .await
+}
+
+/// Bytes every recording holds, those being written included.
+pub async fn total_bytes(db: &Db) -> Result<i64, sqlx::Error> {
+    let total: Option<i64> =
+        sqlx::query_scalar("SELECT CAST(SUM(bytes) AS BIGINT) FROM recordings")
+            .fetch_one(db)
+            .await?;
+    Ok(total.unwrap_or(0))
 }

@@ -204,3 +204,74 @@ async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_befor
         );
     }
 }
+
+#[tokio::test]
+async fn retention_removes_the_oldest_finished_recordings_and_never_one_being_written() {
+    use super::retention::Retention;
+    use super::{Recordings, RecordingsConfig};
+    for test_db in testing::each().await {
+        let db = test_db.db();
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::new(dir.path());
+        let now = crate::clock::now_ms();
+        let day = 24 * 3600 * 1000;
+        // (started days ago, MiB, still being written)
+        let made: [(u64, i64, bool); 4] = [
+            (40, 1, false),
+            (20, 2, false),
+            (10, 2, false),
+            (50, 3, true),
+        ];
+        let mut ids = Vec::new();
+        for (days_ago, mib, writing) in made {
+            let id = crate::broadcasts::store::begin(db, "ana", "T", "test pattern")
+                .await
+                .unwrap();
+            store::begin(db, id, "ana", "T", now - days_ago * day)
+                .await
+                .unwrap();
+            sqlx::query("UPDATE recordings SET bytes = $1, state = $2 WHERE id = $3")
+                .bind(mib << 20)
+                .bind(if writing { "recording" } else { "complete" })
+                .bind(id)
+                .execute(db)
+                .await
+                .unwrap();
+            storage.put_init(id, 1, b"init").await.unwrap();
+            ids.push(id);
+        }
+        let recordings = Recordings::new(
+            db.clone(),
+            RecordingsConfig {
+                enabled: true,
+                dir: dir.path().to_path_buf(),
+                ffmpeg: "ffmpeg".into(),
+                limits: crate::child_process::ChildLimits {
+                    memory_bytes: 256 << 20,
+                    cpu_secs: None,
+                },
+                // 30 days, and 6 MiB in all: the 40-day-old one goes for its age, then the
+                // 20-day-old for room (3 + 2 + 2 = 7 MiB > 6); the one being written stays.
+                retention: Retention {
+                    keep_days: 30,
+                    max_total_bytes: 6 << 20,
+                },
+                unrecorded: Vec::new(),
+            },
+        );
+        assert_eq!(recordings.sweep().await.unwrap(), 2);
+        for (id, kept) in ids.iter().zip([false, false, true, true]) {
+            assert_eq!(
+                store::get(db, *id).await.unwrap().is_some(),
+                kept,
+                "recording {id}"
+            );
+            assert_eq!(
+                dir.path().join(id.to_string()).exists(),
+                kept,
+                "files of {id}"
+            );
+        }
+        assert_eq!(recordings.sweep().await.unwrap(), 0, "within bounds now");
+    }
+}

@@ -55,7 +55,15 @@ pub fn spawn(
         let stop = shutdown.clone();
         async move { chat.erase_old(retention, stop).await }
     });
+    tasks.spawn({
+        let recordings = state.recordings.clone();
+        let stop = shutdown.clone();
+        async move { recordings.keep_within_limits(RETENTION_EVERY, stop).await }
+    });
 }
+
+/// How often recordings past the retention's limits are removed.
+const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
 /// Once a second, every channel whose audience changed tells its viewers the new count.
 async fn publish_viewer_counts(channels: Channels, shutdown: CancellationToken) {

@@ -9,7 +9,11 @@ use super::AppState;
 use crate::broadcasts::api::SourceChoice;
 use crate::cluster::Cluster;
 
-/// The demo channel, owned by nobody, broadcasting the test pattern (and recorded like any).
+/// The demo channel's name.
+pub const CHANNEL: &str = "demo";
+
+/// The demo channel, owned by nobody, broadcasting the test pattern (its record kept like any;
+/// recorded only with `[demo] record`, as it never ends).
 /// In a cluster, one instance at a time runs it and the others relay it.
 pub async fn start(
     state: &AppState,
@@ -18,11 +22,11 @@ pub async fn start(
     tasks: &TaskTracker,
     shutdown: &CancellationToken,
 ) -> Result<(), crate::error::AppError> {
-    let channel = state.channels.open("demo", "OnAir", title);
+    let channel = state.channels.open(CHANNEL, "OnAir", title);
     match cluster {
         None => state
             .broadcasts
-            .start("demo", title.to_string(), SourceChoice::TestPattern)
+            .start(CHANNEL, title.to_string(), SourceChoice::TestPattern)
             .await
             .map_err(Into::into),
         Some(_) => {

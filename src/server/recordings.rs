@@ -1,6 +1,8 @@
 //! A replay's HTTP routes (see `recordings`): `GET /recordings/{id}` the index,
 //! `/recordings/{id}/init/{run}` an encoder run's init segment, `/recordings/{id}/segments/{seq}`
-//! a segment. Init segments and segments never change once served, so browsers and proxies
+//! a segment, `/recordings/{id}/pictures/{seq}` a segment's first picture (the seek bar's
+//! preview), `/recordings/{id}/poster.jpg` the recording's picture in lists. Init segments,
+//! segments and their pictures never change once served, so browsers and proxies
 //! keep them (privately, for a private recording); the index grows while the broadcast is
 //! recorded. A private recording is 404 to everyone but its owner and the operators.
 
@@ -98,6 +100,50 @@ pub async fn segment(
             Body::from_stream(tokio_util::io::ReaderStream::new(file)),
         )
             .into_response(),
+        Err(err) => refused(err),
+    }
+}
+
+fn jpeg(data: bytes::Bytes, cache: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/jpeg".to_string()),
+            (header::CACHE_CONTROL, cache.to_string()),
+        ],
+        data,
+    )
+        .into_response()
+}
+
+pub async fn picture(
+    State(recordings): State<Recordings>,
+    State(accounts): State<Accounts>,
+    session: Session,
+    Path((id, seq)): Path<(i64, i64)>,
+) -> Response {
+    let viewer = match asking(&session, &accounts).await {
+        Ok(viewer) => viewer,
+        Err(err) => return refused(err),
+    };
+    match recordings.picture(id, Some(seq), viewer.as_ref()).await {
+        Ok((data, visibility)) => jpeg(data, kept(visibility)),
+        Err(err) => refused(err),
+    }
+}
+
+pub async fn poster(
+    State(recordings): State<Recordings>,
+    State(accounts): State<Accounts>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Response {
+    let viewer = match asking(&session, &accounts).await {
+        Ok(viewer) => viewer,
+        Err(err) => return refused(err),
+    };
+    match recordings.picture(id, None, viewer.as_ref()).await {
+        Ok((data, Visibility::Private)) => jpeg(data, "private, max-age=300"),
+        Ok((data, _)) => jpeg(data, "public, max-age=300"),
         Err(err) => refused(err),
     }
 }

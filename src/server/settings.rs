@@ -58,6 +58,8 @@ pub struct Settings {
 pub struct RecordingsSettings {
     pub enabled: bool,
     pub dir: std::path::PathBuf,
+    pub keep_days: u64,
+    pub max_total_mib: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -171,6 +173,7 @@ pub struct LiveSettings {
 pub struct DemoSettings {
     pub enabled: bool,
     pub title: String,
+    pub record: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -308,6 +311,17 @@ impl Settings {
         crate::recordings::RecordingsConfig {
             enabled: self.recordings.enabled,
             dir: self.recordings.dir.clone(),
+            ffmpeg: self.ffmpeg.path.clone(),
+            limits: self.child_limits(),
+            retention: crate::recordings::retention::Retention {
+                keep_days: self.recordings.keep_days,
+                max_total_bytes: self.recordings.max_total_mib.saturating_mul(1 << 20),
+            },
+            unrecorded: if self.demo.record {
+                Vec::new()
+            } else {
+                vec![super::demo::CHANNEL.to_string()]
+            },
         }
     }
 

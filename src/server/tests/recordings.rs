@@ -152,6 +152,25 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
         assert!((secs * 1000.0 - segment.duration_ms() as f64).abs() <= 1.0);
     }
 
+    // Its pictures: a poster for lists, one per segment for the seek bar; made once.
+    for path in ["poster.jpg", "pictures/2"] {
+        let url = format!("{base}/recordings/{id}/{path}");
+        let first = visitor.get(&url).send().await.unwrap();
+        assert_eq!(first.status(), 200, "{path}");
+        assert_eq!(first.headers()["content-type"], "image/jpeg");
+        let jpeg = first.bytes().await.unwrap();
+        assert!(jpeg.starts_with(&[0xff, 0xd8]), "{path} is a JPEG");
+        let again = visitor
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(jpeg, again, "{path} is kept, not made again");
+    }
+
     // The chat line sent while on air falls inside the replay, where it was sent.
     let chat: Vec<ReplayChatLine> = call(
         &visitor,
@@ -289,5 +308,51 @@ async fn with_recording_off_for_the_server_nothing_is_kept() {
     stop(&ana, &base, "ana").await.expect("ana stops");
     assert!(past(&ana, &base, "ana").await.is_empty());
     assert!(!server.dir.path().join("recordings").exists());
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_who_turns_recording_off_gets_no_recording() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let (ana, bob) = (browser(), browser());
+    sign_up(&ana, &base, "ana").await;
+    sign_up(&bob, &base, "bob").await;
+    let off = serde_json::json!({ "channel": "ana", "on": false });
+    let refused = call(&bob, &base, "set_recording", None, Some(off.clone())).await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    call(&ana, &base, "set_recording", None, Some(off))
+        .await
+        .expect("ana turns it off");
+    let setting: crate::recordings::api::RecordingSetting = call(
+        &ana,
+        &base,
+        "channel_recording",
+        None,
+        Some(serde_json::json!({ "channel": "ana" })),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(setting.server_records && !setting.on);
+    start(&ana, &base, "ana").await.expect("ana goes live");
+    eventually(
+        "ana's broadcast has a picture",
+        Duration::from_secs(30),
+        || async {
+            let url = format!("{base}/live/ana/thumbnail.jpg");
+            let response = ana.get(url).send().await.ok()?;
+            response.status().is_success().then_some(())
+        },
+    )
+    .await;
+    stop(&ana, &base, "ana").await.expect("ana stops");
+    assert!(past(&ana, &base, "ana").await.is_empty());
     server.shutdown().await.unwrap();
 }

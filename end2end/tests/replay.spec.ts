@@ -124,3 +124,38 @@ test('a private recording is the owner\'s alone', async ({ browser }) => {
   await viewer.context().close();
   await host.context().close();
 });
+
+test('a viewer rewinds the broadcast on air, then goes back to live', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const host = await (await browser.newContext()).newPage();
+  const channel = await signUp(host, newUsername('w'));
+  const studio = new StudioPage(host);
+  await studio.open();
+  await studio.goLive.click();
+  await expect(studio.state).toHaveAttribute('data-state', 'Live', { timeout: 20_000 });
+  const past = async (): Promise<Summary[]> =>
+    (await host.request.post('/api/past_broadcasts', { data: { channel } })).json();
+  await expect.poll(async () => (await past())[0]?.duration_ms ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(6_000);
+
+  const viewer = await (await browser.newContext()).newPage();
+  await visit(viewer, `/watch/${channel}`);
+  await viewer.getByTestId('rewind').click();
+  await expect(viewer).toHaveURL(/\/replay\/\d+/);
+  const replay = new ReplayPage(viewer);
+  await expect.poll(() => replay.playing(), { timeout: 15_000 }).toBe(true);
+  // Back a few seconds into what is recorded so far, as the seek bar can go anywhere in it.
+  await viewer.keyboard.press('ArrowLeft');
+  await expect.poll(() => replay.currentTime()).toBeLessThan(3);
+  await expect.poll(() => replay.playing(), { timeout: 5_000 }).toBe(true);
+  // The recording grows while the replay plays: its length goes up.
+  const length = () => replay.seek.evaluate((input: HTMLInputElement) => Number(input.max));
+  const first = await length();
+  await expect.poll(length, { timeout: 15_000 }).toBeGreaterThan(first + 2);
+  await viewer.getByTestId('back-to-live').click();
+  await expect(viewer).toHaveURL(new RegExp(`/watch/${channel}$`));
+  await expect(viewer.getByTestId('player-state')).toHaveText('Live', { timeout: 15_000 });
+  await studio.stop.click();
+  await expect(studio.state).toHaveText('Offline', { timeout: 20_000 });
+  await viewer.context().close();
+  await host.context().close();
+});

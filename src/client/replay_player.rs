@@ -6,7 +6,7 @@
 //! init segment is appended before its first segment (with `changeType` when its type differs).
 //! While the broadcast is still recorded, the index is read again as the playhead nears its end.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -55,6 +55,28 @@ struct Shared {
     /// A seek asked for, seconds.
     seek: Cell<Option<f64>>,
     stopped: Cell<bool>,
+    /// Ends the loop's wait between ticks (a seek is served at once).
+    wake: RefCell<Option<js_sys::Function>>,
+}
+
+impl Shared {
+    /// Waits `ms`, or less if woken.
+    async fn pause(&self, ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+            *self.wake.borrow_mut() = Some(resolve);
+        });
+        let _ = JsFuture::from(promise).await;
+        self.wake.borrow_mut().take();
+    }
+
+    fn wake(&self) {
+        if let Some(resolve) = self.wake.borrow_mut().take() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
 }
 
 /// A running replay; it stops when dropped.
@@ -71,6 +93,7 @@ impl ReplayPlayer {
             signals,
             seek: Cell::new((start > 0.0).then_some(start)),
             stopped: Cell::new(false),
+            wake: RefCell::new(None),
         });
         let running = shared.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -85,6 +108,7 @@ impl ReplayPlayer {
     pub fn seek(&self, secs: f64) {
         self.shared.seek.set(Some(secs.max(0.0)));
         self.shared.signals.position.set(secs.max(0.0));
+        self.shared.wake();
     }
 
     pub fn toggle(&self) {
@@ -100,16 +124,8 @@ impl ReplayPlayer {
 impl Drop for ReplayPlayer {
     fn drop(&mut self) {
         self.shared.stopped.set(true);
+        self.shared.wake();
     }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
@@ -264,7 +280,10 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
             signals.position.set(video.current_time());
         }
         signals.playing.set(!video.paused());
-        sleep(TICK_MS).await;
+        // Until the first picture, look again soon: the first append lands within milliseconds.
+        shared
+            .pause(if started { TICK_MS } else { TICK_MS / 4 })
+            .await;
     }
 }
 

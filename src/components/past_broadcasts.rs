@@ -1,10 +1,14 @@
 //! A channel's past broadcasts, as its page lists them: picture, title, date, length and peak audience,
-//! each a link to its replay. The owner sees the unlisted and private ones too, marked.
+//! each a link to its replay. The owner sees the unlisted and private ones too, marked. While
+//! the channel is live and recorded, "Rewind" goes back into the broadcast on air.
 
 use leptos::prelude::*;
 
 use super::moment::{clock, date};
 use crate::recordings::api::{RecordingState, RecordingSummary, Visibility, past_broadcasts};
+
+/// How far back "Rewind" starts, seconds before what is recorded so far.
+const REWIND_SECS: f64 = 30.0;
 
 #[component]
 pub fn PastBroadcasts(channel: String) -> impl IntoView {
@@ -14,9 +18,20 @@ pub fn PastBroadcasts(channel: String) -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let recordings = list.await.unwrap_or_default();
+                // The broadcast on air now, recorded: the viewer may go back into it.
+                let rewind = recordings
+                    .first()
+                    .filter(|r| r.state == RecordingState::Recording)
+                    .map(|r| {
+                        let back = (r.duration_ms as f64 / 1000.0 - REWIND_SECS).max(0.0);
+                        format!("/replay/{}?t={back:.0}", r.id)
+                    });
                 (!recordings.is_empty())
                     .then(|| {
                         view! {
+                            {rewind.map(|href| view! {
+                                <a class="button rewind" data-testid="rewind" href=href>"⏪ Rewind this broadcast"</a>
+                            })}
                             <section class="past-broadcasts" data-testid="past-broadcasts">
                                 <h2>"Past broadcasts"</h2>
                                 <ul>

@@ -1,6 +1,7 @@
 //! `/replay/{id}`: a past broadcast played back with its chat as it was, each line shown when
-//! the replay reaches the moment it was sent. `?t=SECONDS` starts part-way. The channel's
-//! owner can make it public, unlisted or private, or delete it.
+//! the replay reaches the moment it was sent. `?t=SECONDS` starts part-way; a broadcast still on
+//! air can be rewound here ("Live" goes back to its edge). The channel's owner can make it
+//! public, unlisted or private, download it, or delete it.
 
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -92,6 +93,11 @@ fn Replay(recording: RecordingSummary, lines: Vec<ReplayChatLine>, start: f64) -
                         " · " {clock(recording.duration_ms as f64 / 1000.0)}
                     </p>
                     {note.map(|note| view! { <p class="replay-note" data-testid="replay-note">{note}</p> })}
+                    {(recording.state == RecordingState::Recording).then(|| view! {
+                        <a class="button live-again" data-testid="back-to-live" href=format!("/watch/{}", recording.channel)>
+                            "● Live"
+                        </a>
+                    })}
                     {recording.yours.then(|| view! { <OwnerControls recording=recording.clone()/> })}
                 </div>
             </div>
@@ -187,6 +193,17 @@ fn OwnerControls(recording: RecordingSummary) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
+            {(1..=recording.parts)
+                .map(|part| {
+                    let href = format!("/recordings/{id}/download?part={part}");
+                    let label = if recording.parts > 1 {
+                        format!("Download part {part}")
+                    } else {
+                        "Download".to_string()
+                    };
+                    view! { <a class="button" href=href download="" data-testid="download">{label}</a> }
+                })
+                .collect_view()}
             <button class="danger" data-testid="delete-recording" on:click=confirm_delete>"Delete recording"</button>
             {move || failure().map(|err| view! { <p class="form-error" role="alert">{err.to_string()}</p> })}
         </div>

@@ -90,6 +90,9 @@ pub struct RecordingSummary {
     pub problem: Option<String>,
     pub visibility: Visibility,
     pub peak_viewers: u32,
+    /// Its parts, one per encoder run (an OBS reconnect starts a new one): each downloads as
+    /// one MP4.
+    pub parts: u32,
     /// Whether the one asking owns the channel (and may change or delete it).
     pub yours: bool,
 }

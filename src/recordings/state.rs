@@ -248,6 +248,7 @@ impl Recordings {
             problem: row.problem,
             visibility: row.visibility,
             peak_viewers: row.peak_viewers as u32,
+            parts: row.parts as u32,
         }
     }
 
@@ -390,6 +391,59 @@ impl Recordings {
             tracing::warn!(recording = id, seq, %err, "a recording's picture could not be kept");
         }
         Ok((jpeg, row.visibility))
+    }
+
+    /// Part `part` (an encoder run, from 1) of a recording for its owner to download as one
+    /// MP4: its init segment, its segments in order, and a file name.
+    pub async fn download(
+        &self,
+        id: i64,
+        part: i64,
+        user: &SignedIn,
+    ) -> Result<(bytes::Bytes, Vec<i64>, String), AppError> {
+        let row = self.controlled(id, user).await?;
+        let db = &self.inner.db;
+        if !store::inits(db, id)
+            .await?
+            .iter()
+            .any(|(run, _)| *run == part)
+        {
+            return Err(AppError::NotFound(format!(
+                "This recording has {} part(s); there is no part {part}.",
+                row.parts
+            )));
+        }
+        let seqs: Vec<i64> = store::segments(db, id)
+            .await?
+            .into_iter()
+            .filter(|s| s.run() == part)
+            .map(|s| s.seq())
+            .collect();
+        let init = self.inner.storage.init(id, part).await.map_err(|err| {
+            tracing::error!(recording = id, part, %err, "the recording's storage failed");
+            AppError::Server("the recording's storage failed".into())
+        })?;
+        let day = crate::components::moment::date(row.started_ms.max(0) as u64);
+        let suffix = if row.parts > 1 {
+            format!("-part{part}")
+        } else {
+            String::new()
+        };
+        let name = format!("{}-{}{suffix}.mp4", row.channel, &day[..10]);
+        Ok((init, seqs, name))
+    }
+
+    /// Opens segment `seq` of a recording whose access was checked already (a download).
+    pub async fn open_checked_segment(
+        &self,
+        id: i64,
+        seq: i64,
+    ) -> std::io::Result<tokio::fs::File> {
+        self.inner
+            .storage
+            .open_segment(id, seq)
+            .await
+            .map(|(file, _)| file)
     }
 
     /// The broadcast's chat, each line where it falls on the recording's timeline.

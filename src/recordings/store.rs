@@ -18,6 +18,8 @@ pub struct RecordingRow {
     pub problem: Option<String>,
     pub visibility: Visibility,
     pub peak_viewers: i64,
+    /// Encoder runs it holds (each a separate part to download).
+    pub parts: i64,
 }
 
 type Row = (
@@ -31,14 +33,16 @@ type Row = (
     Option<String>,
     String,
     Option<i64>,
+    i64,
 );
 
 const COLUMNS: &str = "r.id, r.channel, r.title, r.started_ms, r.duration_ms, r.bytes, r.state, \
-                       r.problem, r.visibility, b.peak_viewers \
+                       r.problem, r.visibility, b.peak_viewers, \
+                       (SELECT COUNT(*) FROM recording_inits i WHERE i.recording = r.id) \
                        FROM recordings r LEFT JOIN broadcasts b ON b.id = r.id";
 
 fn row(
-    (id, channel, title, started_ms, duration_ms, bytes, state, problem, visibility, peak): Row,
+    (id, channel, title, started_ms, duration_ms, bytes, state, problem, visibility, peak, parts): Row,
 ) -> RecordingRow {
     RecordingRow {
         id,
@@ -51,6 +55,7 @@ fn row(
         problem,
         visibility: Visibility::from_words(&visibility).unwrap_or(Visibility::Private),
         peak_viewers: peak.unwrap_or(0),
+        parts,
     }
 }
 

@@ -147,3 +147,57 @@ pub async fn poster(
         Err(err) => refused(err),
     }
 }
+
+/// `GET /recordings/{id}/download?part=N`: the owner's copy of part N (default 1) as one MP4,
+/// streamed file by file from storage (nothing is copied whole first).
+pub async fn download(
+    State(recordings): State<Recordings>,
+    State(accounts): State<Accounts>,
+    session: Session,
+    Path(id): Path<i64>,
+    axum::extract::Query(query): axum::extract::Query<DownloadQuery>,
+) -> Response {
+    use futures::StreamExt;
+    let user = match asking(&session, &accounts).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return refused(AppError::SignInRequired),
+        Err(err) => return refused(err),
+    };
+    let (init, seqs, name) = match recordings
+        .download(id, query.part.unwrap_or(1), &user)
+        .await
+    {
+        Ok(found) => found,
+        Err(err) => return refused(err),
+    };
+    let head = futures::stream::once(async move { Ok::<_, std::io::Error>(init) });
+    let body = head.chain(
+        futures::stream::iter(seqs)
+            .then(move |seq| {
+                let recordings = recordings.clone();
+                async move { recordings.open_checked_segment(id, seq).await }
+            })
+            .map(|opened| match opened {
+                Ok(file) => tokio_util::io::ReaderStream::new(file).left_stream(),
+                Err(err) => futures::stream::once(async move { Err(err) }).right_stream(),
+            })
+            .flatten(),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "video/mp4".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct DownloadQuery {
+    part: Option<i64>,
+}

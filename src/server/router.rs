@@ -46,6 +46,7 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         .route("/recordings/{id}/segments/{seq}", get(recordings::segment))
         .route("/recordings/{id}/pictures/{seq}", get(recordings::picture))
         .route("/recordings/{id}/poster.jpg", get(recordings::poster))
+        .route("/recordings/{id}/download", get(recordings::download))
         .route("/metrics", get(metrics::metrics))
         .route("/health", get(health::health))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {

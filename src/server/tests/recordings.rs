@@ -105,6 +105,7 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
 
     // Every segment, after its run's init, is whole fragments from a keyframe, as long as the
     // index says, and kept by caches for good.
+    let mut whole = Vec::new();
     for segment in &replay.segments {
         let init = visitor
             .get(format!("{base}/recordings/{id}/init/{}", segment.run()))
@@ -128,6 +129,10 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
             "{cache}"
         );
         let data = response.bytes().await.unwrap();
+        if whole.is_empty() {
+            whole.extend_from_slice(&init);
+        }
+        whole.extend_from_slice(&data);
         let mut splitter = Splitter::new();
         splitter.push(&init).unwrap();
         let fragments: Vec<_> = splitter
@@ -151,6 +156,25 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
         let secs: f64 = fragments.iter().filter_map(|f| f.duration_secs).sum();
         assert!((secs * 1000.0 - segment.duration_ms() as f64).abs() <= 1.0);
     }
+
+    // The owner downloads it as one MP4: the init and every segment, in order.
+    let download = format!("{base}/recordings/{id}/download");
+    let response = ana.get(&download).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment; filename=\"ana-"),
+        "{disposition}"
+    );
+    assert_eq!(response.bytes().await.unwrap(), whole);
+    assert_eq!(visitor.get(&download).send().await.unwrap().status(), 401);
+    assert_eq!(bob.get(&download).send().await.unwrap().status(), 403);
+    let part_two = ana.get(format!("{download}?part=2")).send().await.unwrap();
+    assert_eq!(part_two.status(), 404);
+    assert!(part_two.text().await.unwrap().contains("1 part"));
 
     // Its pictures: a poster for lists, one per segment for the seek bar; made once.
     for path in ["poster.jpg", "pictures/2"] {

@@ -25,9 +25,11 @@ pub struct SegmentFile {
 }
 
 impl SegmentFile {
-    /// Appends one fragment and waits until it is on disk.
+    /// Appends one fragment and waits until it is on disk. (tokio's file reports a failed
+    /// write, a full disk say, at the next flush: `sync_data` alone would not tell.)
     pub async fn append(&mut self, data: &[u8]) -> io::Result<()> {
         self.file.write_all(data).await?;
+        self.file.flush().await?;
         self.file.sync_data().await?;
         self.written += data.len() as u64;
         Ok(())
@@ -64,6 +66,7 @@ impl Storage {
         fs::create_dir_all(self.folder(recording)).await?;
         let mut file = File::create(self.init_path(recording, run)).await?;
         file.write_all(data).await?;
+        file.flush().await?;
         file.sync_data().await
     }
 

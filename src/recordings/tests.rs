@@ -275,3 +275,37 @@ async fn retention_removes_the_oldest_finished_recordings_and_never_one_being_wr
         assert_eq!(recordings.sweep().await.unwrap(), 0, "within bounds now");
     }
 }
+
+#[tokio::test]
+async fn a_full_disk_stops_the_recording_with_a_reason_and_keeps_what_was_written() {
+    let (init, fragments) = split(&crate::live::testing::encode_test_pattern(3));
+    let test_db = testing::sqlite().await;
+    let db = test_db.db();
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::new(dir.path());
+    let id = crate::broadcasts::store::begin(db, "ana", "Test", "test pattern")
+        .await
+        .unwrap();
+    store::begin(db, id, "ana", "Test", 1).await.unwrap();
+    // The second segment's file is a disk with no room left (writes fail with ENOSPC).
+    std::fs::create_dir_all(dir.path().join(id.to_string())).unwrap();
+    std::os::unix::fs::symlink("/dev/full", dir.path().join(id.to_string()).join("2.m4s")).unwrap();
+    let recording = Recording::start(db.clone(), storage.clone(), id, "ana".into());
+    let tap = recording.tap();
+    tap.init(&init);
+    for fragment in &fragments {
+        // Never blocks nor fails, whatever the writer meets.
+        tap.fragment(fragment);
+    }
+    recording.finish().await;
+    let row = store::get(db, id).await.unwrap().unwrap();
+    assert_eq!(row.state, RecordingState::Stopped);
+    assert_eq!(row.problem.as_deref(), Some("the recordings' disk is full"));
+    let kept = store::segments(db, id).await.unwrap();
+    assert_eq!(
+        kept.len(),
+        1,
+        "the first segment, written before, stays playable"
+    );
+    assert!(kept[0].duration_ms() >= 900);
+}

@@ -7,6 +7,7 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::account_menu::{AccountMenu, provide_auth};
 use crate::components::early_events::WatchHeadStart;
+use crate::pages::clip::ClipPage;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::replay::ReplayPage;
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/watch/:channel") view=WatchPage ssr=SsrMode::Async/>
                     <Route path=path!("/replay/:id") view=ReplayPage ssr=SsrMode::Async/>
+                    <Route path=path!("/clip/:id") view=ClipPage ssr=SsrMode::Async/>
                     // Only what a viewer needs loads with every page; these routes' code is
                     // fetched when they are visited (`cargo leptos build --split`).
                     <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>

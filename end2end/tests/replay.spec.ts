@@ -125,7 +125,7 @@ test('a private recording is the owner\'s alone', async ({ browser }) => {
   await host.context().close();
 });
 
-test('a viewer rewinds the broadcast on air, then goes back to live', async ({ browser }) => {
+test('a viewer rewinds the broadcast on air, goes back to live, and clips it', async ({ browser }) => {
   test.setTimeout(90_000);
   const host = await (await browser.newContext()).newPage();
   const channel = await signUp(host, newUsername('w'));
@@ -138,6 +138,7 @@ test('a viewer rewinds the broadcast on air, then goes back to live', async ({ b
   await expect.poll(async () => (await past())[0]?.duration_ms ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(6_000);
 
   const viewer = await (await browser.newContext()).newPage();
+  await signUp(viewer, newUsername('v'));
   await visit(viewer, `/watch/${channel}`);
   await viewer.getByTestId('rewind').click();
   await expect(viewer).toHaveURL(/\/replay\/\d+/);
@@ -154,6 +155,16 @@ test('a viewer rewinds the broadcast on air, then goes back to live', async ({ b
   await viewer.getByTestId('back-to-live').click();
   await expect(viewer).toHaveURL(new RegExp(`/watch/${channel}$`));
   await expect(viewer.getByTestId('player-state')).toHaveText('Live', { timeout: 15_000 });
+
+  // Clip: the last seconds of the live broadcast, on a page of their own, playing.
+  await viewer.getByTestId('clip').click();
+  await expect(viewer).toHaveURL(/\/clip\/\d+$/, { timeout: 30_000 });
+  const clip = viewer.getByTestId('clip-video');
+  await expect
+    .poll(() => clip.evaluate((v: HTMLVideoElement) => !v.paused && v.currentTime > 1 && v.videoWidth > 0), { timeout: 15_000 })
+    .toBe(true);
+  await expect(viewer.getByTestId('clip-link')).toHaveValue(/^http:\/\/.+\/clip\/\d+$/);
+  await expect(viewer.getByTestId('delete-clip')).toHaveCount(0);
   await studio.stop.click();
   await expect(studio.state).toHaveText('Offline', { timeout: 20_000 });
   await viewer.context().close();

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 
 use super::moment::{clock, date};
-use crate::recordings::api::{RecordingState, RecordingSummary, Visibility, past_broadcasts};
+use crate::recordings::api::{
+    ClipLive, LIVE_CLIP_SECS, RecordingState, RecordingSummary, Visibility, past_broadcasts,
+};
 
 /// How far back "Rewind" starts, seconds before what is recorded so far.
 const REWIND_SECS: f64 = 30.0;
@@ -30,7 +32,10 @@ pub fn PastBroadcasts(channel: String) -> impl IntoView {
                     .then(|| {
                         view! {
                             {rewind.map(|href| view! {
-                                <a class="button rewind" data-testid="rewind" href=href>"⏪ Rewind this broadcast"</a>
+                                <div class="on-air-tools">
+                                    <a class="button rewind" data-testid="rewind" href=href>"⏪ Rewind this broadcast"</a>
+                                    <ClipButton channel=channel.get_value()/>
+                                </div>
                             })}
                             <section class="past-broadcasts" data-testid="past-broadcasts">
                                 <h2>"Past broadcasts"</h2>
@@ -71,5 +76,29 @@ fn PastBroadcast(recording: RecordingSummary) -> impl IntoView {
                 {(!marks.is_empty()).then(|| view! { <span class="past-marks">{marks}</span> })}
             </a>
         </li>
+    }
+}
+
+/// "Clip": the broadcast's last seconds become a clip; its page opens.
+#[component]
+fn ClipButton(channel: String) -> impl IntoView {
+    let cut = ServerAction::<ClipLive>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = cut.value().get() {
+            navigate(&format!("/clip/{id}"), Default::default());
+        }
+    });
+    let channel = StoredValue::new(channel);
+    view! {
+        <button
+            class="button clip-button"
+            data-testid="clip"
+            disabled=move || cut.pending().get()
+            on:click=move |_| { cut.dispatch(ClipLive { channel: channel.get_value() }); }
+        >
+            {move || if cut.pending().get() { "Clipping…".to_string() } else { format!("✂ Clip the last {LIVE_CLIP_SECS} s") }}
+        </button>
+        {move || cut.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert" data-testid="clip-error">{err.to_string()}</p> })}
     }
 }

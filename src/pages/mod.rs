@@ -1,5 +1,6 @@
 //! One file per route.
 
+pub mod clip;
 pub mod home;
 pub mod not_found;
 pub mod replay;

@@ -13,8 +13,8 @@ use crate::components::replay_player::ReplayPlayer;
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 use crate::recordings::api::{
-    DeleteRecording, RecordingState, RecordingSummary, ReplayChatLine, SetRecordingVisibility,
-    Visibility, recording, replay_chat,
+    CLIP_MIN_SECS, ClipReplay, DeleteRecording, LIVE_CLIP_SECS, RecordingState, RecordingSummary,
+    ReplayChatLine, SetRecordingVisibility, Visibility, recording, replay_chat,
 };
 
 /// Chat lines shown at once, the newest at the bottom.
@@ -98,6 +98,7 @@ fn Replay(recording: RecordingSummary, lines: Vec<ReplayChatLine>, start: f64) -
                             "● Live"
                         </a>
                     })}
+                    <ReplayClip id=recording.id position/>
                     {recording.yours.then(|| view! { <OwnerControls recording=recording.clone()/> })}
                 </div>
             </div>
@@ -230,5 +231,32 @@ fn web_sys_confirm(question: &str) -> bool {
     {
         let _ = question;
         true
+    }
+}
+
+/// "Clip": the 30 s of the replay before where it is now become a clip; its page opens.
+#[component]
+fn ReplayClip(id: i64, position: RwSignal<f64>) -> impl IntoView {
+    let cut = ServerAction::<ClipReplay>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(clip)) = cut.value().get() {
+            navigate(&format!("/clip/{clip}"), Default::default());
+        }
+    });
+    let clip_now = move |_| {
+        let to_ms = (position.get_untracked() * 1000.0) as u64;
+        let from_ms = to_ms.saturating_sub(LIVE_CLIP_SECS * 1000);
+        // Near the start: the first seconds, as long as a clip may be short.
+        let to_ms = to_ms.max(from_ms + CLIP_MIN_SECS * 1000);
+        cut.dispatch(ClipReplay { id, from_ms, to_ms });
+    };
+    view! {
+        <div class="replay-clip">
+            <button class="button" data-testid="clip" disabled=move || cut.pending().get() on:click=clip_now>
+                {move || if cut.pending().get() { "Clipping…".to_string() } else { format!("✂ Clip the last {LIVE_CLIP_SECS} s watched") }}
+            </button>
+            {move || cut.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert" data-testid="clip-error">{err.to_string()}</p> })}
+        </div>
     }
 }

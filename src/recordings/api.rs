@@ -184,6 +184,74 @@ pub struct ReplayChatLine {
     pub message: ChatEvent,
 }
 
+/// How long a clip may be, seconds.
+pub const CLIP_MIN_SECS: u64 = 5;
+pub const CLIP_MAX_SECS: u64 = 60;
+/// What "Clip" on a live channel keeps: its last seconds.
+pub const LIVE_CLIP_SECS: u64 = 30;
+
+/// A clip as its page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClipSummary {
+    /// `/clip/{id}`; the video is `/clips/{id}.mp4`, its picture `/clips/{id}.jpg`.
+    pub id: i64,
+    /// The recording it was cut from, and where in it (ms).
+    pub recording: i64,
+    pub from_ms: u64,
+    pub channel: String,
+    pub title: String,
+    pub duration_ms: u64,
+    pub made_by: String,
+    pub made_ms: u64,
+    /// Whether the one asking may delete it (the channel's owner, an operator).
+    pub yours: bool,
+}
+
+/// A signed-in viewer clips the last `LIVE_CLIP_SECS` of `channel`'s broadcast on air;
+/// returns the clip's id.
+#[server(endpoint = "clip_live", input = Json)]
+pub async fn clip_live(channel: String) -> Result<i64, AppError> {
+    crate::error::reply(async {
+        let recordings = crate::error::state::<super::Recordings>()?;
+        let user = crate::accounts::session::require_user().await?;
+        recordings.clip_live(&channel, &user).await
+    })
+    .await
+}
+
+/// A signed-in viewer clips `from_ms`..`to_ms` of recording `id` (from the keyframe at or
+/// before `from_ms`); returns the clip's id.
+#[server(endpoint = "clip_replay", input = Json)]
+pub async fn clip_replay(id: i64, from_ms: u64, to_ms: u64) -> Result<i64, AppError> {
+    crate::error::reply(async {
+        let recordings = crate::error::state::<super::Recordings>()?;
+        let user = crate::accounts::session::require_user().await?;
+        recordings.clip_range(id, from_ms, to_ms, &user).await
+    })
+    .await
+}
+
+#[server(endpoint = "clip", input = Json)]
+pub async fn clip(id: i64) -> Result<ClipSummary, AppError> {
+    crate::error::reply(async {
+        let recordings = crate::error::state::<super::Recordings>()?;
+        let viewer = super::state::asking().await?;
+        recordings.clip(id, viewer.as_ref()).await
+    })
+    .await
+}
+
+/// The channel's owner (or an operator) deletes a clip.
+#[server(endpoint = "delete_clip", input = Json)]
+pub async fn delete_clip(id: i64) -> Result<(), AppError> {
+    crate::error::reply(async {
+        let recordings = crate::error::state::<super::Recordings>()?;
+        let user = crate::accounts::session::require_user().await?;
+        recordings.delete_clip(id, &user).await
+    })
+    .await
+}
+
 /// What the studio shows of its channel's recording.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordingSetting {

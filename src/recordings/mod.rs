@@ -4,12 +4,14 @@
 //! Shared: the types and server functions of the channel page, replay page and studio (`api`).
 //! On the server: the `Recordings` state (`state`), the writer fed by a broadcast's outlet
 //! (`recorder`), where the bytes live (`storage`), the index in the database (`store`),
-//! closing what a stopped server left open (`recovery`), and how long they are kept
-//! (`retention`). The replay's HTTP routes are
+//! closing what a stopped server left open (`recovery`), how long they are kept
+//! (`retention`), and clips cut from them (`clips`). The replay's HTTP routes are
 //! `server::recordings`; its player is `client::replay_player`.
 
 pub mod api;
 
+#[cfg(feature = "ssr")]
+pub mod clips;
 #[cfg(feature = "ssr")]
 pub mod recorder;
 #[cfg(feature = "ssr")]

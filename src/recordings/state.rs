@@ -5,9 +5,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::api::{CLIP_MAX_SECS, CLIP_MIN_SECS, ClipSummary, LIVE_CLIP_SECS};
 use super::api::{
     RecordingSetting, RecordingState, RecordingSummary, ReplayChatLine, ReplayIndex, Visibility,
 };
+use super::clips;
 use super::recorder::Recording;
 use super::recovery;
 use super::retention::{Kept, Retention};
@@ -38,10 +40,10 @@ pub struct RecordingsConfig {
 const LISTED: u32 = 50;
 /// Most chat lines a replay carries.
 const REPLAY_CHAT_LINES: u32 = 20_000;
-/// Pictures of recordings made at once (each a short ffmpeg run); more wait their turn.
-const PICTURES_AT_ONCE: usize = 2;
-/// How long a request waits for its turn to have a picture made.
-const PICTURE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Pictures and clips made at once (each a short ffmpeg run); more wait their turn.
+const SHORT_RUNS_AT_ONCE: usize = 2;
+/// How long a request waits for its turn to have a picture or a clip made.
+const SHORT_RUN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Processor seconds one picture's ffmpeg may use.
 const PICTURE_CPU_SECS: u64 = 10;
 /// A recording's poster: the picture this far in (or its first, when shorter).
@@ -58,8 +60,10 @@ struct Inner {
     enabled: bool,
     ffmpeg: String,
     limits: ChildLimits,
-    /// Pictures being made at once, at most `PICTURES_AT_ONCE`.
-    pictures: tokio::sync::Semaphore,
+    /// Short ffmpeg runs (pictures, clips) at once, at most `SHORT_RUNS_AT_ONCE`.
+    short_runs: tokio::sync::Semaphore,
+    /// Users cutting a clip now (one at a time each).
+    cutting: std::sync::Mutex<std::collections::HashSet<String>>,
     retention: Retention,
     unrecorded: Vec<String>,
 }
@@ -90,7 +94,8 @@ impl Recordings {
                 enabled: config.enabled,
                 ffmpeg: config.ffmpeg,
                 limits: config.limits,
-                pictures: tokio::sync::Semaphore::new(PICTURES_AT_ONCE),
+                short_runs: tokio::sync::Semaphore::new(SHORT_RUNS_AT_ONCE),
+                cutting: std::sync::Mutex::default(),
                 retention: config.retention,
                 unrecorded: config.unrecorded,
             }),
@@ -364,12 +369,7 @@ impl Recordings {
         if let Some(jpeg) = storage.thumbnail(id, seq).await.map_err(failed)? {
             return Ok((jpeg, row.visibility));
         }
-        let _turn = tokio::time::timeout(PICTURE_WAIT, self.inner.pictures.acquire())
-            .await
-            .map_err(|_| {
-                AppError::Busy("Too many pictures are being made; try again in a moment.".into())
-            })?
-            .map_err(|_| AppError::Server("the server is stopping".into()))?;
+        let _turn = self.short_run_turn().await?;
         // Made while this one waited.
         if let Some(jpeg) = storage.thumbnail(id, seq).await.map_err(failed)? {
             return Ok((jpeg, row.visibility));
@@ -446,6 +446,169 @@ impl Recordings {
             .map(|(file, _)| file)
     }
 
+    async fn short_run_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+        tokio::time::timeout(SHORT_RUN_WAIT, self.inner.short_runs.acquire())
+            .await
+            .map_err(|_| {
+                AppError::Busy(
+                    "The server is busy making pictures and clips; try again in a moment.".into(),
+                )
+            })?
+            .map_err(|_| AppError::Server("the server is stopping".into()))
+    }
+
+    /// Clips the last `LIVE_CLIP_SECS` of `channel`'s broadcast on air.
+    pub async fn clip_live(&self, channel: &str, user: &SignedIn) -> Result<i64, AppError> {
+        let on_air = store::by_channel(&self.inner.db, channel, true, 1)
+            .await?
+            .into_iter()
+            .find(|r| r.state == RecordingState::Recording)
+            .ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "{channel} is not live and recorded now: clip a past broadcast from its replay."
+                ))
+            })?;
+        let to = on_air.duration_ms.max(0) as u64;
+        let from = to.saturating_sub(LIVE_CLIP_SECS * 1000);
+        self.clip_range(on_air.id, from, to, user).await
+    }
+
+    /// Clips `from_ms..to_ms` of recording `id` for `user`; returns the clip's id.
+    pub async fn clip_range(
+        &self,
+        id: i64,
+        from_ms: u64,
+        to_ms: u64,
+        user: &SignedIn,
+    ) -> Result<i64, AppError> {
+        let length = to_ms.saturating_sub(from_ms);
+        if !(CLIP_MIN_SECS * 1000..=CLIP_MAX_SECS * 1000).contains(&length) {
+            return Err(AppError::Invalid(format!(
+                "A clip is {CLIP_MIN_SECS} to {CLIP_MAX_SECS} seconds long."
+            )));
+        }
+        let row = self.visible(id, Some(user)).await?;
+        let db = &self.inner.db;
+        let segments = store::segments(db, id).await?;
+        let plan = clips::plan(
+            &segments,
+            from_ms.min(i64::MAX as u64) as i64,
+            to_ms.min(i64::MAX as u64) as i64,
+        )
+        .filter(|plan| plan.duration_ms >= (CLIP_MIN_SECS * 1000) as i64)
+        .ok_or_else(|| {
+            AppError::Invalid(format!(
+                "That part of the recording is shorter than {CLIP_MIN_SECS} seconds."
+            ))
+        })?;
+        let _one = OneCut::take(&self.inner.cutting, &user.username)?;
+        let _turn = self.short_run_turn().await?;
+        let storage = &self.inner.storage;
+        let failed = |err: String| {
+            tracing::error!(recording = id, %err, "a clip could not be cut");
+            AppError::Server("the clip could not be cut".into())
+        };
+        let dir = storage.clips().await.map_err(|e| failed(e.to_string()))?;
+        let scratch = dir.join(format!("cut-{}-{}.part", id, crate::clock::now_ms()));
+        let limits = self.inner.limits;
+        let cut = clips::cut(&self.inner.ffmpeg, limits, storage, id, &plan, &scratch).await;
+        let bytes = match cut.and_then(|()| std::fs::metadata(&scratch).map_err(|e| e.to_string()))
+        {
+            Ok(meta) => meta.len(),
+            Err(err) => {
+                let _ = tokio::fs::remove_file(&scratch).await;
+                return Err(failed(err));
+            }
+        };
+        let clip = store::ClipRow {
+            id: 0,
+            recording: id,
+            channel: row.channel.clone(),
+            title: row.title.clone(),
+            from_ms: plan.from_ms,
+            duration_ms: plan.duration_ms,
+            made_by: user.username.clone(),
+            made_ms: crate::clock::now_ms() as i64,
+            bytes: bytes as i64,
+        };
+        let first = plan.seqs[0];
+        let clip_id = store::add_clip(db, &clip, first).await?;
+        tokio::fs::rename(&scratch, storage.clip_path(clip_id))
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        // Its picture: the first frame.
+        let init = storage
+            .init(id, plan.run)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let media = storage
+            .segment(id, first)
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .unwrap_or_default();
+        match crate::channels::thumbnail::encode(
+            &self.inner.ffmpeg,
+            limits.with_cpu_secs(PICTURE_CPU_SECS),
+            init,
+            media,
+        )
+        .await
+        {
+            Ok(jpeg) => {
+                if let Err(err) = tokio::fs::write(storage.clip_picture_path(clip_id), &jpeg).await
+                {
+                    tracing::warn!(clip = clip_id, %err, "a clip's picture could not be kept");
+                }
+            }
+            Err(err) => tracing::warn!(clip = clip_id, %err, "no picture of a clip"),
+        }
+        tracing::info!(clip = clip_id, recording = id, channel = %row.channel, by = %user.username, ms = plan.duration_ms, "clip cut");
+        Ok(clip_id)
+    }
+
+    pub async fn clip(&self, id: i64, viewer: Option<&SignedIn>) -> Result<ClipSummary, AppError> {
+        let row = store::clip(&self.inner.db, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such clip.".into()))?;
+        Ok(ClipSummary {
+            yours: viewer.is_some_and(|v| v.operator || v.channel == row.channel),
+            id: row.id,
+            recording: row.recording,
+            from_ms: row.from_ms.max(0) as u64,
+            channel: row.channel,
+            title: row.title,
+            duration_ms: row.duration_ms.max(0) as u64,
+            made_by: row.made_by,
+            made_ms: row.made_ms.max(0) as u64,
+        })
+    }
+
+    /// Where clip `id`'s file (`picture`: its JPEG, else its MP4) is, if the clip exists.
+    pub async fn clip_file(&self, id: i64, picture: bool) -> Result<PathBuf, AppError> {
+        store::clip(&self.inner.db, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such clip.".into()))?;
+        let storage = &self.inner.storage;
+        Ok(if picture {
+            storage.clip_picture_path(id)
+        } else {
+            storage.clip_path(id)
+        })
+    }
+
+    /// Deletes clip `id`: the channel's owner or an operator.
+    pub async fn delete_clip(&self, id: i64, user: &SignedIn) -> Result<(), AppError> {
+        let row = store::clip(&self.inner.db, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such clip.".into()))?;
+        user.ensure_moderates(&row.channel)?;
+        store::delete_clip(&self.inner.db, id).await?;
+        if let Err(err) = self.inner.storage.remove_clip(id).await {
+            tracing::error!(clip = id, %err, "a deleted clip's files could not be removed");
+        }
+        Ok(())
+    }
+
     /// The broadcast's chat, each line where it falls on the recording's timeline.
     pub async fn chat(
         &self,
@@ -498,5 +661,38 @@ impl Recordings {
             tracing::error!(recording = id, %err, "a deleted recording's files could not be removed");
         }
         Ok(())
+    }
+}
+
+/// A user's one clip being cut: a second at once is refused, and the mark goes when this does.
+struct OneCut<'a> {
+    cutting: &'a std::sync::Mutex<std::collections::HashSet<String>>,
+    user: String,
+}
+
+impl<'a> OneCut<'a> {
+    fn take(
+        cutting: &'a std::sync::Mutex<std::collections::HashSet<String>>,
+        user: &str,
+    ) -> Result<Self, AppError> {
+        let mut now = cutting.lock().unwrap_or_else(|p| p.into_inner());
+        if !now.insert(user.to_string()) {
+            return Err(AppError::Conflict(
+                "Your last clip is still being cut; wait for it first.".into(),
+            ));
+        }
+        Ok(Self {
+            cutting,
+            user: user.to_string(),
+        })
+    }
+}
+
+impl Drop for OneCut<'_> {
+    fn drop(&mut self) {
+        self.cutting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.user);
     }
 }

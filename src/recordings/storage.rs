@@ -143,6 +143,34 @@ impl Storage {
         fs::rename(&partial, &path).await
     }
 
+    /// The clips' folder (beside the recordings' numbered ones), made if missing.
+    pub async fn clips(&self) -> io::Result<PathBuf> {
+        let dir = self.dir.join("clips");
+        fs::create_dir_all(&dir).await?;
+        Ok(dir)
+    }
+
+    /// Clip `id`'s video.
+    pub fn clip_path(&self, id: i64) -> PathBuf {
+        self.dir.join("clips").join(format!("{id}.mp4"))
+    }
+
+    /// Clip `id`'s picture.
+    pub fn clip_picture_path(&self, id: i64) -> PathBuf {
+        self.dir.join("clips").join(format!("{id}.jpg"))
+    }
+
+    /// Removes clip `id`'s files.
+    pub async fn remove_clip(&self, id: i64) -> io::Result<()> {
+        for path in [self.clip_path(id), self.clip_picture_path(id)] {
+            match fs::remove_file(path).await {
+                Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Removes everything of `recording`.
     pub async fn remove(&self, recording: i64) -> io::Result<()> {
         match fs::remove_dir_all(self.folder(recording)).await {

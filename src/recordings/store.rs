@@ -294,3 +294,70 @@ pub async fn total_bytes(db: &Db) -> Result<i64, sqlx::Error> {
             .await?;
     Ok(total.unwrap_or(0))
 }
+
+/// A clip's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClipRow {
+    pub id: i64,
+    pub recording: i64,
+    pub channel: String,
+    pub title: String,
+    pub from_ms: i64,
+    pub duration_ms: i64,
+    pub made_by: String,
+    pub made_ms: i64,
+    pub bytes: i64,
+}
+
+/// Records a clip cut; returns its id.
+pub async fn add_clip(db: &Db, clip: &ClipRow, poster_seq: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO clips (recording, channel, title, from_ms, duration_ms, made_by, made_ms, \
+         bytes, poster_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(clip.recording)
+    .bind(&clip.channel)
+    .bind(&clip.title)
+    .bind(clip.from_ms)
+    .bind(clip.duration_ms)
+    .bind(&clip.made_by)
+    .bind(clip.made_ms)
+    .bind(clip.bytes)
+    .bind(poster_seq)
+    .fetch_one(db)
+    .await
+}
+
+/// A clip's row as it is read: id, recording, channel, title, from, duration, by, made, bytes.
+type ClipColumns = (i64, i64, String, String, i64, i64, String, i64, i64);
+
+pub async fn clip(db: &Db, id: i64) -> Result<Option<ClipRow>, sqlx::Error> {
+    let row: Option<ClipColumns> = sqlx::query_as(
+        "SELECT id, recording, channel, title, from_ms, duration_ms, made_by, made_ms, bytes \
+         FROM clips WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(
+        |(id, recording, channel, title, from_ms, duration_ms, made_by, made_ms, bytes)| ClipRow {
+            id,
+            recording,
+            channel,
+            title,
+            from_ms,
+            duration_ms,
+            made_by,
+            made_ms,
+            bytes,
+        },
+    ))
+}
+
+pub async fn delete_clip(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM clips WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

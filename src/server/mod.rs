@@ -5,6 +5,7 @@
 
 mod background;
 mod bodies;
+mod clips;
 pub mod commands;
 mod demo;
 mod forwarded;

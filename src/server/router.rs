@@ -8,7 +8,7 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use super::{
-    AppState, bodies, headers, health, metrics, publish, recordings, site, sse, thumbnail,
+    AppState, bodies, clips, headers, health, metrics, publish, recordings, site, sse, thumbnail,
 };
 use crate::app::{App, shell};
 use crate::db;
@@ -47,6 +47,7 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         .route("/recordings/{id}/pictures/{seq}", get(recordings::picture))
         .route("/recordings/{id}/poster.jpg", get(recordings::poster))
         .route("/recordings/{id}/download", get(recordings::download))
+        .route("/clips/{file}", get(clips::file))
         .route("/metrics", get(metrics::metrics))
         .route("/health", get(health::health))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {

@@ -66,13 +66,13 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
     .expect("bob chats");
     let before_stop = live.duration_ms;
     eventually(
-        "a second more is recorded",
+        "a second more, and six in all, are recorded",
         Duration::from_secs(30),
         || async {
             let listed = past(&visitor, &base, "ana").await;
             listed
                 .first()
-                .filter(|r| r.duration_ms >= before_stop + 1000)
+                .filter(|r| r.duration_ms >= (before_stop + 1000).max(6000))
                 .cloned()
         },
     )
@@ -175,6 +175,101 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
     let part_two = ana.get(format!("{download}?part=2")).send().await.unwrap();
     assert_eq!(part_two.status(), 404);
     assert!(part_two.text().await.unwrap().contains("1 part"));
+
+    // A signed-in viewer clips part of it: one MP4 that starts at a keyframe, its moov first,
+    // served with ranges; the channel's owner deletes it, its maker cannot.
+    let clip_of =
+        |from: u64, to: u64| serde_json::json!({ "id": id, "from_ms": from, "to_ms": to });
+    let short = call(&bob, &base, "clip_replay", None, Some(clip_of(1000, 3000))).await;
+    assert!(
+        matches!(&short, Err(AppError::Invalid(m)) if m.contains("5 to 60 seconds")),
+        "{short:?}"
+    );
+    let anonymous = call(&visitor, &base, "clip_replay", None, Some(clip_of(0, 5500))).await;
+    assert_eq!(anonymous.map(drop), Err(AppError::SignInRequired));
+    let clip: i64 = call(&bob, &base, "clip_replay", None, Some(clip_of(200, 5500)))
+        .await
+        .expect("bob clips")
+        .json()
+        .await
+        .unwrap();
+    let clip_url = format!("{base}/clips/{clip}.mp4");
+    let response = visitor.get(&clip_url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "video/mp4");
+    let mp4 = response.bytes().await.unwrap();
+    let at = |kind: &[u8]| mp4.windows(4).position(|w| w == kind).expect("the box");
+    assert!(at(b"moov") < at(b"mdat"), "faststart: the moov comes first");
+    let file = server.dir.path().join("clip.mp4");
+    std::fs::write(&file, &mp4).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let secs: f64 = String::from_utf8_lossy(&probe.stdout)
+        .trim()
+        .parse()
+        .expect("a duration");
+    // From the keyframe at or before 0.2 s (0 s) to 5.5 s.
+    assert!((secs - 5.5).abs() < 0.15, "the clip plays {secs} s");
+    let ranged = visitor
+        .get(&clip_url)
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap().len(), 100);
+    let picture = visitor
+        .get(format!("{base}/clips/{clip}.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.status(), 200);
+    assert!(picture.bytes().await.unwrap().starts_with(&[0xff, 0xd8]));
+    let summary: crate::recordings::api::ClipSummary = call(
+        &visitor,
+        &base,
+        "clip",
+        None,
+        Some(serde_json::json!({ "id": clip })),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.made_by.as_str(), summary.duration_ms),
+        ("bob", 5500)
+    );
+    let by_bob = call(
+        &bob,
+        &base,
+        "delete_clip",
+        None,
+        Some(serde_json::json!({ "id": clip })),
+    )
+    .await;
+    assert!(matches!(by_bob, Err(AppError::Forbidden(_))), "{by_bob:?}");
+    call(
+        &ana,
+        &base,
+        "delete_clip",
+        None,
+        Some(serde_json::json!({ "id": clip })),
+    )
+    .await
+    .expect("the owner deletes it");
+    assert_eq!(visitor.get(&clip_url).send().await.unwrap().status(), 404);
 
     // Its pictures: a poster for lists, one per segment for the seek bar; made once.
     for path in ["poster.jpg", "pictures/2"] {

@@ -220,6 +220,16 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
             }
         }
         let now = video.current_time();
+        // The browser moved the playhead itself (play() after the end starts over at 0):
+        // outside what is buffered and not where the next fetch would put media, it is a seek.
+        if started
+            && shared.seek.get().is_none()
+            && buffered_end(&ranges, now).is_none()
+            && index.segment_at((now * 1000.0) as i64) != Some(next)
+        {
+            shared.seek.set(Some(now));
+            continue;
+        }
         let ahead = buffered_end(&ranges, now).map_or(0.0, |end| end - now);
         let wants_more = ahead < AHEAD_SECS && pipe.as_ref().is_none_or(|p| p.queued() < 2);
         if wants_more && let Some(segment) = index.segments.get(next).copied() {

@@ -38,6 +38,32 @@ fn fragments_of(init: &InitSegment, data: &[u8]) -> Vec<Fragment> {
         .collect()
 }
 
+/// A broadcast of ana's on record, and its recording begun: the recording's id.
+async fn recorded_broadcast(db: &crate::db::Db) -> i64 {
+    let id = crate::broadcasts::store::begin(db, "ana", "Test", "test pattern")
+        .await
+        .unwrap();
+    store::begin(db, id, "ana", "Test", 1).await.unwrap();
+    id
+}
+
+/// Records `init` and `fragments` as recording `id` through its tap, to the end.
+async fn record<'a>(
+    db: &crate::db::Db,
+    storage: &Storage,
+    id: i64,
+    init: &InitSegment,
+    fragments: impl IntoIterator<Item = &'a Fragment>,
+) {
+    let recording = Recording::start(db.clone(), storage.clone(), id, "ana".into());
+    let tap = recording.tap();
+    tap.init(init);
+    for fragment in fragments {
+        tap.fragment(fragment);
+    }
+    recording.finish().await;
+}
+
 fn seconds(fragments: &[Fragment]) -> f64 {
     fragments.iter().filter_map(|f| f.duration_secs).sum()
 }
@@ -49,17 +75,8 @@ async fn a_broadcast_is_written_as_back_to_back_segments_each_from_a_keyframe() 
         let db = test_db.db();
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::new(dir.path());
-        let id = crate::broadcasts::store::begin(db, "ana", "Test", "test pattern")
-            .await
-            .unwrap();
-        store::begin(db, id, "ana", "Test", 1).await.unwrap();
-        let recording = Recording::start(db.clone(), storage.clone(), id, "ana".into());
-        let tap = recording.tap();
-        tap.init(&init);
-        for fragment in &fragments {
-            tap.fragment(fragment);
-        }
-        recording.finish().await;
+        let id = recorded_broadcast(db).await;
+        record(db, &storage, id, &init, &fragments).await;
 
         let row = store::get(db, id)
             .await
@@ -133,19 +150,10 @@ async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_befor
         let db = test_db.db();
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::new(dir.path());
-        let id = crate::broadcasts::store::begin(db, "ana", "Test", "test pattern")
-            .await
-            .unwrap();
-        store::begin(db, id, "ana", "Test", 1).await.unwrap();
+        let id = recorded_broadcast(db).await;
         // What a server killed while writing leaves: the first segment indexed, the second
         // on disk with half of a third group's first fragment after it.
-        let recording = Recording::start(db.clone(), storage.clone(), id, "ana".into());
-        let tap = recording.tap();
-        tap.init(&init);
-        for fragment in first.iter().chain(second) {
-            tap.fragment(fragment);
-        }
-        recording.finish().await;
+        record(db, &storage, id, &init, first.iter().chain(second)).await;
         let segments = store::segments(db, id).await.unwrap();
         assert_eq!(segments.len(), 2);
         sqlx::query("DELETE FROM recording_segments WHERE recording = $1 AND seq = 2")
@@ -283,21 +291,12 @@ async fn a_full_disk_stops_the_recording_with_a_reason_and_keeps_what_was_writte
     let db = test_db.db();
     let dir = tempfile::tempdir().unwrap();
     let storage = Storage::new(dir.path());
-    let id = crate::broadcasts::store::begin(db, "ana", "Test", "test pattern")
-        .await
-        .unwrap();
-    store::begin(db, id, "ana", "Test", 1).await.unwrap();
+    let id = recorded_broadcast(db).await;
     // The second segment's file is a disk with no room left (writes fail with ENOSPC).
     std::fs::create_dir_all(dir.path().join(id.to_string())).unwrap();
     std::os::unix::fs::symlink("/dev/full", dir.path().join(id.to_string()).join("2.m4s")).unwrap();
-    let recording = Recording::start(db.clone(), storage.clone(), id, "ana".into());
-    let tap = recording.tap();
-    tap.init(&init);
-    for fragment in &fragments {
-        // Never blocks nor fails, whatever the writer meets.
-        tap.fragment(fragment);
-    }
-    recording.finish().await;
+    // The tap never blocks nor fails, whatever the writer meets.
+    record(db, &storage, id, &init, &fragments).await;
     let row = store::get(db, id).await.unwrap().unwrap();
     assert_eq!(row.state, RecordingState::Stopped);
     assert_eq!(row.problem.as_deref(), Some("the recordings' disk is full"));

@@ -8,8 +8,9 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
@@ -27,24 +28,36 @@ fn kept(visibility: Visibility) -> &'static str {
     }
 }
 
-async fn asking(session: &Session, accounts: &Accounts) -> Result<Option<SignedIn>, AppError> {
-    signed_in(session, accounts).await
-}
-
 fn refused(err: AppError) -> Response {
     (err.status_code(), err.to_string()).into_response()
 }
 
+/// Who asks: the signed-in user of the request's session, if any.
+pub struct Viewer(Option<SignedIn>);
+
+impl<S> FromRequestParts<S> for Viewer
+where
+    S: Send + Sync,
+    Accounts: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        signed_in(&session, &Accounts::from_ref(state))
+            .await
+            .map(Viewer)
+            .map_err(refused)
+    }
+}
+
 pub async fn index(
     State(recordings): State<Recordings>,
-    State(accounts): State<Accounts>,
-    session: Session,
+    Viewer(viewer): Viewer,
     Path(id): Path<i64>,
 ) -> Response {
-    let viewer = match asking(&session, &accounts).await {
-        Ok(viewer) => viewer,
-        Err(err) => return refused(err),
-    };
     match recordings.index(id, viewer.as_ref()).await {
         Ok((index, visibility)) => {
             let cache = match (index.state, visibility) {
@@ -59,14 +72,9 @@ pub async fn index(
 
 pub async fn init(
     State(recordings): State<Recordings>,
-    State(accounts): State<Accounts>,
-    session: Session,
+    Viewer(viewer): Viewer,
     Path((id, run)): Path<(i64, i64)>,
 ) -> Response {
-    let viewer = match asking(&session, &accounts).await {
-        Ok(viewer) => viewer,
-        Err(err) => return refused(err),
-    };
     match recordings.init(id, run, viewer.as_ref()).await {
         Ok((data, visibility)) => (
             [
@@ -82,14 +90,9 @@ pub async fn init(
 
 pub async fn segment(
     State(recordings): State<Recordings>,
-    State(accounts): State<Accounts>,
-    session: Session,
+    Viewer(viewer): Viewer,
     Path((id, seq)): Path<(i64, i64)>,
 ) -> Response {
-    let viewer = match asking(&session, &accounts).await {
-        Ok(viewer) => viewer,
-        Err(err) => return refused(err),
-    };
     match recordings.segment(id, seq, viewer.as_ref()).await {
         Ok((file, len, visibility)) => (
             [
@@ -117,14 +120,9 @@ fn jpeg(data: bytes::Bytes, cache: &str) -> Response {
 
 pub async fn picture(
     State(recordings): State<Recordings>,
-    State(accounts): State<Accounts>,
-    session: Session,
+    Viewer(viewer): Viewer,
     Path((id, seq)): Path<(i64, i64)>,
 ) -> Response {
-    let viewer = match asking(&session, &accounts).await {
-        Ok(viewer) => viewer,
-        Err(err) => return refused(err),
-    };
     match recordings.picture(id, Some(seq), viewer.as_ref()).await {
         Ok((data, visibility)) => jpeg(data, kept(visibility)),
         Err(err) => refused(err),
@@ -133,14 +131,9 @@ pub async fn picture(
 
 pub async fn poster(
     State(recordings): State<Recordings>,
-    State(accounts): State<Accounts>,
-    session: Session,
+    Viewer(viewer): Viewer,
     Path(id): Path<i64>,
 ) -> Response {
-    let viewer = match asking(&session, &accounts).await {
-        Ok(viewer) => viewer,
-        Err(err) => return refused(err),
-    };
     match recordings.picture(id, None, viewer.as_ref()).await {
         Ok((data, Visibility::Private)) => jpeg(data, "private, max-age=300"),
         Ok((data, _)) => jpeg(data, "public, max-age=300"),
@@ -152,16 +145,13 @@ pub async fn poster(
 /// streamed file by file from storage (nothing is copied whole first).
 pub async fn download(
     State(recordings): State<Recordings>,
-    State(accounts): State<Accounts>,
-    session: Session,
+    Viewer(viewer): Viewer,
     Path(id): Path<i64>,
     axum::extract::Query(query): axum::extract::Query<DownloadQuery>,
 ) -> Response {
     use futures::StreamExt;
-    let user = match asking(&session, &accounts).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return refused(AppError::SignInRequired),
-        Err(err) => return refused(err),
+    let Some(user) = viewer else {
+        return refused(AppError::SignInRequired);
     };
     let (init, seqs, name) = match recordings
         .download(id, query.part.unwrap_or(1), &user)

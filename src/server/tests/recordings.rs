@@ -24,6 +24,21 @@ async fn past(client: &reqwest::Client, base: &str, channel: &str) -> Vec<Record
     .unwrap()
 }
 
+/// Ana's broadcast runs until a keyframe has gone out (a thumbnail needs one), then stops.
+async fn broadcast_a_picture(ana: &reqwest::Client, base: &str) {
+    eventually(
+        "ana's broadcast has a picture",
+        Duration::from_secs(30),
+        || async {
+            let url = format!("{base}/live/ana/thumbnail.jpg");
+            let response = ana.get(url).send().await.ok()?;
+            response.status().is_success().then_some(())
+        },
+    )
+    .await;
+    stop(ana, base, "ana").await.expect("ana stops");
+}
+
 async fn index(client: &reqwest::Client, base: &str, id: i64) -> reqwest::Response {
     client
         .get(format!("{base}/recordings/{id}"))
@@ -414,17 +429,7 @@ async fn with_recording_off_for_the_server_nothing_is_kept() {
     sign_up(&ana, &base, "ana").await;
     start(&ana, &base, "ana").await.expect("ana goes live");
     // Pictures went out (a thumbnail needs a keyframe): recorded, they would be kept.
-    eventually(
-        "ana's broadcast has a picture",
-        Duration::from_secs(30),
-        || async {
-            let url = format!("{base}/live/ana/thumbnail.jpg");
-            let response = ana.get(url).send().await.ok()?;
-            response.status().is_success().then_some(())
-        },
-    )
-    .await;
-    stop(&ana, &base, "ana").await.expect("ana stops");
+    broadcast_a_picture(&ana, &base).await;
     assert!(past(&ana, &base, "ana").await.is_empty());
     assert!(!server.dir.path().join("recordings").exists());
     server.shutdown().await.unwrap();
@@ -461,17 +466,7 @@ async fn an_owner_who_turns_recording_off_gets_no_recording() {
     .unwrap();
     assert!(setting.server_records && !setting.on);
     start(&ana, &base, "ana").await.expect("ana goes live");
-    eventually(
-        "ana's broadcast has a picture",
-        Duration::from_secs(30),
-        || async {
-            let url = format!("{base}/live/ana/thumbnail.jpg");
-            let response = ana.get(url).send().await.ok()?;
-            response.status().is_success().then_some(())
-        },
-    )
-    .await;
-    stop(&ana, &base, "ana").await.expect("ana stops");
+    broadcast_a_picture(&ana, &base).await;
     assert!(past(&ana, &base, "ana").await.is_empty());
     server.shutdown().await.unwrap();
 }

@@ -1,12 +1,13 @@
 //! Cutting clips: which segments a clip takes (from the keyframe at or before its start,
 //! within one encoder run), and the ffmpeg run that copies them into one MP4 (`-c copy`, moov
-//! first for a quick start), fed on stdin from the recording's files: nothing a user sends
+//! first for a quick start), fed on stdin from the recording's storage: nothing a user sends
 //! reaches ffmpeg's arguments but numbers we computed.
 
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use super::api::SegmentEntry;
@@ -98,8 +99,10 @@ pub async fn cut(
     let feed = async move {
         stdin.write_all(&init).await?;
         for &seq in &plan.seqs {
-            let (mut file, _) = storage.open_segment(recording, seq).await?;
-            tokio::io::copy(&mut file, &mut stdin).await?;
+            let (mut body, _) = storage.open_segment(recording, seq).await?;
+            while let Some(chunk) = body.next().await {
+                stdin.write_all(&chunk?).await?;
+            }
         }
         // stdin drops here: ffmpeg sees the end of its input.
         Ok::<(), std::io::Error>(())

@@ -1,7 +1,8 @@
 //! Writing one broadcast's recording as it goes out: the broadcast's [`Outlet`] hands the top
 //! rung's init segments and fragments to a [`Tap`], which queues them for a writer task without
 //! ever blocking the media path. The writer appends each fragment to the open segment's file
-//! (on disk before the next), and indexes a segment once the next keyframe closes it.
+//! (on disk before the next), and once the next keyframe closes a segment, sends it home (an
+//! upload, with an object store) and indexes it.
 //!
 //! A writer that cannot keep up loses fragments up to the next keyframe (the timeline closes
 //! over the hole); one whose storage fails stops recording, says why on the recording, and the
@@ -211,10 +212,12 @@ impl Writer {
         }
     }
 
-    async fn init(&mut self, data: &[u8], mime: &str) -> Result<(), WriteError> {
+    async fn init(&mut self, data: &Bytes, mime: &str) -> Result<(), WriteError> {
         self.close_segment().await?;
         self.run += 1;
-        self.storage.put_init(self.id, self.run, data).await?;
+        self.storage
+            .put_init(self.id, self.run, data.clone())
+            .await?;
         store::add_init(&self.db, self.id, self.run, mime).await?;
         Ok(())
     }
@@ -270,7 +273,9 @@ impl Writer {
             open.media_us,
             open.wall_ms,
         );
+        self.storage.seal_segment(self.id, open.seq).await?;
         store::add_segment(&self.db, self.id, entry, open.file.written() as i64).await?;
+        self.storage.release_segment(self.id, open.seq).await?;
         self.at_ms = end_ms;
         Ok(())
     }

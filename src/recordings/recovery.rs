@@ -1,7 +1,9 @@
 //! Closing recordings a stopped server left open (killed, crashed, the power cut): what was
 //! written plays. The index holds every segment closed before the stop; the segment being
 //! written then is on disk up to its last whole fragment, so it is read back, cut to its whole
-//! fragments and indexed, and the recording is marked cut.
+//! fragments, sent home and indexed, and the recording is marked cut. (With an object store,
+//! the segment being written is in this instance's spool: an instance of a cluster that closes
+//! another's recording finds none, and the recording ends at its last segment sent home.)
 
 use super::api::{RecordingState, SegmentEntry};
 use super::storage::Storage;
@@ -43,7 +45,8 @@ async fn recover_tail(
         .unwrap_or((0, 0.0, 0));
     loop {
         seq += 1;
-        let Some(data) = storage.segment(id, seq).await? else {
+        let Some(data) = storage.written_segment(id, seq).await? else {
+            storage.release_spool(id).await?;
             return Ok(());
         };
         let mut splitter = Splitter::new();
@@ -58,6 +61,7 @@ async fn recover_tail(
             .collect();
         let Some(first) = fragments.first() else {
             storage.remove_segment(id, seq).await?;
+            storage.release_spool(id).await?;
             return Ok(());
         };
         let whole: u64 = fragments.iter().map(|f| f.data.len() as u64).sum();
@@ -77,7 +81,9 @@ async fn recover_tail(
                 .unwrap_or(0),
             first.produced_ms.map(|ms| ms as i64).unwrap_or(wall_ms),
         );
+        storage.seal_segment(id, seq).await?;
         store::add_segment(db, id, entry, whole as i64).await?;
+        storage.release_segment(id, seq).await?;
         at_ms = end_ms;
         wall_ms = entry.wall_ms() + entry.duration_ms();
     }

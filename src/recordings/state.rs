@@ -13,7 +13,8 @@ use super::clips;
 use super::recorder::Recording;
 use super::recovery;
 use super::retention::{Kept, Retention};
-use super::storage::Storage;
+use super::storage::objects::{self, ObjectsConfig};
+use super::storage::{ByteStream, Ranged, Storage};
 use super::store::{self, RecordingRow};
 use crate::accounts::session::SignedIn;
 use crate::child_process::ChildLimits;
@@ -25,8 +26,10 @@ use crate::error::AppError;
 pub struct RecordingsConfig {
     /// Whether broadcasts are recorded at all (an owner may still turn it off per channel).
     pub enabled: bool,
-    /// The folder recordings are written to.
+    /// The folder recordings are written to (with an object store, only until they go there).
     pub dir: PathBuf,
+    /// The S3-compatible object store they are kept in, if not the folder.
+    pub objects: Option<ObjectsConfig>,
     /// The ffmpeg that makes their pictures, and its limits.
     pub ffmpeg: String,
     pub limits: ChildLimits,
@@ -85,12 +88,16 @@ fn controls(row: &RecordingRow, viewer: Option<&SignedIn>) -> bool {
 }
 
 impl Recordings {
-    /// The recordings in `config.dir`, indexed in `db`.
-    pub fn new(db: Db, config: RecordingsConfig) -> Self {
-        Self {
+    /// The recordings in `config.dir` (or its object store), indexed in `db`.
+    pub fn new(db: Db, config: RecordingsConfig) -> Result<Self, String> {
+        let storage = match &config.objects {
+            None => Storage::new(config.dir),
+            Some(objects) => Storage::with_objects(config.dir, objects::open(objects)?),
+        };
+        Ok(Self {
             inner: Arc::new(Inner {
                 db,
-                storage: Storage::new(config.dir),
+                storage,
                 enabled: config.enabled,
                 ffmpeg: config.ffmpeg,
                 limits: config.limits,
@@ -99,7 +106,7 @@ impl Recordings {
                 retention: config.retention,
                 unrecorded: config.unrecorded,
             }),
-        }
+        })
     }
 
     /// Closes the recordings a stopped server left open (run once broadcasts have closed
@@ -315,13 +322,13 @@ impl Recordings {
         Ok((data, row.visibility))
     }
 
-    /// Segment `seq`, once written whole: an open file and its length.
+    /// Segment `seq`, once written whole: its bytes as they are read, and its length.
     pub async fn segment(
         &self,
         id: i64,
         seq: i64,
         viewer: Option<&SignedIn>,
-    ) -> Result<(tokio::fs::File, u64, Visibility), AppError> {
+    ) -> Result<(ByteStream, u64, Visibility), AppError> {
         let row = self.visible(id, viewer).await?;
         if store::segment(&self.inner.db, id, seq).await?.is_none() {
             return Err(AppError::NotFound(
@@ -387,7 +394,7 @@ impl Recordings {
                 tracing::warn!(recording = id, seq, %err, "no picture of a recording");
                 AppError::Server("no picture could be made of this moment".into())
             })?;
-        if let Err(err) = storage.put_thumbnail(id, seq, &jpeg).await {
+        if let Err(err) = storage.put_thumbnail(id, seq, jpeg.clone()).await {
             tracing::warn!(recording = id, seq, %err, "a recording's picture could not be kept");
         }
         Ok((jpeg, row.visibility))
@@ -434,16 +441,12 @@ impl Recordings {
     }
 
     /// Opens segment `seq` of a recording whose access was checked already (a download).
-    pub async fn open_checked_segment(
-        &self,
-        id: i64,
-        seq: i64,
-    ) -> std::io::Result<tokio::fs::File> {
+    pub async fn open_checked_segment(&self, id: i64, seq: i64) -> std::io::Result<ByteStream> {
         self.inner
             .storage
             .open_segment(id, seq)
             .await
-            .map(|(file, _)| file)
+            .map(|(body, _)| body)
     }
 
     async fn short_run_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
@@ -508,8 +511,10 @@ impl Recordings {
             tracing::error!(recording = id, %err, "a clip could not be cut");
             AppError::Server("the clip could not be cut".into())
         };
-        let dir = storage.clips().await.map_err(|e| failed(e.to_string()))?;
-        let scratch = dir.join(format!("cut-{}-{}.part", id, crate::clock::now_ms()));
+        let scratch = storage
+            .clip_scratch(id)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
         let limits = self.inner.limits;
         let cut = clips::cut(&self.inner.ffmpeg, limits, storage, id, &plan, &scratch).await;
         let bytes = match cut.and_then(|()| std::fs::metadata(&scratch).map_err(|e| e.to_string()))
@@ -533,9 +538,11 @@ impl Recordings {
         };
         let first = plan.seqs[0];
         let clip_id = store::add_clip(db, &clip, first).await?;
-        tokio::fs::rename(&scratch, storage.clip_path(clip_id))
-            .await
-            .map_err(|e| failed(e.to_string()))?;
+        if let Err(err) = storage.keep_clip(clip_id, &scratch).await {
+            let _ = tokio::fs::remove_file(&scratch).await;
+            let _ = store::delete_clip(db, clip_id).await;
+            return Err(failed(err.to_string()));
+        }
         // Its picture: the first frame.
         let init = storage
             .init(id, plan.run)
@@ -555,8 +562,7 @@ impl Recordings {
         .await
         {
             Ok(jpeg) => {
-                if let Err(err) = tokio::fs::write(storage.clip_picture_path(clip_id), &jpeg).await
-                {
+                if let Err(err) = storage.put_clip_picture(clip_id, jpeg).await {
                     tracing::warn!(clip = clip_id, %err, "a clip's picture could not be kept");
                 }
             }
@@ -583,17 +589,24 @@ impl Recordings {
         })
     }
 
-    /// Where clip `id`'s file (`picture`: its JPEG, else its MP4) is, if the clip exists.
-    pub async fn clip_file(&self, id: i64, picture: bool) -> Result<PathBuf, AppError> {
-        store::clip(&self.inner.db, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("There is no such clip.".into()))?;
-        let storage = &self.inner.storage;
-        Ok(if picture {
-            storage.clip_picture_path(id)
-        } else {
-            storage.clip_path(id)
-        })
+    /// Clip `id`'s video (`picture`: its JPEG), or the part of it an HTTP `Range` asks for.
+    pub async fn clip_file(
+        &self,
+        id: i64,
+        picture: bool,
+        range: Option<&str>,
+    ) -> Result<Ranged, AppError> {
+        let gone = || AppError::NotFound("There is no such clip.".into());
+        store::clip(&self.inner.db, id).await?.ok_or_else(gone)?;
+        self.inner
+            .storage
+            .clip(id, picture, range)
+            .await
+            .map_err(|err| {
+                tracing::error!(clip = id, %err, "the clips' storage failed");
+                AppError::Server("the clip's storage failed".into())
+            })?
+            .ok_or_else(gone)
     }
 
     /// Deletes clip `id`: the channel's owner or an operator.

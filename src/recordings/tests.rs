@@ -1,10 +1,11 @@
-//! The recorder and the recovery on real ffmpeg output, on both databases: what is written is
-//! indexed as back-to-back segments that each start at a keyframe, and a recording cut in the
-//! middle of a fragment keeps every whole fragment before it.
+//! The recorder and the recovery on real ffmpeg output, on both databases and both homes (the
+//! folder, a real S3-compatible server): what is written is indexed as back-to-back segments
+//! that each start at a keyframe, and a recording cut in the middle of a fragment keeps every
+//! whole fragment before it.
 
 use super::api::RecordingState;
 use super::recorder::Recording;
-use super::storage::Storage;
+use super::storage::{Storage, testing as homes};
 use super::store;
 use crate::broadcasts::api::EndReason;
 use crate::db::testing;
@@ -64,6 +65,17 @@ async fn record<'a>(
     recording.finish().await;
 }
 
+/// Each database with each home.
+async fn every_pair() -> Vec<(testing::TestDb, homes::TestStorage)> {
+    let mut pairs = Vec::new();
+    for which in 0..2 {
+        for test_db in testing::each().await {
+            pairs.push((test_db, homes::each().swap_remove(which)));
+        }
+    }
+    pairs
+}
+
 fn seconds(fragments: &[Fragment]) -> f64 {
     fragments.iter().filter_map(|f| f.duration_secs).sum()
 }
@@ -71,12 +83,11 @@ fn seconds(fragments: &[Fragment]) -> f64 {
 #[tokio::test]
 async fn a_broadcast_is_written_as_back_to_back_segments_each_from_a_keyframe() {
     let (init, fragments) = split(&crate::live::testing::encode_test_pattern(4));
-    for test_db in testing::each().await {
+    for (test_db, home) in every_pair().await {
         let db = test_db.db();
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::new(dir.path());
+        let storage = &home.storage;
         let id = recorded_broadcast(db).await;
-        record(db, &storage, id, &init, &fragments).await;
+        record(db, storage, id, &init, &fragments).await;
 
         let row = store::get(db, id)
             .await
@@ -146,14 +157,13 @@ async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_befor
         &fragments[starts[1]..starts[2]],
     );
     let torn = &fragments[starts[2]];
-    for test_db in testing::each().await {
+    for (test_db, home) in every_pair().await {
         let db = test_db.db();
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::new(dir.path());
+        let storage = &home.storage;
         let id = recorded_broadcast(db).await;
         // What a server killed while writing leaves: the first segment indexed, the second
         // on disk with half of a third group's first fragment after it.
-        record(db, &storage, id, &init, first.iter().chain(second)).await;
+        record(db, storage, id, &init, first.iter().chain(second)).await;
         let segments = store::segments(db, id).await.unwrap();
         assert_eq!(segments.len(), 2);
         sqlx::query("DELETE FROM recording_segments WHERE recording = $1 AND seq = 2")
@@ -175,9 +185,7 @@ async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_befor
             .await
             .unwrap();
         // A recording whose broadcast is still on air (another instance's) is left alone.
-        super::recovery::close_left_open(db, &storage)
-            .await
-            .unwrap();
+        super::recovery::close_left_open(db, storage).await.unwrap();
         assert_eq!(
             store::get(db, id).await.unwrap().unwrap().state,
             RecordingState::Recording
@@ -187,9 +195,7 @@ async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_befor
             .unwrap();
 
         assert_eq!(
-            super::recovery::close_left_open(db, &storage)
-                .await
-                .unwrap(),
+            super::recovery::close_left_open(db, storage).await.unwrap(),
             1
         );
         let row = store::get(db, id).await.unwrap().unwrap();
@@ -205,9 +211,7 @@ async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_befor
         assert_eq!(row.duration_ms, after[1].end_ms());
         // Closed once: a second start finds nothing to close.
         assert_eq!(
-            super::recovery::close_left_open(db, &storage)
-                .await
-                .unwrap(),
+            super::recovery::close_left_open(db, storage).await.unwrap(),
             0
         );
     }
@@ -217,10 +221,9 @@ async fn a_recording_cut_in_the_middle_of_a_fragment_keeps_every_whole_one_befor
 async fn retention_removes_the_oldest_finished_recordings_and_never_one_being_written() {
     use super::retention::Retention;
     use super::{Recordings, RecordingsConfig};
-    for test_db in testing::each().await {
+    for (test_db, home) in every_pair().await {
         let db = test_db.db();
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::new(dir.path());
+        let storage = &home.storage;
         let now = crate::clock::now_ms();
         let day = 24 * 3600 * 1000;
         // (started days ago, MiB, still being written)
@@ -245,14 +248,18 @@ async fn retention_removes_the_oldest_finished_recordings_and_never_one_being_wr
                 .execute(db)
                 .await
                 .unwrap();
-            storage.put_init(id, 1, b"init").await.unwrap();
+            storage
+                .put_init(id, 1, bytes::Bytes::from_static(b"init"))
+                .await
+                .unwrap();
             ids.push(id);
         }
         let recordings = Recordings::new(
             db.clone(),
             RecordingsConfig {
                 enabled: true,
-                dir: dir.path().to_path_buf(),
+                dir: home.dir.path().to_path_buf(),
+                objects: home.objects.clone(),
                 ffmpeg: "ffmpeg".into(),
                 limits: crate::child_process::ChildLimits {
                     memory_bytes: 256 << 20,
@@ -266,7 +273,8 @@ async fn retention_removes_the_oldest_finished_recordings_and_never_one_being_wr
                 },
                 unrecorded: Vec::new(),
             },
-        );
+        )
+        .unwrap();
         assert_eq!(recordings.sweep().await.unwrap(), 2);
         for (id, kept) in ids.iter().zip([false, false, true, true]) {
             assert_eq!(
@@ -275,9 +283,10 @@ async fn retention_removes_the_oldest_finished_recordings_and_never_one_being_wr
                 "recording {id}"
             );
             assert_eq!(
-                dir.path().join(id.to_string()).exists(),
+                storage.init(*id, 1).await.is_ok(),
                 kept,
-                "files of {id}"
+                "{}: files of {id}",
+                home.name
             );
         }
         assert_eq!(recordings.sweep().await.unwrap(), 0, "within bounds now");
@@ -307,4 +316,30 @@ async fn a_full_disk_stops_the_recording_with_a_reason_and_keeps_what_was_writte
         "the first segment, written before, stays playable"
     );
     assert!(kept[0].duration_ms() >= 900);
+}
+
+#[tokio::test]
+async fn an_object_store_that_is_down_stops_the_recording_with_its_reason_within_seconds() {
+    let (init, fragments) = split(&crate::live::testing::encode_test_pattern(2));
+    let test_db = testing::sqlite().await;
+    let db = test_db.db();
+    let spool = tempfile::tempdir().unwrap();
+    // Nothing listens on the discard port.
+    let mut config = homes::fresh_objects();
+    config.endpoint = "http://127.0.0.1:9".into();
+    let store = super::storage::objects::open(&config).unwrap();
+    let storage = Storage::with_objects(spool.path(), store);
+    let id = recorded_broadcast(db).await;
+    let started = std::time::Instant::now();
+    record(db, &storage, id, &init, &fragments).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "gave up after {:?}",
+        started.elapsed()
+    );
+    let row = store::get(db, id).await.unwrap().unwrap();
+    assert_eq!(row.state, RecordingState::Stopped);
+    let why = row.problem.unwrap();
+    assert!(why.contains("the object store"), "{why}");
+    assert!(store::segments(db, id).await.unwrap().is_empty());
 }

@@ -94,13 +94,13 @@ pub async fn segment(
     Path((id, seq)): Path<(i64, i64)>,
 ) -> Response {
     match recordings.segment(id, seq, viewer.as_ref()).await {
-        Ok((file, len, visibility)) => (
+        Ok((body, len, visibility)) => (
             [
                 (header::CONTENT_TYPE, "video/mp4".to_string()),
                 (header::CACHE_CONTROL, kept(visibility).to_string()),
                 (header::CONTENT_LENGTH, len.to_string()),
             ],
-            Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+            Body::from_stream(body),
         )
             .into_response(),
         Err(err) => refused(err),
@@ -168,8 +168,8 @@ pub async fn download(
                 async move { recordings.open_checked_segment(id, seq).await }
             })
             .map(|opened| match opened {
-                Ok(file) => tokio_util::io::ReaderStream::new(file).left_stream(),
-                Err(err) => futures::stream::once(async move { Err(err) }).right_stream(),
+                Ok(body) => body,
+                Err(err) => futures::stream::once(async move { Err(err) }).boxed(),
             })
             .flatten(),
     );

@@ -20,6 +20,7 @@ use crate::ingest::IngestConfig;
 use crate::ingest::connection::Deadlines;
 use crate::live::hub::HubConfig;
 use crate::open_connections::{Caps, OpenConnections};
+use crate::recordings::storage::objects::{self, ObjectsConfig};
 use crate::renditions::ladder::{self, RungSetting};
 
 const DEFAULTS: &str = include_str!("../../Leptos.toml");
@@ -53,13 +54,32 @@ pub struct Settings {
     pub recordings: RecordingsSettings,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordingsSettings {
     pub enabled: bool,
     pub dir: std::path::PathBuf,
     pub keep_days: u64,
     pub max_total_mib: u64,
+    pub store: String,
+    pub store_endpoint: String,
+    pub store_region: String,
+    pub store_access_key: String,
+    pub store_secret_key: String,
+}
+
+impl std::fmt::Debug for RecordingsSettings {
+    /// Never shows the store's secret key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordingsSettings")
+            .field("enabled", &self.enabled)
+            .field("dir", &self.dir)
+            .field("keep_days", &self.keep_days)
+            .field("max_total_mib", &self.max_total_mib)
+            .field("store", &self.store)
+            .field("store_endpoint", &self.store_endpoint)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -218,6 +238,8 @@ pub enum SettingsError {
     Ladder(String),
     #[error("[ffmpeg] encoder: {0}")]
     Encoder(String),
+    #[error("[recordings] store: {0}")]
+    Store(String),
 }
 
 impl Settings {
@@ -284,12 +306,29 @@ impl Settings {
             .map_err(SettingsError::Invalid)?;
         settings.ladder()?;
         settings.encoder()?;
+        settings.objects()?;
         Ok(settings)
     }
 
     /// The quality ladder every broadcast is made in (checked when the settings load).
     fn ladder(&self) -> Result<Vec<RungSetting>, SettingsError> {
         ladder::parse(&self.renditions.ladder).map_err(SettingsError::Ladder)
+    }
+
+    /// The object store recordings are kept in, if any (checked when the settings load).
+    fn objects(&self) -> Result<Option<ObjectsConfig>, SettingsError> {
+        let r = &self.recordings;
+        if r.store.is_empty() {
+            return Ok(None);
+        }
+        objects::bucket_and_prefix(&r.store).map_err(SettingsError::Store)?;
+        Ok(Some(ObjectsConfig {
+            url: r.store.clone(),
+            endpoint: r.store_endpoint.clone(),
+            region: r.store_region.clone(),
+            access_key: r.store_access_key.clone(),
+            secret_key: r.store_secret_key.clone(),
+        }))
     }
 
     /// The H.264 encoder (checked when the settings load).
@@ -311,6 +350,7 @@ impl Settings {
         crate::recordings::RecordingsConfig {
             enabled: self.recordings.enabled,
             dir: self.recordings.dir.clone(),
+            objects: self.objects().unwrap_or_default(),
             ffmpeg: self.ffmpeg.path.clone(),
             limits: self.child_limits(),
             retention: crate::recordings::retention::Retention {

@@ -97,7 +97,8 @@ impl AppState {
                 .map_err(std::io::Error::other)?;
             chat = chat.with_bus(bus);
         }
-        let recordings = Recordings::new(db.clone(), settings.recordings());
+        let recordings =
+            Recordings::new(db.clone(), settings.recordings()).map_err(std::io::Error::other)?;
         let broadcasts = Broadcasts::open(
             db.clone(),
             channels.clone(),

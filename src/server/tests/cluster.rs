@@ -589,3 +589,173 @@ async fn obs_reconnecting_to_another_instance_takes_its_broadcast_over_there() {
     b.shutdown().await.unwrap();
     forget(&name).await;
 }
+
+/// Recordings in a shared S3-compatible object store (the server `scripts/services` starts):
+/// what one instance records, any other replays, clips and deletes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_made_on_one_instance_replays_and_is_clipped_from_another() {
+    use super::support::{browser, call, sign_up, start, stop};
+    use crate::live::splitter::{Piece, Splitter};
+    use crate::recordings::api::{RecordingState, RecordingSummary, ReplayIndex};
+    use crate::recordings::storage::testing::fresh_objects;
+    let _serial = SERIAL.lock().await;
+    let name = format!("test{}", crate::clock::now_ms());
+    let database = crate::db::testing::fresh_postgres_schema().await;
+    let objects = fresh_objects();
+    let in_store = || {
+        let url = nats_url();
+        let (name, database, objects) = (name.clone(), database.clone(), objects.clone());
+        async move {
+            start_server_with(&[
+                ("ONAIR_CLUSTER_NATS_URL", &url),
+                ("ONAIR_CLUSTER_NAME", &name),
+                ("ONAIR_DATABASE_URL", &database),
+                ("ONAIR_DEMO_ENABLED", "false"),
+                ("ONAIR_RECORDINGS_STORE", &objects.url),
+                ("ONAIR_RECORDINGS_STORE_ENDPOINT", &objects.endpoint),
+                ("ONAIR_RECORDINGS_STORE_ACCESS_KEY", &objects.access_key),
+                ("ONAIR_RECORDINGS_STORE_SECRET_KEY", &objects.secret_key),
+            ])
+            .await
+        }
+    };
+    let a = in_store().await;
+    let b = in_store().await;
+    let (on_a, on_b) = (format!("http://{}", a.addr), format!("http://{}", b.addr));
+    let (ana, bob) = (browser(), browser());
+    sign_up(&ana, &on_a, "ana").await;
+    sign_up(&bob, &on_b, "bob").await;
+    start(&ana, &on_a, "ana").await.expect("ana goes live on A");
+    let past = |base: String| async move {
+        call(
+            &browser(),
+            &base,
+            "past_broadcasts",
+            None,
+            Some(serde_json::json!({ "channel": "ana" })),
+        )
+        .await
+        .expect("past broadcasts")
+        .json::<Vec<RecordingSummary>>()
+        .await
+        .unwrap()
+    };
+    // B sees the recording grow while A writes it (each segment is in the store before it is
+    // indexed): rewind works on every instance.
+    eventually(
+        "B lists six recorded seconds",
+        Duration::from_secs(40),
+        || {
+            let base = on_b.clone();
+            async move {
+                past(base)
+                    .await
+                    .into_iter()
+                    .find(|r| r.duration_ms >= 6000 && r.state == RecordingState::Recording)
+            }
+        },
+    )
+    .await;
+    stop(&ana, &on_a, "ana").await.expect("ana stops");
+    let recording = past(on_b.clone()).await.remove(0);
+    assert_eq!(recording.state, RecordingState::Complete);
+    let id = recording.id;
+
+    // B serves every init and segment, the same bytes as A, each whole fragments from a
+    // keyframe.
+    let index: ReplayIndex = reqwest::get(format!("{on_b}/recordings/{id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(index.duration_ms, recording.duration_ms);
+    assert!(index.segments.len() >= 3, "{:?}", index.segments);
+    let fetch = |url: String| async move {
+        let response = reqwest::get(&url).await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        response.bytes().await.unwrap()
+    };
+    for segment in &index.segments {
+        let init = fetch(format!("{on_b}/recordings/{id}/init/{}", segment.run())).await;
+        let path = format!("recordings/{id}/segments/{}", segment.seq());
+        let from_b = fetch(format!("{on_b}/{path}")).await;
+        assert_eq!(from_b, fetch(format!("{on_a}/{path}")).await, "{path}");
+        let mut splitter = Splitter::new();
+        splitter.push(&init).unwrap();
+        let pieces = splitter.push(&from_b).unwrap();
+        let Some(Piece::Fragment(first)) = pieces.first() else {
+            panic!("{path} holds fragments");
+        };
+        assert!(first.keyframe, "{path} starts at a keyframe");
+        let whole: usize = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Fragment(f) => f.data.len(),
+                Piece::Init(_) => 0,
+            })
+            .sum();
+        assert_eq!(whole, from_b.len(), "{path}: whole fragments");
+    }
+    // A picture B makes from the store, and keeps there for A.
+    let poster = fetch(format!("{on_b}/recordings/{id}/pictures/2")).await;
+    assert!(poster.starts_with(&[0xff, 0xd8]));
+    assert_eq!(
+        fetch(format!("{on_a}/recordings/{id}/pictures/2")).await,
+        poster
+    );
+
+    // Bob clips it on B; A serves the clip, with ranges.
+    let clip: i64 = call(
+        &bob,
+        &on_b,
+        "clip_replay",
+        None,
+        Some(serde_json::json!({ "id": id, "from_ms": 0, "to_ms": 5000 })),
+    )
+    .await
+    .expect("bob clips on B")
+    .json()
+    .await
+    .unwrap();
+    let mp4 = fetch(format!("{on_a}/clips/{clip}.mp4")).await;
+    let at = |kind: &[u8]| mp4.windows(4).position(|w| w == kind).expect("the box");
+    assert!(at(b"moov") < at(b"mdat"));
+    let tail = reqwest::Client::new()
+        .get(format!("{on_a}/clips/{clip}.mp4"))
+        .header("range", "bytes=-1000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status(), 206);
+    assert_eq!(
+        tail.headers()["content-range"],
+        format!("bytes {}-{}/{}", mp4.len() - 1000, mp4.len() - 1, mp4.len()).as_str()
+    );
+    assert_eq!(tail.bytes().await.unwrap(), mp4.slice(mp4.len() - 1000..));
+
+    // Ana deletes it on A: gone from B too, and from the store.
+    call(
+        &ana,
+        &on_a,
+        "delete_recording",
+        None,
+        Some(serde_json::json!({ "id": id })),
+    )
+    .await
+    .expect("ana deletes it");
+    let gone = reqwest::get(format!("{on_b}/recordings/{id}/segments/1"))
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let store = crate::recordings::storage::objects::open(&objects).unwrap();
+    let left: Vec<_> = futures::TryStreamExt::try_collect(
+        store.list(Some(&object_store::path::Path::from(id.to_string()))),
+    )
+    .await
+    .unwrap();
+    assert!(left.is_empty(), "the store holds nothing of it: {left:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+    forget(&name).await;
+}

@@ -7,6 +7,7 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::account_menu::{AccountMenu, provide_auth};
 use crate::components::early_events::WatchHeadStart;
+use crate::components::early_replay::ReplayHeadStart;
 use crate::pages::clip::ClipPage;
 use crate::pages::home::HomePage;
 use crate::pages::not_found::NotFound;
@@ -27,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <WatchHeadStart/>
+                <ReplayHeadStart/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -93,15 +93,17 @@ pub mod renditions;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The browser entry: hydrate the server-rendered page. On the watch page that waits until the
-/// page's own script has shown the first frame (within a cap); a lazily loaded route's chunk
-/// (the studio's, the account forms') is fetched first when the page is one of those.
+/// The browser entry: hydrate the server-rendered page. On a watch or replay page that waits
+/// until the page's own script has shown the first frame (within a cap); a lazily loaded
+/// route's chunk (the studio's, the account forms') is fetched first when the page is one of
+/// those.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
         client::early_media_settled().await;
+        client::early_replay_shown().await;
         let Some(body) = leptos::prelude::document().body() else {
             return;
         };

@@ -56,6 +56,18 @@ test('a broadcast replays afterwards from its middle, with the chat of that mome
   // Opened a little before the late line: the early one is there, the late one comes when the
   // replay reaches it.
   const from = (late.at_ms - 2_500) / 1000;
+  // Which media source played first, and whether the page was hydrated by then.
+  await viewer.addInitScript(() => {
+    const w = window as any;
+    document.addEventListener(
+      'playing',
+      (event) => {
+        w.__firstSource ??= (event.target as HTMLVideoElement).src;
+        w.__hydratedAtFirstPlay ??= document.documentElement.hasAttribute('data-hydrated');
+      },
+      true,
+    );
+  });
   const navigated = Date.now();
   await viewer.goto(`/replay/${summary.id}?t=${from.toFixed(1)}`);
   const replay = new ReplayPage(viewer);
@@ -67,6 +79,11 @@ test('a broadcast replays afterwards from its middle, with the chat of that mome
   await expect(replay.line('late line')).toBeVisible({ timeout: 10_000 });
   expect(await replay.currentTime()).toBeGreaterThanOrEqual(late.at_ms / 1000);
   await expect(replay.error).toHaveCount(0);
+  // The page's head start began the replay; the player took its media source over and went on
+  // with it, well past the first segment.
+  const first = await viewer.evaluate(() => [(window as any).__firstSource, (window as any).__hydratedAtFirstPlay]);
+  console.log(`first played ${first[1] ? 'after' : 'before'} hydration`);
+  expect(await replay.video.evaluate((v: HTMLVideoElement) => v.src)).toBe(first[0]);
 
   // The keyboard goes back 5 s; the later line leaves the chat again.
   const before = await replay.currentTime();

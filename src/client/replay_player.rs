@@ -174,6 +174,7 @@ async fn play(shared: &Shared) {
 }
 
 async fn run(shared: &Rc<Shared>) -> Result<(), String> {
+    let early = super::early_replay::take(shared.id).await;
     let mut index = fetch_index(shared.id).await?;
     let signals = shared.signals;
     signals.duration.set(index.duration_ms as f64 / 1000.0);
@@ -192,6 +193,15 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
     let mut start_at = shared.seek.take().unwrap_or(0.0);
     if start_at > 0.0 {
         next = index.segment_at((start_at * 1000.0) as i64).unwrap_or(0);
+    }
+    // The page's head start plays the start already: go on after it.
+    if let Some(early) = early.filter(|e| e.next <= index.segments.len()) {
+        pipe = Some(MediaPipe::adopt(early.media));
+        run_in = Some(early.run);
+        next = early.next;
+        // It called play() (muted if sound was refused): awaiting play() again would wait
+        // for media only this loop fetches.
+        started = true;
     }
     loop {
         if shared.stopped.get() {
@@ -290,6 +300,9 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
             signals.position.set(video.current_time());
         }
         signals.playing.set(!video.paused());
+        if video.muted() != signals.muted.get_untracked() {
+            signals.muted.set(video.muted());
+        }
         // Until the first picture, look again soon: the first append lands within milliseconds.
         shared
             .pause(if started { TICK_MS } else { TICK_MS / 4 })

@@ -6,6 +6,7 @@ pub mod channel_card;
 pub mod chat_bans;
 pub mod chat_panel;
 pub mod early_events;
+pub mod early_replay;
 pub mod elapsed;
 pub mod form_error;
 pub mod moment;

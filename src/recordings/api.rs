@@ -140,6 +140,10 @@ impl SegmentEntry {
     }
 }
 
+/// Where the replay page's head start leaves what it began for the player to take over:
+/// `window[EARLY_REPLAY]` (`components::early_replay`).
+pub const EARLY_REPLAY: &str = "onairEarlyReplay";
+
 /// `GET /recordings/{id}`: everything a replay needs to find any moment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplayIndex {

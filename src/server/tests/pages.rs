@@ -93,6 +93,10 @@ async fn pages_render_on_the_server_and_unknown_channels_are_404() {
         !home.contains("onairEarlyEvents"),
         "only a watch page starts a stream early"
     );
+    assert!(
+        !home.contains("onairEarlyReplay"),
+        "only a replay page starts a replay early"
+    );
     for path in [
         "/live/nobody/events",
         "/live/nobody/thumbnail.jpg",

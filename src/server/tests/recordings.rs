@@ -105,6 +105,20 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
     assert!(!recording.yours);
     let id = recording.id;
 
+    // Its page starts the replay from its head, before the stylesheet can hold it up.
+    let page = visitor
+        .get(format!("{base}/replay/{id}?t=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let early = page.find("onairEarlyReplay").expect("the head start");
+    let style = page.find("rel=\"stylesheet\"").expect("the stylesheet");
+    assert!(early < style, "{page}");
+    assert!(page.contains(&format!("const id = {id};")), "{page}");
+
     let response = index(&visitor, &base, id).await;
     assert_eq!(response.status(), 200);
     let replay: ReplayIndex = response.json().await.unwrap();

@@ -50,3 +50,22 @@ export class ReplayPage {
     }
   }
 }
+
+/** The replay's clip editor: a range of the recording, its ends set where the replay is. */
+export class ReplayClip {
+  readonly open: Locator;
+  readonly range: Locator;
+  readonly start: Locator;
+  readonly end: Locator;
+  readonly make: Locator;
+  readonly problem: Locator;
+
+  constructor(page: Page) {
+    this.open = page.getByTestId('clip-open');
+    this.range = page.getByTestId('clip-range');
+    this.start = page.getByTestId('clip-start');
+    this.end = page.getByTestId('clip-end');
+    this.make = page.getByTestId('make-clip');
+    this.problem = page.getByTestId('clip-problem');
+  }
+}

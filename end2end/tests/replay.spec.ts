@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { newUsername, signUp } from '../support/accounts';
 import { ChatPanel } from '../pages/chat-panel';
-import { ReplayPage } from '../pages/replay-page';
+import { ReplayClip, ReplayPage } from '../pages/replay-page';
 import { StudioPage } from '../pages/studio-page';
 import { visit } from '../support/visit';
 
@@ -112,7 +112,7 @@ test('a broadcast replays afterwards from its middle, with the chat of that mome
   await host.context().close();
 });
 
-test('a private recording is the owner\'s alone', async ({ browser }) => {
+test('a private recording is the owner\'s alone, and they clip a range of it', async ({ browser }) => {
   test.setTimeout(90_000);
   const host = await (await browser.newContext()).newPage();
   const channel = await signUp(host, newUsername('p'));
@@ -122,7 +122,7 @@ test('a private recording is the owner\'s alone', async ({ browser }) => {
   await expect(studio.state).toHaveAttribute('data-state', 'Live', { timeout: 20_000 });
   const past = async (page = host): Promise<Summary[]> =>
     (await page.request.post('/api/past_broadcasts', { data: { channel } })).json();
-  await expect.poll(async () => (await past())[0]?.duration_ms ?? 0, { timeout: 20_000 }).toBeGreaterThanOrEqual(2_000);
+  await expect.poll(async () => (await past())[0]?.duration_ms ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(9_000);
   await studio.stop.click();
   await expect(studio.state).toHaveText('Offline', { timeout: 20_000 });
   const [summary] = await past();
@@ -138,6 +138,30 @@ test('a private recording is the owner\'s alone', async ({ browser }) => {
   // The owner still plays it.
   await host.reload();
   await expect.poll(() => replay.playing(), { timeout: 15_000 }).toBe(true);
+
+  // The clip editor: the range's ends set where the replay is; too short a range is refused
+  // before it is sent; the clip plays what was chosen.
+  const clip = new ReplayClip(host);
+  await replay.playPause.click();
+  await clip.open.click();
+  await replay.dragTo(1);
+  await expect.poll(() => replay.currentTime()).toBeLessThan(1.5);
+  await clip.start.click();
+  await replay.dragTo(3);
+  await expect.poll(() => replay.currentTime()).toBeGreaterThan(2.5);
+  await clip.end.click();
+  await expect(clip.problem).toContainText('5 to 60 seconds');
+  await expect(clip.make).toBeDisabled();
+  await replay.dragTo(8);
+  await expect.poll(() => replay.currentTime()).toBeGreaterThan(7.5);
+  await clip.end.click();
+  await expect(clip.range).toHaveText(/^0:01 – 0:08 \(7 s\)$/);
+  await expect(clip.problem).toHaveCount(0);
+  await clip.make.click();
+  await expect(host).toHaveURL(/\/clip\/\d+$/, { timeout: 30_000 });
+  const video = host.getByTestId('clip-video');
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.duration), { timeout: 15_000 }).toBeGreaterThan(6.5);
+  expect(await video.evaluate((v: HTMLVideoElement) => v.duration)).toBeLessThan(8.6);
   await viewer.context().close();
   await host.context().close();
 });

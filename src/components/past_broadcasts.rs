@@ -1,12 +1,14 @@
-//! A channel's past broadcasts, as its page lists them: picture, title, date, length and peak audience,
-//! each a link to its replay. The owner sees the unlisted and private ones too, marked. While
-//! the channel is live and recorded, "Rewind" goes back into the broadcast on air.
+//! A channel's past broadcasts, as its page lists them: picture, title, date, length and peak
+//! audience, each a link to its replay, a page at a time ("Show more"). The owner sees the
+//! unlisted and private ones too, marked. While the channel is live and recorded, "Rewind" goes
+//! back into the broadcast on air.
 
 use leptos::prelude::*;
 
 use super::moment::{clock, date};
 use crate::recordings::api::{
-    ClipLive, LIVE_CLIP_SECS, RecordingState, RecordingSummary, Visibility, past_broadcasts,
+    ClipLive, LIVE_CLIP_SECS, PAST_BROADCASTS_PAGE, RecordingState, RecordingSummary, Visibility,
+    past_broadcasts,
 };
 
 /// How far back "Rewind" starts, seconds before what is recorded so far.
@@ -15,7 +17,17 @@ const REWIND_SECS: f64 = 30.0;
 #[component]
 pub fn PastBroadcasts(channel: String) -> impl IntoView {
     let channel = StoredValue::new(channel);
-    let list = Resource::new(move || channel.get_value(), past_broadcasts);
+    let list = Resource::new(move || channel.get_value(), |c| past_broadcasts(c, None));
+    // Pages after the first, as "Show more" brings them.
+    let later = RwSignal::new(Vec::<RecordingSummary>::new());
+    let more = Action::new(move |before: &i64| past_broadcasts(channel.get_value(), Some(*before)));
+    let ended = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = more.value().get() {
+            ended.set(page.len() < PAST_BROADCASTS_PAGE as usize);
+            later.update(|later| later.extend(page));
+        }
+    });
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -28,6 +40,8 @@ pub fn PastBroadcasts(channel: String) -> impl IntoView {
                         let back = (r.duration_ms as f64 / 1000.0 - REWIND_SECS).max(0.0);
                         format!("/replay/{}?t={back:.0}", r.id)
                     });
+                let full_first_page = recordings.len() >= PAST_BROADCASTS_PAGE as usize;
+                let last_listed = recordings.last().map(|r| r.id).unwrap_or(0);
                 (!recordings.is_empty())
                     .then(|| {
                         view! {
@@ -41,7 +55,26 @@ pub fn PastBroadcasts(channel: String) -> impl IntoView {
                                 <h2>"Past broadcasts"</h2>
                                 <ul>
                                     {recordings.into_iter().map(|r| view! { <PastBroadcast recording=r/> }).collect_view()}
+                                    <For
+                                        each=move || later.get()
+                                        key=|r| r.id
+                                        children=|r| view! { <PastBroadcast recording=r/> }
+                                    />
                                 </ul>
+                                {move || (full_first_page && !ended.get()).then(|| {
+                                    let last = later.with(|l| l.last().map(|r| r.id)).unwrap_or(last_listed);
+                                    view! {
+                                        <button
+                                            class="button show-more"
+                                            data-testid="show-more"
+                                            disabled=move || more.pending().get()
+                                            on:click=move |_| { more.dispatch(last); }
+                                        >
+                                            "Show more"
+                                        </button>
+                                    }
+                                })}
+                                {move || more.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert">{err.to_string()}</p> })}
                             </section>
                         }
                     })

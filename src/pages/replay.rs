@@ -13,8 +13,8 @@ use crate::components::replay_player::ReplayPlayer;
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 use crate::recordings::api::{
-    CLIP_MIN_SECS, ClipReplay, DeleteRecording, LIVE_CLIP_SECS, RecordingState, RecordingSummary,
-    ReplayChatLine, SetRecordingVisibility, Visibility, recording, replay_chat,
+    CLIP_MAX_SECS, CLIP_MIN_SECS, ClipReplay, DeleteRecording, LIVE_CLIP_SECS, RecordingState,
+    RecordingSummary, ReplayChatLine, SetRecordingVisibility, Visibility, recording, replay_chat,
 };
 
 /// Chat lines shown at once, the newest at the bottom.
@@ -234,7 +234,10 @@ fn web_sys_confirm(question: &str) -> bool {
     }
 }
 
-/// "Clip": the 30 s of the replay before where it is now become a clip; its page opens.
+/// "Clip": a range of the replay becomes a clip, its page opening once cut. The range starts as
+/// the 30 s before where the replay is; "Start here" and "End here" move its ends to the
+/// playhead (seek, then mark), as Twitch's clip editor does; its length is checked as it
+/// changes.
 #[component]
 fn ReplayClip(id: i64, position: RwSignal<f64>) -> impl IntoView {
     let cut = ServerAction::<ClipReplay>::new();
@@ -244,18 +247,83 @@ fn ReplayClip(id: i64, position: RwSignal<f64>) -> impl IntoView {
             navigate(&format!("/clip/{clip}"), Default::default());
         }
     });
-    let clip_now = move |_| {
-        let to_ms = (position.get_untracked() * 1000.0) as u64;
-        let from_ms = to_ms.saturating_sub(LIVE_CLIP_SECS * 1000);
+    // The range being chosen, seconds; None while the editor is closed.
+    let range = RwSignal::new(None::<(f64, f64)>);
+    let open = move |_| {
+        let to = position.get_untracked();
+        let from = (to - LIVE_CLIP_SECS as f64).max(0.0);
         // Near the start: the first seconds, as long as a clip may be short.
-        let to_ms = to_ms.max(from_ms + CLIP_MIN_SECS * 1000);
-        cut.dispatch(ClipReplay { id, from_ms, to_ms });
+        range.set(Some((from, to.max(from + CLIP_MIN_SECS as f64))));
+    };
+    let start_here = move |_| {
+        range.update(|r| {
+            if let Some((from, _)) = r {
+                *from = position.get_untracked();
+            }
+        })
+    };
+    let end_here = move |_| {
+        range.update(|r| {
+            if let Some((_, to)) = r {
+                *to = position.get_untracked();
+            }
+        })
+    };
+    let problem = move || {
+        let (from, to) = range.get()?;
+        let length = to - from;
+        if length < CLIP_MIN_SECS as f64 - 0.05 {
+            Some(format!(
+                "The clip ends {} after it starts: a clip is {CLIP_MIN_SECS} to {CLIP_MAX_SECS} seconds long.",
+                if length <= 0.0 {
+                    "before or as soon as".to_string()
+                } else {
+                    format!("{length:.0} s")
+                }
+            ))
+        } else if length > CLIP_MAX_SECS as f64 + 0.05 {
+            Some(format!(
+                "The clip is {length:.0} s long: a clip is {CLIP_MIN_SECS} to {CLIP_MAX_SECS} seconds long."
+            ))
+        } else {
+            None
+        }
+    };
+    let make = move |_| {
+        if let Some((from, to)) = range.get_untracked() {
+            cut.dispatch(ClipReplay {
+                id,
+                from_ms: (from * 1000.0).round() as u64,
+                to_ms: (to * 1000.0).round() as u64,
+            });
+        }
     };
     view! {
         <div class="replay-clip">
-            <button class="button" data-testid="clip" disabled=move || cut.pending().get() on:click=clip_now>
-                {move || if cut.pending().get() { "Clipping…".to_string() } else { format!("✂ Clip the last {LIVE_CLIP_SECS} s watched") }}
-            </button>
+            {move || match range.get() {
+                None => view! {
+                    <button class="button" data-testid="clip-open" on:click=open>"✂ Clip"</button>
+                }.into_any(),
+                Some((from, to)) => view! {
+                    <div class="clip-editor" data-testid="clip-editor">
+                        <p data-testid="clip-range">
+                            {format!("{} – {} ({:.0} s)", clock(from), clock(to), (to - from).max(0.0))}
+                        </p>
+                        <button class="button" data-testid="clip-start" on:click=start_here>"Start here"</button>
+                        <button class="button" data-testid="clip-end" on:click=end_here>"End here"</button>
+                        <button
+                            class="button"
+                            data-testid="make-clip"
+                            disabled=move || cut.pending().get() || problem().is_some()
+                            on:click=make
+                        >
+                            {move || if cut.pending().get() { "Clipping…" } else { "Make clip" }}
+                        </button>
+                        <button class="button" data-testid="clip-cancel" on:click=move |_| range.set(None)>"Cancel"</button>
+                    </div>
+                }.into_any(),
+            }}
+            {move || problem().map(|why| view! { <p class="form-error" data-testid="clip-problem">{why}</p> })}
             {move || cut.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert" data-testid="clip-error">{err.to_string()}</p> })}
         </div>
     }

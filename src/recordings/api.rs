@@ -193,6 +193,8 @@ pub const CLIP_MIN_SECS: u64 = 5;
 pub const CLIP_MAX_SECS: u64 = 60;
 /// What "Clip" on a live channel keeps: its last seconds.
 pub const LIVE_CLIP_SECS: u64 = 30;
+/// Recordings a page of a channel's past broadcasts holds ("Show more" asks for the next).
+pub const PAST_BROADCASTS_PAGE: u32 = 24;
 
 /// A clip as its page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -291,13 +293,17 @@ pub async fn set_recording(channel: String, on: bool) -> Result<(), AppError> {
     .await
 }
 
-/// The channel's recordings anyone may see listed (its owner sees all of them), newest first.
+/// A page of the channel's recordings anyone may see listed (its owner sees all of them), newest
+/// first: the first page, or the one after recording `before`.
 #[server(endpoint = "past_broadcasts", input = Json)]
-pub async fn past_broadcasts(channel: String) -> Result<Vec<RecordingSummary>, AppError> {
+pub async fn past_broadcasts(
+    channel: String,
+    before: Option<i64>,
+) -> Result<Vec<RecordingSummary>, AppError> {
     crate::error::reply(async {
         let recordings = crate::error::state::<super::Recordings>()?;
         let viewer = super::state::asking().await?;
-        recordings.list(&channel, viewer.as_ref()).await
+        recordings.list(&channel, before, viewer.as_ref()).await
     })
     .await
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::api::{CLIP_MAX_SECS, CLIP_MIN_SECS, ClipSummary, LIVE_CLIP_SECS};
+use super::api::{CLIP_MAX_SECS, CLIP_MIN_SECS, ClipSummary, LIVE_CLIP_SECS, PAST_BROADCASTS_PAGE};
 use super::api::{
     RecordingSetting, RecordingState, RecordingSummary, ReplayChatLine, ReplayIndex, Visibility,
 };
@@ -39,8 +39,6 @@ pub struct RecordingsConfig {
     pub unrecorded: Vec<String>,
 }
 
-/// Most recordings a channel page lists.
-const LISTED: u32 = 50;
 /// Most chat lines a replay carries.
 const REPLAY_CHAT_LINES: u32 = 20_000;
 /// Pictures and clips made at once (each a short ffmpeg run); more wait their turn.
@@ -209,7 +207,7 @@ impl Recordings {
         owner: &SignedIn,
     ) -> Result<RecordingSetting, AppError> {
         let db = &self.inner.db;
-        let latest = store::by_channel(db, channel, true, 1).await?;
+        let latest = store::by_channel(db, channel, true, 1, None).await?;
         let problem = latest
             .into_iter()
             .next()
@@ -265,13 +263,16 @@ impl Recordings {
     }
 
     /// `channel`'s recordings, newest first: the public ones, or all for its owner.
+    /// A page of `channel`'s recordings, newest first: the first, or the one after `before`.
     pub async fn list(
         &self,
         channel: &str,
+        before: Option<i64>,
         viewer: Option<&SignedIn>,
     ) -> Result<Vec<RecordingSummary>, AppError> {
         let all = viewer.is_some_and(|v| v.operator || v.channel == channel);
-        let rows = store::by_channel(&self.inner.db, channel, all, LISTED).await?;
+        let rows =
+            store::by_channel(&self.inner.db, channel, all, PAST_BROADCASTS_PAGE, before).await?;
         Ok(rows
             .into_iter()
             .map(|row| Self::summary_of(row, viewer))
@@ -462,7 +463,7 @@ impl Recordings {
 
     /// Clips the last `LIVE_CLIP_SECS` of `channel`'s broadcast on air.
     pub async fn clip_live(&self, channel: &str, user: &SignedIn) -> Result<i64, AppError> {
-        let on_air = store::by_channel(&self.inner.db, channel, true, 1)
+        let on_air = store::by_channel(&self.inner.db, channel, true, 1, None)
             .await?
             .into_iter()
             .find(|r| r.state == RecordingState::Recording)

@@ -147,21 +147,25 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<RecordingRow>, sqlx::Error> 
 }
 
 /// `channel`'s recordings with something in them, newest first; only the public ones unless
-/// `all`.
+/// `all`; after recording `before` in that order, if given (the next page).
 pub async fn by_channel(
     db: &Db,
     channel: &str,
     all: bool,
     limit: u32,
+    before: Option<i64>,
 ) -> Result<Vec<RecordingRow>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} WHERE r.channel = $1 AND r.duration_ms > 0 \
          AND ($2 = 1 OR r.visibility = 'public') \
+         AND ($4 = 0 OR r.started_ms < (SELECT started_ms FROM recordings WHERE id = $4) \
+              OR (r.started_ms = (SELECT started_ms FROM recordings WHERE id = $4) AND r.id < $4)) \
          ORDER BY r.started_ms DESC, r.id DESC LIMIT $3"
     ))
     .bind(channel)
     .bind(all as i64)
     .bind(limit as i64)
+    .bind(before.unwrap_or(0))
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(row).collect())

@@ -343,3 +343,49 @@ async fn an_object_store_that_is_down_stops_the_recording_with_its_reason_within
     assert!(why.contains("the object store"), "{why}");
     assert!(store::segments(db, id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_channels_recordings_come_a_page_at_a_time_newest_first() {
+    for test_db in testing::each().await {
+        let db = test_db.db();
+        // Five recordings, two of them started in the same millisecond; one is private.
+        let mut ids = Vec::new();
+        for (started, private) in [
+            (10, false),
+            (20, false),
+            (20, false),
+            (30, true),
+            (40, false),
+        ] {
+            let id = crate::broadcasts::store::begin(db, "ana", "T", "test pattern")
+                .await
+                .unwrap();
+            store::begin(db, id, "ana", "T", started).await.unwrap();
+            sqlx::query("UPDATE recordings SET duration_ms = 1000, visibility = $1 WHERE id = $2")
+                .bind(if private { "private" } else { "public" })
+                .bind(id)
+                .execute(db)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let page = |all: bool, before: Option<i64>| async move {
+            store::by_channel(db, "ana", all, 2, before)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        };
+        // Newest first; of the same moment, the later id first.
+        assert_eq!(page(true, None).await, vec![ids[4], ids[3]]);
+        assert_eq!(page(true, Some(ids[3])).await, vec![ids[2], ids[1]]);
+        assert_eq!(page(true, Some(ids[1])).await, vec![ids[0]]);
+        assert_eq!(page(true, Some(ids[0])).await, Vec::<i64>::new());
+        // Others never see the private one, on any page.
+        assert_eq!(page(false, None).await, vec![ids[4], ids[2]]);
+        assert_eq!(page(false, Some(ids[2])).await, vec![ids[1], ids[0]]);
+        // A recording that is not there starts no page.
+        assert_eq!(page(true, Some(i64::MAX)).await, Vec::<i64>::new());
+    }
+}

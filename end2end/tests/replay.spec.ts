@@ -74,6 +74,10 @@ test('a broadcast replays afterwards from its middle, with the chat of that mome
   await expect.poll(() => replay.playing(), { timeout: 15_000 }).toBe(true);
   console.log(`replay from ${from.toFixed(1)} s: playing ${Date.now() - navigated} ms after navigation`);
   expect(await replay.currentTime()).toBeGreaterThanOrEqual(from - 0.1);
+  // The player knows the whole length, so a seek beyond what is buffered lands where asked.
+  await expect
+    .poll(() => replay.video.evaluate((v: HTMLVideoElement) => v.duration))
+    .toBeCloseTo(summary.duration_ms / 1000, 0);
   await expect(replay.line('early line')).toBeVisible();
   await expect(replay.line('late line')).toHaveCount(0);
   await expect(replay.line('late line')).toBeVisible({ timeout: 10_000 });

@@ -34,9 +34,12 @@ enum Op {
     ChangeType(String),
     /// Later appends are moved by this many seconds (`SourceBuffer.timestampOffset`).
     Offset(f64),
+    /// The source's length, seconds (`MediaSource.duration`).
+    Duration(f64),
 }
 
 struct Queue {
+    source: MediaSource,
     buffer: Option<SourceBuffer>,
     ops: VecDeque<Op>,
     failure: Option<String>,
@@ -75,6 +78,7 @@ impl MediaPipe {
         }
         let url = Url::create_object_url_with_source(&source).map_err(|e| format!("{e:?}"))?;
         let queue = Rc::new(RefCell::new(Queue {
+            source: source.clone(),
             buffer: None,
             ops: VecDeque::from([Op::Append(init)]),
             failure: None,
@@ -154,6 +158,7 @@ impl MediaPipe {
     /// MediaSource; the init segment, and maybe media, already appended).
     pub fn adopt(early: EarlyMedia) -> Self {
         let queue = Rc::new(RefCell::new(Queue {
+            source: early.source.clone(),
             buffer: Some(early.buffer.clone()),
             ops: VecDeque::new(),
             failure: None,
@@ -208,9 +213,10 @@ impl MediaPipe {
         self.queue.borrow_mut().ops.push_back(Op::Offset(secs));
     }
 
-    /// Drops every operation not yet started (a replay seeking elsewhere).
+    /// Drops every append and removal not yet started (a replay seeking elsewhere).
     pub fn clear_queued(&self) {
-        self.queue.borrow_mut().ops.clear();
+        // The source's length still holds, wherever the replay goes.
+        (self.queue.borrow_mut().ops).retain(|op| matches!(op, Op::Duration(_)));
     }
 
     /// Operations waiting for their turn.
@@ -222,6 +228,14 @@ impl MediaPipe {
     pub fn idle(&self) -> bool {
         let queue = self.queue.borrow();
         queue.ops.is_empty() && queue.buffer.as_ref().is_some_and(|b| !b.updating())
+    }
+
+    /// The media plays `secs` long in all (a replay's length), so that the playhead may be
+    /// moved past what is buffered yet: a source's length is otherwise what it holds. Set
+    /// between appends; a length shorter than what is buffered is left alone.
+    pub fn set_duration(&self, secs: f64) {
+        self.queue.borrow_mut().ops.push_back(Op::Duration(secs));
+        pump(&Rc::downgrade(&self.queue));
     }
 
     /// No more media will come: the video ends where its buffer does (more media, or a
@@ -323,6 +337,14 @@ fn pump(queue: &Weak<RefCell<Queue>>) {
             Op::Remove(..) => continue,
             Op::Offset(secs) => {
                 buffer.set_timestamp_offset(secs);
+                continue;
+            }
+            Op::Duration(secs) => {
+                let held = ranges(&buffer).last().map_or(0.0, |(_, end)| *end);
+                if secs >= held && queue.source.ready_state() == MediaSourceReadyState::Open {
+                    // Refused only while updating or closed, which was just checked.
+                    let _ = js_sys::Reflect::set(&queue.source, &"duration".into(), &secs.into());
+                }
                 continue;
             }
             Op::ChangeType(mime) => {

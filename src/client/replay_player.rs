@@ -190,6 +190,8 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
     let mut next = 0usize;
     let mut started = false;
     let mut refreshed_ms = js_sys::Date::now();
+    // The length the media source was told, seconds.
+    let mut length_set = 0.0;
     let mut start_at = shared.seek.take().unwrap_or(0.0);
     if start_at > 0.0 {
         next = index.segment_at((start_at * 1000.0) as i64).unwrap_or(0);
@@ -290,6 +292,15 @@ async fn run(shared: &Rc<Shared>) -> Result<(), String> {
             started = true;
             video.set_current_time(start_at);
             play(shared).await;
+        }
+        // The whole recording's length, so that a seek anywhere in it is not cut short at the
+        // end of what is buffered (a source's length is otherwise what it holds).
+        let length = index.duration_ms as f64 / 1000.0;
+        if length > length_set
+            && let Some(pipe) = &pipe
+        {
+            pipe.set_duration(length);
+            length_set = length;
         }
         if let (Some(pipe), Some(first)) = (&pipe, ranges.first())
             && now - first.0 > BEHIND_SECS + 10.0

@@ -12,6 +12,9 @@ pub enum AppError {
     /// The call needs a signed-in user and there is none.
     #[error("Sign in first.")]
     SignInRequired,
+    /// The credentials a program presented (an API token) do not work; the message says why.
+    #[error("{0}")]
+    Unauthorized(String),
     /// The signed-in user may not do this (for example, control someone else's channel).
     #[error("{0}")]
     Forbidden(String),
@@ -56,7 +59,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Invalid(_) => 400,
-            AppError::SignInRequired => 401,
+            AppError::SignInRequired | AppError::Unauthorized(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,

@@ -16,7 +16,9 @@
 //! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
 //! - [`chat`]: messages and moderation, delivered through the channel's hub.
 //! - [`recordings`]: every broadcast kept as it went out, its index, and its replay with chat.
+//! - [`sharing`]: beyond the site: the embeds other sites frame, link previews, oEmbed.
 //! - [`accounts`]: sign-up, sign-in, sessions.
+//! - [`tokens`]: API tokens a user makes for bots and tools, and what each grants.
 //! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
 //! - [`player`]: the watch page's player state and live-edge rules, free of browser types.
 //! - `client` (browser only): EventSource, the MediaSource queue, the player loop, the
@@ -70,7 +72,9 @@ pub mod live;
 pub mod pages;
 pub mod player;
 pub mod recordings;
+pub mod sharing;
 pub mod text;
+pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub mod child_process;

@@ -169,9 +169,7 @@ pub async fn start_broadcast(
     crate::error::reply(async {
         let broadcasts = crate::error::state::<super::Broadcasts>()?;
         let user = crate::accounts::session::require_user().await?;
-        user.ensure_owns(&channel)?;
-        let title = super::rules::check_title(&title).map_err(AppError::Invalid)?;
-        Ok(broadcasts.start(&channel, title, source).await?)
+        broadcasts.start_by(&user, &channel, &title, source).await
     })
     .await
 }
@@ -208,11 +206,7 @@ pub async fn stop_broadcast(channel: String) -> Result<(), AppError> {
     crate::error::reply(async {
         let broadcasts = crate::error::state::<super::Broadcasts>()?;
         let user = crate::accounts::session::require_user().await?;
-        user.ensure_moderates(&channel)?;
-        if !user.channel.eq(&channel) {
-            tracing::info!(%channel, operator = %user.username, "an operator ends the broadcast");
-        }
-        Ok(broadcasts.stop(&channel).await?)
+        broadcasts.stop_by(&user, &channel).await
     })
     .await
 }

@@ -17,6 +17,7 @@ use super::registry::{MaxLive, Registry};
 use super::source::{Encoding, Source};
 use super::store;
 use super::supervisor::RunSpec;
+use crate::accounts::session::SignedIn;
 use crate::channels::Channels;
 use crate::channels::store as channel_store;
 use crate::child_process::ChildLimits;
@@ -264,6 +265,29 @@ impl Broadcasts {
     /// Takes `channel` off air; returns once its ffmpeg has exited.
     pub async fn stop(&self, channel: &str) -> Result<(), BroadcastError> {
         self.registry.stop(channel).await
+    }
+
+    /// `user` puts `channel` on air (the studio, or an API token): its owner only, with a
+    /// title that passes the rules.
+    pub async fn start_by(
+        &self,
+        user: &SignedIn,
+        channel: &str,
+        title: &str,
+        choice: SourceChoice,
+    ) -> Result<(), AppError> {
+        user.ensure_owns(channel)?;
+        let title = super::rules::check_title(title).map_err(AppError::Invalid)?;
+        Ok(self.start(channel, title, choice).await?)
+    }
+
+    /// `user` takes `channel` off air: its owner, or an operator (which the log notes).
+    pub async fn stop_by(&self, user: &SignedIn, channel: &str) -> Result<(), AppError> {
+        user.ensure_moderates(channel)?;
+        if user.channel != channel {
+            tracing::info!(%channel, operator = %user.username, "an operator ends the broadcast");
+        }
+        Ok(self.stop(channel).await?)
     }
 
     /// In a cluster, `channel`'s origin died and no instance took over: a server-side

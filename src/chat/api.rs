@@ -34,7 +34,9 @@ pub async fn post_chat(channel: String, text: String) -> Result<(), AppError> {
     crate::error::reply(async {
         let chat = crate::error::state::<super::Chat>()?;
         let user = crate::accounts::session::require_user().await?;
-        chat.post(&channel, &user.username, &text).await
+        chat.post(&channel, &user.username, &text, false)
+            .await
+            .map(drop)
     })
     .await
 }
@@ -45,8 +47,7 @@ pub async fn delete_chat(channel: String, id: u64) -> Result<(), AppError> {
     crate::error::reply(async {
         let chat = crate::error::state::<super::Chat>()?;
         let user = crate::accounts::session::require_user().await?;
-        user.ensure_moderates(&channel)?;
-        chat.delete(&channel, id).await
+        chat.delete_by(&user, &channel, id).await
     })
     .await
 }
@@ -58,17 +59,7 @@ pub async fn ban_from_chat(channel: String, username: String) -> Result<(), AppE
         let chat = crate::error::state::<super::Chat>()?;
         let accounts = crate::error::state::<crate::accounts::Accounts>()?;
         let user = crate::accounts::session::require_user().await?;
-        user.ensure_moderates(&channel)?;
-        let username = username.trim();
-        if username.eq_ignore_ascii_case(&user.username) {
-            return Err(AppError::Invalid("You cannot ban yourself.".into()));
-        }
-        let known = crate::accounts::rules::check_username(username).is_ok()
-            && accounts.exists(username).await?;
-        if !known {
-            return Err(AppError::NotFound("No account has that name.".into()));
-        }
-        chat.ban(&channel, username).await
+        chat.ban_by(&accounts, &user, &channel, &username).await
     })
     .await
 }
@@ -79,8 +70,7 @@ pub async fn unban_from_chat(channel: String, username: String) -> Result<(), Ap
     crate::error::reply(async {
         let chat = crate::error::state::<super::Chat>()?;
         let user = crate::accounts::session::require_user().await?;
-        user.ensure_moderates(&channel)?;
-        chat.unban(&channel, username.trim()).await
+        chat.unban_by(&user, &channel, &username).await
     })
     .await
 }

@@ -12,6 +12,8 @@ use super::api::Banned;
 use super::bus::{ChatBus, ChatNews};
 use super::limit::{self, ChatLimit};
 use super::{rules, store};
+use crate::accounts::Accounts;
+use crate::accounts::session::SignedIn;
 use crate::channels::Channels;
 use crate::clock::now_ms;
 use crate::db::Db;
@@ -52,9 +54,15 @@ impl Chat {
         Ok(store::recent(&self.db, channel, limit).await?)
     }
 
-    /// Posts `text` to `channel` as `author`: checked, rate limited, stored, then sent to every
-    /// viewer in the stored order.
-    pub async fn post(&self, channel: &str, author: &str, text: &str) -> Result<(), AppError> {
+    /// Posts `text` to `channel` as `author` (`bot`: through one of their API tokens): checked,
+    /// rate limited, stored, then sent to every viewer in the stored order. Returns it as sent.
+    pub async fn post(
+        &self,
+        channel: &str,
+        author: &str,
+        text: &str,
+        bot: bool,
+    ) -> Result<ChatEvent, AppError> {
         let found = self.channels.require(channel).await?;
         let text = rules::clean_message(text).map_err(AppError::Invalid)?;
         if store::is_banned(&self.db, channel, author).await? {
@@ -66,13 +74,15 @@ impl Chat {
             .allow(author)
             .map_err(AppError::TooManyAttempts)?;
         if let Some(bus) = &self.bus {
-            return self.post_shared(bus.as_ref(), channel, author, &text).await;
+            return self
+                .post_shared(bus.as_ref(), channel, author, &text, bot)
+                .await;
         }
         let _in_order = self.order.lock().await;
-        let message = store::insert(&self.db, channel, author, &text).await?;
+        let message = store::insert(&self.db, channel, author, &text, bot).await?;
         found.hub.publish_chat(&message);
         metrics::counter!("onair_chat_messages_total").increment(1);
-        Ok(())
+        Ok(message)
     }
 
     /// Deletes message `id` from `channel`'s chat, for every viewer (the caller checked who
@@ -106,19 +116,20 @@ impl Chat {
         channel: &str,
         author: &str,
         text: &str,
-    ) -> Result<(), AppError> {
+        bot: bool,
+    ) -> Result<ChatEvent, AppError> {
         let mut turn = self.db.begin().await?;
         store::take_turn(&mut turn, channel).await?;
         let window = now_ms().saturating_sub(limit::PER.as_millis() as u64);
         if store::sent_since(&mut turn, author, window).await? >= u64::from(limit::BURST) {
             return Err(AppError::TooManyAttempts(limit::slow_down()));
         }
-        let message = store::insert(&mut *turn, channel, author, text).await?;
-        send(bus, channel, &ChatNews::Message(message)).await?;
+        let message = store::insert(&mut *turn, channel, author, text, bot).await?;
+        send(bus, channel, &ChatNews::Message(message.clone())).await?;
         turn.commit().await?;
         // Counted where posted, as on a single instance: summed over instances, once each.
         metrics::counter!("onair_chat_messages_total").increment(1);
-        Ok(())
+        Ok(message)
     }
 
     /// Erases, every hour until `stop`, messages older than `retention` (None: keeps all).
@@ -167,6 +178,45 @@ impl Chat {
         store::ban(&self.db, channel, username).await?;
         tracing::info!(%channel, %username, "banned from chat");
         Ok(())
+    }
+}
+
+/// Moderation as a user asks for it (on the site, or with an API token): only a channel's
+/// moderators (its owner and the operators) may; nobody bans themselves or a name no account has.
+impl Chat {
+    pub async fn delete_by(&self, user: &SignedIn, channel: &str, id: u64) -> Result<(), AppError> {
+        user.ensure_moderates(channel)?;
+        self.delete(channel, id).await
+    }
+
+    pub async fn ban_by(
+        &self,
+        accounts: &Accounts,
+        user: &SignedIn,
+        channel: &str,
+        username: &str,
+    ) -> Result<(), AppError> {
+        user.ensure_moderates(channel)?;
+        let username = username.trim();
+        if username.eq_ignore_ascii_case(&user.username) {
+            return Err(AppError::Invalid("You cannot ban yourself.".into()));
+        }
+        let known = crate::accounts::rules::check_username(username).is_ok()
+            && accounts.exists(username).await?;
+        if !known {
+            return Err(AppError::NotFound("No account has that name.".into()));
+        }
+        self.ban(channel, username).await
+    }
+
+    pub async fn unban_by(
+        &self,
+        user: &SignedIn,
+        channel: &str,
+        username: &str,
+    ) -> Result<(), AppError> {
+        user.ensure_moderates(channel)?;
+        self.unban(channel, username.trim()).await
     }
 }
 

@@ -12,16 +12,18 @@ pub async fn insert(
     channel: &str,
     author: &str,
     text: &str,
+    bot: bool,
 ) -> Result<ChatEvent, sqlx::Error> {
     let sent_at = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO chat_messages (channel, author, text, sent_ms) VALUES ($1, $2, $3, $4) \
-         RETURNING id",
+        "INSERT INTO chat_messages (channel, author, text, sent_ms, bot) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(channel)
     .bind(author)
     .bind(text)
     .bind(sent_at as i64)
+    .bind(i64::from(bot))
     .fetch_one(db)
     .await?;
     Ok(ChatEvent {
@@ -29,13 +31,14 @@ pub async fn insert(
         author: author.to_string(),
         text: text.to_string(),
         sent_at,
+        bot,
     })
 }
 
 /// The latest `limit` messages of `channel` not deleted, oldest first.
 pub async fn recent(db: &Db, channel: &str, limit: u32) -> Result<Vec<ChatEvent>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT id, author, text, sent_ms FROM chat_messages \
+    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, author, text, sent_ms, bot FROM chat_messages \
          WHERE channel = $1 AND deleted_ms IS NULL ORDER BY id DESC LIMIT $2",
     )
     .bind(channel)
@@ -45,11 +48,12 @@ pub async fn recent(db: &Db, channel: &str, limit: u32) -> Result<Vec<ChatEvent>
     Ok(rows
         .into_iter()
         .rev()
-        .map(|(id, author, text, sent_ms)| ChatEvent {
+        .map(|(id, author, text, sent_ms, bot)| ChatEvent {
             id: id as u64,
             author,
             text,
             sent_at: sent_ms as u64,
+            bot: bot != 0,
         })
         .collect())
 }
@@ -63,8 +67,8 @@ pub async fn between(
     to_ms: u64,
     limit: u32,
 ) -> Result<Vec<ChatEvent>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT id, author, text, sent_ms FROM chat_messages \
+    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, author, text, sent_ms, bot FROM chat_messages \
          WHERE channel = $1 AND deleted_ms IS NULL AND sent_ms >= $2 AND sent_ms <= $3 \
          ORDER BY sent_ms, id LIMIT $4",
     )
@@ -76,11 +80,12 @@ pub async fn between(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, author, text, sent_ms)| ChatEvent {
+        .map(|(id, author, text, sent_ms, bot)| ChatEvent {
             id: id as u64,
             author,
             text,
             sent_at: sent_ms as u64,
+            bot: bot != 0,
         })
         .collect())
 }
@@ -196,14 +201,16 @@ mod tests {
     async fn messages_past_the_retention_are_erased_and_newer_ones_kept() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let old = insert(&db, "ana", "bob", "last month").await.unwrap();
+            let old = insert(&db, "ana", "bob", "last month", false)
+                .await
+                .unwrap();
             sqlx::query("UPDATE chat_messages SET sent_ms = sent_ms - $1 WHERE id = $2")
                 .bind(40 * 86_400_000i64)
                 .bind(old.id as i64)
                 .execute(&db)
                 .await
                 .unwrap();
-            let kept = insert(&db, "ana", "carl", "today").await.unwrap();
+            let kept = insert(&db, "ana", "carl", "today", false).await.unwrap();
             let cutoff = now_ms() - 30 * 86_400_000;
             assert_eq!(erase_before(&db, cutoff).await.unwrap(), 1);
             assert_eq!(recent(&db, "ana", 50).await.unwrap(), [kept]);
@@ -214,9 +221,11 @@ mod tests {
     async fn messages_come_back_in_order_and_deleted_ones_are_not_shown() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let first = insert(&db, "ana", "bob", "hello").await.unwrap();
-            let second = insert(&db, "ana", "carl", "hi bob").await.unwrap();
-            insert(&db, "other", "bob", "elsewhere").await.unwrap();
+            let first = insert(&db, "ana", "bob", "hello", false).await.unwrap();
+            let second = insert(&db, "ana", "carl", "hi bob", false).await.unwrap();
+            insert(&db, "other", "bob", "elsewhere", false)
+                .await
+                .unwrap();
             assert!(second.id > first.id);
             assert_eq!(
                 recent(&db, "ana", 50).await.unwrap(),

@@ -6,11 +6,12 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::{Rc, Weak};
 
-use leptos::prelude::{RwSignal, Set, Update, WithUntracked};
+use leptos::prelude::{RwSignal, Set, WithUntracked};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlVideoElement;
 
+use super::chat_feed::{add_message, remove_message};
 use super::live_events::{Incoming, LiveEvents};
 use super::media_pipe::MediaPipe;
 use crate::live::prft;
@@ -23,8 +24,6 @@ const KEEP_PLAYED_SECS: f64 = 30.0;
 const TRIM_SLACK_SECS: f64 = 10.0;
 const TICK_MS: i32 = 250;
 const RECONNECT_MS: f64 = 1500.0;
-/// Chat messages a page keeps; older ones scroll away.
-const CHAT_KEPT: usize = 500;
 /// Clock samples (from prft boxes) kept to map media time to wall time.
 const CLOCK_SAMPLES: usize = 64;
 
@@ -202,18 +201,12 @@ impl Core {
             Incoming::Viewers(viewers) => self.signals.viewers.set(viewers.count),
             Incoming::Chat(message) => {
                 if let Some(chat) = self.signals.chat {
-                    chat.update(|log| {
-                        if !log.iter().any(|m| m.id == message.id) {
-                            log.push(message);
-                        }
-                        let extra = log.len().saturating_sub(CHAT_KEPT);
-                        log.drain(..extra);
-                    });
+                    add_message(chat, message);
                 }
             }
             Incoming::ChatDeleted(deleted) => {
                 if let Some(chat) = self.signals.chat {
-                    chat.update(|log| log.retain(|m| m.id != deleted.id));
+                    remove_message(chat, deleted.id);
                 }
             }
             Incoming::Init { event, data, early } => {

@@ -2,8 +2,10 @@
 //! append queue (`media_pipe`), and the loop that ties them to a `<video>` (`live_player`);
 //! for a replay, the loop that plays a recording segment by segment (`replay_player`), taking
 //! over what the page's head start began (`early_replay`); and for
-//! the studio, the camera or screen recorded and sent to the server (`recorder`).
+//! the studio, the camera or screen recorded and sent to the server (`recorder`); for the chat
+//! overlay, the chat alone (`chat_feed`).
 
+mod chat_feed;
 mod early_replay;
 mod live_events;
 mod live_player;
@@ -12,6 +14,7 @@ mod media_pipe;
 pub mod recorder;
 mod replay_player;
 
+pub use chat_feed::ChatFeed;
 pub use early_replay::early_replay_shown;
 pub use live_events::early_media_settled;
 pub use live_player::{LivePlayer, Signals};

@@ -133,6 +133,7 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
         });
         view! {
             <li class="chat-message" data-id=message.id>
+                {message.bot.then(|| view! { <span class="chat-badge" title="Posted by a program with this user's API token">"bot"</span> " " })}
                 <span class="chat-author">{message.author}</span>
                 " "
                 <span class="chat-text">{message.text}</span>

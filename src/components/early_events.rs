@@ -17,14 +17,18 @@ const SHOWN_WITHIN_MS: u32 = 1_000;
 /// The player's video (components/player.rs), which the script looks for as the page is parsed.
 const VIDEO: &str = ".player > video";
 
-/// The head start for this request, if it is for a watch page (`/watch/{channel}`); the shell
-/// puts it in the `<head>`. A name that cannot be a channel's gets none.
+/// The head start for this request, if it is for a watch page (`/watch/{channel}`) or the
+/// player another site frames (`/embed/{channel}`); the shell puts it in the `<head>`. A name
+/// that cannot be a channel's (the chat overlay's `{channel}/chat` included) gets none.
 #[component]
 pub fn WatchHeadStart() -> impl IntoView {
     #[cfg(feature = "ssr")]
     let channel = use_context::<axum::http::request::Parts>().and_then(|parts| {
         use crate::accounts::rules::{channel_name, could_be_username};
-        let name = parts.uri.path().strip_prefix("/watch/")?;
+        let path = parts.uri.path();
+        let name = path
+            .strip_prefix("/watch/")
+            .or_else(|| path.strip_prefix(crate::sharing::FRAMABLE))?;
         could_be_username(name).then(|| channel_name(name))
     });
     #[cfg(not(feature = "ssr"))]

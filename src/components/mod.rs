@@ -1,6 +1,7 @@
 //! Reusable view pieces, one per file.
 
 pub mod account_menu;
+pub mod api_tokens;
 pub mod browser_capture;
 pub mod channel_card;
 pub mod chat_bans;
@@ -9,9 +10,11 @@ pub mod early_events;
 pub mod early_replay;
 pub mod elapsed;
 pub mod form_error;
+pub mod link_preview;
 pub mod moment;
 pub mod past_broadcasts;
 pub mod player;
 pub mod record_switch;
 pub mod replay_player;
+pub mod share;
 pub mod streaming_software;

@@ -19,6 +19,11 @@ pub fn events_url(channel: &str) -> String {
     format!("/live/{channel}/events")
 }
 
+/// The address of `channel`'s chat alone (its status and chat, no media; not a viewer).
+pub fn chat_events_url(channel: &str) -> String {
+    format!("/live/{channel}/events?only=chat")
+}
+
 /// Whether a channel is on air.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,6 +125,9 @@ pub struct ChatEvent {
     pub text: String,
     /// Unix milliseconds.
     pub sent_at: u64,
+    /// Posted by a program with its user's API token (`tokens`), shown as a bot's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 /// `event: chat-deleted` — the channel's owner removed message `id`.

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use crate::components::link_preview::LinkPreview;
 use crate::components::moment::{clock, date};
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
@@ -59,6 +60,18 @@ fn Clip(clip: ClipSummary) -> impl IntoView {
     });
     view! {
         <Title text=clip.title.clone()/>
+        <LinkPreview
+            title=clip.title.clone()
+            description=format!(
+                "A {} clip from {}'s broadcast, clipped by {}, on OnAir",
+                clock(clip.duration_ms as f64 / 1000.0),
+                clip.channel,
+                clip.made_by
+            )
+            path=share.clone()
+            picture=Some(poster.clone())
+            video=src.clone()
+        />
         <section class="clip">
             <video class="clip-video" data-testid="clip-video" src=src poster=poster controls=true playsinline=true autoplay=true muted=true></video>
             <h1 class="channel-title">{clip.title.clone()}</h1>

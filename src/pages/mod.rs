@@ -1,6 +1,7 @@
 //! One file per route.
 
 pub mod clip;
+pub mod embed;
 pub mod home;
 pub mod not_found;
 pub mod replay;

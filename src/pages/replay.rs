@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::components::link_preview::LinkPreview;
 use crate::components::moment::{clock, date};
 use crate::components::replay_player::ReplayPlayer;
 use crate::error::AppError;
@@ -77,6 +78,17 @@ fn Replay(recording: RecordingSummary, lines: Vec<ReplayChatLine>, start: f64) -
     let channel_href = format!("/watch/{}", recording.channel);
     view! {
         <Title text=recording.title.clone()/>
+        <LinkPreview
+            title=recording.title.clone()
+            description=format!(
+                "{}'s broadcast of {}, {} long, on OnAir",
+                recording.channel,
+                date(recording.started_ms),
+                clock(recording.duration_ms as f64 / 1000.0)
+            )
+            path=format!("/replay/{}", recording.id)
+            picture=Some(format!("/recordings/{}/poster.jpg", recording.id))
+        />
         <section class="watch">
             <div class="watch-main">
                 <ReplayPlayer

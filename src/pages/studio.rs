@@ -20,6 +20,7 @@ use crate::broadcasts::api::{
 };
 use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
+use crate::components::api_tokens::ApiTokens;
 use crate::components::browser_capture::BrowserCapture;
 use crate::components::chat_bans::ChatBans;
 use crate::components::elapsed;
@@ -248,6 +249,7 @@ fn Studio(channel: String) -> impl IntoView {
                     <Player channel=channel.clone() initial=ChannelState::Offline viewers=0/>
                     <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
                     <ChatBans channel=channel.clone() refresh=Signal::derive(|| 0)/>
+                    <ApiTokens/>
                     <details class="studio-account">
                         <summary>"Account"</summary>
                         <p class="studio-hint">

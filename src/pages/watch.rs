@@ -8,8 +8,11 @@ use leptos_router::hooks::use_params_map;
 use crate::channels::api::channel_info;
 use crate::chat::api::recent_chat;
 use crate::components::chat_panel::ChatPanel;
+use crate::components::link_preview::LinkPreview;
 use crate::components::past_broadcasts::PastBroadcasts;
 use crate::components::player::Player;
+use crate::components::share::Share;
+use crate::live::wire::ChannelState;
 use crate::pages::not_found::NotFound;
 
 #[component]
@@ -25,8 +28,22 @@ pub fn WatchPage() -> impl IntoView {
                 match info.await {
                     Ok(Some(channel)) => {
                         let messages = RwSignal::new(recent);
+                        let live = channel.state == ChannelState::Live;
+                        let description = if live {
+                            format!("{} is live now on OnAir", channel.broadcaster)
+                        } else {
+                            format!("{}'s channel on OnAir (offline now)", channel.broadcaster)
+                        };
+                        let picture = live.then(|| format!("/live/{}/thumbnail.jpg", channel.name));
+                        let share = view! { <Share channel=channel.name.clone() title=channel.title.clone()/> };
                         view! {
                             <Title text=channel.title.clone()/>
+                            <LinkPreview
+                                title=channel.title.clone()
+                                description
+                                path=format!("/watch/{}", channel.name)
+                                picture
+                            />
                             <section class="watch">
                                 <div class="watch-main">
                                     <Player
@@ -38,6 +55,7 @@ pub fn WatchPage() -> impl IntoView {
                                     <div class="watch-meta">
                                         <h1 class="channel-title">{channel.title}</h1>
                                         <p class="broadcaster">{channel.broadcaster}</p>
+                                        {share}
                                     </div>
                                     <PastBroadcasts channel=channel.name.clone()/>
                                 </div>

@@ -1,6 +1,6 @@
 //! Headers every response carries so browsers treat it safely: no content-type sniffing, no
-//! framing by other sites (clickjacking on the studio's buttons), and no full address sent to
-//! other sites in `Referer`. Pages carry their own fuller policy with a script nonce (set
+//! framing by other sites (clickjacking on the studio's buttons) except of the embeds made for
+//! it (`sharing::framable`), and no full address sent to other sites in `Referer`. Pages carry their own fuller policy with a script nonce (set
 //! while rendering, `app::shell`); this one only fills in where none was set. A site served
 //! over HTTPS (`secure_cookies`) also tells browsers to use nothing else for a year. The site's
 //! own assets (`/pkg/…`) are kept by browsers for a year when their names carry their content's
@@ -18,9 +18,23 @@ const SAFETY: [(HeaderName, &str); 4] = [
     (header::REFERRER_POLICY, "same-origin"),
 ];
 
-pub async fn add_safety_headers(mut response: Response) -> Response {
+/// What an embed carries instead of the policy against framing: any site may frame it.
+const FRAMABLE_POLICY: &str = "frame-ancestors *";
+
+pub async fn add_safety_headers(request: Request<Body>, next: Next) -> Response {
+    let framable = crate::sharing::framable(request.uri().path());
+    let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in SAFETY {
+        let value = if !framable {
+            value
+        } else if name == header::X_FRAME_OPTIONS {
+            continue;
+        } else if name == header::CONTENT_SECURITY_POLICY {
+            FRAMABLE_POLICY
+        } else {
+            value
+        };
         headers
             .entry(name)
             .or_insert(HeaderValue::from_static(value));

@@ -1,14 +1,15 @@
 //! The router: every route with the layers in front of it, in the order a request meets them.
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use super::{
-    AppState, bodies, clips, headers, health, metrics, publish, recordings, site, sse, thumbnail,
+    AppState, bodies, clips, headers, health, metrics, oembed, publish, recordings, site, sse,
+    thumbnail, token_api,
 };
 use crate::app::{App, shell};
 use crate::db;
@@ -48,6 +49,26 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         .route("/recordings/{id}/poster.jpg", get(recordings::poster))
         .route("/recordings/{id}/download", get(recordings::download))
         .route("/clips/{file}", get(clips::file))
+        .route("/oembed", get(oembed::oembed))
+        // The JSON API for bots and tools, with API tokens (docs/api.md).
+        .route("/api/v1/channels/{channel}", get(token_api::channel))
+        .route(
+            "/api/v1/channels/{channel}/chat",
+            get(token_api::chat).post(token_api::post_chat),
+        )
+        .route(
+            "/api/v1/channels/{channel}/chat/{id}",
+            delete(token_api::delete_chat),
+        )
+        .route("/api/v1/channels/{channel}/bans", post(token_api::ban))
+        .route(
+            "/api/v1/channels/{channel}/bans/{username}",
+            delete(token_api::unban),
+        )
+        .route(
+            "/api/v1/channels/{channel}/broadcast",
+            post(token_api::start_broadcast).delete(token_api::stop_broadcast),
+        )
         .route("/metrics", get(metrics::metrics))
         .route("/health", get(health::health))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
@@ -70,7 +91,7 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
             state.site.clone(),
             site::check_host,
         ))
-        .layer(axum::middleware::map_response(headers::add_safety_headers))
+        .layer(axum::middleware::from_fn(headers::add_safety_headers))
         .layer(axum::middleware::from_fn(move |request, next| {
             headers::cache_assets(hashed_assets, request, next)
         }))

@@ -58,6 +58,20 @@ impl Site {
             || self.hosts.iter().any(|h| h == name)
     }
 
+    /// This site as a request addressed it (`https://name:port`), for addresses handed to
+    /// others (link previews, iframe code); None when the request names no host of this site.
+    /// The host is the request's `Host`, or over HTTP/2 its `:authority`.
+    pub fn origin(&self, headers: &HeaderMap, uri: &axum::http::Uri) -> Option<String> {
+        let host = match headers.get(header::HOST) {
+            Some(value) => value.to_str().ok()?,
+            None => uri.authority()?.as_str(),
+        };
+        let plain = host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+        (plain && self.answers_to(host)).then(|| format!("{}://{host}", self.scheme))
+    }
+
     /// Whether the request comes from a page of this site (or from no page at all).
     pub fn same_site(&self, headers: &HeaderMap) -> bool {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -180,6 +194,24 @@ mod tests {
             .iter()
             .map(|(k, v)| (header::HeaderName::from_static(k), v.parse().unwrap()))
             .collect()
+    }
+
+    #[test]
+    fn the_origin_handed_out_is_the_sites_as_the_request_named_it() {
+        let site = Site::new("onair.example", true);
+        let uri: axum::http::Uri = "/watch/ana".parse().unwrap();
+        let origin = |pairs: &[(&'static str, &'static str)]| site.origin(&headers(pairs), &uri);
+        assert_eq!(
+            origin(&[("host", "onair.example:8443")]).as_deref(),
+            Some("https://onair.example:8443")
+        );
+        assert_eq!(origin(&[("host", "evil.example")]), None);
+        assert_eq!(origin(&[("host", "onair.example\"x")]), None);
+        let h2: axum::http::Uri = "https://127.0.0.1:9/watch/ana".parse().unwrap();
+        assert_eq!(
+            site.origin(&HeaderMap::new(), &h2).as_deref(),
+            Some("https://127.0.0.1:9")
+        );
     }
 
     #[test]

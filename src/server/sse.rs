@@ -60,6 +60,9 @@ pub struct Params {
     max_height: Option<u32>,
     rung: Option<String>,
     start: Option<String>,
+    /// `chat`: the channel's status and chat alone, no media, not counted as a viewer (a chat
+    /// overlay, `/embed/{channel}/chat`).
+    only: Option<String>,
 }
 
 impl Params {
@@ -107,11 +110,24 @@ pub async fn live_events(
         .map(str::to_owned)
         .or(params.last_event_id.clone())
         .and_then(|id| id.trim().parse::<u64>().ok());
-    let mut viewer =
-        channel
-            .hub
-            .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after);
-    viewer.set_ask(params.ask());
+    let viewer = match params.only.as_deref() {
+        Some("chat") => channel.hub.subscribe_chat(params.chat_after),
+        Some(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "`only` takes one value, `chat` (the chat without the picture).",
+            )
+                .into_response();
+        }
+        None => {
+            let mut viewer =
+                channel
+                    .hub
+                    .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after);
+            viewer.set_ask(params.ask());
+            viewer
+        }
+    };
     let link = link.map(|Extension(link)| link);
     let stream = viewer_stream(viewer, link, slot, streams.stalled_after);
     (

@@ -22,6 +22,7 @@ use crate::db;
 use crate::ingest::Ingest;
 use crate::open_connections::{Caps, OpenConnections};
 use crate::recordings::Recordings;
+use crate::tokens::Tokens;
 
 use super::Settings;
 use super::bodies::BodyLimits;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub broadcasts: Broadcasts,
     pub recordings: Recordings,
     pub chat: Chat,
+    /// API tokens, for the JSON API bots and tools use.
+    pub tokens: Tokens,
     pub thumbnails: Thumbnails,
     pub ingest: Ingest,
     /// Whether the database (and NATS) answer: `/health`.
@@ -132,6 +135,7 @@ impl AppState {
             )
             .with_session_lifetime(Duration::from_secs(settings.accounts.session_lifetime_secs)),
             chat,
+            tokens: Tokens::new(db.clone()),
             thumbnails: Thumbnails::new(
                 channels.clone(),
                 settings.ffmpeg.path.clone(),
@@ -163,5 +167,7 @@ impl AppState {
         provide_context(self.recordings.clone());
         provide_context(self.chat.clone());
         provide_context(self.ingest.clone());
+        provide_context(self.site.clone());
+        provide_context(self.tokens.clone());
     }
 }

@@ -403,9 +403,27 @@ impl Hub {
         key: Option<&str>,
         chat_after: Option<u64>,
     ) -> Viewer {
+        let seat = self.audience.join(key);
+        self.reader(last_event_id, Some(seat), chat_after, false)
+    }
+
+    /// A reader of the chat alone (a chat overlay in a broadcaster's scene): the channel's
+    /// status and its chat, as [`Hub::subscribe`] sends them, and no media. It is not a viewer:
+    /// it takes no seat in the audience and is never counted on a rung.
+    pub fn subscribe_chat(self: &Arc<Self>, chat_after: Option<u64>) -> Viewer {
+        self.reader(None, None, chat_after, true)
+    }
+
+    fn reader(
+        self: &Arc<Self>,
+        last_event_id: Option<u64>,
+        seat: Option<Seat>,
+        chat_after: Option<u64>,
+        chat_only: bool,
+    ) -> Viewer {
         let chat = ChatCursor::new(&self.read().chat, chat_after);
         Viewer {
-            seat: Some(self.audience.join(key)),
+            seat,
             hub: Arc::clone(self),
             // Subscribed before any catch-up reads the logs, so no change can slip between.
             changed: self.changed.subscribe(),
@@ -414,6 +432,7 @@ impl Hub {
             viewers_sent: 0,
             chat,
             media: MediaCursor::new(last_event_id),
+            chat_only,
             counted: None,
             heartbeat_seen: 0,
             sent_since_heartbeat: false,
@@ -467,6 +486,8 @@ pub struct Viewer {
     viewers_sent: usize,
     chat: ChatCursor,
     media: MediaCursor,
+    /// Reads the chat alone ([`Hub::subscribe_chat`]): no media, no viewer counts.
+    chat_only: bool,
     /// The rung this viewer is counted on (see [`Hub::rung_figures`]).
     counted: Option<usize>,
     /// The hub's keep-alive beat this connection last saw, and whether it was sent anything
@@ -505,6 +526,10 @@ impl Viewer {
         let logs = self.hub.read();
         if let Some(status) = self.status.owed(&logs.status) {
             out.push_back(status.frame().clone());
+        }
+        if self.chat_only {
+            self.chat.owed(&logs.chat, out);
+            return (0, logs.heartbeat);
         }
         if self.viewers.is_new() {
             // The count right now (this viewer included), not the one last published.

@@ -416,6 +416,7 @@ fn message(id: u64) -> ChatEvent {
         author: "ana".into(),
         text: format!("message {id}"),
         sent_at: 1_700_000_000_000 + id,
+        bot: false,
     }
 }
 
@@ -459,4 +460,23 @@ fn a_resumed_connection_gets_the_chat_it_missed_and_every_deletion() {
     }
     let mut from_start = hub.subscribe(None, None, Some(0));
     assert_eq!(chat_of(&mut from_start).len(), CHAT_HELD);
+}
+
+#[test]
+fn a_chat_overlay_gets_status_and_chat_but_no_media_and_is_not_a_viewer() {
+    let hub = live_hub(settings());
+    let t0 = Instant::now();
+    publish(&hub, 0..4, t0);
+    hub.publish_chat(&message(1));
+    let mut overlay = hub.subscribe_chat(Some(0));
+    assert_eq!(hub.viewer_count(), 0, "an overlay is not a viewer");
+    let events = drain(&mut overlay);
+    assert_eq!(names(&events), ["status", "chat"], "{events:?}");
+    publish(&hub, 4..8, t0);
+    hub.publish_chat(&message(2));
+    let mut watching = hub.subscribe(None, None, None);
+    assert_eq!(hub.viewer_count(), 1);
+    hub.publish_viewer_count();
+    assert_eq!(names(&drain(&mut overlay)), ["chat"], "no media, no counts");
+    assert!(names(&drain(&mut watching)).contains(&"media".to_string()));
 }

@@ -13,6 +13,8 @@ mod live;
 mod operation;
 mod pages;
 mod recordings;
+mod sharing;
 mod single_client;
 mod single_publisher;
 mod support;
+mod tokens;

@@ -19,6 +19,7 @@
 //! - [`sharing`]: beyond the site: the embeds other sites frame, link previews, oEmbed.
 //! - [`accounts`]: sign-up, sign-in, sessions.
 //! - [`tokens`]: API tokens a user makes for bots and tools, and what each grants.
+//! - [`webhooks`]: addresses told of a channel's events, signed, in order, with retries.
 //! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
 //! - [`player`]: the watch page's player state and live-edge rules, free of browser types.
 //! - `client` (browser only): EventSource, the MediaSource queue, the player loop, the
@@ -75,6 +76,7 @@ pub mod recordings;
 pub mod sharing;
 pub mod text;
 pub mod tokens;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod child_process;

@@ -23,6 +23,7 @@ use crate::error::AppError;
 use crate::live::outlet::{Mirror, Outlet};
 use crate::recordings::Recordings;
 use crate::recordings::recorder::Recording;
+use crate::webhooks::{HookEvent, Webhooks};
 
 /// Broadcasts on air at once, at most: those whose ffmpeg encodes (about half a core each),
 /// and those it only remuxes (streams from software, next to nothing each).
@@ -51,6 +52,8 @@ struct Inner {
     origins: Option<Arc<dyn Origins>>,
     /// Where broadcasts are recorded.
     recordings: Option<Recordings>,
+    /// Who is told when a broadcast goes live, ends, or reaches a new viewer peak.
+    webhooks: Option<Webhooks>,
 }
 
 struct Running {
@@ -68,6 +71,10 @@ struct Running {
 impl Registry {
     /// At most `max_live` broadcasts of each kind at once; they run on `tasks` and all stop when `shutdown`
     /// is cancelled. Their media also goes to `mirror`, if any.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each is another capability's handle or a setting, as in Broadcasts::open"
+    )]
     pub fn new(
         db: Db,
         tasks: TaskTracker,
@@ -76,6 +83,7 @@ impl Registry {
         mirror: Option<Arc<dyn Mirror>>,
         origins: Option<Arc<dyn Origins>>,
         recordings: Option<Recordings>,
+        webhooks: Option<Webhooks>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -88,6 +96,7 @@ impl Registry {
                 mirror,
                 origins,
                 recordings,
+                webhooks,
             }),
         }
     }
@@ -162,6 +171,13 @@ impl Registry {
         let figures = LiveFigures::default();
         let incoming = feed.incoming();
         tracing::info!(channel = %channel.name, %title, %source, "going live");
+        if let Some(webhooks) = &self.inner.webhooks {
+            webhooks.emit(
+                &channel.name,
+                HookEvent::WentLive,
+                serde_json::json!({ "broadcast": id, "title": title, "source": source }),
+            );
+        }
         // Hold the map while spawning, so a broadcast that fails at once finds itself there.
         let mut on_air = self.lock();
         let task = self.inner.tasks.spawn(run(
@@ -298,11 +314,22 @@ async fn run(
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     let mut ticks = 0u64;
     let mut peak = 0;
+    let started = std::time::Instant::now();
+    let mut peak_told = PeakTold::default();
     let ended = loop {
         tokio::select! {
             ended = &mut supervised => break ended,
             _ = every_second.tick() => {
                 peak = peak.max(hub.viewer_count());
+                if let Some(webhooks) = &inner.webhooks
+                    && peak_told.tell(peak)
+                {
+                    webhooks.emit(
+                        &channel.name,
+                        HookEvent::ViewerPeak,
+                        serde_json::json!({ "broadcast": id, "viewers": peak }),
+                    );
+                }
                 ticks += 1;
                 // Kept current on record, so a crash does not erase how long and to whom.
                 if ticks.is_multiple_of(TOUCH_EVERY_SECS)
@@ -323,6 +350,19 @@ async fn run(
         BroadcastEnd::StoppedByBroadcaster => (EndReason::StoppedByBroadcaster, None),
     };
     tracing::info!(channel = %channel.name, ?reason, ?failure, peak, "broadcast ended");
+    if let Some(webhooks) = &inner.webhooks {
+        webhooks.emit(
+            &channel.name,
+            HookEvent::Ended,
+            serde_json::json!({
+                "broadcast": id,
+                "reason": reason,
+                "failure": failure,
+                "peak_viewers": peak,
+                "duration_ms": started.elapsed().as_millis() as u64,
+            }),
+        );
+    }
     if let Err(err) = store::end(&inner.db, id, reason, failure.as_deref(), peak).await {
         tracing::error!(channel = %channel.name, %err, "could not record the broadcast's end");
     }
@@ -339,6 +379,29 @@ async fn run(
     }
     if let (Some(origins), Some(claim)) = (&inner.origins, claim) {
         origins.release(&channel.name, claim).await;
+    }
+}
+
+/// When a broadcast's webhooks were last told of a new viewer peak: at most once a minute,
+/// and only of a peak higher than the last one told.
+#[derive(Default)]
+struct PeakTold {
+    peak: usize,
+    at: Option<std::time::Instant>,
+}
+
+impl PeakTold {
+    const EVERY: Duration = Duration::from_secs(60);
+
+    /// Whether `peak` is to be told now (and notes that it is).
+    fn tell(&mut self, peak: usize) -> bool {
+        let due = self.at.is_none_or(|at| at.elapsed() >= Self::EVERY);
+        if peak > self.peak && due {
+            self.peak = peak;
+            self.at = Some(std::time::Instant::now());
+            return true;
+        }
+        false
     }
 }
 

@@ -86,7 +86,8 @@ pub struct Broadcasts {
 impl Broadcasts {
     /// Closes the records a crash left open and tells each channel when it was last live.
     /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled; in cluster mode
-    /// their media also goes to `mirror`; each is recorded in `recordings`, when given.
+    /// their media also goes to `mirror`; each is recorded in `recordings`, when given, and
+    /// its going live, end and viewer peaks told to `webhooks`.
     #[expect(
         clippy::too_many_arguments,
         reason = "each is another capability's handle or a setting; a struct would only rename the list"
@@ -100,6 +101,7 @@ impl Broadcasts {
         cluster: Option<InCluster>,
         backend: Backend,
         recordings: Option<crate::recordings::Recordings>,
+        webhooks: Option<crate::webhooks::Webhooks>,
     ) -> Result<Self, sqlx::Error> {
         // In a shared database, other instances' broadcasts are open too: only those not seen
         // on air for a while were cut.
@@ -125,6 +127,7 @@ impl Broadcasts {
                 cluster.as_ref().map(|c| c.mirror.clone()),
                 cluster.map(|c| c.origins),
                 recordings,
+                webhooks,
             ),
             media: MediaFolder::new(&config.media_dir),
             channels,

@@ -19,6 +19,7 @@ use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::live::wire::ChatEvent;
+use crate::webhooks::{HookEvent, Webhooks};
 
 #[derive(Clone)]
 pub struct Chat {
@@ -29,6 +30,8 @@ pub struct Chat {
     order: Arc<tokio::sync::Mutex<()>>,
     /// In a cluster (shared database): where changes go to reach every instance.
     bus: Option<Arc<dyn ChatBus>>,
+    /// Who is told of every message posted here.
+    webhooks: Option<Webhooks>,
 }
 
 impl Chat {
@@ -39,6 +42,19 @@ impl Chat {
             limit: Arc::default(),
             order: Arc::default(),
             bus: None,
+            webhooks: None,
+        }
+    }
+
+    /// Tells `webhooks` of every message posted through this instance.
+    pub fn with_webhooks(mut self, webhooks: Webhooks) -> Self {
+        self.webhooks = Some(webhooks);
+        self
+    }
+
+    fn tell(&self, channel: &str, message: &ChatEvent) {
+        if let Some(webhooks) = &self.webhooks {
+            webhooks.emit(channel, HookEvent::ChatMessage, message);
         }
     }
 
@@ -74,13 +90,16 @@ impl Chat {
             .allow(author)
             .map_err(AppError::TooManyAttempts)?;
         if let Some(bus) = &self.bus {
-            return self
+            let message = self
                 .post_shared(bus.as_ref(), channel, author, &text, bot)
-                .await;
+                .await?;
+            self.tell(channel, &message);
+            return Ok(message);
         }
         let _in_order = self.order.lock().await;
         let message = store::insert(&self.db, channel, author, &text, bot).await?;
         found.hub.publish_chat(&message);
+        self.tell(channel, &message);
         metrics::counter!("onair_chat_messages_total").increment(1);
         Ok(message)
     }

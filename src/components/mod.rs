@@ -18,3 +18,4 @@ pub mod record_switch;
 pub mod replay_player;
 pub mod share;
 pub mod streaming_software;
+pub mod webhooks_panel;

@@ -27,6 +27,7 @@ use crate::components::elapsed;
 use crate::components::player::Player;
 use crate::components::record_switch::RecordSwitch;
 use crate::components::streaming_software::StreamingSoftware;
+use crate::components::webhooks_panel::WebhooksPanel;
 use crate::error::AppError;
 use crate::ingest::api::Capture;
 use crate::live::wire::ChannelState;
@@ -58,7 +59,7 @@ pub fn StudioPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.me.await {
-                    Ok(Some(me)) => view! { <Studio channel=me.channel/> }.into_any(),
+                    Ok(Some(me)) => view! { <Studio channel=me.channel operator=me.operator/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/signin?next=/studio"/> }.into_any(),
                     Err(err) => view! { <p class="error">{err.to_string()}</p> }.into_any(),
                 }
@@ -68,7 +69,7 @@ pub fn StudioPage() -> impl IntoView {
 }
 
 #[component]
-fn Studio(channel: String) -> impl IntoView {
+fn Studio(channel: String, operator: bool) -> impl IntoView {
     let start = ServerAction::<StartBroadcast>::new();
     let stop = ServerAction::<StopBroadcast>::new();
     let save = ServerAction::<SaveTitle>::new();
@@ -250,6 +251,8 @@ fn Studio(channel: String) -> impl IntoView {
                     <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
                     <ChatBans channel=channel.clone() refresh=Signal::derive(|| 0)/>
                     <ApiTokens/>
+                    <WebhooksPanel channel=Some(channel.clone())/>
+                    {operator.then(|| view! { <WebhooksPanel channel=None/> })}
                     <details class="studio-account">
                         <summary>"Account"</summary>
                         <p class="studio-hint">

@@ -67,6 +67,8 @@ struct Inner {
     cutting: std::sync::Mutex<std::collections::HashSet<String>>,
     retention: Retention,
     unrecorded: Vec<String>,
+    /// Who is told of clips made.
+    webhooks: std::sync::OnceLock<crate::webhooks::Webhooks>,
 }
 
 /// The signed-in user of this server-function call, if any.
@@ -103,8 +105,14 @@ impl Recordings {
                 cutting: std::sync::Mutex::default(),
                 retention: config.retention,
                 unrecorded: config.unrecorded,
+                webhooks: std::sync::OnceLock::new(),
             }),
         })
+    }
+
+    /// Tells `webhooks` of every clip made from now on.
+    pub fn tell(&self, webhooks: crate::webhooks::Webhooks) {
+        let _ = self.inner.webhooks.set(webhooks);
     }
 
     /// Closes the recordings a stopped server left open (run once broadcasts have closed
@@ -570,6 +578,20 @@ impl Recordings {
             Err(err) => tracing::warn!(clip = clip_id, %err, "no picture of a clip"),
         }
         tracing::info!(clip = clip_id, recording = id, channel = %row.channel, by = %user.username, ms = plan.duration_ms, "clip cut");
+        if let Some(webhooks) = self.inner.webhooks.get() {
+            webhooks.emit(
+                &row.channel,
+                crate::webhooks::HookEvent::ClipMade,
+                serde_json::json!({
+                    "clip": clip_id,
+                    "recording": id,
+                    "title": row.title,
+                    "duration_ms": plan.duration_ms,
+                    "by": user.username,
+                    "path": format!("/clip/{clip_id}"),
+                }),
+            );
+        }
         Ok(clip_id)
     }
 

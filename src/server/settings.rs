@@ -52,6 +52,16 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub renditions: RenditionsSettings,
     pub recordings: RecordingsSettings,
+    pub webhooks: WebhooksSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksSettings {
+    pub allow_private: bool,
+    pub timeout_secs: u64,
+    pub attempts: u32,
+    pub retry_after_ms: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -335,6 +345,16 @@ impl Settings {
     fn encoder(&self) -> Result<Encoder, SettingsError> {
         Encoder::named(&self.ffmpeg.encoder, self.ffmpeg.vaapi_device.clone())
             .map_err(SettingsError::Encoder)
+    }
+
+    pub fn webhooks(&self) -> crate::webhooks::WebhookConfig {
+        let w = &self.webhooks;
+        crate::webhooks::WebhookConfig {
+            allow_private: w.allow_private,
+            timeout: Duration::from_secs(w.timeout_secs.max(1)),
+            attempts: w.attempts.max(1),
+            retry_after: Duration::from_millis(w.retry_after_ms),
+        }
     }
 
     pub fn hub(&self) -> HubConfig {

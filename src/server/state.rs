@@ -23,6 +23,7 @@ use crate::ingest::Ingest;
 use crate::open_connections::{Caps, OpenConnections};
 use crate::recordings::Recordings;
 use crate::tokens::Tokens;
+use crate::webhooks::Webhooks;
 
 use super::Settings;
 use super::bodies::BodyLimits;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub chat: Chat,
     /// API tokens, for the JSON API bots and tools use.
     pub tokens: Tokens,
+    /// Webhooks, told of what happens on channels.
+    pub webhooks: Webhooks,
     pub thumbnails: Thumbnails,
     pub ingest: Ingest,
     /// Whether the database (and NATS) answer: `/health`.
@@ -93,7 +96,14 @@ impl AppState {
         let channels = Channels::load(db.clone(), settings.hub())
             .await
             .map_err(std::io::Error::other)?;
-        let mut chat = Chat::new(db.clone(), channels.clone());
+        let webhooks = Webhooks::start(
+            db.clone(),
+            settings.webhooks(),
+            tasks.clone(),
+            shutdown.clone(),
+        )
+        .map_err(std::io::Error::other)?;
+        let mut chat = Chat::new(db.clone(), channels.clone()).with_webhooks(webhooks.clone());
         if let Some(cluster) = cluster.clone().filter(|_| shared_db) {
             let bus = ClusterChat::start(cluster, channels.clone(), tasks, shutdown.clone())
                 .await
@@ -102,6 +112,7 @@ impl AppState {
         }
         let recordings =
             Recordings::new(db.clone(), settings.recordings()).map_err(std::io::Error::other)?;
+        recordings.tell(webhooks.clone());
         let broadcasts = Broadcasts::open(
             db.clone(),
             channels.clone(),
@@ -111,6 +122,7 @@ impl AppState {
             in_cluster,
             backend,
             Some(recordings.clone()),
+            Some(webhooks.clone()),
         )
         .await
         .map_err(std::io::Error::other)?;
@@ -136,6 +148,7 @@ impl AppState {
             .with_session_lifetime(Duration::from_secs(settings.accounts.session_lifetime_secs)),
             chat,
             tokens: Tokens::new(db.clone()),
+            webhooks,
             thumbnails: Thumbnails::new(
                 channels.clone(),
                 settings.ffmpeg.path.clone(),
@@ -169,5 +182,6 @@ impl AppState {
         provide_context(self.ingest.clone());
         provide_context(self.site.clone());
         provide_context(self.tokens.clone());
+        provide_context(self.webhooks.clone());
     }
 }

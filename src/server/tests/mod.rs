@@ -18,3 +18,4 @@ mod single_client;
 mod single_publisher;
 mod support;
 mod tokens;
+mod webhooks;

@@ -53,8 +53,9 @@ export default defineConfig({
       ONAIR_RECORDINGS_DIR: recordings,
       // Every test signs up from this one address.
       ONAIR_ACCOUNTS_SIGNUPS_PER_ADDRESS_PER_HOUR: '1000',
-      // The webhook tests' receivers listen on loopback.
+      // The webhook tests' receivers, and the restream tests' RTMP servers, listen on loopback.
       ONAIR_WEBHOOKS_ALLOW_PRIVATE: 'true',
+      ONAIR_RESTREAM_ALLOW_PRIVATE: 'true',
       RUST_LOG: 'info,mp4_atom=error',
     },
   },

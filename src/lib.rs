@@ -19,6 +19,7 @@
 //! - [`sharing`]: beyond the site: the embeds other sites frame, link previews, oEmbed.
 //! - [`accounts`]: sign-up, sign-in, sessions.
 //! - [`tokens`]: API tokens a user makes for bots and tools, and what each grants.
+//! - [`restream`]: a broadcast also pushed to other platforms (RTMP/RTMPS, `-c copy` each).
 //! - [`webhooks`]: addresses told of a channel's events, signed, in order, with retries.
 //! - [`pages`], [`components`]: the UI, one file per route or piece; [`app`]: the route table.
 //! - [`player`]: the watch page's player state and live-edge rules, free of browser types.
@@ -73,6 +74,7 @@ pub mod live;
 pub mod pages;
 pub mod player;
 pub mod recordings;
+pub mod restream;
 pub mod sharing;
 pub mod text;
 pub mod tokens;

@@ -39,4 +39,6 @@ pub mod supervisor;
 #[cfg(feature = "ssr")]
 pub use error::BroadcastError;
 #[cfg(feature = "ssr")]
+pub use registry::Downstream;
+#[cfg(feature = "ssr")]
 pub use state::{BroadcastConfig, Broadcasts, InCluster};

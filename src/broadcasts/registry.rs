@@ -23,6 +23,7 @@ use crate::error::AppError;
 use crate::live::outlet::{Mirror, Outlet};
 use crate::recordings::Recordings;
 use crate::recordings::recorder::Recording;
+use crate::restream::{Restream, Restreaming};
 use crate::webhooks::{HookEvent, Webhooks};
 
 /// Broadcasts on air at once, at most: those whose ffmpeg encodes (about half a core each),
@@ -50,10 +51,17 @@ struct Inner {
     mirror: Option<Arc<dyn Mirror>>,
     /// In cluster mode, which instance runs each channel.
     origins: Option<Arc<dyn Origins>>,
-    /// Where broadcasts are recorded.
-    recordings: Option<Recordings>,
-    /// Who is told when a broadcast goes live, ends, or reaches a new viewer peak.
-    webhooks: Option<Webhooks>,
+    /// Where broadcasts go besides their viewers.
+    downstream: Downstream,
+}
+
+/// Where a broadcast goes besides its viewers: its recording, its restreams, and the webhooks
+/// told when it goes live, ends, or reaches a new viewer peak.
+#[derive(Clone, Default)]
+pub struct Downstream {
+    pub recordings: Option<Recordings>,
+    pub restream: Option<Restream>,
+    pub webhooks: Option<Webhooks>,
 }
 
 struct Running {
@@ -71,10 +79,6 @@ struct Running {
 impl Registry {
     /// At most `max_live` broadcasts of each kind at once; they run on `tasks` and all stop when `shutdown`
     /// is cancelled. Their media also goes to `mirror`, if any.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "each is another capability's handle or a setting, as in Broadcasts::open"
-    )]
     pub fn new(
         db: Db,
         tasks: TaskTracker,
@@ -82,8 +86,7 @@ impl Registry {
         max_live: MaxLive,
         mirror: Option<Arc<dyn Mirror>>,
         origins: Option<Arc<dyn Origins>>,
-        recordings: Option<Recordings>,
-        webhooks: Option<Webhooks>,
+        downstream: Downstream,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -95,8 +98,7 @@ impl Registry {
                 max_live,
                 mirror,
                 origins,
-                recordings,
-                webhooks,
+                downstream,
             }),
         }
     }
@@ -164,14 +166,18 @@ impl Registry {
                 return Err(err.into());
             }
         };
-        let recording = match &self.inner.recordings {
+        let recording = match &self.inner.downstream.recordings {
             Some(recordings) => recordings.start(id, &channel.name, &title, now_ms()).await,
+            None => None,
+        };
+        let restreaming = match &self.inner.downstream.restream {
+            Some(restream) => Some(restream.begin(&channel.name, stop.child_token()).await),
             None => None,
         };
         let figures = LiveFigures::default();
         let incoming = feed.incoming();
         tracing::info!(channel = %channel.name, %title, %source, "going live");
-        if let Some(webhooks) = &self.inner.webhooks {
+        if let Some(webhooks) = &self.inner.downstream.webhooks {
             webhooks.emit(
                 &channel.name,
                 HookEvent::WentLive,
@@ -189,6 +195,7 @@ impl Registry {
                 id,
                 claim,
                 recording,
+                restreaming,
             },
             stop.clone(),
             figures.clone(),
@@ -280,12 +287,13 @@ impl Registry {
     }
 }
 
-/// What names one broadcast: its record's id, in a cluster its origin lease's claim, and its
-/// recording when it is recorded.
+/// What names one broadcast: its record's id, in a cluster its origin lease's claim, its
+/// recording when it is recorded, and its restreams.
 struct RunIds {
     id: i64,
     claim: Option<u64>,
     recording: Option<Recording>,
+    restreaming: Option<Restreaming>,
 }
 
 /// How often a live broadcast's record is brought up to date (its time on air and peak).
@@ -302,13 +310,15 @@ async fn run(
         id,
         claim,
         recording,
+        restreaming,
     }: RunIds,
     stop: CancellationToken,
     figures: LiveFigures,
 ) {
     let hub = channel.hub.clone();
     let outlet = Outlet::new(&channel.name, hub.clone(), inner.mirror.clone())
-        .recorded_by(recording.as_ref().map(Recording::tap));
+        .recorded_by(recording.as_ref().map(Recording::tap))
+        .restreamed_by(restreaming.clone());
     let supervised = supervise(spec, feed, outlet, stop, figures);
     tokio::pin!(supervised);
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
@@ -321,7 +331,7 @@ async fn run(
             ended = &mut supervised => break ended,
             _ = every_second.tick() => {
                 peak = peak.max(hub.viewer_count());
-                if let Some(webhooks) = &inner.webhooks
+                if let Some(webhooks) = &inner.downstream.webhooks
                     && peak_told.tell(peak)
                 {
                     webhooks.emit(
@@ -350,7 +360,7 @@ async fn run(
         BroadcastEnd::StoppedByBroadcaster => (EndReason::StoppedByBroadcaster, None),
     };
     tracing::info!(channel = %channel.name, ?reason, ?failure, peak, "broadcast ended");
-    if let Some(webhooks) = &inner.webhooks {
+    if let Some(webhooks) = &inner.downstream.webhooks {
         webhooks.emit(
             &channel.name,
             HookEvent::Ended,
@@ -366,9 +376,13 @@ async fn run(
     if let Err(err) = store::end(&inner.db, id, reason, failure.as_deref(), peak).await {
         tracing::error!(channel = %channel.name, %err, "could not record the broadcast's end");
     }
-    // Everything the broadcast sent is written and indexed before it counts as ended.
+    // Everything the broadcast sent is written and indexed before it counts as ended; its
+    // restreams end theirs.
     if let Some(recording) = recording {
         recording.finish().await;
+    }
+    if let (Some(restream), Some(restreaming)) = (&inner.downstream.restream, restreaming) {
+        restream.end(&channel.name, restreaming).await;
     }
     channel.set_last_live(now_ms());
     {

@@ -13,7 +13,7 @@ use super::api::{OnAir, PastBroadcast, SourceChoice, StudioStatus};
 use super::feed::Feed;
 use super::media::MediaFolder;
 use super::origins::Origins;
-use super::registry::{MaxLive, Registry};
+use super::registry::{Downstream, MaxLive, Registry};
 use super::source::{Encoding, Source};
 use super::store;
 use super::supervisor::RunSpec;
@@ -86,8 +86,8 @@ pub struct Broadcasts {
 impl Broadcasts {
     /// Closes the records a crash left open and tells each channel when it was last live.
     /// Broadcasts run on `tasks` and all stop when `shutdown` is cancelled; in cluster mode
-    /// their media also goes to `mirror`; each is recorded in `recordings`, when given, and
-    /// its going live, end and viewer peaks told to `webhooks`.
+    /// their media also goes to `mirror`; each also goes `downstream` (recorded, restreamed,
+    /// told to webhooks).
     #[expect(
         clippy::too_many_arguments,
         reason = "each is another capability's handle or a setting; a struct would only rename the list"
@@ -100,8 +100,7 @@ impl Broadcasts {
         shutdown: CancellationToken,
         cluster: Option<InCluster>,
         backend: Backend,
-        recordings: Option<crate::recordings::Recordings>,
-        webhooks: Option<crate::webhooks::Webhooks>,
+        downstream: Downstream,
     ) -> Result<Self, sqlx::Error> {
         // In a shared database, other instances' broadcasts are open too: only those not seen
         // on air for a while were cut.
@@ -126,8 +125,7 @@ impl Broadcasts {
                 config.max_live,
                 cluster.as_ref().map(|c| c.mirror.clone()),
                 cluster.map(|c| c.origins),
-                recordings,
-                webhooks,
+                downstream,
             ),
             media: MediaFolder::new(&config.media_dir),
             channels,

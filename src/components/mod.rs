@@ -16,6 +16,7 @@ pub mod past_broadcasts;
 pub mod player;
 pub mod record_switch;
 pub mod replay_player;
+pub mod restream_panel;
 pub mod share;
 pub mod streaming_software;
 pub mod webhooks_panel;

@@ -1,5 +1,6 @@
 //! Where a broadcast's media goes: the channel's hub, in cluster mode a [`Mirror`] that
-//! carries it to the other instances, and the recording's [`Tap`] when it is recorded. The encoder's supervisor writes here and does not know
+//! carries it to the other instances, the recording's [`Tap`] when it is recorded, and its
+//! restreams ([`Restreaming`]). The encoder's supervisor writes here and does not know
 //! which of the two it feeds.
 
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use super::hub::{Hub, RungInfo};
 use super::splitter::{Fragment, InitSegment};
 use super::wire::StatusEvent;
 use crate::recordings::recorder::Tap;
+use crate::restream::Restreaming;
 
 /// A copy of a channel's media for elsewhere, in the order it was published. Must not block.
 pub trait Mirror: Send + Sync {
@@ -34,6 +36,8 @@ pub struct Outlet {
     mirror: Option<Arc<dyn Mirror>>,
     /// Where the top rung is recorded, when the broadcast is.
     recording: Option<Arc<Tap>>,
+    /// Where the top rung is pushed to other platforms.
+    restreaming: Option<Restreaming>,
 }
 
 impl Outlet {
@@ -43,7 +47,14 @@ impl Outlet {
             hub,
             mirror,
             recording: None,
+            restreaming: None,
         }
+    }
+
+    /// The top rung also goes to `restreaming`, to be pushed to other platforms.
+    pub fn restreamed_by(mut self, restreaming: Option<Restreaming>) -> Self {
+        self.restreaming = restreaming;
+        self
     }
 
     /// The top rung also goes to `tap`, to be recorded.
@@ -62,6 +73,9 @@ impl Outlet {
         self.hub.publish_rung_init(rung, init);
         if let (0, Some(tap)) = (rung, &self.recording) {
             tap.init(init);
+        }
+        if let (0, Some(restreaming)) = (rung, &self.restreaming) {
+            restreaming.init(init);
         }
         if let Some(mirror) = &self.mirror {
             mirror.init(&self.channel, epoch, rung, &self.hub.ladder(), init);
@@ -82,6 +96,9 @@ impl Outlet {
         }
         if let (0, Some(tap)) = (rung, &self.recording) {
             tap.fragment(fragment);
+        }
+        if let (0, Some(restreaming)) = (rung, &self.restreaming) {
+            restreaming.fragment(fragment);
         }
     }
 

@@ -26,6 +26,7 @@ use crate::components::chat_bans::ChatBans;
 use crate::components::elapsed;
 use crate::components::player::Player;
 use crate::components::record_switch::RecordSwitch;
+use crate::components::restream_panel::RestreamPanel;
 use crate::components::streaming_software::StreamingSoftware;
 use crate::components::webhooks_panel::WebhooksPanel;
 use crate::error::AppError;
@@ -250,6 +251,7 @@ fn Studio(channel: String, operator: bool) -> impl IntoView {
                     <Player channel=channel.clone() initial=ChannelState::Offline viewers=0/>
                     <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
                     <ChatBans channel=channel.clone() refresh=Signal::derive(|| 0)/>
+                    <RestreamPanel channel=channel.clone() tick=tick/>
                     <ApiTokens/>
                     <WebhooksPanel channel=Some(channel.clone())/>
                     {operator.then(|| view! { <WebhooksPanel channel=None/> })}

@@ -53,6 +53,14 @@ pub struct Settings {
     pub renditions: RenditionsSettings,
     pub recordings: RecordingsSettings,
     pub webhooks: WebhooksSettings,
+    pub restream: RestreamSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestreamSettings {
+    pub max_destinations: usize,
+    pub allow_private: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -345,6 +353,15 @@ impl Settings {
     fn encoder(&self) -> Result<Encoder, SettingsError> {
         Encoder::named(&self.ffmpeg.encoder, self.ffmpeg.vaapi_device.clone())
             .map_err(SettingsError::Encoder)
+    }
+
+    pub fn restream(&self) -> crate::restream::RestreamConfig {
+        crate::restream::RestreamConfig {
+            ffmpeg: self.ffmpeg.path.clone(),
+            limits: self.child_limits(),
+            max_destinations: self.restream.max_destinations,
+            allow_private: self.restream.allow_private,
+        }
     }
 
     pub fn webhooks(&self) -> crate::webhooks::WebhookConfig {

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::accounts::Accounts;
-use crate::broadcasts::{Broadcasts, InCluster};
+use crate::broadcasts::{Broadcasts, Downstream, InCluster};
 use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
 use crate::chat::Chat;
@@ -22,6 +22,7 @@ use crate::db;
 use crate::ingest::Ingest;
 use crate::open_connections::{Caps, OpenConnections};
 use crate::recordings::Recordings;
+use crate::restream::Restream;
 use crate::tokens::Tokens;
 use crate::webhooks::Webhooks;
 
@@ -48,6 +49,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// Webhooks, told of what happens on channels.
     pub webhooks: Webhooks,
+    /// Where channels' broadcasts are also pushed.
+    pub restream: Restream,
     pub thumbnails: Thumbnails,
     pub ingest: Ingest,
     /// Whether the database (and NATS) answer: `/health`.
@@ -113,6 +116,7 @@ impl AppState {
         let recordings =
             Recordings::new(db.clone(), settings.recordings()).map_err(std::io::Error::other)?;
         recordings.tell(webhooks.clone());
+        let restream = Restream::new(db.clone(), settings.restream());
         let broadcasts = Broadcasts::open(
             db.clone(),
             channels.clone(),
@@ -121,8 +125,11 @@ impl AppState {
             shutdown.clone(),
             in_cluster,
             backend,
-            Some(recordings.clone()),
-            Some(webhooks.clone()),
+            Downstream {
+                recordings: Some(recordings.clone()),
+                restream: Some(restream.clone()),
+                webhooks: Some(webhooks.clone()),
+            },
         )
         .await
         .map_err(std::io::Error::other)?;
@@ -149,6 +156,7 @@ impl AppState {
             chat,
             tokens: Tokens::new(db.clone()),
             webhooks,
+            restream,
             thumbnails: Thumbnails::new(
                 channels.clone(),
                 settings.ffmpeg.path.clone(),
@@ -183,5 +191,6 @@ impl AppState {
         provide_context(self.site.clone());
         provide_context(self.tokens.clone());
         provide_context(self.webhooks.clone());
+        provide_context(self.restream.clone());
     }
 }

@@ -13,6 +13,7 @@ mod live;
 mod operation;
 mod pages;
 mod recordings;
+mod restream;
 mod sharing;
 mod single_client;
 mod single_publisher;

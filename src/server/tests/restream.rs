@@ -266,3 +266,65 @@ async fn destinations_are_checked_and_kept_by_their_owner() {
     assert_eq!(theirs.status(), 403);
     server.shutdown().await.unwrap();
 }
+
+/// An RTMPS ingest on loopback: TLS (a self-signed certificate) in front of a plain receiver
+/// on `plain`, as a platform's RTMPS server would take the stream; returns its port.
+async fn tls_front(plain: u16, dir: &std::path::Path) -> u16 {
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert, key) = (dir.join("rtmps-cert.pem"), dir.join("rtmps-key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let acceptor = crate::server::tls::acceptor(&cert, &key).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut inner) = tokio::net::TcpStream::connect(("127.0.0.1", plain)).await
+                else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut inner).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_reaches_an_rtmps_destination() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_RESTREAM_ALLOW_PRIVATE", "true"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let owner = browser();
+    sign_up(&owner, &base, "streamer").await;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = free_port();
+    let mut platform = receiver(plain, &dir.path().join("tls.flv"));
+    listening(plain).await;
+    let port = tls_front(plain, dir.path()).await;
+    let body = json!({"channel": "streamer", "name": "Secure", "url": format!("rtmps://127.0.0.1:{port}/live"), "key": "key_tls"});
+    call(&owner, &base, "add_restream", None, Some(body))
+        .await
+        .unwrap();
+    start(&owner, &base, "streamer").await.unwrap();
+    until_state(&owner, &base, "Secure", live).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop(&owner, &base, "streamer").await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), platform.wait())
+        .await
+        .expect("the receiver ends with the stream")
+        .unwrap();
+    let (codec, frames) = decoded(&dir.path().join("tls.flv"));
+    assert_eq!(codec, "h264");
+    assert!(frames >= 25, "{frames} frames");
+    server.shutdown().await.unwrap();
+}

@@ -213,7 +213,12 @@ async fn a_broadcast_reaches_every_destination_and_one_dropped_reconnects_alone(
     assert!(live(&until_state(&owner, &base, "B", |_| true).await));
     // What each push costs: its ffmpeg's processor time over a few seconds of the broadcast
     // (printed; the target is under 1 % of a core each, docs/benchmarks.md).
-    let cost = push_cpu(Duration::from_secs(4)).await;
+    // `ONAIR_TEST_RESTREAM_CPU_SECS` measures longer (docs/benchmarks.md: 20).
+    let window = std::env::var("ONAIR_TEST_RESTREAM_CPU_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4);
+    let cost = push_cpu(Duration::from_secs(window)).await;
     println!("restream push CPU, % of one core each: {cost:?}");
     assert!(
         cost.len() >= 2,

@@ -32,9 +32,11 @@
 //! - `server` (server only): settings and wiring: it knows every capability, none knows it.
 //! - `fuzzing` (server only): each network parser as the fuzzer (`fuzz/`) and the corpus
 //!   replay test feed it.
-//! - `child_process`, `client_key`, `clock`, `db`, `open_connections` (server only): ffmpeg
-//!   children that die with the server, what per-client limits count by (an IPv4 address, an
-//!   IPv6 /64), the wall clock, the database, connections counted by client within caps.
+//! - `child_process`, `client_key`, `clock`, `db`, `open_connections`, `outbound`, `secrets`
+//!   (server only): ffmpeg children that die with the server, what per-client limits count by
+//!   (an IPv4 address, an IPv6 /64), the wall clock, the database, connections counted by
+//!   client within caps, where the server may connect for users (public addresses only), random
+//!   secrets in hex and their SHA-256.
 //!
 //! # Words
 //!
@@ -97,7 +99,11 @@ pub mod fuzzing;
 #[cfg(feature = "ssr")]
 pub mod open_connections;
 #[cfg(feature = "ssr")]
+pub mod outbound;
+#[cfg(feature = "ssr")]
 pub mod renditions;
+#[cfg(feature = "ssr")]
+pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -15,7 +15,8 @@ test('api tokens: a bot posts chat with a token, shown as a bot line; revoked, t
   const token = await tokens.makeToken('chat bot', ['read', 'chat']);
   await expect(tokens.tokens.filter({ hasText: 'chat bot' })).toContainText('read, chat');
 
-  const viewer = await (await browser.newContext()).newPage();
+  const viewerContext = await browser.newContext();
+  const viewer = await viewerContext.newPage();
   await viewer.goto(`/watch/${channel}`);
   await hydrated(viewer);
   await expect(viewer.getByTestId('viewers')).toHaveText(/watching/);
@@ -36,4 +37,5 @@ test('api tokens: a bot posts chat with a token, shown as a bot line; revoked, t
   });
   expect(refused.status()).toBe(401);
   expect(await refused.text()).toContain('revoked');
+  await viewerContext.close();
 });

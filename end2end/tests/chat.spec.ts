@@ -112,7 +112,7 @@ test('sign out everywhere signs out every browser of the account', async ({ brow
   await expect(phone.getByTestId('signed-in-as')).toBeVisible();
 
   await visit(laptop.page, '/studio');
-  await laptop.page.locator('.studio-account summary').click();
+  await laptop.page.getByTestId('account').locator('summary').click();
   await laptop.page.getByTestId('sign-out-everywhere').click();
   await expect(laptop.page.getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
   await phone.reload();

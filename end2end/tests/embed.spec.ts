@@ -47,7 +47,8 @@ test('chat overlay: messages posted on the watch page show, newest at the bottom
   expect(await overlay.background()).toBe('rgba(0, 0, 0, 0)');
   await expect(page.locator('input, textarea, button')).toHaveCount(0);
 
-  const viewer = await (await browser.newContext()).newPage();
+  const viewerContext = await browser.newContext();
+  const viewer = await viewerContext.newPage();
   await signUp(viewer, newUsername('ov'));
   await viewer.goto('/watch/demo');
   await hydrated(viewer);
@@ -60,4 +61,6 @@ test('chat overlay: messages posted on the watch page show, newest at the bottom
   const bottoms = await overlay.lines.evaluateAll((lines) => lines.map((l) => l.getBoundingClientRect().bottom));
   expect(bottoms[1]).toBeGreaterThan(bottoms[0]);
   expect(bottoms[1]).toBeGreaterThan((await page.viewportSize())!.height - 40);
+  // Its tab leaves: the demo's later tests count their own viewers.
+  await viewerContext.close();
 });

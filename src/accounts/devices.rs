@@ -3,10 +3,9 @@
 //! lets a known device sign in while the account is held up for everyone else. The table keeps
 //! a SHA-256 of each token, so a copy of the database does not hold working tokens.
 
-use sha2::{Digest, Sha256};
-
 use crate::clock::now_ms;
 use crate::db::Db;
+use crate::secrets::{random_hex, sha256_hex};
 
 /// The cookie's name, and where the browser sends it.
 pub const COOKIE: &str = "onair_device";
@@ -15,13 +14,6 @@ pub const COOKIE_PATH: &str = "/api/sign_in";
 const LIFETIME_SECS: u64 = 365 * 24 * 3600;
 const KEPT_PER_ACCOUNT: i64 = 20;
 const TOKEN_BYTES: usize = 32;
-
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// The known device (its row id) of account `user_id` that `token` names, if it is one.
 pub async fn find(db: &Db, user_id: i64, token: &str) -> Result<Option<i64>, sqlx::Error> {
@@ -33,7 +25,7 @@ pub async fn find(db: &Db, user_id: i64, token: &str) -> Result<Option<i64>, sql
         "SELECT id FROM known_devices WHERE user_id = $1 AND token_hash = $2 AND created_ms > $3",
     )
     .bind(user_id)
-    .bind(hash(token))
+    .bind(sha256_hex(token))
     .bind(oldest)
     .fetch_optional(db)
     .await
@@ -42,12 +34,10 @@ pub async fn find(db: &Db, user_id: i64, token: &str) -> Result<Option<i64>, sql
 /// Remembers a new device for `user_id`: its token, for the cookie. The account's oldest
 /// devices past the newest `KEPT_PER_ACCOUNT` are forgotten.
 pub async fn remember(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
-    let mut secret = [0u8; TOKEN_BYTES];
-    getrandom::fill(&mut secret).map_err(|err| sqlx::Error::Protocol(err.to_string()))?;
-    let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let token = random_hex(TOKEN_BYTES).map_err(|err| sqlx::Error::Protocol(err.to_string()))?;
     sqlx::query("INSERT INTO known_devices (user_id, token_hash, created_ms) VALUES ($1, $2, $3)")
         .bind(user_id)
-        .bind(hash(&token))
+        .bind(sha256_hex(&token))
         .bind(now_ms() as i64)
         .execute(db)
         .await?;

@@ -16,10 +16,8 @@ pub struct StreamKey(String);
 impl StreamKey {
     /// A new random key for `channel`.
     pub fn generate(channel: &str) -> Result<Self, getrandom::Error> {
-        let mut secret = [0u8; SECRET_BYTES];
-        getrandom::fill(&mut secret)?;
-        let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self(format!("{channel}_{hex}")))
+        let secret = crate::secrets::random_hex(SECRET_BYTES)?;
+        Ok(Self(format!("{channel}_{secret}")))
     }
 
     /// A key as stored.

@@ -255,7 +255,7 @@ fn Studio(channel: String, operator: bool) -> impl IntoView {
                     <ApiTokens/>
                     <WebhooksPanel channel=Some(channel.clone())/>
                     {operator.then(|| view! { <WebhooksPanel channel=None/> })}
-                    <details class="studio-account">
+                    <details class="studio-account" data-testid="account">
                         <summary>"Account"</summary>
                         <p class="studio-hint">
                             "Signed in on a computer that is not yours, or lost a phone? This signs you out on every device and browser, this one too."

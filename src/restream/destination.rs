@@ -3,7 +3,7 @@
 //! no credentials, no characters a URL could be bent with), and a name. The address must be on
 //! the public internet unless `[restream] allow_private` (as for webhooks).
 
-use crate::webhooks::target::is_public;
+use crate::outbound::{Refused, ensure_public};
 
 pub const NAME_MAX: usize = 40;
 pub const URL_MAX: usize = 512;
@@ -90,23 +90,22 @@ pub async fn check_url(text: &str, allow_private: bool) -> Result<String, String
     if url.query().is_some() || url.fragment().is_some() {
         return Err("The server address ends before any `?`: put what follows in the key.".into());
     }
-    let Some(host) = url.host_str() else {
+    let (Some(host), Some(parsed)) = (url.host_str(), url.host()) else {
         return Err("The address has no host.".into());
     };
     if !allow_private {
         let port = url.port().unwrap_or(1935);
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let found: Vec<std::net::IpAddr> = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| format!("The host {host} cannot be found."))?
-            .map(|a| a.ip())
-            .collect();
-        if found.is_empty() || found.iter().any(|ip| !is_public(*ip)) {
-            return Err(
-                "That server is on this machine or a private network, which restreams \
-                        may not reach (the operator can allow it: [restream] allow_private)."
-                    .into(),
-            );
+        match ensure_public(parsed, port).await {
+            Ok(()) => {}
+            Err(Refused::Unknown) => return Err(format!("The host {host} cannot be found.")),
+            Err(Refused::Private) => {
+                return Err(
+                    "That server is on this machine or a private network, which \
+                            restreams may not reach (the operator can allow it: [restream] \
+                            allow_private)."
+                        .into(),
+                );
+            }
         }
     }
     Ok(text.trim_end_matches('/').to_string())

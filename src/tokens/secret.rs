@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
 const PREFIX: &str = "onair_";
 const SECRET_BYTES: usize = 24;
 /// Characters of a token its owner is shown later, to tell tokens apart.
@@ -16,10 +14,8 @@ pub struct Secret(String);
 
 impl Secret {
     pub fn generate() -> Result<Self, getrandom::Error> {
-        let mut bytes = [0u8; SECRET_BYTES];
-        getrandom::fill(&mut bytes)?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self(format!("{PREFIX}{hex}")))
+        let secret = crate::secrets::random_hex(SECRET_BYTES)?;
+        Ok(Self(format!("{PREFIX}{secret}")))
     }
 
     /// The token itself, for its owner's eyes, once.
@@ -48,10 +44,7 @@ pub fn well_formed(presented: &str) -> bool {
 
 /// What is stored of a token, and what a presented one is looked up by.
 pub fn hash(presented: &str) -> String {
-    Sha256::digest(presented.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::secrets::sha256_hex(presented)
 }
 
 #[cfg(test)]

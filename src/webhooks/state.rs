@@ -97,7 +97,7 @@ impl Webhooks {
             .connect_timeout(config.timeout)
             .user_agent("OnAir-Webhooks/1");
         if !config.allow_private {
-            client = client.dns_resolver(Arc::new(target::PublicOnly));
+            client = client.dns_resolver(Arc::new(crate::outbound::PublicOnly));
         }
         let client = client
             .build()
@@ -381,10 +381,8 @@ fn summary(hook: Hook) -> HookSummary {
 
 /// `bytes` random bytes in hex.
 fn random_hex(bytes: usize) -> Result<String, AppError> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer).map_err(|err| {
+    crate::secrets::random_hex(bytes).map_err(|err| {
         tracing::error!(%err, "no randomness");
         AppError::Server("no randomness".into())
-    })?;
-    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+    })
 }

@@ -173,9 +173,12 @@ async fn a_token_acts_for_its_user_within_its_scopes_until_revoked() {
     let none = program.get(api("botowner")).send().await.unwrap();
     assert_eq!(none.status(), 401);
     assert_eq!(none.headers()["www-authenticate"], "Bearer realm=\"OnAir\"");
+    // The token with its last digit changed.
+    let last = if token.ends_with('0') { '1' } else { '0' };
+    let mistyped = format!("{}{last}", &token[..token.len() - 1]);
     let wrong = program
         .get(api("botowner"))
-        .bearer_auth(format!("{}0", &token[..token.len() - 1]))
+        .bearer_auth(&mistyped)
         .send()
         .await
         .unwrap();

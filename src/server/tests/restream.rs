@@ -94,6 +94,32 @@ async fn until_state(
     .await
 }
 
+/// A server (no demo, loopback destinations allowed) with the account "streamer" signed in:
+/// the server, its address and the owner's client.
+async fn streamer() -> (TestServer, String, reqwest::Client) {
+    let server = start_server_with(&[
+        ("ONAIR_DEMO_ENABLED", "false"),
+        ("ONAIR_RESTREAM_ALLOW_PRIVATE", "true"),
+    ])
+    .await;
+    let base = format!("http://{}", server.addr);
+    let owner = browser();
+    sign_up(&owner, &base, "streamer").await;
+    (server, base, owner)
+}
+
+/// Waits for `receiver` to end with the stream (within 10 s); what it wrote to `file` decodes
+/// as H.264, a second of it at least.
+async fn took_the_stream(receiver: &mut tokio::process::Child, file: &std::path::Path) {
+    tokio::time::timeout(Duration::from_secs(10), receiver.wait())
+        .await
+        .expect("the receiver ends with the stream")
+        .unwrap();
+    let (codec, frames) = decoded(file);
+    assert_eq!(codec, "h264", "{}", file.display());
+    assert!(frames >= 25, "{}: {frames} frames", file.display());
+}
+
 /// The codec and decoded frame count of the video in `file`.
 fn decoded(file: &std::path::Path) -> (String, u64) {
     let probe = std::process::Command::new("ffprobe")
@@ -140,14 +166,7 @@ fn live(state: &PushState) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broadcast_reaches_every_destination_and_one_dropped_reconnects_alone() {
     let _serial = SERIAL.lock().await;
-    let server = start_server_with(&[
-        ("ONAIR_DEMO_ENABLED", "false"),
-        ("ONAIR_RESTREAM_ALLOW_PRIVATE", "true"),
-    ])
-    .await;
-    let base = format!("http://{}", server.addr);
-    let owner = browser();
-    sign_up(&owner, &base, "streamer").await;
+    let (server, base, owner) = streamer().await;
     let dir = tempfile::tempdir().unwrap();
     let (port_a, port_b, nobody) = (free_port(), free_port(), free_port());
     let mut a = receiver(port_a, &dir.path().join("a1.flv"));
@@ -225,15 +244,8 @@ async fn a_broadcast_reaches_every_destination_and_one_dropped_reconnects_alone(
         "one ffmpeg per destination reached: {cost:?}"
     );
     stop(&owner, &base, "streamer").await.unwrap();
-    for (receiver, file) in [(&mut a, "a2.flv"), (&mut b, "b.flv")] {
-        tokio::time::timeout(Duration::from_secs(10), receiver.wait())
-            .await
-            .expect("the receiver ends with the stream")
-            .unwrap();
-        let (codec, frames) = decoded(&dir.path().join(file));
-        assert_eq!(codec, "h264", "{file}");
-        assert!(frames >= 25, "{file}: {frames} frames");
-    }
+    took_the_stream(&mut a, &dir.path().join("a2.flv")).await;
+    took_the_stream(&mut b, &dir.path().join("b.flv")).await;
     let after = destinations(&owner, &base).await;
     assert!(
         after.iter().all(|d| d.state == PushState::Waiting),
@@ -303,14 +315,7 @@ async fn tls_front(plain: u16, dir: &std::path::Path) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broadcast_reaches_an_rtmps_destination() {
     let _serial = SERIAL.lock().await;
-    let server = start_server_with(&[
-        ("ONAIR_DEMO_ENABLED", "false"),
-        ("ONAIR_RESTREAM_ALLOW_PRIVATE", "true"),
-    ])
-    .await;
-    let base = format!("http://{}", server.addr);
-    let owner = browser();
-    sign_up(&owner, &base, "streamer").await;
+    let (server, base, owner) = streamer().await;
     let dir = tempfile::tempdir().unwrap();
     let plain = free_port();
     let mut platform = receiver(plain, &dir.path().join("tls.flv"));
@@ -324,12 +329,6 @@ async fn a_broadcast_reaches_an_rtmps_destination() {
     until_state(&owner, &base, "Secure", live).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop(&owner, &base, "streamer").await.unwrap();
-    tokio::time::timeout(Duration::from_secs(10), platform.wait())
-        .await
-        .expect("the receiver ends with the stream")
-        .unwrap();
-    let (codec, frames) = decoded(&dir.path().join("tls.flv"));
-    assert_eq!(codec, "h264");
-    assert!(frames >= 25, "{frames} frames");
+    took_the_stream(&mut platform, &dir.path().join("tls.flv")).await;
     server.shutdown().await.unwrap();
 }

@@ -90,6 +90,7 @@ async function liveThroughProxy(
     await watch.waitForPlayback(30_000);
     await then(proxy, watch);
     await capture.stop.click();
+    await expect(watch.state).toHaveText('Offline', { timeout: 15_000 });
   } finally {
     await viewerContext.close();
     await proxy.close();

@@ -56,8 +56,8 @@ test.describe('the quality ladder', () => {
     await expect(studio.state).toHaveAttribute('data-state', 'Live', { timeout: 30_000 });
     await expect(page.getByTestId('rungs')).toHaveCount(0);
 
-    const viewer = await (await browser.newContext()).newPage();
-    const watch = new WatchPage(viewer);
+    const viewerContext = await browser.newContext();
+    const watch = new WatchPage(await viewerContext.newPage());
     await watch.open(channel);
     await watch.waitForPlayback();
     // One rung: nothing to choose, so no menu.
@@ -71,6 +71,8 @@ test.describe('the quality ladder', () => {
     await studio.goLive.click();
     await expect(page.getByTestId('rungs')).toBeVisible({ timeout: 30_000 });
     await studio.stop.click();
+    await expect(studio.state).toHaveText('Offline', { timeout: 30_000 });
+    await viewerContext.close();
   });
 
   test('a viewer whose link slows is moved down a rung and back up, playing all along', async ({ baseURL }) => {

@@ -42,6 +42,7 @@ test('restream: the studio adds a destination and shows it live while the channe
     await destination.getByTestId('restream-on').uncheck();
     await expect(destination).toHaveAttribute('data-state', 'off');
     await studio.stop.click();
+    await expect(studio.state).toHaveText('Offline', { timeout: 30_000 });
   } finally {
     platform.kill('SIGKILL');
   }

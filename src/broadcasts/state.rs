@@ -263,9 +263,16 @@ impl Broadcasts {
         Ok(store::last(&self.db, channel).await?)
     }
 
-    /// Takes `channel` off air; returns once its ffmpeg has exited.
+    /// Takes `channel` off air; returns once its ffmpeg has exited. The stop runs to its end
+    /// even when whoever asked goes away (a studio tab closed right after its Stop click).
     pub async fn stop(&self, channel: &str) -> Result<(), BroadcastError> {
-        self.registry.stop(channel).await
+        let registry = self.registry.clone();
+        let channel = channel.to_string();
+        match tokio::spawn(async move { registry.stop(&channel).await }).await {
+            Ok(stopped) => stopped,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(err) => Err(AppError::Server(format!("the stop was cut short: {err}")).into()),
+        }
     }
 
     /// `user` puts `channel` on air (the studio, or an API token): its owner only, with a

@@ -15,6 +15,8 @@
 //!   and from the studio page, into a broadcast's pushed feed.
 //! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
 //! - [`chat`]: messages and moderation, delivered through the channel's hub.
+//! - [`follows`]: who follows which channel; [`schedule`]: the broadcasts channels announce,
+//!   and their calendar feeds.
 //! - [`recordings`]: every broadcast kept as it went out, its index, and its replay with chat.
 //! - [`sharing`]: beyond the site: the embeds other sites frame, link previews, oEmbed.
 //! - [`accounts`]: sign-up, sign-in, sessions.
@@ -71,12 +73,14 @@ pub mod channels;
 pub mod chat;
 pub mod components;
 pub mod error;
+pub mod follows;
 pub mod ingest;
 pub mod live;
 pub mod pages;
 pub mod player;
 pub mod recordings;
 pub mod restream;
+pub mod schedule;
 pub mod sharing;
 pub mod text;
 pub mod tokens;

@@ -129,6 +129,12 @@ pub async fn from_request() -> Result<Session, AppError> {
         .map_err(|err| AppError::Server(format!("no session: {err}")))
 }
 
+/// The signed-in user of this server-function call, if there is one.
+pub async fn maybe_user() -> Result<Option<SignedIn>, AppError> {
+    let accounts = crate::error::state::<super::Accounts>()?;
+    signed_in(&from_request().await?, &accounts).await
+}
+
 /// The signed-in user of this server-function call, or [`AppError::SignInRequired`].
 pub async fn require_user() -> Result<SignedIn, AppError> {
     let accounts = crate::error::state::<super::Accounts>()?;

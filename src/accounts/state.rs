@@ -131,6 +131,16 @@ impl Accounts {
         Ok(store::find(&self.db, username).await?.is_some())
     }
 
+    /// Whether the account `username` is an operator; None if no account has that name.
+    pub async fn is_operator(&self, username: &str) -> Result<Option<bool>, AppError> {
+        let Some(user) = store::find(&self.db, username).await? else {
+            return Ok(None);
+        };
+        Ok(store::standing(&self.db, user.id)
+            .await?
+            .map(|(_, operator)| operator))
+    }
+
     /// The account whose password this is, from `address`, in a browser that presents
     /// `device` (its known-device token, if it has one). Refused while the account or the
     /// address has failed too often lately, unless the browser is a known device of the

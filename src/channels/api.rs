@@ -41,14 +41,27 @@ pub struct DirectoryPage {
     pub more: bool,
 }
 
-/// Page `page` (from 0) of the directory.
-#[server]
-pub async fn directory(page: usize) -> Result<DirectoryPage, AppError> {
-    Ok(crate::error::state::<super::Channels>()?.directory(page, DIRECTORY_PAGE))
+/// The longest search the directory takes, in characters.
+pub const SEARCH_MAX: usize = 100;
+
+/// Page `page` (from 0) of the directory; with a `search`, the channels whose name, title or
+/// broadcaster contains it (whatever the case), live or not, that have ever been on air.
+#[server(endpoint = "directory")]
+pub async fn directory(page: usize, search: String) -> Result<DirectoryPage, AppError> {
+    crate::error::reply(async {
+        let search = search.trim();
+        if search.chars().count() > SEARCH_MAX {
+            return Err(AppError::Invalid(format!(
+                "Search with at most {SEARCH_MAX} characters."
+            )));
+        }
+        Ok(crate::error::state::<super::Channels>()?.directory(page, DIRECTORY_PAGE, search))
+    })
+    .await
 }
 
 /// One channel, or `None` when there is no such channel.
-#[server]
+#[server(endpoint = "channel_info")]
 pub async fn channel_info(name: String) -> Result<Option<ChannelSummary>, AppError> {
     Ok(crate::error::state::<super::Channels>()?
         .find(&name)

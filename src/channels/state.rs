@@ -180,13 +180,23 @@ impl Channels {
     }
 
     /// Page `page` of the directory, `per_page` channels to a page: live channels, then
-    /// those live within [`RECENT_MS`].
-    pub fn directory(&self, page: usize, per_page: usize) -> DirectoryPage {
+    /// those live within [`RECENT_MS`]. With a `search` (not empty): the channels ever on air
+    /// whose name, title or broadcaster contains it, whatever the case.
+    pub fn directory(&self, page: usize, per_page: usize, search: &str) -> DirectoryPage {
         let now = now_ms();
+        let search = search.to_lowercase();
         let mut listed = self.summaries().into_iter().filter(|c| {
-            c.state != ChannelState::Offline
-                || c.last_live_ms
-                    .is_some_and(|ms| now.saturating_sub(ms) < RECENT_MS)
+            let on_air = c.state != ChannelState::Offline;
+            if search.is_empty() {
+                on_air
+                    || c.last_live_ms
+                        .is_some_and(|ms| now.saturating_sub(ms) < RECENT_MS)
+            } else {
+                (on_air || c.last_live_ms.is_some())
+                    && [&c.name, &c.title, &c.broadcaster]
+                        .iter()
+                        .any(|text| text.to_lowercase().contains(&search))
+            }
         });
         let channels: Vec<ChannelSummary> = listed
             .by_ref()
@@ -255,7 +265,7 @@ pub(crate) mod tests {
         let channel = channels.open("gone", "gone", "long ago");
         channel.set_last_live(now - 40 * 24 * 3600 * 1000);
 
-        let first = channels.directory(0, 4);
+        let first = channels.directory(0, 4, "");
         assert!(first.more);
         assert!(
             first
@@ -263,7 +273,7 @@ pub(crate) mod tests {
                 .iter()
                 .all(|c| c.state != ChannelState::Offline)
         );
-        let second = channels.directory(1, 4);
+        let second = channels.directory(1, 4, "");
         let names: Vec<&str> = second.channels.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names[1..],
@@ -271,10 +281,27 @@ pub(crate) mod tests {
             "most recent first"
         );
         assert!(second.more);
-        let third = channels.directory(2, 4);
+        let third = channels.directory(2, 4, "");
         let names: Vec<&str> = third.channels.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["lately3"]);
         assert!(!third.more);
-        assert!(channels.directory(9, 4).channels.is_empty());
+        assert!(channels.directory(9, 4, "").channels.is_empty());
+
+        // A search finds channels by name, title or broadcaster, whatever the case, however
+        // long ago they were live; never those that never were.
+        let names = |search: &str| -> Vec<String> {
+            channels
+                .directory(0, 50, search)
+                .channels
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(names("GONE"), ["gone"]);
+        assert_eq!(names("long AGO"), ["gone"]);
+        assert_eq!(names("lately3"), ["lately3"]);
+        assert_eq!(names("on now").len(), 5);
+        assert!(names("never").is_empty());
+        assert!(names("nothing like it").is_empty());
     }
 }

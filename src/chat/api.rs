@@ -8,11 +8,24 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::live::wire::ChatEvent;
 
-/// Someone banned from a channel's chat, and since when (ms since the epoch).
+/// Someone banned from a channel's chat, or timed out of it, and since when (ms since the
+/// epoch).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Banned {
     pub username: String,
     pub banned_ms: u64,
+    /// When a timeout ends; None for a ban.
+    #[serde(default)]
+    pub until_ms: Option<u64>,
+}
+
+/// A channel's chat rules (its owner's settings). Neither holds for its moderators.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatRules {
+    /// Slow mode: one message per person every this many seconds; 0: off.
+    pub slow_secs: u64,
+    /// Followers-only: posts need to have followed the channel this many minutes; None: off.
+    pub followers_only_min: Option<u64>,
 }
 
 /// How many messages the watch page shows when it loads.
@@ -34,9 +47,7 @@ pub async fn post_chat(channel: String, text: String) -> Result<(), AppError> {
     crate::error::reply(async {
         let chat = crate::error::state::<super::Chat>()?;
         let user = crate::accounts::session::require_user().await?;
-        chat.post(&channel, &user.username, &text, false)
-            .await
-            .map(drop)
+        chat.post(&channel, &user, &text, false).await.map(drop)
     })
     .await
 }
@@ -83,6 +94,40 @@ pub async fn chat_bans(channel: String) -> Result<Vec<Banned>, AppError> {
         let user = crate::accounts::session::require_user().await?;
         user.ensure_moderates(&channel)?;
         chat.bans(&channel).await
+    })
+    .await
+}
+
+/// Times `username` out of `channel`'s chat for `secs` seconds. Owner or operator.
+#[server(endpoint = "timeout_in_chat")]
+pub async fn timeout_in_chat(channel: String, username: String, secs: u64) -> Result<(), AppError> {
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        let accounts = crate::error::state::<crate::accounts::Accounts>()?;
+        let user = crate::accounts::session::require_user().await?;
+        chat.timeout_by(&accounts, &user, &channel, &username, secs)
+            .await
+    })
+    .await
+}
+
+/// `channel`'s chat rules, for anyone (the chat says them).
+#[server(endpoint = "chat_rules", input = leptos::server_fn::codec::Json)]
+pub async fn chat_rules_of(channel: String) -> Result<ChatRules, AppError> {
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        chat.rules(&channel).await
+    })
+    .await
+}
+
+/// Sets `channel`'s chat rules. Owner or operator.
+#[server(endpoint = "set_chat_rules", input = leptos::server_fn::codec::Json)]
+pub async fn set_chat_rules(channel: String, rules: ChatRules) -> Result<(), AppError> {
+    crate::error::reply(async {
+        let chat = crate::error::state::<super::Chat>()?;
+        let user = crate::accounts::session::require_user().await?;
+        chat.set_rules_by(&user, &channel, rules).await
     })
     .await
 }

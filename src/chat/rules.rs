@@ -1,10 +1,12 @@
 //! What a chat message may be: 1–500 characters of plain text once control characters and
-//! direction overrides are removed and the ends trimmed, with something visible in it.
+//! direction overrides are removed and the ends trimmed, with something visible in it; and
+//! the bounds of a channel's chat rules and of a timeout.
 
 pub const MESSAGE_MAX: usize = 500;
 /// Bytes looked at, at most: 500 characters of UTF-8 and room for what cleaning removes.
 const INPUT_MAX_BYTES: usize = 8 * MESSAGE_MAX;
 
+use super::api::ChatRules;
 use crate::text::{is_direction_control, is_invisible};
 
 /// The message as it will be stored and shown, or what is wrong with it.
@@ -26,9 +28,67 @@ pub fn clean_message(text: &str) -> Result<String, String> {
     Ok(cleaned.to_string())
 }
 
+/// Slow mode's choices in the studio, in seconds (0: off); any up to `SLOW_MAX_SECS` is taken.
+pub const SLOW_CHOICES: [u64; 6] = [0, 3, 10, 30, 60, 120];
+pub const SLOW_MAX_SECS: u64 = 600;
+/// Followers-only's choices in the studio, in minutes followed (None: off).
+pub const FOLLOWERS_CHOICES: [Option<u64>; 6] =
+    [None, Some(0), Some(10), Some(30), Some(60), Some(24 * 60)];
+/// Three months, as Twitch's longest.
+pub const FOLLOWERS_MAX_MIN: u64 = 90 * 24 * 60;
+/// The moderators' quick timeouts, in seconds: 1 min, 10 min, 1 h.
+pub const TIMEOUT_CHOICES: [u64; 3] = [60, 600, 3600];
+/// Two weeks; a longer one is a ban.
+pub const TIMEOUT_MAX_SECS: u64 = 14 * 24 * 3600;
+
+/// Chat rules a channel's owner may set.
+pub fn check_chat_rules(wanted: ChatRules) -> Result<ChatRules, String> {
+    if wanted.slow_secs > SLOW_MAX_SECS {
+        return Err(format!(
+            "Slow mode is at most one message every {SLOW_MAX_SECS} seconds."
+        ));
+    }
+    if wanted
+        .followers_only_min
+        .is_some_and(|m| m > FOLLOWERS_MAX_MIN)
+    {
+        return Err("Followers-only asks for at most three months of following.".into());
+    }
+    Ok(wanted)
+}
+
+/// A timeout's length, in seconds.
+pub fn check_timeout(secs: u64) -> Result<u64, String> {
+    match secs {
+        0 => Err("A timeout lasts at least a second.".into()),
+        secs if secs > TIMEOUT_MAX_SECS => {
+            Err("A timeout lasts at most two weeks: ban them instead.".into())
+        }
+        secs => Ok(secs),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_and_timeouts_stay_within_their_bounds() {
+        let rules = |slow_secs, followers_only_min| ChatRules {
+            slow_secs,
+            followers_only_min,
+        };
+        assert_eq!(check_chat_rules(rules(10, Some(0))), Ok(rules(10, Some(0))));
+        assert!(check_chat_rules(rules(SLOW_MAX_SECS + 1, None)).is_err());
+        assert!(check_chat_rules(rules(0, Some(FOLLOWERS_MAX_MIN + 1))).is_err());
+        assert_eq!(check_timeout(60), Ok(60));
+        assert!(check_timeout(0).is_err());
+        assert!(
+            check_timeout(TIMEOUT_MAX_SECS + 1)
+                .unwrap_err()
+                .contains("ban")
+        );
+    }
 
     #[test]
     fn messages_are_trimmed_and_lose_control_characters() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::api::Banned;
+use super::api::{Banned, ChatRules};
 use super::bus::{ChatBus, ChatNews};
 use super::limit::{self, ChatLimit};
 use super::{rules, store};
@@ -16,8 +16,10 @@ use crate::accounts::Accounts;
 use crate::accounts::session::SignedIn;
 use crate::channels::Channels;
 use crate::clock::now_ms;
+use crate::components::elapsed::countdown;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::follows::Follows;
 use crate::live::wire::ChatEvent;
 use crate::webhooks::{HookEvent, Webhooks};
 
@@ -32,6 +34,8 @@ pub struct Chat {
     bus: Option<Arc<dyn ChatBus>>,
     /// Who is told of every message posted here.
     webhooks: Option<Webhooks>,
+    /// Who follows whom, for followers-only chat.
+    follows: Option<Follows>,
 }
 
 impl Chat {
@@ -43,7 +47,14 @@ impl Chat {
             order: Arc::default(),
             bus: None,
             webhooks: None,
+            follows: None,
         }
+    }
+
+    /// Reads follows from `follows` (a followers-only chat asks since when a person follows).
+    pub fn with_follows(mut self, follows: Follows) -> Self {
+        self.follows = Some(follows);
+        self
     }
 
     /// Tells `webhooks` of every message posted through this instance.
@@ -70,38 +81,119 @@ impl Chat {
         Ok(store::recent(&self.db, channel, limit).await?)
     }
 
-    /// Posts `text` to `channel` as `author` (`bot`: through one of their API tokens): checked,
-    /// rate limited, stored, then sent to every viewer in the stored order. Returns it as sent.
+    /// Posts `text` to `channel` as `user` (`bot`: through one of their API tokens): checked
+    /// against the channel's bans, timeouts and rules (followers-only, slow mode: neither
+    /// holds for its moderators), rate limited, stored, then sent to every viewer in the
+    /// stored order. Returns it as sent.
     pub async fn post(
         &self,
         channel: &str,
-        author: &str,
+        user: &SignedIn,
         text: &str,
         bot: bool,
     ) -> Result<ChatEvent, AppError> {
+        let author = user.username.as_str();
         let found = self.channels.require(channel).await?;
         let text = rules::clean_message(text).map_err(AppError::Invalid)?;
-        if store::is_banned(&self.db, channel, author).await? {
-            return Err(AppError::Forbidden(
-                "You are banned from this channel's chat.".into(),
-            ));
+        let now = now_ms();
+        match store::banned(&self.db, channel, author).await? {
+            None => {}
+            Some(None) => {
+                return Err(AppError::Forbidden(
+                    "You are banned from this channel's chat.".into(),
+                ));
+            }
+            Some(Some(until)) => {
+                return Err(AppError::Forbidden(format!(
+                    "You are timed out of this channel's chat: you may post again in {}.",
+                    countdown(until.saturating_sub(now))
+                )));
+            }
         }
-        self.limit
-            .allow(author)
-            .map_err(AppError::TooManyAttempts)?;
+        let moderates = user.ensure_moderates(channel).is_ok();
+        let (slow_secs, followers_only) = store::rules(&self.db, channel).await?;
+        if let (Some(minutes), false) = (followers_only, moderates) {
+            self.ensure_follower(user, channel, minutes, now).await?;
+        }
+        let slow = (!moderates && slow_secs > 0).then_some(slow_secs);
         if let Some(bus) = &self.bus {
+            self.limit
+                .allow(author)
+                .map_err(AppError::TooManyAttempts)?;
             let message = self
-                .post_shared(bus.as_ref(), channel, author, &text, bot)
+                .post_shared(bus.as_ref(), channel, author, &text, bot, slow)
                 .await?;
             self.tell(channel, &message);
             return Ok(message);
         }
         let _in_order = self.order.lock().await;
+        // Slow mode first: a message it refuses does not count against the rate limit.
+        if let Some(secs) = slow {
+            slow_mode(&self.db, channel, author, secs).await?;
+        }
+        self.limit
+            .allow(author)
+            .map_err(AppError::TooManyAttempts)?;
         let message = store::insert(&self.db, channel, author, &text, bot).await?;
         found.hub.publish_chat(&message);
         self.tell(channel, &message);
         metrics::counter!("onair_chat_messages_total").increment(1);
         Ok(message)
+    }
+
+    /// Followers-only chat: `user` must have followed `channel` for `minutes` by `now`.
+    async fn ensure_follower(
+        &self,
+        user: &SignedIn,
+        channel: &str,
+        minutes: u64,
+        now: u64,
+    ) -> Result<(), AppError> {
+        let since = match &self.follows {
+            Some(follows) => follows.since(user.user_id, channel).await?,
+            None => None,
+        };
+        let needed = minutes.saturating_mul(60_000);
+        match since {
+            None => Err(AppError::Forbidden(
+                "This chat is for followers only: follow the channel to post.".into(),
+            )),
+            Some(since) if now.saturating_sub(since) < needed => Err(AppError::Forbidden(format!(
+                "This chat is for those who have followed the channel for {minutes} min: you may post in {}.",
+                countdown(needed - now.saturating_sub(since))
+            ))),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// `channel`'s chat rules, as every viewer may read them.
+    pub async fn rules(&self, channel: &str) -> Result<ChatRules, AppError> {
+        let found = self.channels.require(channel).await?;
+        let (slow_secs, followers_only_min) = store::rules(&self.db, &found.name).await?;
+        Ok(ChatRules {
+            slow_secs,
+            followers_only_min,
+        })
+    }
+
+    /// `user` (the channel's owner or an operator) sets `channel`'s chat rules.
+    pub async fn set_rules_by(
+        &self,
+        user: &SignedIn,
+        channel: &str,
+        wanted: ChatRules,
+    ) -> Result<(), AppError> {
+        user.ensure_moderates(channel)?;
+        let wanted = rules::check_chat_rules(wanted).map_err(AppError::Invalid)?;
+        store::set_rules(
+            &self.db,
+            channel,
+            wanted.slow_secs,
+            wanted.followers_only_min,
+        )
+        .await?;
+        tracing::info!(%channel, slow_secs = wanted.slow_secs, followers_only_min = ?wanted.followers_only_min, by = %user.username, "chat rules set");
+        Ok(())
     }
 
     /// Deletes message `id` from `channel`'s chat, for every viewer (the caller checked who
@@ -136,12 +228,16 @@ impl Chat {
         author: &str,
         text: &str,
         bot: bool,
+        slow: Option<u64>,
     ) -> Result<ChatEvent, AppError> {
         let mut turn = self.db.begin().await?;
         store::take_turn(&mut turn, channel).await?;
         let window = now_ms().saturating_sub(limit::PER.as_millis() as u64);
         if store::sent_since(&mut turn, author, window).await? >= u64::from(limit::BURST) {
             return Err(AppError::TooManyAttempts(limit::slow_down()));
+        }
+        if let Some(secs) = slow {
+            slow_mode(&mut *turn, channel, author, secs).await?;
         }
         let message = store::insert(&mut *turn, channel, author, text, bot).await?;
         send(bus, channel, &ChatNews::Message(message.clone())).await?;
@@ -180,22 +276,32 @@ impl Chat {
         Ok(())
     }
 
-    /// Who is banned from `channel`'s chat, newest first.
+    /// Who is banned or timed out from `channel`'s chat now, newest first.
     pub async fn bans(&self, channel: &str) -> Result<Vec<Banned>, AppError> {
         Ok(store::bans(&self.db, channel)
             .await?
             .into_iter()
-            .map(|(username, banned_ms)| Banned {
+            .map(|(username, banned_ms, until_ms)| Banned {
                 username,
                 banned_ms,
+                until_ms,
             })
             .collect())
     }
 
-    /// Bans `username` from `channel`'s chat (the caller checked who may).
-    pub async fn ban(&self, channel: &str, username: &str) -> Result<(), AppError> {
-        store::ban(&self.db, channel, username).await?;
-        tracing::info!(%channel, %username, "banned from chat");
+    /// Bans `username` from `channel`'s chat until `until_ms` (a timeout) or until lifted
+    /// (the caller checked who may).
+    pub async fn ban(
+        &self,
+        channel: &str,
+        username: &str,
+        until_ms: Option<u64>,
+    ) -> Result<(), AppError> {
+        store::ban(&self.db, channel, username, until_ms).await?;
+        match until_ms {
+            None => tracing::info!(%channel, %username, "banned from chat"),
+            Some(until_ms) => tracing::info!(%channel, %username, until_ms, "timed out of chat"),
+        }
         Ok(())
     }
 }
@@ -215,17 +321,63 @@ impl Chat {
         channel: &str,
         username: &str,
     ) -> Result<(), AppError> {
+        let username = self.check_target(accounts, user, channel, username).await?;
+        self.ban(channel, &username, None).await
+    }
+
+    /// Times `username` out of `channel`'s chat for `secs` seconds.
+    pub async fn timeout_by(
+        &self,
+        accounts: &Accounts,
+        user: &SignedIn,
+        channel: &str,
+        username: &str,
+        secs: u64,
+    ) -> Result<(), AppError> {
+        let secs = rules::check_timeout(secs).map_err(AppError::Invalid)?;
+        let username = self.check_target(accounts, user, channel, username).await?;
+        let until = now_ms().saturating_add(secs.saturating_mul(1000));
+        self.ban(channel, &username, Some(until)).await
+    }
+
+    /// Whom `user` may ban or time out from `channel`: they moderate it; the target is an
+    /// account, not themselves, not the channel's owner, not an operator.
+    async fn check_target(
+        &self,
+        accounts: &Accounts,
+        user: &SignedIn,
+        channel: &str,
+        username: &str,
+    ) -> Result<String, AppError> {
         user.ensure_moderates(channel)?;
         let username = username.trim();
         if username.eq_ignore_ascii_case(&user.username) {
             return Err(AppError::Invalid("You cannot ban yourself.".into()));
         }
-        let known = crate::accounts::rules::check_username(username).is_ok()
-            && accounts.exists(username).await?;
-        if !known {
+        let operator = match crate::accounts::rules::check_username(username) {
+            Ok(_) => accounts.is_operator(username).await?,
+            Err(_) => None,
+        };
+        let Some(operator) = operator else {
             return Err(AppError::NotFound("No account has that name.".into()));
+        };
+        let owner = self
+            .channels
+            .require(channel)
+            .await?
+            .broadcaster
+            .eq_ignore_ascii_case(username);
+        if owner {
+            return Err(AppError::Forbidden(
+                "The channel's owner cannot be banned or timed out of its chat.".into(),
+            ));
         }
-        self.ban(channel, username).await
+        if operator {
+            return Err(AppError::Forbidden(
+                "An operator of this site cannot be banned or timed out of a chat.".into(),
+            ));
+        }
+        Ok(username.to_string())
     }
 
     pub async fn unban_by(
@@ -237,6 +389,25 @@ impl Chat {
         user.ensure_moderates(channel)?;
         self.unban(channel, username.trim()).await
     }
+}
+
+/// Slow mode: `author` may post in `channel` once every `secs` seconds (asked in the
+/// channel's turn, so two posts at once cannot both pass).
+async fn slow_mode(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    channel: &str,
+    author: &str,
+    secs: u64,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let every = secs.saturating_mul(1000);
+    if let Some(last) = store::last_sent(db, channel, author, now.saturating_sub(every)).await? {
+        return Err(AppError::TooManyAttempts(format!(
+            "Slow mode: one message every {secs} s. You may post again in {}.",
+            countdown((last + every).saturating_sub(now))
+        )));
+    }
+    Ok(())
 }
 
 /// Sends `news` through `bus`; if it cannot, the change is not made (the caller's transaction

@@ -136,15 +136,85 @@ pub async fn sent_since(
     Ok(sent as u64)
 }
 
-/// Bans `username` from posting in `channel`'s chat.
-pub async fn ban(db: &Db, channel: &str, username: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO chat_bans (channel, username, banned_ms) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
+/// Bans `username` from posting in `channel`'s chat until `until_ms` (a timeout), or until
+/// lifted (None). A new ban or timeout replaces the one there was.
+pub async fn ban(
+    db: &Db,
+    channel: &str,
+    username: &str,
+    until_ms: Option<u64>,
+) -> Result<(), sqlx::Error> {
+    let until = until_ms.map(|ms| ms as i64);
+    let updated = sqlx::query(
+        "UPDATE chat_bans SET banned_ms = $3, until_ms = $4 \
+         WHERE channel = $1 AND lower(username) = lower($2)",
     )
     .bind(channel)
     .bind(username)
     .bind(now_ms() as i64)
+    .bind(until)
+    .execute(db)
+    .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO chat_bans (channel, username, banned_ms, until_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(channel)
+        .bind(username)
+        .bind(now_ms() as i64)
+        .bind(until)
+        .execute(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// When `author` last posted in `channel`, if after `after_ms`.
+pub async fn last_sent(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    channel: &str,
+    author: &str,
+    after_ms: u64,
+) -> Result<Option<u64>, sqlx::Error> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(sent_ms) FROM chat_messages \
+         WHERE lower(author) = lower($1) AND sent_ms > $2 AND channel = $3",
+    )
+    .bind(author)
+    .bind(after_ms as i64)
+    .bind(channel)
+    .fetch_one(db)
+    .await?;
+    Ok(last.map(|ms| ms.max(0) as u64))
+}
+
+/// `channel`'s chat rules: (slow mode seconds, followers-only minutes); (0, None) when unset.
+pub async fn rules(db: &Db, channel: &str) -> Result<(u64, Option<u64>), sqlx::Error> {
+    let found: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT slow_secs, followers_only_min FROM chat_rules WHERE channel = $1")
+            .bind(channel)
+            .fetch_optional(db)
+            .await?;
+    Ok(found.map_or((0, None), |(slow, followers)| {
+        (slow.max(0) as u64, followers.map(|m| m.max(0) as u64))
+    }))
+}
+
+pub async fn set_rules(
+    db: &Db,
+    channel: &str,
+    slow_secs: u64,
+    followers_only_min: Option<u64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO chat_rules (channel, slow_secs, followers_only_min) VALUES ($1, $2, $3) \
+         ON CONFLICT (channel) DO UPDATE SET slow_secs = excluded.slow_secs, \
+         followers_only_min = excluded.followers_only_min",
+    )
+    .bind(channel)
+    .bind(slow_secs as i64)
+    .bind(followers_only_min.map(|m| m as i64))
     .execute(db)
     .await?;
     Ok(())
@@ -170,27 +240,40 @@ pub async fn unban(db: &Db, channel: &str, username: &str) -> Result<bool, sqlx:
     Ok(done.rows_affected() > 0)
 }
 
-/// Who is banned from `channel`'s chat, newest first, with when (ms since the epoch).
-pub async fn bans(db: &Db, channel: &str) -> Result<Vec<(String, u64)>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT username, banned_ms FROM chat_bans WHERE channel = $1 \
-         ORDER BY banned_ms DESC LIMIT 500",
+/// Who is banned or timed out from `channel`'s chat now, newest first: (username, since,
+/// until — None for a ban), in ms since the epoch.
+pub async fn bans(db: &Db, channel: &str) -> Result<Vec<(String, u64, Option<u64>)>, sqlx::Error> {
+    let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT username, banned_ms, until_ms FROM chat_bans WHERE channel = $1 \
+         AND (until_ms IS NULL OR until_ms > $2) ORDER BY banned_ms DESC LIMIT 500",
     )
     .bind(channel)
+    .bind(now_ms() as i64)
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|(u, ms)| (u, ms as u64)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(u, ms, until)| (u, ms as u64, until.map(|t| t as u64)))
+        .collect())
 }
 
-pub async fn is_banned(db: &Db, channel: &str, username: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<String> = sqlx::query_scalar(
-        "SELECT username FROM chat_bans WHERE channel = $1 AND lower(username) = lower($2)",
+/// Whether `username` may not post in `channel` now: Some(None) banned, Some(Some(until_ms))
+/// timed out until then; None free to post.
+pub async fn banned(
+    db: &Db,
+    channel: &str,
+    username: &str,
+) -> Result<Option<Option<u64>>, sqlx::Error> {
+    let found: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT until_ms FROM chat_bans WHERE channel = $1 AND lower(username) = lower($2) \
+         AND (until_ms IS NULL OR until_ms > $3)",
     )
     .bind(channel)
     .bind(username)
+    .bind(now_ms() as i64)
     .fetch_optional(db)
     .await?;
-    Ok(found.is_some())
+    Ok(found.map(|until| until.map(|ms| ms.max(0) as u64)))
 }
 
 #[cfg(test)]
@@ -251,17 +334,69 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_ban_holds_for_one_channel_whatever_the_case() {
+    async fn a_ban_holds_for_one_channel_whatever_the_case_and_a_timeout_until_its_end() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            assert!(!is_banned(&db, "ana", "troll").await.unwrap());
-            ban(&db, "ana", "Troll").await.unwrap();
-            ban(&db, "ana", "troll").await.unwrap();
-            assert!(is_banned(&db, "ana", "troll").await.unwrap());
-            assert!(is_banned(&db, "ana", "TROLL").await.unwrap());
-            assert!(!is_banned(&db, "bob", "troll").await.unwrap());
+            assert_eq!(banned(&db, "ana", "troll").await.unwrap(), None);
+            ban(&db, "ana", "Troll", None).await.unwrap();
+            ban(&db, "ana", "troll", None).await.unwrap();
+            assert_eq!(banned(&db, "ana", "troll").await.unwrap(), Some(None));
+            assert_eq!(banned(&db, "ana", "TROLL").await.unwrap(), Some(None));
+            assert_eq!(banned(&db, "bob", "troll").await.unwrap(), None);
             assert!(unban(&db, "ana", "TROLL").await.unwrap());
-            assert!(!is_banned(&db, "ana", "troll").await.unwrap());
+            assert_eq!(banned(&db, "ana", "troll").await.unwrap(), None);
+
+            // A timeout holds until its end, then is gone from the list too.
+            let later = now_ms() + 60_000;
+            ban(&db, "ana", "troll", Some(later)).await.unwrap();
+            assert_eq!(
+                banned(&db, "ana", "troll").await.unwrap(),
+                Some(Some(later))
+            );
+            assert_eq!(bans(&db, "ana").await.unwrap().len(), 1);
+            ban(&db, "ana", "troll", Some(now_ms() - 1)).await.unwrap();
+            assert_eq!(banned(&db, "ana", "troll").await.unwrap(), None);
+            assert!(bans(&db, "ana").await.unwrap().is_empty());
+            // A ban replaces a timeout.
+            ban(&db, "ana", "TROLL", None).await.unwrap();
+            assert_eq!(banned(&db, "ana", "troll").await.unwrap(), Some(None));
+        }
+    }
+
+    #[tokio::test]
+    async fn slow_mode_finds_the_last_message_of_the_author_in_the_channel() {
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            let before = now_ms() - 1;
+            assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
+            insert(&db, "other", "bob", "elsewhere", false)
+                .await
+                .unwrap();
+            assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
+            let sent = insert(&db, "ana", "Bob", "hi", false).await.unwrap();
+            assert_eq!(
+                last_sent(&db, "ana", "BOB", before).await.unwrap(),
+                Some(sent.sent_at)
+            );
+            assert_eq!(
+                last_sent(&db, "ana", "bob", sent.sent_at).await.unwrap(),
+                None
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn chat_rules_are_kept_per_channel() {
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            crate::accounts::store::create(&db, "ana", "x")
+                .await
+                .unwrap();
+            assert_eq!(rules(&db, "ana").await.unwrap(), (0, None));
+            set_rules(&db, "ana", 10, Some(5)).await.unwrap();
+            assert_eq!(rules(&db, "ana").await.unwrap(), (10, Some(5)));
+            set_rules(&db, "ana", 0, None).await.unwrap();
+            assert_eq!(rules(&db, "ana").await.unwrap(), (0, None));
         }
     }
 }

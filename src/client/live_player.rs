@@ -74,10 +74,15 @@ pub struct LivePlayer {
 }
 
 impl LivePlayer {
-    /// Starts playing channel `url` (its `/live/{channel}/events` address) into `video`.
-    pub fn start(video: HtmlVideoElement, url: String, signals: Signals) -> Self {
+    /// Starts playing channel `url` (its `/live/{channel}/events` address) into `video`; as
+    /// the owner's `preview` in the studio, not counted as a viewer.
+    pub fn start(video: HtmlVideoElement, url: String, signals: Signals, preview: bool) -> Self {
         video.set_muted(true);
-        let url = format!("{url}?viewer={}", viewer_key());
+        let url = if preview {
+            format!("{url}?preview=1")
+        } else {
+            format!("{url}?viewer={}", viewer_key())
+        };
         let core = Rc::new_cyclic(|myself| {
             RefCell::new(Core {
                 video,

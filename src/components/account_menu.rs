@@ -1,10 +1,11 @@
 //! Who is signed in, in the top bar: "Sign in / Sign up", or the studio, the user's channel
-//! and "Sign out". The sign-in, sign-up and sign-out actions live here too, so the menu
+//! and "Sign out", with word of followed channels going live (`live_alerts`). The sign-in, sign-up and sign-out actions live here too, so the menu
 //! refreshes whenever one of them completes.
 
 use leptos::prelude::*;
 
 use crate::accounts::api::{Me, SignIn, SignOut, SignOutEverywhere, SignUp, current_user};
+use crate::components::live_alerts::LiveAlerts;
 use crate::error::AppError;
 
 /// The account actions and who is signed in, shared through context.
@@ -55,6 +56,7 @@ pub fn AccountMenu() -> impl IntoView {
                     match auth.me.await {
                         Ok(Some(me)) => {
                             view! {
+                                <LiveAlerts/>
                                 <a href="/studio">"Studio"</a>
                                 <a href=format!("/watch/{}", me.channel) class="me" data-testid="signed-in-as">
                                     {me.username}

@@ -1,4 +1,4 @@
-//! Who is banned from a channel's chat, each with "Unban": in the owner's studio, and beside
+//! Who is banned from a channel's chat (or timed out, until when), each with "Unban": in the owner's studio, and beside
 //! the chat for an operator. Refetched after every unban and whenever `refresh` changes (a
 //! ban made elsewhere on the page).
 
@@ -37,6 +37,7 @@ pub fn ChatBans(channel: String, #[prop(into)] refresh: Signal<usize>) -> impl I
                                         view! {
                                             <li data-banned=name.clone()>
                                                 <span>{banned.username}</span>
+                                                {banned.until_ms.map(|until| format!(" (timed out until {})", crate::components::moment::date(until)))}
                                                 " "
                                                 <button
                                                     class="link"

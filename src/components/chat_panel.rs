@@ -1,7 +1,8 @@
 //! The chat beside the player: messages (as text, never HTML) kept scrolled to the newest
-//! unless the reader scrolled up; an input for signed-in users that shows why a message was
-//! refused; delete and ban buttons for the channel's moderators (its owner and the operators),
-//! and for operators the ban list and "End broadcast". New messages and deletions arrive on
+//! unless the reader scrolled up; the channel's chat rules (slow mode, followers-only); an
+//! input for signed-in users that shows why a message was refused; delete, time-out and ban
+//! for the channel's moderators (its owner and the operators), and for operators the ban list
+//! and "End broadcast". New messages and deletions arrive on
 //! the player's stream, into `messages`.
 
 use leptos::html::{Input, Ol};
@@ -9,8 +10,10 @@ use leptos::prelude::*;
 
 use crate::accounts::api::Me;
 use crate::broadcasts::api::StopBroadcast;
-use crate::chat::api::{BanFromChat, DeleteChat, PostChat};
-use crate::chat::rules::MESSAGE_MAX;
+use crate::chat::api::{
+    BanFromChat, ChatRules, DeleteChat, PostChat, TimeoutInChat, chat_rules_of,
+};
+use crate::chat::rules::{MESSAGE_MAX, TIMEOUT_CHOICES};
 use crate::components::account_menu::Auth;
 use crate::components::chat_bans::ChatBans;
 use crate::live::wire::ChatEvent;
@@ -21,9 +24,23 @@ const FOLLOW_WITHIN_PX: i32 = 48;
 #[component]
 pub fn ChatPanel(channel: String, messages: RwSignal<Vec<ChatEvent>>) -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let rules = Resource::new(
+        {
+            let channel = channel.clone();
+            move || channel.clone()
+        },
+        chat_rules_of,
+    );
     view! {
         <aside class="chat" aria-label="Chat">
             <h2>"Chat"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    rules.await.ok().and_then(|rules| say_rules(&rules)).map(|said| view! {
+                        <p class="chat-rules" data-testid="chat-rules">{said}</p>
+                    })
+                })}
+            </Suspense>
             <Transition fallback=|| ()>
                 {
                     let channel = channel.clone();
@@ -47,6 +64,7 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
     let post = ServerAction::<PostChat>::new();
     let delete = ServerAction::<DeleteChat>::new();
     let ban = ServerAction::<BanFromChat>::new();
+    let timeout = ServerAction::<TimeoutInChat>::new();
     let end = ServerAction::<StopBroadcast>::new();
     let input = NodeRef::<Input>::new();
     let list = NodeRef::<Ol>::new();
@@ -80,6 +98,7 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
         failed(post.value().get())
             .or_else(|| failed(delete.value().get()))
             .or_else(|| failed(ban.value().get()))
+            .or_else(|| failed(timeout.value().get()))
             .or_else(|| failed(end.value().get()))
     };
     let operator_tools = operator.then(|| {
@@ -95,7 +114,7 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
                 >
                     "End broadcast (operator)"
                 </button>
-                <ChatBans channel refresh=Signal::derive(move || ban.version().get())/>
+                <ChatBans channel refresh=Signal::derive(move || ban.version().get() + timeout.version().get())/>
             </div>
         }
     });
@@ -105,6 +124,22 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
         let tools = moderator.then(|| {
             let (channel, id) = (row_channel.clone(), message.id);
             let (ban_channel, author) = (row_channel.clone(), message.author.clone());
+            let (timeout_channel, timed_out) = (row_channel.clone(), message.author.clone());
+            let time_out = move |ev: leptos::ev::Event| {
+                let picked = event_target_value(&ev);
+                let secs = match picked.as_str() {
+                    "custom" => ask_seconds(),
+                    picked => picked.parse::<u64>().ok(),
+                };
+                reset_choice(&ev);
+                if let Some(secs) = secs {
+                    timeout.dispatch(TimeoutInChat {
+                        channel: timeout_channel.clone(),
+                        username: timed_out.clone(),
+                        secs,
+                    });
+                }
+            };
             view! {
                 <span class="chat-tools">
                     <button
@@ -128,6 +163,13 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
                     >
                         "Ban"
                     </button>
+                    <select class="chat-timeout" title="Time out of this chat" data-testid="chat-timeout" on:change=time_out>
+                        <option value="" selected=true>"Time out…"</option>
+                        {TIMEOUT_CHOICES.map(|secs| view! {
+                            <option value=secs.to_string()>{crate::components::elapsed::countdown(secs * 1000)}</option>
+                        }).collect_view()}
+                        <option value="custom">"Other…"</option>
+                    </select>
                 </span>
             }
         });
@@ -178,3 +220,46 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
         }}
     }
 }
+
+/// The rules a chat has, as its readers are told them; None when it has none.
+fn say_rules(rules: &ChatRules) -> Option<String> {
+    let mut said = Vec::new();
+    if rules.slow_secs > 0 {
+        said.push(format!(
+            "Slow mode: one message every {} s",
+            rules.slow_secs
+        ));
+    }
+    match rules.followers_only_min {
+        Some(0) => said.push("Followers only".to_string()),
+        Some(minutes) => said.push(format!("Followers only (followed {minutes} min or more)")),
+        None => {}
+    }
+    (!said.is_empty()).then(|| said.join(" · "))
+}
+
+/// "Other…": how many seconds, asked of the moderator.
+#[cfg(feature = "hydrate")]
+fn ask_seconds() -> Option<u64> {
+    window()
+        .prompt_with_message("Time out for how many seconds?")
+        .ok()
+        .flatten()
+        .and_then(|typed| typed.trim().parse().ok())
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn ask_seconds() -> Option<u64> {
+    None
+}
+
+/// Puts the time-out menu back on its label, so the same choice can be made again.
+#[cfg(feature = "hydrate")]
+fn reset_choice(ev: &leptos::ev::Event) {
+    if let Some(menu) = ev.target() {
+        let _ = js_sys::Reflect::set(&menu, &"value".into(), &"".into());
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn reset_choice(_ev: &leptos::ev::Event) {}

@@ -15,9 +15,34 @@ pub fn words(ms: u64) -> String {
     }
 }
 
+/// The time left until a start, `ms` ahead, as a countdown: "3 days", "5 h 07 min",
+/// "12 min 30 s", "45 s".
+pub fn countdown(ms: u64) -> String {
+    let secs = ms.div_ceil(1000);
+    let (days, hours, minutes, seconds) =
+        (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds} s"),
+        (0, 0, m) => format!("{m} min {seconds:02} s"),
+        (0, h, m) => format!("{h} h {m:02} min"),
+        (1, _, _) => "1 day".to_string(),
+        (d, _, _) => format!("{d} days"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::words;
+    use super::{countdown, words};
+
+    #[test]
+    fn countdowns_tick_down_to_the_second() {
+        assert_eq!(countdown(45_000), "45 s");
+        assert_eq!(countdown(44_001), "45 s");
+        assert_eq!(countdown(12 * 60_000 + 30_000), "12 min 30 s");
+        assert_eq!(countdown(5 * 3_600_000 + 7 * 60_000), "5 h 07 min");
+        assert_eq!(countdown(30 * 3_600_000), "1 day");
+        assert_eq!(countdown(80 * 3_600_000), "3 days");
+    }
 
     #[test]
     fn spans_read_naturally() {

@@ -8,13 +8,15 @@ use leptos::prelude::*;
 use crate::live::wire::{AUDIO_RUNG, ChannelState, ChatEvent, SOURCE_RUNG};
 use crate::player::PlayerState;
 
-/// `chat`, when given, receives the channel's chat from the same stream.
+/// `chat`, when given, receives the channel's chat from the same stream. A `preview` (the
+/// owner's, in the studio) is not counted as a viewer.
 #[component]
 pub fn Player(
     channel: String,
     initial: ChannelState,
     viewers: usize,
     #[prop(optional)] chat: Option<RwSignal<Vec<ChatEvent>>>,
+    #[prop(optional)] preview: bool,
 ) -> impl IntoView {
     // The server renders the channel's state; the player updates it once connected.
     let state = RwSignal::new(match initial {
@@ -73,13 +75,18 @@ pub fn Player(
                     rung,
                     rungs,
                 };
-                player.set_value(Some(LivePlayer::start(element, url.clone(), signals)));
+                player.set_value(Some(LivePlayer::start(
+                    element,
+                    url.clone(),
+                    signals,
+                    preview,
+                )));
             }
         });
         on_cleanup(move || player.set_value(None));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&channel, chat, rungs, rung);
+    let _ = (&channel, chat, rungs, rung, preview);
 
     let unmute = move |_| {
         if let Some(element) = video.get() {

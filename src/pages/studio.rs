@@ -23,10 +23,12 @@ use crate::components::account_menu::Auth;
 use crate::components::api_tokens::ApiTokens;
 use crate::components::browser_capture::BrowserCapture;
 use crate::components::chat_bans::ChatBans;
+use crate::components::chat_rules_panel::ChatRulesPanel;
 use crate::components::elapsed;
 use crate::components::player::Player;
 use crate::components::record_switch::RecordSwitch;
 use crate::components::restream_panel::RestreamPanel;
+use crate::components::schedule_panel::SchedulePanel;
 use crate::components::streaming_software::StreamingSoftware;
 use crate::components::webhooks_panel::WebhooksPanel;
 use crate::error::AppError;
@@ -248,9 +250,11 @@ fn Studio(channel: String, operator: bool) -> impl IntoView {
                 </div>
                 <div class="studio-preview">
                     <h2>"Preview"</h2>
-                    <Player channel=channel.clone() initial=ChannelState::Offline viewers=0/>
+                    <Player channel=channel.clone() initial=ChannelState::Offline viewers=0 preview=true/>
                     <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
+                    <ChatRulesPanel channel=channel.clone()/>
                     <ChatBans channel=channel.clone() refresh=Signal::derive(|| 0)/>
+                    <SchedulePanel channel=channel.clone()/>
                     <RestreamPanel channel=channel.clone() tick=tick/>
                     <ApiTokens/>
                     <WebhooksPanel channel=Some(channel.clone())/>

@@ -1,5 +1,5 @@
-//! `/watch/{channel}`: the player with the channel's title and state, its chat, and its past
-//! broadcasts.
+//! `/watch/{channel}`: the player with the channel's title and state, its followers, its chat,
+//! its next announced broadcast while offline, and its past broadcasts.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,10 +8,12 @@ use leptos_router::hooks::use_params_map;
 use crate::channels::api::channel_info;
 use crate::chat::api::recent_chat;
 use crate::components::chat_panel::ChatPanel;
+use crate::components::follow_button::FollowButton;
 use crate::components::link_preview::LinkPreview;
 use crate::components::past_broadcasts::PastBroadcasts;
 use crate::components::player::Player;
 use crate::components::share::Share;
+use crate::components::upcoming::NextBroadcast;
 use crate::live::wire::ChannelState;
 use crate::pages::not_found::NotFound;
 
@@ -36,6 +38,8 @@ pub fn WatchPage() -> impl IntoView {
                         };
                         let picture = live.then(|| format!("/live/{}/thumbnail.jpg", channel.name));
                         let share = view! { <Share channel=channel.name.clone() title=channel.title.clone()/> };
+                        let offline = channel.state == ChannelState::Offline;
+                        let next = offline.then(|| view! { <NextBroadcast channel=channel.name.clone()/> });
                         view! {
                             <Title text=channel.title.clone()/>
                             <LinkPreview
@@ -54,9 +58,14 @@ pub fn WatchPage() -> impl IntoView {
                                     />
                                     <div class="watch-meta">
                                         <h1 class="channel-title">{channel.title}</h1>
-                                        <p class="broadcaster">{channel.broadcaster}</p>
+                                        <p class="broadcaster">
+                                            {channel.broadcaster}
+                                            " "
+                                            <FollowButton channel=channel.name.clone()/>
+                                        </p>
                                         {share}
                                     </div>
+                                    {next}
                                     <PastBroadcasts channel=channel.name.clone()/>
                                 </div>
                                 <ChatPanel channel=channel.name.clone() messages/>

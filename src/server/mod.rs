@@ -5,6 +5,7 @@
 
 mod background;
 mod bodies;
+mod calendar;
 mod clips;
 pub mod commands;
 mod demo;

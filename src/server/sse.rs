@@ -63,6 +63,9 @@ pub struct Params {
     /// `chat`: the channel's status and chat alone, no media, not counted as a viewer (a chat
     /// overlay, `/embed/{channel}/chat`).
     only: Option<String>,
+    /// `1`: the owner's studio preview: everything, not counted as a viewer. Anyone may ask
+    /// it; it only leaves the one asking out of the count.
+    preview: Option<String>,
 }
 
 impl Params {
@@ -120,10 +123,15 @@ pub async fn live_events(
                 .into_response();
         }
         None => {
-            let mut viewer =
+            let mut viewer = if params.preview.as_deref() == Some("1") {
                 channel
                     .hub
-                    .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after);
+                    .subscribe_preview(last_event_id, params.chat_after)
+            } else {
+                channel
+                    .hub
+                    .subscribe(last_event_id, params.viewer.as_deref(), params.chat_after)
+            };
             viewer.set_ask(params.ask());
             viewer
         }

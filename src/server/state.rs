@@ -19,10 +19,12 @@ use crate::chat::Chat;
 use crate::cluster::Cluster;
 use crate::cluster::chat::ClusterChat;
 use crate::db;
+use crate::follows::Follows;
 use crate::ingest::Ingest;
 use crate::open_connections::{Caps, OpenConnections};
 use crate::recordings::Recordings;
 use crate::restream::Restream;
+use crate::schedule::Schedule;
 use crate::tokens::Tokens;
 use crate::webhooks::Webhooks;
 
@@ -45,6 +47,10 @@ pub struct AppState {
     pub broadcasts: Broadcasts,
     pub recordings: Recordings,
     pub chat: Chat,
+    /// Who follows which channel.
+    pub follows: Follows,
+    /// The broadcasts channels announce.
+    pub schedule: Schedule,
     /// API tokens, for the JSON API bots and tools use.
     pub tokens: Tokens,
     /// Webhooks, told of what happens on channels.
@@ -106,7 +112,10 @@ impl AppState {
             shutdown.clone(),
         )
         .map_err(std::io::Error::other)?;
-        let mut chat = Chat::new(db.clone(), channels.clone()).with_webhooks(webhooks.clone());
+        let follows = Follows::new(db.clone(), channels.clone());
+        let mut chat = Chat::new(db.clone(), channels.clone())
+            .with_webhooks(webhooks.clone())
+            .with_follows(follows.clone());
         if let Some(cluster) = cluster.clone().filter(|_| shared_db) {
             let bus = ClusterChat::start(cluster, channels.clone(), tasks, shutdown.clone())
                 .await
@@ -154,6 +163,8 @@ impl AppState {
             )
             .with_session_lifetime(Duration::from_secs(settings.accounts.session_lifetime_secs)),
             chat,
+            follows,
+            schedule: Schedule::new(db.clone(), channels.clone()),
             tokens: Tokens::new(db.clone()),
             webhooks,
             restream,
@@ -187,6 +198,8 @@ impl AppState {
         provide_context(self.broadcasts.clone());
         provide_context(self.recordings.clone());
         provide_context(self.chat.clone());
+        provide_context(self.follows.clone());
+        provide_context(self.schedule.clone());
         provide_context(self.ingest.clone());
         provide_context(self.site.clone());
         provide_context(self.tokens.clone());

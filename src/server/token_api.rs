@@ -120,9 +120,7 @@ pub async fn post_chat(
 ) -> Answer {
     bearer.ensure(Scope::Chat)?;
     let said = body(said, r#"{"text": "hello"}"#)?;
-    let message = chat
-        .post(&channel, &bearer.user.username, &said.text, true)
-        .await?;
+    let message = chat.post(&channel, &bearer.user, &said.text, true).await?;
     Ok((StatusCode::CREATED, Json(message)).into_response())
 }
 

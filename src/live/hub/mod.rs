@@ -407,6 +407,16 @@ impl Hub {
         self.reader(last_event_id, Some(seat), chat_after, false)
     }
 
+    /// The owner's preview in the studio: the media and chat [`Hub::subscribe`] sends, without
+    /// a seat in the audience (a broadcaster watching themselves is not a viewer).
+    pub fn subscribe_preview(
+        self: &Arc<Self>,
+        last_event_id: Option<u64>,
+        chat_after: Option<u64>,
+    ) -> Viewer {
+        self.reader(last_event_id, None, chat_after, false)
+    }
+
     /// A reader of the chat alone (a chat overlay in a broadcaster's scene): the channel's
     /// status and its chat, as [`Hub::subscribe`] sends them, and no media. It is not a viewer:
     /// it takes no seat in the audience and is never counted on a rung.

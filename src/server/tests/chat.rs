@@ -232,3 +232,149 @@ async fn an_operator_moderates_any_channel_and_lifts_bans() {
     assert!(!server.state.broadcasts.is_on_air("demo"));
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_slow_mode_and_followers_only_say_when_one_may_post_and_spare_moderators() {
+    use crate::server::commands::{OperatorCommand, operator};
+    use serde_json::json;
+
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let (host, fan, olga) = (browser(), browser(), browser());
+    sign_up(&host, &base, "host").await;
+    sign_up(&fan, &base, "fan").await;
+    sign_up(&olga, &base, "olga").await;
+    let db_path = server.dir.path().join("onair.db").display().to_string();
+    let settings = Settings::with_overrides([("ONAIR_DATABASE_PATH", db_path.as_str())]).unwrap();
+    operator(&settings, OperatorCommand::Add("olga".into()))
+        .await
+        .unwrap();
+    let time_out = |by: &reqwest::Client, who: &'static str, secs: &'static str| {
+        let (by, base) = (by.clone(), base.clone());
+        async move {
+            let form = [("channel", "host"), ("username", who), ("secs", secs)];
+            call(&by, &base, "timeout_in_chat", Some(&form), None)
+                .await
+                .map(drop)
+        }
+    };
+    let set_rules = |by: &reqwest::Client, slow: u64, followers: Option<u64>| {
+        let (by, base) = (by.clone(), base.clone());
+        let rules = json!({"channel": "host", "rules": {"slow_secs": slow, "followers_only_min": followers}});
+        async move {
+            call(&by, &base, "set_chat_rules", None, Some(rules))
+                .await
+                .map(drop)
+        }
+    };
+    let refusal = |result: Result<(), AppError>| match result {
+        Err(err) => err,
+        Ok(()) => panic!("refused"),
+    };
+
+    // A timeout says how long is left, and ends by itself.
+    time_out(&host, "fan", "2").await.unwrap();
+    let refused = refusal(say(&fan, &base, "let me in").await);
+    assert!(
+        matches!(&refused, AppError::Forbidden(text) if text.contains("timed out") && text.contains("you may post again in")),
+        "{refused:?}"
+    );
+    super::support::eventually(
+        "the timeout ends",
+        std::time::Duration::from_secs(10),
+        || {
+            let (fan, base) = (fan.clone(), base.clone());
+            async move { say(&fan, &base, "back").await.ok() }
+        },
+    )
+    .await;
+    assert!(matches!(
+        refusal(time_out(&host, "fan", "0").await),
+        AppError::Invalid(_)
+    ));
+    assert!(matches!(
+        refusal(time_out(&fan, "olga", "60").await),
+        AppError::Forbidden(_)
+    ));
+    // Nobody moderates the owner or an operator.
+    let on_operator = refusal(time_out(&host, "olga", "60").await);
+    assert!(
+        matches!(&on_operator, AppError::Forbidden(text) if text.contains("operator")),
+        "{on_operator:?}"
+    );
+    let on_owner = refusal(time_out(&olga, "host", "60").await);
+    assert!(
+        matches!(&on_owner, AppError::Forbidden(text) if text.contains("owner")),
+        "{on_owner:?}"
+    );
+    let ban_owner = call(
+        &olga,
+        &base,
+        "ban_from_chat",
+        Some(&[("channel", "host"), ("username", "HOST")]),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(ban_owner, Err(AppError::Forbidden(_))),
+        "{ban_owner:?}"
+    );
+
+    // Slow mode: the fan just posted, so must wait; the owner never does.
+    assert!(matches!(
+        refusal(set_rules(&fan, 3, None).await),
+        AppError::Forbidden(_)
+    ));
+    assert!(matches!(
+        refusal(set_rules(&host, 601, None).await),
+        AppError::Invalid(_)
+    ));
+    set_rules(&host, 30, None).await.unwrap();
+    let slowed = refusal(say(&fan, &base, "again").await);
+    assert!(
+        matches!(&slowed, AppError::TooManyAttempts(text) if text.contains("one message every 30 s") && text.contains("again in")),
+        "{slowed:?}"
+    );
+    say(&host, &base, "one").await.unwrap();
+    say(&host, &base, "two").await.unwrap();
+    let rules: crate::chat::api::ChatRules = call(
+        &fan,
+        &base,
+        "chat_rules",
+        None,
+        Some(json!({"channel": "host"})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!((rules.slow_secs, rules.followers_only_min), (30, None));
+
+    // Followers only: follow first; with a length, the wait is said.
+    set_rules(&host, 0, Some(0)).await.unwrap();
+    let unfollowed = refusal(say(&fan, &base, "hello?").await);
+    assert!(
+        matches!(&unfollowed, AppError::Forbidden(text) if text.contains("follow the channel")),
+        "{unfollowed:?}"
+    );
+    call(
+        &fan,
+        &base,
+        "follow",
+        None,
+        Some(json!({"channel": "host", "on": true})),
+    )
+    .await
+    .unwrap();
+    say(&fan, &base, "following now").await.unwrap();
+    set_rules(&host, 0, Some(10)).await.unwrap();
+    let too_new = refusal(say(&fan, &base, "still?").await);
+    assert!(
+        matches!(&too_new, AppError::Forbidden(text) if text.contains("followed the channel for 10 min") && text.contains("you may post in 10 min")),
+        "{too_new:?}"
+    );
+    say(&olga, &base, "operators are spared").await.unwrap();
+    server.shutdown().await.unwrap();
+}

@@ -1,6 +1,7 @@
 //! Watching over real HTTP: the demo's event stream decodes, resumes without gap or repeat,
-//! counts its viewers, drops a viewer who stops reading, and holds a bounded number of streams
-//! per address; a live stream outlives the header timeout.
+//! counts its viewers (never the owner's studio preview), drops a viewer who stops reading,
+//! and holds a bounded number of streams per address; a live stream outlives the header
+//! timeout.
 
 use std::time::Duration;
 
@@ -140,6 +141,29 @@ async fn two_viewers_see_the_count_go_one_two_one() {
         1,
         "a closed connection stops counting"
     );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owners_studio_preview_plays_but_is_not_counted_as_a_viewer() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let url = |query: &str| format!("http://{}/live/demo/events?{query}", server.addr);
+    let mut preview = reqwest::get(url("preview=1"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    assert_eq!(next_viewer_count(&mut preview).await, 0);
+    let media = next_event(&mut preview, "media").await;
+    assert!(!media.data.is_empty(), "the preview plays");
+    let mut viewer = reqwest::get(url("viewer=tab-a"))
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    assert_eq!(next_viewer_count(&mut viewer).await, 1);
+    assert_eq!(next_viewer_count(&mut preview).await, 1);
     server.shutdown().await.unwrap();
 }
 

@@ -7,6 +7,7 @@ mod broadcasts;
 mod browser;
 mod chat;
 mod cluster;
+mod community;
 mod https;
 mod ingest;
 mod live;

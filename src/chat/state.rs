@@ -96,7 +96,12 @@ impl Chat {
         let found = self.channels.require(channel).await?;
         let text = rules::clean_message(text).map_err(AppError::Invalid)?;
         let now = now_ms();
-        match store::banned(&self.db, channel, author).await? {
+        // Asked together: a post waits for one round trip to the database, not two.
+        let (banned, (slow_secs, followers_only)) = tokio::try_join!(
+            store::banned(&self.db, channel, author),
+            store::rules(&self.db, channel)
+        )?;
+        match banned {
             None => {}
             Some(None) => {
                 return Err(AppError::Forbidden(
@@ -111,7 +116,6 @@ impl Chat {
             }
         }
         let moderates = user.ensure_moderates(channel).is_ok();
-        let (slow_secs, followers_only) = store::rules(&self.db, channel).await?;
         if let (Some(minutes), false) = (followers_only, moderates) {
             self.ensure_follower(user, channel, minutes, now).await?;
         }

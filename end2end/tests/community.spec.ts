@@ -34,7 +34,8 @@ test('a follower is told in another tab when the channel goes live, and the home
     const fan = await fanContext.newPage();
     await signUp(fan, newUsername('fan'));
     const watch = new WatchPage(fan);
-    await watch.open(channel);
+    // Hydrated before the click: the button acts through the page's code.
+    await visit(fan, `/watch/${channel}`);
     await expect(fan.getByTestId('followers')).toHaveText('0 followers');
     await fan.getByTestId('follow').click();
     await expect(fan.getByTestId('follow')).toHaveText('Following');
@@ -181,7 +182,7 @@ test('chat rules: slow mode and followers-only say when one may post; a timeout 
   const viewerContext = await browser.newContext();
   try {
     const viewerPage = await viewerContext.newPage();
-    await signUp(viewerPage, newUsername('cv'));
+    const viewerName = await signUp(viewerPage, newUsername('cv'));
     await visit(viewerPage, `/watch/${host}`);
     const chat = new ChatPanel(viewerPage);
     await expect(viewerPage.getByTestId('chat-rules')).toHaveText('Slow mode: one message every 10 s');
@@ -216,6 +217,16 @@ test('chat rules: slow mode and followers-only say when one may post; a timeout 
       await chat.say('the timeout is over');
       await expect(chat.message('the timeout is over')).toBeVisible({ timeout: 1_000 });
     }).toPass({ timeout: 15_000 });
+
+    // The owner's lines carry the owner's badge; a viewer's none. A mention is highlighted for
+    // the one mentioned only.
+    const hostChat = new ChatPanel(page);
+    await hostChat.say(`@${viewerName.toUpperCase()} welcome back`);
+    const line = chat.message('welcome back');
+    await expect(line.getByTestId('chat-role')).toHaveText('owner');
+    await expect(line).toHaveClass(/\bmentioned\b/);
+    await expect(hostChat.message('welcome back')).not.toHaveClass(/\bmentioned\b/);
+    await expect(chat.message('the timeout is over').getByTestId('chat-role')).toHaveCount(0);
   } finally {
     await viewerContext.close();
   }

@@ -25,3 +25,5 @@ CREATE TABLE chat_rules (
     slow_secs          BIGINT NOT NULL DEFAULT 0,
     followers_only_min BIGINT
 );
+
+ALTER TABLE chat_messages ADD COLUMN role TEXT;

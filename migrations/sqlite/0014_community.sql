@@ -34,3 +34,7 @@ CREATE TABLE chat_rules (
 
 -- Slow mode asks when a person last posted (PostgreSQL has had this index from the start).
 CREATE INDEX chat_messages_by_author ON chat_messages (lower(author), sent_ms);
+
+-- The author's standing when they posted ('owner', 'operator'), shown as a badge; NULL: a
+-- viewer.
+ALTER TABLE chat_messages ADD COLUMN role TEXT;

@@ -18,7 +18,7 @@ pub fn could_be_username(text: &str) -> bool {
     (1..=USERNAME_MAX).contains(&text.len()) && text.chars().all(is_username_char)
 }
 
-fn is_username_char(c: char) -> bool {
+pub fn is_username_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 

@@ -28,6 +28,22 @@ pub fn clean_message(text: &str) -> Result<String, String> {
     Ok(cleaned.to_string())
 }
 
+/// Whether `text` mentions `username` (`@name`, whatever the case, not inside a longer name).
+pub fn mentions(text: &str, username: &str) -> bool {
+    if username.is_empty() {
+        return false;
+    }
+    let (text, wanted) = (text.to_ascii_lowercase(), username.to_ascii_lowercase());
+    text.match_indices('@').any(|(at, _)| {
+        let name = &text[at + 1..];
+        name.starts_with(&wanted)
+            && !name[wanted.len()..]
+                .chars()
+                .next()
+                .is_some_and(crate::accounts::rules::is_username_char)
+    })
+}
+
 /// Slow mode's choices in the studio, in seconds (0: off); any up to `SLOW_MAX_SECS` is taken.
 pub const SLOW_CHOICES: [u64; 6] = [0, 3, 10, 30, 60, 120];
 pub const SLOW_MAX_SECS: u64 = 600;
@@ -71,6 +87,19 @@ pub fn check_timeout(secs: u64) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mention_is_at_and_the_whole_name_whatever_the_case() {
+        assert!(mentions("hi @Ana!", "ana"));
+        assert!(mentions("@ana", "ANA"));
+        assert!(mentions("cc @bob and @ana-b @ana", "ana"));
+        assert!(!mentions("hi ana", "ana"), "no @");
+        assert!(!mentions("hi @anabel", "ana"), "a longer name");
+        assert!(!mentions("hi @ana_b", "ana"));
+        assert!(!mentions("@", "ana"));
+        assert!(!mentions("@@@é@", "ana"));
+        assert!(!mentions("@ana", ""));
+    }
 
     #[test]
     fn rules_and_timeouts_stay_within_their_bounds() {

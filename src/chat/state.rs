@@ -20,7 +20,7 @@ use crate::components::elapsed::countdown;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::follows::Follows;
-use crate::live::wire::ChatEvent;
+use crate::live::wire::{ChatEvent, ChatRole};
 use crate::webhooks::{HookEvent, Webhooks};
 
 #[derive(Clone)]
@@ -116,6 +116,13 @@ impl Chat {
             }
         }
         let moderates = user.ensure_moderates(channel).is_ok();
+        let role = if user.channel == channel {
+            Some(ChatRole::Owner)
+        } else if user.operator {
+            Some(ChatRole::Operator)
+        } else {
+            None
+        };
         if let (Some(minutes), false) = (followers_only, moderates) {
             self.ensure_follower(user, channel, minutes, now).await?;
         }
@@ -125,7 +132,7 @@ impl Chat {
                 .allow(author)
                 .map_err(AppError::TooManyAttempts)?;
             let message = self
-                .post_shared(bus.as_ref(), channel, author, &text, bot, slow)
+                .post_shared(bus.as_ref(), channel, author, (&text, bot, role), slow)
                 .await?;
             self.tell(channel, &message);
             return Ok(message);
@@ -138,7 +145,7 @@ impl Chat {
         self.limit
             .allow(author)
             .map_err(AppError::TooManyAttempts)?;
-        let message = store::insert(&self.db, channel, author, &text, bot).await?;
+        let message = store::insert(&self.db, channel, author, &text, bot, role).await?;
         found.hub.publish_chat(&message);
         self.tell(channel, &message);
         metrics::counter!("onair_chat_messages_total").increment(1);
@@ -230,8 +237,7 @@ impl Chat {
         bus: &dyn ChatBus,
         channel: &str,
         author: &str,
-        text: &str,
-        bot: bool,
+        (text, bot, role): (&str, bool, Option<ChatRole>),
         slow: Option<u64>,
     ) -> Result<ChatEvent, AppError> {
         let mut turn = self.db.begin().await?;
@@ -243,7 +249,7 @@ impl Chat {
         if let Some(secs) = slow {
             slow_mode(&mut *turn, channel, author, secs).await?;
         }
-        let message = store::insert(&mut *turn, channel, author, text, bot).await?;
+        let message = store::insert(&mut *turn, channel, author, text, bot, role).await?;
         send(bus, channel, &ChatNews::Message(message.clone())).await?;
         turn.commit().await?;
         // Counted where posted, as on a single instance: summed over instances, once each.

@@ -4,7 +4,21 @@
 use crate::db::Db;
 
 use crate::clock::now_ms;
-use crate::live::wire::ChatEvent;
+use crate::live::wire::{ChatEvent, ChatRole};
+
+/// A stored message's columns.
+type Row = (i64, String, String, i64, i64, Option<String>);
+
+fn message((id, author, text, sent_ms, bot, role): Row) -> ChatEvent {
+    ChatEvent {
+        id: id as u64,
+        author,
+        text,
+        sent_at: sent_ms as u64,
+        bot: bot != 0,
+        role: role.as_deref().and_then(ChatRole::from_word),
+    }
+}
 
 /// Stores a message; returns it with its id (ids grow in the order messages are stored).
 pub async fn insert(
@@ -13,17 +27,19 @@ pub async fn insert(
     author: &str,
     text: &str,
     bot: bool,
+    role: Option<ChatRole>,
 ) -> Result<ChatEvent, sqlx::Error> {
     let sent_at = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO chat_messages (channel, author, text, sent_ms, bot) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO chat_messages (channel, author, text, sent_ms, bot, role) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(channel)
     .bind(author)
     .bind(text)
     .bind(sent_at as i64)
     .bind(i64::from(bot))
+    .bind(role.map(ChatRole::word))
     .fetch_one(db)
     .await?;
     Ok(ChatEvent {
@@ -32,30 +48,21 @@ pub async fn insert(
         text: text.to_string(),
         sent_at,
         bot,
+        role,
     })
 }
 
 /// The latest `limit` messages of `channel` not deleted, oldest first.
 pub async fn recent(db: &Db, channel: &str, limit: u32) -> Result<Vec<ChatEvent>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, author, text, sent_ms, bot FROM chat_messages \
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, author, text, sent_ms, bot, role FROM chat_messages \
          WHERE channel = $1 AND deleted_ms IS NULL ORDER BY id DESC LIMIT $2",
     )
     .bind(channel)
     .bind(i64::from(limit))
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .rev()
-        .map(|(id, author, text, sent_ms, bot)| ChatEvent {
-            id: id as u64,
-            author,
-            text,
-            sent_at: sent_ms as u64,
-            bot: bot != 0,
-        })
-        .collect())
+    Ok(rows.into_iter().rev().map(message).collect())
 }
 
 /// The first `limit` messages of `channel` sent from `from_ms` to `to_ms`, not deleted, oldest
@@ -67,8 +74,8 @@ pub async fn between(
     to_ms: u64,
     limit: u32,
 ) -> Result<Vec<ChatEvent>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, author, text, sent_ms, bot FROM chat_messages \
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, author, text, sent_ms, bot, role FROM chat_messages \
          WHERE channel = $1 AND deleted_ms IS NULL AND sent_ms >= $2 AND sent_ms <= $3 \
          ORDER BY sent_ms, id LIMIT $4",
     )
@@ -78,16 +85,7 @@ pub async fn between(
     .bind(i64::from(limit))
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, author, text, sent_ms, bot)| ChatEvent {
-            id: id as u64,
-            author,
-            text,
-            sent_at: sent_ms as u64,
-            bot: bot != 0,
-        })
-        .collect())
+    Ok(rows.into_iter().map(message).collect())
 }
 
 /// Marks message `id` of `channel` deleted; false if there is no such message there.
@@ -284,7 +282,7 @@ mod tests {
     async fn messages_past_the_retention_are_erased_and_newer_ones_kept() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let old = insert(&db, "ana", "bob", "last month", false)
+            let old = insert(&db, "ana", "bob", "last month", false, None)
                 .await
                 .unwrap();
             sqlx::query("UPDATE chat_messages SET sent_ms = sent_ms - $1 WHERE id = $2")
@@ -293,7 +291,9 @@ mod tests {
                 .execute(&db)
                 .await
                 .unwrap();
-            let kept = insert(&db, "ana", "carl", "today", false).await.unwrap();
+            let kept = insert(&db, "ana", "carl", "today", false, None)
+                .await
+                .unwrap();
             let cutoff = now_ms() - 30 * 86_400_000;
             assert_eq!(erase_before(&db, cutoff).await.unwrap(), 1);
             assert_eq!(recent(&db, "ana", 50).await.unwrap(), [kept]);
@@ -304,9 +304,13 @@ mod tests {
     async fn messages_come_back_in_order_and_deleted_ones_are_not_shown() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let first = insert(&db, "ana", "bob", "hello", false).await.unwrap();
-            let second = insert(&db, "ana", "carl", "hi bob", false).await.unwrap();
-            insert(&db, "other", "bob", "elsewhere", false)
+            let first = insert(&db, "ana", "bob", "hello", false, None)
+                .await
+                .unwrap();
+            let second = insert(&db, "ana", "carl", "hi bob", false, None)
+                .await
+                .unwrap();
+            insert(&db, "other", "bob", "elsewhere", false, None)
                 .await
                 .unwrap();
             assert!(second.id > first.id);
@@ -369,11 +373,11 @@ mod tests {
             let db = test_db.db().clone();
             let before = now_ms() - 1;
             assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
-            insert(&db, "other", "bob", "elsewhere", false)
+            insert(&db, "other", "bob", "elsewhere", false, None)
                 .await
                 .unwrap();
             assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
-            let sent = insert(&db, "ana", "Bob", "hi", false).await.unwrap();
+            let sent = insert(&db, "ana", "Bob", "hi", false, None).await.unwrap();
             assert_eq!(
                 last_sent(&db, "ana", "BOB", before).await.unwrap(),
                 Some(sent.sent_at)

@@ -13,7 +13,7 @@ use crate::broadcasts::api::StopBroadcast;
 use crate::chat::api::{
     BanFromChat, ChatRules, DeleteChat, PostChat, TimeoutInChat, chat_rules_of,
 };
-use crate::chat::rules::{MESSAGE_MAX, TIMEOUT_CHOICES};
+use crate::chat::rules::{MESSAGE_MAX, TIMEOUT_CHOICES, mentions};
 use crate::components::account_menu::Auth;
 use crate::components::chat_bans::ChatBans;
 use crate::live::wire::ChatEvent;
@@ -120,7 +120,12 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
     });
 
     let row_channel = channel.clone();
+    let me_name = me
+        .as_ref()
+        .map(|me| me.username.clone())
+        .unwrap_or_default();
     let row = move |message: ChatEvent| {
+        let mentioned = mentions(&message.text, &me_name);
         let tools = moderator.then(|| {
             let (channel, id) = (row_channel.clone(), message.id);
             let (ban_channel, author) = (row_channel.clone(), message.author.clone());
@@ -174,7 +179,13 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
             }
         });
         view! {
-            <li class="chat-message" data-id=message.id>
+            <li
+                class="chat-message"
+                class:mentioned=mentioned
+                data-id=message.id
+                title=crate::components::moment::date(message.sent_at)
+            >
+                {message.role.map(|role| view! { <span class=format!("chat-badge role-{}", role.word()) data-testid="chat-role">{role.word()}</span> " " })}
                 {message.bot.then(|| view! { <span class="chat-badge" title="Posted by a program with this user's API token">"bot"</span> " " })}
                 <span class="chat-author">{message.author}</span>
                 " "

@@ -128,6 +128,38 @@ pub struct ChatEvent {
     /// Posted by a program with its user's API token (`tokens`), shown as a bot's.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub bot: bool,
+    /// The author's standing in the channel when they posted, shown as a badge; None for a
+    /// viewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<ChatRole>,
+}
+
+/// Who an author was in a channel's chat when they posted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatRole {
+    /// The channel's owner.
+    Owner,
+    /// An operator of the site.
+    Operator,
+}
+
+impl ChatRole {
+    /// Its badge's word, and its name in the database.
+    pub fn word(self) -> &'static str {
+        match self {
+            ChatRole::Owner => "owner",
+            ChatRole::Operator => "operator",
+        }
+    }
+
+    pub fn from_word(word: &str) -> Option<Self> {
+        match word {
+            "owner" => Some(ChatRole::Owner),
+            "operator" => Some(ChatRole::Operator),
+            _ => None,
+        }
+    }
 }
 
 /// `event: chat-deleted` — the channel's owner removed message `id`.

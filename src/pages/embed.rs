@@ -103,6 +103,7 @@ fn ChatOverlay(channel: String, after: u64) -> impl IntoView {
                 key=|message| message.id
                 children=|message| view! {
                     <li class="overlay-line" data-id=message.id>
+                        {message.role.map(|role| view! { <span class=format!("chat-badge role-{}", role.word())>{role.word()}</span> " " })}
                         {message.bot.then(|| view! { <span class="chat-badge">"bot"</span> " " })}
                         <span class="chat-author">{message.author}</span>
                         " "

@@ -148,6 +148,8 @@ fn ReplayChat(lines: Vec<ReplayChatLine>, position: RwSignal<f64>) -> impl IntoV
                     children=|line| view! {
                         <li class="chat-message" data-id=line.message.id data-at-ms=line.at_ms>
                             <span class="chat-time">{clock(line.at_ms as f64 / 1000.0)}</span>
+                            {line.message.role.map(|role| view! { <span class=format!("chat-badge role-{}", role.word())>{role.word()}</span> " " })}
+                            {line.message.bot.then(|| view! { <span class="chat-badge">"bot"</span> " " })}
                             <span class="chat-author">{line.message.author}</span>
                             <span class="chat-text">{line.message.text}</span>
                         </li>

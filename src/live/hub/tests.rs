@@ -417,6 +417,7 @@ fn message(id: u64) -> ChatEvent {
         text: format!("message {id}"),
         sent_at: 1_700_000_000_000 + id,
         bot: false,
+        role: None,
     }
 }
 

@@ -6,7 +6,7 @@ use eventsource_stream::Eventsource;
 use super::support::{SERIAL, next_event, start_server_with};
 use super::support::{answer, browser, call, sign_up};
 use crate::error::AppError;
-use crate::live::wire::{ChatDeletedEvent, ChatEvent};
+use crate::live::wire::{ChatDeletedEvent, ChatEvent, ChatRole};
 use crate::server::Settings;
 
 async fn say(client: &reqwest::Client, base: &str, text: &str) -> Result<(), AppError> {
@@ -376,5 +376,12 @@ async fn timeouts_slow_mode_and_followers_only_say_when_one_may_post_and_spare_m
         "{too_new:?}"
     );
     say(&olga, &base, "operators are spared").await.unwrap();
+
+    // Each line carries its author's standing when posted, for its badge.
+    let recent: Vec<ChatEvent> = answer(&fan, &base, "recent_chat", &[("channel", "host")]).await;
+    let role_of = |author: &str| recent.iter().find(|m| m.author == author).map(|m| m.role);
+    assert_eq!(role_of("host"), Some(Some(ChatRole::Owner)));
+    assert_eq!(role_of("olga"), Some(Some(ChatRole::Operator)));
+    assert_eq!(role_of("fan"), Some(None));
     server.shutdown().await.unwrap();
 }

@@ -27,7 +27,8 @@ test('api tokens: a bot posts chat with a token, shown as a bot line; revoked, t
   expect(posted.status()).toBe(201);
   const line = new ChatPanel(viewer).message('beep from the bot');
   await expect(line).toBeVisible();
-  await expect(line.locator('.chat-badge')).toHaveText('bot');
+  // The token's user owns the channel: the owner's badge, then the bot's.
+  await expect(line.locator('.chat-badge')).toHaveText(['owner', 'bot']);
   await expect(line.locator('.chat-author')).toHaveText(channel);
 
   await tokens.revoke('chat bot');

@@ -164,6 +164,7 @@ test('the directory searches channels by name or title', async ({ page }) => {
   await expect(page.locator('.channel-card[data-channel="demo"]')).toBeVisible();
   await page.getByTestId('search').fill('no channel is called this');
   await page.getByTestId('search').press('Enter');
+  await expect(page).toHaveURL(/[?&]q=no(\+|%20)channel/);
   await expect(page.getByText('No channel matches that search.')).toBeVisible();
   await expect(page.locator('.channel-card')).toHaveCount(0);
 });
@@ -227,6 +228,14 @@ test('chat rules: slow mode and followers-only say when one may post; a timeout 
     await expect(line).toHaveClass(/\bmentioned\b/);
     await expect(hostChat.message('welcome back')).not.toHaveClass(/\bmentioned\b/);
     await expect(chat.message('the timeout is over').getByTestId('chat-role')).toHaveCount(0);
+
+    // The viewer replies: the reply quotes the line it answers, for everyone.
+    await line.getByTestId('chat-reply').click();
+    await expect(viewerPage.getByTestId('chat-replying')).toContainText(`@${host}: @${viewerName.toUpperCase()} welcome back`);
+    await chat.say('thanks, glad to be here');
+    await expect(viewerPage.getByTestId('chat-replying')).toHaveCount(0);
+    const reply = hostChat.message('thanks, glad to be here');
+    await expect(reply.getByTestId('chat-quote')).toHaveText(`↪ @${host}: @${viewerName.toUpperCase()} welcome back`);
   } finally {
     await viewerContext.close();
   }

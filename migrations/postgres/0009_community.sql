@@ -27,3 +27,5 @@ CREATE TABLE chat_rules (
 );
 
 ALTER TABLE chat_messages ADD COLUMN role TEXT;
+
+ALTER TABLE chat_messages ADD COLUMN reply_to BIGINT;

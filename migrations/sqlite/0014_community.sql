@@ -38,3 +38,6 @@ CREATE INDEX chat_messages_by_author ON chat_messages (lower(author), sent_ms);
 -- The author's standing when they posted ('owner', 'operator'), shown as a badge; NULL: a
 -- viewer.
 ALTER TABLE chat_messages ADD COLUMN role TEXT;
+
+-- The message a message replies to (quoted beside it, unless it was deleted).
+ALTER TABLE chat_messages ADD COLUMN reply_to INTEGER;

@@ -41,13 +41,20 @@ pub async fn recent_chat(channel: String) -> Result<Vec<ChatEvent>, AppError> {
     .await
 }
 
-/// Posts `text` to `channel`'s chat as the signed-in user.
+/// Posts `text` to `channel`'s chat as the signed-in user; with `reply_to`, as a reply to
+/// that message of the channel.
 #[server(endpoint = "post_chat")]
-pub async fn post_chat(channel: String, text: String) -> Result<(), AppError> {
+pub async fn post_chat(
+    channel: String,
+    text: String,
+    reply_to: Option<u64>,
+) -> Result<(), AppError> {
     crate::error::reply(async {
         let chat = crate::error::state::<super::Chat>()?;
         let user = crate::accounts::session::require_user().await?;
-        chat.post(&channel, &user, &text, false).await.map(drop)
+        chat.post(&channel, &user, &text, false, reply_to)
+            .await
+            .map(drop)
     })
     .await
 }

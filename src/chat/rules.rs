@@ -25,7 +25,27 @@ pub fn clean_message(text: &str) -> Result<String, String> {
     if cleaned.chars().count() > MESSAGE_MAX {
         return Err(format!("A message has at most {MESSAGE_MAX} characters."));
     }
+    if mention_count(cleaned) > MENTIONS_MAX {
+        return Err(format!(
+            "A message mentions at most {MENTIONS_MAX} people: leave some @names out."
+        ));
+    }
     Ok(cleaned.to_string())
+}
+
+/// The most people one message may mention: more is a flood of highlights.
+pub const MENTIONS_MAX: usize = 5;
+
+/// How many `@name`s `text` holds (an `@` followed by a character a username may start with).
+fn mention_count(text: &str) -> usize {
+    text.match_indices('@')
+        .filter(|(at, _)| {
+            text[at + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+        .count()
 }
 
 /// Whether `text` mentions `username` (`@name`, whatever the case, not inside a longer name).
@@ -87,6 +107,20 @@ pub fn check_timeout(secs: u64) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_mentions_at_most_five_people() {
+        assert!(clean_message("@a1 @b2 @c3 @d4 @e5 hello").is_ok());
+        assert!(
+            clean_message("@@@@@@@ mail me at x@ y @ z").is_ok(),
+            "an @ alone is no mention"
+        );
+        assert_eq!(
+            clean_message("@a1 @b2 @c3 @d4 @e5 @f6"),
+            Err("A message mentions at most 5 people: leave some @names out.".into())
+        );
+        assert!(clean_message(&"@x ".repeat(100)).is_err());
+    }
 
     #[test]
     fn a_mention_is_at_and_the_whole_name_whatever_the_case() {

@@ -20,7 +20,7 @@ use crate::components::elapsed::countdown;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::follows::Follows;
-use crate::live::wire::{ChatEvent, ChatRole};
+use crate::live::wire::{ChatEvent, ChatQuote, ChatRole};
 use crate::webhooks::{HookEvent, Webhooks};
 
 #[derive(Clone)]
@@ -81,16 +81,17 @@ impl Chat {
         Ok(store::recent(&self.db, channel, limit).await?)
     }
 
-    /// Posts `text` to `channel` as `user` (`bot`: through one of their API tokens): checked
-    /// against the channel's bans, timeouts and rules (followers-only, slow mode: neither
-    /// holds for its moderators), rate limited, stored, then sent to every viewer in the
-    /// stored order. Returns it as sent.
+    /// Posts `text` to `channel` as `user` (`bot`: through one of their API tokens), perhaps
+    /// as a reply to message `reply_to` of the channel: checked against the channel's bans,
+    /// timeouts and rules (followers-only, slow mode: neither holds for its moderators), rate
+    /// limited, stored, then sent to every viewer in the stored order. Returns it as sent.
     pub async fn post(
         &self,
         channel: &str,
         user: &SignedIn,
         text: &str,
         bot: bool,
+        reply_to: Option<u64>,
     ) -> Result<ChatEvent, AppError> {
         let author = user.username.as_str();
         let found = self.channels.require(channel).await?;
@@ -115,7 +116,7 @@ impl Chat {
                 )));
             }
         }
-        let moderates = user.ensure_moderates(channel).is_ok();
+        // The channel's moderators are exactly those with a role in it.
         let role = if user.channel == channel {
             Some(ChatRole::Owner)
         } else if user.operator {
@@ -123,16 +124,32 @@ impl Chat {
         } else {
             None
         };
+        let moderates = role.is_some();
         if let (Some(minutes), false) = (followers_only, moderates) {
             self.ensure_follower(user, channel, minutes, now).await?;
         }
         let slow = (!moderates && slow_secs > 0).then_some(slow_secs);
+        let reply = match reply_to {
+            None => None,
+            Some(id) => Some(store::quotable(&self.db, channel, id).await?.ok_or_else(|| {
+                AppError::Invalid(
+                    "That message was deleted, or is not in this chat: there is nothing to reply to."
+                        .into(),
+                )
+            })?),
+        };
+        let line = Line {
+            text: &text,
+            bot,
+            role,
+            reply,
+        };
         if let Some(bus) = &self.bus {
             self.limit
                 .allow(author)
                 .map_err(AppError::TooManyAttempts)?;
             let message = self
-                .post_shared(bus.as_ref(), channel, author, (&text, bot, role), slow)
+                .post_shared(bus.as_ref(), channel, author, line, slow)
                 .await?;
             self.tell(channel, &message);
             return Ok(message);
@@ -145,7 +162,10 @@ impl Chat {
         self.limit
             .allow(author)
             .map_err(AppError::TooManyAttempts)?;
-        let message = store::insert(&self.db, channel, author, &text, bot, role).await?;
+        let message = store::insert(
+            &self.db, channel, author, line.text, line.bot, line.role, line.reply,
+        )
+        .await?;
         found.hub.publish_chat(&message);
         self.tell(channel, &message);
         metrics::counter!("onair_chat_messages_total").increment(1);
@@ -237,7 +257,7 @@ impl Chat {
         bus: &dyn ChatBus,
         channel: &str,
         author: &str,
-        (text, bot, role): (&str, bool, Option<ChatRole>),
+        line: Line<'_>,
         slow: Option<u64>,
     ) -> Result<ChatEvent, AppError> {
         let mut turn = self.db.begin().await?;
@@ -249,7 +269,10 @@ impl Chat {
         if let Some(secs) = slow {
             slow_mode(&mut *turn, channel, author, secs).await?;
         }
-        let message = store::insert(&mut *turn, channel, author, text, bot, role).await?;
+        let message = store::insert(
+            &mut *turn, channel, author, line.text, line.bot, line.role, line.reply,
+        )
+        .await?;
         send(bus, channel, &ChatNews::Message(message.clone())).await?;
         turn.commit().await?;
         // Counted where posted, as on a single instance: summed over instances, once each.
@@ -399,6 +422,14 @@ impl Chat {
         user.ensure_moderates(channel)?;
         self.unban(channel, username.trim()).await
     }
+}
+
+/// A message about to be stored: what it says, and what shows beside it.
+struct Line<'a> {
+    text: &'a str,
+    bot: bool,
+    role: Option<ChatRole>,
+    reply: Option<ChatQuote>,
 }
 
 /// Slow mode: `author` may post in `channel` once every `secs` seconds (asked in the

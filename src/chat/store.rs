@@ -4,12 +4,30 @@
 use crate::db::Db;
 
 use crate::clock::now_ms;
-use crate::live::wire::{ChatEvent, ChatRole};
+use crate::live::wire::{ChatEvent, ChatQuote, ChatRole};
 
-/// A stored message's columns.
-type Row = (i64, String, String, i64, i64, Option<String>);
+/// A stored message's columns, with those of the message it replies to (its text None once
+/// deleted).
+type Row = (
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
 
-fn message((id, author, text, sent_ms, bot, role): Row) -> ChatEvent {
+/// What `Row` reads: the message `m` and the one it replies to, `q`.
+const COLUMNS: &str = "m.id, m.author, m.text, m.sent_ms, m.bot, m.role, q.id, q.author, \
+     CASE WHEN q.deleted_ms IS NULL THEN q.text END \
+     FROM chat_messages m LEFT JOIN chat_messages q ON q.id = m.reply_to";
+
+fn message(
+    (id, author, text, sent_ms, bot, role, quoted, quoted_author, quoted_text): Row,
+) -> ChatEvent {
     ChatEvent {
         id: id as u64,
         author,
@@ -17,7 +35,22 @@ fn message((id, author, text, sent_ms, bot, role): Row) -> ChatEvent {
         sent_at: sent_ms as u64,
         bot: bot != 0,
         role: role.as_deref().and_then(ChatRole::from_word),
+        reply: quoted
+            .zip(quoted_author)
+            .map(|(quoted, author)| ChatQuote::of(quoted as u64, author, quoted_text.as_deref())),
     }
+}
+
+/// Message `id` of `channel` quoted, if it is there and not deleted.
+pub async fn quotable(db: &Db, channel: &str, id: u64) -> Result<Option<ChatQuote>, sqlx::Error> {
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT author, text FROM chat_messages WHERE id = $1 AND channel = $2 AND deleted_ms IS NULL",
+    )
+    .bind(id as i64)
+    .bind(channel)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.map(|(author, text)| ChatQuote::of(id, author, Some(&text))))
 }
 
 /// Stores a message; returns it with its id (ids grow in the order messages are stored).
@@ -28,11 +61,12 @@ pub async fn insert(
     text: &str,
     bot: bool,
     role: Option<ChatRole>,
+    reply: Option<ChatQuote>,
 ) -> Result<ChatEvent, sqlx::Error> {
     let sent_at = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO chat_messages (channel, author, text, sent_ms, bot, role) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO chat_messages (channel, author, text, sent_ms, bot, role, reply_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(channel)
     .bind(author)
@@ -40,6 +74,7 @@ pub async fn insert(
     .bind(sent_at as i64)
     .bind(i64::from(bot))
     .bind(role.map(ChatRole::word))
+    .bind(reply.as_ref().map(|quote| quote.id as i64))
     .fetch_one(db)
     .await?;
     Ok(ChatEvent {
@@ -49,15 +84,15 @@ pub async fn insert(
         sent_at,
         bot,
         role,
+        reply,
     })
 }
 
 /// The latest `limit` messages of `channel` not deleted, oldest first.
 pub async fn recent(db: &Db, channel: &str, limit: u32) -> Result<Vec<ChatEvent>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, author, text, sent_ms, bot, role FROM chat_messages \
-         WHERE channel = $1 AND deleted_ms IS NULL ORDER BY id DESC LIMIT $2",
-    )
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} WHERE m.channel = $1 AND m.deleted_ms IS NULL ORDER BY m.id DESC LIMIT $2"
+    ))
     .bind(channel)
     .bind(i64::from(limit))
     .fetch_all(db)
@@ -74,11 +109,10 @@ pub async fn between(
     to_ms: u64,
     limit: u32,
 ) -> Result<Vec<ChatEvent>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, author, text, sent_ms, bot, role FROM chat_messages \
-         WHERE channel = $1 AND deleted_ms IS NULL AND sent_ms >= $2 AND sent_ms <= $3 \
-         ORDER BY sent_ms, id LIMIT $4",
-    )
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} WHERE m.channel = $1 AND m.deleted_ms IS NULL \
+         AND m.sent_ms >= $2 AND m.sent_ms <= $3 ORDER BY m.sent_ms, m.id LIMIT $4"
+    ))
     .bind(channel)
     .bind(from_ms as i64)
     .bind(to_ms as i64)
@@ -282,7 +316,7 @@ mod tests {
     async fn messages_past_the_retention_are_erased_and_newer_ones_kept() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let old = insert(&db, "ana", "bob", "last month", false, None)
+            let old = insert(&db, "ana", "bob", "last month", false, None, None)
                 .await
                 .unwrap();
             sqlx::query("UPDATE chat_messages SET sent_ms = sent_ms - $1 WHERE id = $2")
@@ -291,7 +325,7 @@ mod tests {
                 .execute(&db)
                 .await
                 .unwrap();
-            let kept = insert(&db, "ana", "carl", "today", false, None)
+            let kept = insert(&db, "ana", "carl", "today", false, None, None)
                 .await
                 .unwrap();
             let cutoff = now_ms() - 30 * 86_400_000;
@@ -304,13 +338,13 @@ mod tests {
     async fn messages_come_back_in_order_and_deleted_ones_are_not_shown() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let first = insert(&db, "ana", "bob", "hello", false, None)
+            let first = insert(&db, "ana", "bob", "hello", false, None, None)
                 .await
                 .unwrap();
-            let second = insert(&db, "ana", "carl", "hi bob", false, None)
+            let second = insert(&db, "ana", "carl", "hi bob", false, None, None)
                 .await
                 .unwrap();
-            insert(&db, "other", "bob", "elsewhere", false, None)
+            insert(&db, "other", "bob", "elsewhere", false, None, None)
                 .await
                 .unwrap();
             assert!(second.id > first.id);
@@ -368,16 +402,62 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_reply_quotes_its_message_until_that_is_deleted() {
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            let asked = insert(&db, "ana", "bob", &"why? ".repeat(40), false, None, None)
+                .await
+                .unwrap();
+            assert!(
+                quotable(&db, "other", asked.id).await.unwrap().is_none(),
+                "another channel's"
+            );
+            let quote = quotable(&db, "ana", asked.id).await.unwrap().unwrap();
+            assert_eq!((quote.id, quote.author.as_str()), (asked.id, "bob"));
+            assert_eq!(quote.text.as_deref().map(|t| t.chars().count()), Some(100));
+            let answer = insert(
+                &db,
+                "ana",
+                "carl",
+                "because",
+                false,
+                None,
+                Some(quote.clone()),
+            )
+            .await
+            .unwrap();
+            assert_eq!(answer.reply.as_ref(), Some(&quote));
+            assert_eq!(
+                recent(&db, "ana", 50).await.unwrap()[1],
+                answer,
+                "read back the same"
+            );
+            assert!(delete(&db, "ana", asked.id).await.unwrap());
+            assert!(quotable(&db, "ana", asked.id).await.unwrap().is_none());
+            let shown = recent(&db, "ana", 50).await.unwrap();
+            assert_eq!(shown.len(), 1);
+            let quote = shown[0].reply.clone().unwrap();
+            assert_eq!(
+                (quote.id, quote.text),
+                (asked.id, None),
+                "a deleted message is not quoted"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn slow_mode_finds_the_last_message_of_the_author_in_the_channel() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
             let before = now_ms() - 1;
             assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
-            insert(&db, "other", "bob", "elsewhere", false, None)
+            insert(&db, "other", "bob", "elsewhere", false, None, None)
                 .await
                 .unwrap();
             assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
-            let sent = insert(&db, "ana", "Bob", "hi", false, None).await.unwrap();
+            let sent = insert(&db, "ana", "Bob", "hi", false, None, None)
+                .await
+                .unwrap();
             assert_eq!(
                 last_sent(&db, "ana", "BOB", before).await.unwrap(),
                 Some(sent.sent_at)

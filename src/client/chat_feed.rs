@@ -87,6 +87,14 @@ pub fn add_message(chat: RwSignal<Vec<ChatEvent>>, message: ChatEvent) {
 }
 
 /// Removes a deleted message from a page's chat log.
+/// Takes message `id` out of `chat`, and out of the replies that quote it.
 pub fn remove_message(chat: RwSignal<Vec<ChatEvent>>, id: u64) {
-    chat.update(|log| log.retain(|m| m.id != id));
+    chat.update(|log| {
+        log.retain(|m| m.id != id);
+        for quote in log.iter_mut().filter_map(|m| m.reply.as_mut()) {
+            if quote.id == id {
+                quote.text = None;
+            }
+        }
+    });
 }

@@ -16,7 +16,7 @@ use crate::chat::api::{
 use crate::chat::rules::{MESSAGE_MAX, TIMEOUT_CHOICES, mentions};
 use crate::components::account_menu::Auth;
 use crate::components::chat_bans::ChatBans;
-use crate::live::wire::ChatEvent;
+use crate::live::wire::{ChatEvent, ChatQuote};
 
 /// Closer to the bottom than this (px), the list follows new messages.
 const FOLLOW_WITHIN_PX: i32 = 48;
@@ -68,14 +68,18 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
     let end = ServerAction::<StopBroadcast>::new();
     let input = NodeRef::<Input>::new();
     let list = NodeRef::<Ol>::new();
+    // The message the next post answers, chosen with its Reply button.
+    let replying = RwSignal::new(None::<ChatQuote>);
     let follow = StoredValue::new(true);
 
-    // A sent message empties the input; it comes back through the stream like everyone's.
+    // A sent message empties the input (and ends the reply); it comes back through the stream
+    // like everyone's.
     Effect::new(move |_| {
-        if matches!(post.value().get(), Some(Ok(())))
-            && let Some(input) = input.get_untracked()
-        {
-            input.set_value("");
+        if matches!(post.value().get(), Some(Ok(()))) {
+            replying.set(None);
+            if let Some(input) = input.get_untracked() {
+                input.set_value("");
+            }
         }
     });
     // Keep the newest message in view, unless the reader has scrolled up to read.
@@ -124,8 +128,26 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
         .as_ref()
         .map(|me| me.username.clone())
         .unwrap_or_default();
+    let signed_in = me.is_some();
     let row = move |message: ChatEvent| {
         let mentioned = mentions(&message.text, &me_name);
+        let quoted = ChatQuote::of(message.id, message.author.clone(), Some(&message.text));
+        let reply_button = signed_in.then(|| {
+            view! {
+                <button class="link chat-reply" title="Reply" data-testid="chat-reply"
+                    on:click=move |_| {
+                        replying.set(Some(quoted.clone()));
+                        if let Some(input) = input.get_untracked() {
+                            let _ = input.focus();
+                        }
+                    }
+                >"Reply"</button>
+            }
+        });
+        let quote = message
+            .reply
+            .clone()
+            .map(|quote| view! { <ChatQuoteLine quote/> });
         let tools = moderator.then(|| {
             let (channel, id) = (row_channel.clone(), message.id);
             let (ban_channel, author) = (row_channel.clone(), message.author.clone());
@@ -185,11 +207,13 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
                 data-id=message.id
                 title=crate::components::moment::date(message.sent_at)
             >
+                {quote}
                 {message.role.map(|role| view! { <span class=format!("chat-badge role-{}", role.word()) data-testid="chat-role">{role.word()}</span> " " })}
                 {message.bot.then(|| view! { <span class="chat-badge" title="Posted by a program with this user's API token">"bot"</span> " " })}
                 <span class="chat-author">{message.author}</span>
                 " "
                 <span class="chat-text">{message.text}</span>
+                {reply_button}
                 {tools}
             </li>
         }
@@ -197,15 +221,30 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
 
     view! {
         <ol class="chat-messages" node_ref=list on:scroll=on_scroll data-testid="chat-messages">
-            <For each=move || messages.get() key=|message| message.id children=row/>
+            // A reply whose quote was deleted is drawn again.
+            <For
+                each=move || messages.get()
+                key=|message| (message.id, message.reply.as_ref().is_some_and(|q| q.text.is_none()))
+                children=row
+            />
         </ol>
         {operator_tools}
         {move || error().map(|err| view! { <p class="form-error" role="alert" data-testid="chat-error">{err.to_string()}</p> })}
         {match me {
             Some(_) => {
                 view! {
+                    {move || replying.get().map(|quote| view! {
+                        <p class="chat-replying" data-testid="chat-replying">
+                            <ChatQuoteLine quote/>
+                            " "
+                            <button type="button" class="link" title="Cancel the reply" on:click=move |_| replying.set(None)>"✕"</button>
+                        </p>
+                    })}
                     <ActionForm action=post attr:class="chat-input">
                         <input type="hidden" name="channel" value=channel.clone()/>
+                        {move || replying.get().map(|quote| view! {
+                            <input type="hidden" name="reply_to" value=quote.id.to_string()/>
+                        })}
                         <input
                             name="text"
                             node_ref=input
@@ -274,3 +313,13 @@ fn reset_choice(ev: &leptos::ev::Event) {
 
 #[cfg(not(feature = "hydrate"))]
 fn reset_choice(_ev: &leptos::ev::Event) {}
+
+/// The message a reply answers, above it: its author and its start, or that it was deleted.
+#[component]
+fn ChatQuoteLine(quote: ChatQuote) -> impl IntoView {
+    let said = match quote.text {
+        Some(text) => format!("@{}: {text}", quote.author),
+        None => "a deleted message".to_string(),
+    };
+    view! { <span class="chat-quote" data-testid="chat-quote">"↪ "{said}</span> }
+}

@@ -132,6 +132,32 @@ pub struct ChatEvent {
     /// viewer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<ChatRole>,
+    /// The message this one replies to, quoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<ChatQuote>,
+}
+
+/// The message a reply answers, quoted beside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatQuote {
+    pub id: u64,
+    pub author: String,
+    /// Its first `QUOTE_MAX` characters; None once it was deleted.
+    pub text: Option<String>,
+}
+
+/// The most characters of a message a reply quotes.
+pub const QUOTE_MAX: usize = 100;
+
+impl ChatQuote {
+    /// Quotes message `id` by `author` saying `text` (None: deleted).
+    pub fn of(id: u64, author: String, text: Option<&str>) -> Self {
+        Self {
+            id,
+            author,
+            text: text.map(|t| t.chars().take(QUOTE_MAX).collect()),
+        }
+    }
 }
 
 /// Who an author was in a channel's chat when they posted.

@@ -77,7 +77,7 @@ pub fn HomePage() -> impl IntoView {
                 data-testid="search"
                 placeholder="Search channels by name or title"
                 maxlength=SEARCH_MAX.to_string()
-                prop:value=move || search.get()
+                value=move || search.get()
             />
             <button type="submit">"Search"</button>
         </form>

@@ -108,10 +108,13 @@ pub async fn chat(
 #[derive(Deserialize)]
 pub struct Said {
     text: String,
+    /// The message this one replies to.
+    #[serde(default)]
+    reply_to: Option<u64>,
 }
 
-/// `POST /api/v1/channels/{channel}/chat` `{"text": …}`: posts as the token's user, shown as
-/// a bot's; 201 with the message. Scope `chat`.
+/// `POST /api/v1/channels/{channel}/chat` `{"text": …, "reply_to": id?}`: posts as the
+/// token's user, shown as a bot's; 201 with the message. Scope `chat`.
 pub async fn post_chat(
     State(chat): State<Chat>,
     Authorized(bearer): Authorized,
@@ -120,7 +123,9 @@ pub async fn post_chat(
 ) -> Answer {
     bearer.ensure(Scope::Chat)?;
     let said = body(said, r#"{"text": "hello"}"#)?;
-    let message = chat.post(&channel, &bearer.user, &said.text, true).await?;
+    let message = chat
+        .post(&channel, &bearer.user, &said.text, true, said.reply_to)
+        .await?;
     Ok((StatusCode::CREATED, Json(message)).into_response())
 }
 

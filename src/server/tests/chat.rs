@@ -383,5 +383,46 @@ async fn timeouts_slow_mode_and_followers_only_say_when_one_may_post_and_spare_m
     assert_eq!(role_of("host"), Some(Some(ChatRole::Owner)));
     assert_eq!(role_of("olga"), Some(Some(ChatRole::Operator)));
     assert_eq!(role_of("fan"), Some(None));
+
+    // A reply quotes its message; a deleted one, or another channel's, cannot be replied to.
+    let reply = |to: u64| {
+        let (fan, base) = (fan.clone(), base.clone());
+        async move {
+            let id = to.to_string();
+            let form = [
+                ("channel", "host"),
+                ("text", "agreed"),
+                ("reply_to", id.as_str()),
+            ];
+            call(&fan, &base, "post_chat", Some(&form), None)
+                .await
+                .map(drop)
+        }
+    };
+    let recent: Vec<ChatEvent> = answer(&fan, &base, "recent_chat", &[("channel", "host")]).await;
+    let spared = recent.iter().find(|m| m.author == "olga").unwrap().id;
+    set_rules(&host, 0, None).await.unwrap();
+    reply(spared).await.unwrap();
+    let recent: Vec<ChatEvent> = answer(&fan, &base, "recent_chat", &[("channel", "host")]).await;
+    let quote = recent.last().unwrap().reply.clone().unwrap();
+    assert_eq!(
+        (quote.id, quote.author.as_str(), quote.text.as_deref()),
+        (spared, "olga", Some("operators are spared"))
+    );
+    let form = [("channel", "host"), ("id", &*spared.to_string())];
+    call(&host, &base, "delete_chat", Some(&form), None)
+        .await
+        .unwrap();
+    let gone = refusal(reply(spared).await);
+    assert!(
+        matches!(&gone, AppError::Invalid(text) if text.contains("nothing to reply to")),
+        "{gone:?}"
+    );
+    let flood = refusal(say(&fan, &base, "@a1 @b2 @c3 @d4 @e5 @f6").await);
+    assert!(
+        matches!(&flood, AppError::Invalid(text) if text.contains("at most 5")),
+        "{flood:?}"
+    );
+
     server.shutdown().await.unwrap();
 }

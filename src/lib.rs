@@ -14,9 +14,11 @@
 //! - [`ingest`]: streams pushed from broadcasters' software (OBS over RTMP) with stream keys,
 //!   and from the studio page, into a broadcast's pushed feed.
 //! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
-//! - [`chat`]: messages and moderation, delivered through the channel's hub.
+//! - [`chat`]: messages and moderation, delivered through the channel's hub; [`emotes`]: the
+//!   pictures a channel's chat shows for `:name:`.
 //! - [`follows`]: who follows which channel; [`schedule`]: the broadcasts channels announce,
-//!   and their calendar feeds.
+//!   and their calendar feeds; [`push`]: Web Push to followers' browsers when a channel goes
+//!   live.
 //! - [`recordings`]: every broadcast kept as it went out, its index, and its replay with chat.
 //! - [`sharing`]: beyond the site: the embeds other sites frame, link previews, oEmbed.
 //! - [`accounts`]: sign-up, sign-in, sessions.
@@ -72,12 +74,14 @@ pub mod broadcasts;
 pub mod channels;
 pub mod chat;
 pub mod components;
+pub mod emotes;
 pub mod error;
 pub mod follows;
 pub mod ingest;
 pub mod live;
 pub mod pages;
 pub mod player;
+pub mod push;
 pub mod recordings;
 pub mod restream;
 pub mod schedule;

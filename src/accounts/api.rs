@@ -121,6 +121,29 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     .await
 }
 
+/// The colour the signed-in user picked for their name in chat; None: the default.
+#[server(endpoint = "name_colour")]
+pub async fn my_name_colour() -> Result<Option<String>, AppError> {
+    crate::error::reply(async {
+        let accounts = crate::error::state::<super::Accounts>()?;
+        let user = super::session::require_user().await?;
+        accounts.name_colour(user.user_id).await
+    })
+    .await
+}
+
+/// Sets the colour of the signed-in user's name in chat (`#rrggbb`, readable on both themes;
+/// empty: the default). Their next messages carry it.
+#[server(endpoint = "set_name_colour")]
+pub async fn set_name_colour(colour: String) -> Result<(), AppError> {
+    crate::error::reply(async {
+        let accounts = crate::error::state::<super::Accounts>()?;
+        let user = super::session::require_user().await?;
+        accounts.set_name_colour(user.user_id, &colour).await
+    })
+    .await
+}
+
 /// The visitor's client (behind a trusted proxy, the one it forwards for; an IPv6 /64), for
 /// limits.
 #[cfg(feature = "ssr")]

@@ -1,11 +1,13 @@
 //! Accounts: who may broadcast. The rules for names, passwords and where a sign-in leads,
-//! shared by the forms and the server (`rules`); the server functions (`api`); and, on the
+//! shared by the forms and the server (`rules`), and the colour a name takes in chat
+//! (`name_colour`); the server functions (`api`); and, on the
 //! server, the `Accounts` state that signs up and signs in (`state`), password hashing
 //! (`password`), the refusal of leaked and guessable passwords (`guessable`), the users table
 //! (`store`), sessions (`session`), the throttle on failed sign-ins (`throttle`) with the
 //! browsers it trusts (`devices`), and the limit on sign-ups per address (`signup_limit`).
 
 pub mod api;
+pub mod name_colour;
 pub mod rules;
 
 #[cfg(feature = "ssr")]
@@ -26,4 +28,4 @@ pub mod store;
 pub mod throttle;
 
 #[cfg(feature = "ssr")]
-pub use state::{Accounts, Admitted};
+pub use state::{Accounts, Admitted, Named};

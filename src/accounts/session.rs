@@ -44,14 +44,15 @@ impl From<super::store::User> for SignedIn {
 }
 
 impl SignedIn {
-    /// A channel's chat and broadcast are moderated by its owner and by the operators.
-    pub fn ensure_moderates(&self, channel: &str) -> Result<(), AppError> {
+    /// A channel is in the charge of its owner and of the operators: they end its broadcast,
+    /// delete its clips, set its chat's rules and appoint its chat's moderators.
+    pub fn ensure_in_charge(&self, channel: &str) -> Result<(), AppError> {
         if self.operator {
             return Ok(());
         }
         self.ensure_owns(channel).map_err(|_| {
             AppError::Forbidden(format!(
-                "Only the owner of the channel {channel} or an operator can moderate it."
+                "Only the owner of the channel {channel} or an operator can do that."
             ))
         })
     }

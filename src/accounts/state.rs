@@ -131,14 +131,35 @@ impl Accounts {
         Ok(store::find(&self.db, username).await?.is_some())
     }
 
-    /// Whether the account `username` is an operator; None if no account has that name.
-    pub async fn is_operator(&self, username: &str) -> Result<Option<bool>, AppError> {
+    /// The account named `username` (whatever its case), as others may know it; None if no
+    /// account has that name.
+    pub async fn named(&self, username: &str) -> Result<Option<Named>, AppError> {
         let Some(user) = store::find(&self.db, username).await? else {
             return Ok(None);
         };
         Ok(store::standing(&self.db, user.id)
             .await?
-            .map(|(_, operator)| operator))
+            .map(|(_, operator)| Named {
+                id: user.id,
+                username: user.username,
+                operator,
+            }))
+    }
+
+    /// The colour `user_id` picked for their name in chat; None: the default.
+    pub async fn name_colour(&self, user_id: i64) -> Result<Option<String>, AppError> {
+        Ok(store::name_colour(&self.db, user_id).await?)
+    }
+
+    /// Sets the colour of `user_id`'s name in chat (`colour` as typed; empty: the default),
+    /// if it reads well on the site's backgrounds. Messages already sent keep theirs.
+    pub async fn set_name_colour(&self, user_id: i64, colour: &str) -> Result<(), AppError> {
+        let colour = match colour.trim() {
+            "" => None,
+            typed => Some(super::name_colour::check(typed).map_err(AppError::Invalid)?),
+        };
+        store::set_name_colour(&self.db, user_id, colour.as_deref()).await?;
+        Ok(())
     }
 
     /// The account whose password this is, from `address`, in a browser that presents
@@ -197,4 +218,13 @@ impl Accounts {
 
 fn taken(username: &str) -> AppError {
     AppError::Invalid(format!("The username {username} is taken; choose another."))
+}
+
+/// An account as others may know it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named {
+    pub id: i64,
+    /// As its owner spelled it.
+    pub username: String,
+    pub operator: bool,
 }

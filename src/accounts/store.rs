@@ -114,6 +114,26 @@ pub async fn operators(pool: &Db) -> Result<Vec<String>, sqlx::Error> {
         .await
 }
 
+/// The colour account `id` picked for its name in chat.
+pub async fn name_colour(pool: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let found: Option<Option<String>> =
+        sqlx::query_scalar("SELECT name_colour FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.flatten())
+}
+
+/// Sets (or, None, clears) the colour of account `id`'s name in chat.
+pub async fn set_name_colour(pool: &Db, id: i64, colour: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET name_colour = $1 WHERE id = $2")
+        .bind(colour)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Signs account `id` out everywhere: every session signed in before now stops working.
 pub async fn next_session_generation(pool: &Db, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET session_generation = session_generation + 1 WHERE id = $1")

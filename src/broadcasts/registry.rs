@@ -55,13 +55,16 @@ struct Inner {
     downstream: Downstream,
 }
 
-/// Where a broadcast goes besides its viewers: its recording, its restreams, and the webhooks
-/// told when it goes live, ends, or reaches a new viewer peak.
+/// Where a broadcast goes besides its viewers: its recording, its restreams, the webhooks
+/// told when it goes live, ends, or reaches a new viewer peak, and the followers' browsers told
+/// when it goes live.
 #[derive(Clone, Default)]
 pub struct Downstream {
     pub recordings: Option<Recordings>,
     pub restream: Option<Restream>,
     pub webhooks: Option<Webhooks>,
+    /// Followers' browsers, told when a channel goes live.
+    pub push: Option<crate::push::Push>,
 }
 
 struct Running {
@@ -183,6 +186,9 @@ impl Registry {
                 HookEvent::WentLive,
                 serde_json::json!({ "broadcast": id, "title": title, "source": source }),
             );
+        }
+        if let Some(push) = &self.inner.downstream.push {
+            push.went_live(&channel.name, &channel.broadcaster, &title);
         }
         // Hold the map while spawning, so a broadcast that fails at once finds itself there.
         let mut on_air = self.lock();

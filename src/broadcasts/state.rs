@@ -291,7 +291,7 @@ impl Broadcasts {
 
     /// `user` takes `channel` off air: its owner, or an operator (which the log notes).
     pub async fn stop_by(&self, user: &SignedIn, channel: &str) -> Result<(), AppError> {
-        user.ensure_moderates(channel)?;
+        user.ensure_in_charge(channel)?;
         if user.channel != channel {
             tracing::info!(%channel, operator = %user.username, "an operator ends the broadcast");
         }

@@ -78,6 +78,8 @@ impl Thumbnails {
             let mut by_channel = self.by_channel.lock().unwrap_or_else(|p| p.into_inner());
             by_channel.entry(found.name.clone()).or_default().clone()
         };
+        // Off air, no picture from the cache either: the channel is not showing it.
+        let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
         let mut cached = slot.lock().await;
         match cached.as_ref() {
             Some((made, Some(jpeg))) if made.elapsed() < FRESH_FOR => return Ok(jpeg.clone()),
@@ -86,7 +88,6 @@ impl Thumbnails {
             }
             _ => {}
         }
-        let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
         self.runs.fetch_add(1, Ordering::Relaxed);
         // A picture takes a fraction of a second; a run that takes far more is killed.
         let limits = self.limits.with_cpu_secs(THUMBNAIL_CPU_SECS);

@@ -25,6 +25,11 @@ pub fn clean_message(text: &str) -> Result<String, String> {
     if cleaned.chars().count() > MESSAGE_MAX {
         return Err(format!("A message has at most {MESSAGE_MAX} characters."));
     }
+    if crate::emotes::rules::written_count(cleaned) > EMOTES_MAX {
+        return Err(format!(
+            "A message shows at most {EMOTES_MAX} emotes: leave some out."
+        ));
+    }
     if mention_count(cleaned) > MENTIONS_MAX {
         return Err(format!(
             "A message mentions at most {MENTIONS_MAX} people: leave some @names out."
@@ -32,6 +37,9 @@ pub fn clean_message(text: &str) -> Result<String, String> {
     }
     Ok(cleaned.to_string())
 }
+
+/// The most emotes one message may show.
+pub const EMOTES_MAX: usize = crate::emotes::rules::PER_MESSAGE_MAX;
 
 /// The most people one message may mention: more is a flood of highlights.
 pub const MENTIONS_MAX: usize = 5;
@@ -104,9 +112,158 @@ pub fn check_timeout(secs: u64) -> Result<u64, String> {
     }
 }
 
+/// The most terms a channel blocks, and the longest one.
+pub const BLOCKED_TERMS_MAX: usize = 200;
+pub const BLOCKED_TERM_MAX_CHARS: usize = 50;
+
+/// A channel's blocked terms as typed, one per line: each trimmed, in lower case, 2–50
+/// characters; a `*` at either end stands for any letters there ("scam*" blocks "scammer").
+/// Empty lines and repeats are dropped.
+pub fn check_blocked_terms(typed: &str) -> Result<Vec<String>, String> {
+    if typed.len() > BLOCKED_TERMS_MAX * BLOCKED_TERM_MAX_CHARS * 4 {
+        return Err(format!(
+            "A chat blocks at most {BLOCKED_TERMS_MAX} terms of {BLOCKED_TERM_MAX_CHARS} characters."
+        ));
+    }
+    let mut terms: Vec<String> = Vec::new();
+    for line in typed.lines() {
+        let term = fold(line);
+        let term = term.trim();
+        if term.is_empty() || terms.iter().any(|t| t == term) {
+            continue;
+        }
+        let letters = term.trim_matches('*').chars().count();
+        if letters < 2 {
+            return Err(format!(
+                "\"{term}\" is too short to block: a term has at least 2 characters besides *."
+            ));
+        }
+        if term.chars().count() > BLOCKED_TERM_MAX_CHARS {
+            return Err(format!(
+                "A blocked term has at most {BLOCKED_TERM_MAX_CHARS} characters."
+            ));
+        }
+        if term.trim_matches('*').contains('*') {
+            return Err(format!(
+                "\"{term}\": a * stands for any letters at the start or the end of a term only."
+            ));
+        }
+        terms.push(term.to_string());
+    }
+    if terms.len() > BLOCKED_TERMS_MAX {
+        return Err(format!("A chat blocks at most {BLOCKED_TERMS_MAX} terms."));
+    }
+    Ok(terms)
+}
+
+/// Whether `text` holds one of `terms` (as `check_blocked_terms` keeps them) as a word or
+/// phrase of its own, whatever its case, spacing or the invisible characters put inside it.
+pub fn blocked_term_in(text: &str, terms: &[String]) -> bool {
+    if terms.is_empty() {
+        return false;
+    }
+    let text = fold(text);
+    terms.iter().any(|term| {
+        let (open_start, open_end) = (term.starts_with('*'), term.ends_with('*'));
+        let core = term.trim_matches('*');
+        text.match_indices(core).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + core.len()..].chars().next();
+            let apart = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
+            (open_start || apart(before)) && (open_end || apart(after))
+        })
+    })
+}
+
+/// Text as terms are matched: lower case, without control or invisible characters, each run
+/// of spaces one space.
+fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || is_direction_control(c) || (is_invisible(c) && !c.is_whitespace()) {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !folded.ends_with(' ') {
+                folded.push(' ');
+            }
+            continue;
+        }
+        folded.extend(c.to_lowercase());
+    }
+    folded
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocked_terms_are_words_or_phrases_whatever_the_case_spacing_or_hidden_characters() {
+        let terms = check_blocked_terms("Scam\n  buy  Followers \n\nscam\n*coin\nspoil*").unwrap();
+        assert_eq!(terms, ["scam", "buy followers", "*coin", "spoil*"]);
+        for blocked in [
+            "this is a SCAM",
+            "scam!",
+            "(scam)",
+            "Buy   followers now",
+            "sc\u{200B}am",
+            "free bitcoin",
+            "no spoilers please",
+            "BUY\u{2060} FOLLOWERS",
+        ] {
+            assert!(blocked_term_in(blocked, &terms), "{blocked:?}");
+        }
+        for allowed in [
+            "scampi for dinner",
+            "a scammer",
+            "buy more followers",
+            "coins",
+            "unspoiled",
+            "hello",
+        ] {
+            assert!(!blocked_term_in(allowed, &terms), "{allowed:?}");
+        }
+        assert!(!blocked_term_in("scam", &[]));
+    }
+
+    #[test]
+    fn blocked_terms_are_bounded() {
+        assert_eq!(check_blocked_terms(""), Ok(vec![]));
+        assert!(check_blocked_terms("a").unwrap_err().contains("too short"));
+        assert!(check_blocked_terms("**x**").is_err());
+        assert!(
+            check_blocked_terms("sc*am")
+                .unwrap_err()
+                .contains("start or the end")
+        );
+        assert!(check_blocked_terms(&"x".repeat(51)).is_err());
+        let many: Vec<String> = (0..=BLOCKED_TERMS_MAX)
+            .map(|i| format!("term{i}"))
+            .collect();
+        assert!(
+            check_blocked_terms(&many.join("\n"))
+                .unwrap_err()
+                .contains("200")
+        );
+        assert_eq!(
+            check_blocked_terms(&many[..200].join("\n")).map(|t| t.len()),
+            Ok(200)
+        );
+        assert!(
+            check_blocked_terms(&"\n".repeat(16 << 20)).is_err(),
+            "16 MB are refused before they are looked at"
+        );
+    }
+
+    #[test]
+    fn a_message_shows_at_most_twenty_emotes() {
+        assert!(clean_message(&":wave: ".repeat(20)).is_ok());
+        assert_eq!(
+            clean_message(&":wave:".repeat(21)),
+            Err("A message shows at most 20 emotes: leave some out.".into())
+        );
+    }
 
     #[test]
     fn a_message_mentions_at_most_five_people() {

@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 use super::api::{Banned, ChatRules};
 use super::bus::{ChatBus, ChatNews};
 use super::limit::{self, ChatLimit};
-use super::{rules, store};
-use crate::accounts::Accounts;
+use super::rules;
+use super::store::{self, Said};
+use crate::accounts::name_colour;
 use crate::accounts::session::SignedIn;
 use crate::channels::Channels;
 use crate::clock::now_ms;
@@ -20,8 +21,10 @@ use crate::components::elapsed::countdown;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::follows::Follows;
-use crate::live::wire::{ChatEvent, ChatQuote, ChatRole};
+use crate::live::wire::{ChatEvent, ChatRole};
 use crate::webhooks::{HookEvent, Webhooks};
+
+mod moderation;
 
 #[derive(Clone)]
 pub struct Chat {
@@ -83,7 +86,8 @@ impl Chat {
 
     /// Posts `text` to `channel` as `user` (`bot`: through one of their API tokens), perhaps
     /// as a reply to message `reply_to` of the channel: checked against the channel's bans,
-    /// timeouts and rules (followers-only, slow mode: neither holds for its moderators), rate
+    /// timeouts and rules (blocked terms, followers-only, slow mode: none holds for its owner, operators or
+    /// moderators), rate
     /// limited, stored, then sent to every viewer in the stored order. Returns it as sent.
     pub async fn post(
         &self,
@@ -97,10 +101,11 @@ impl Chat {
         let found = self.channels.require(channel).await?;
         let text = rules::clean_message(text).map_err(AppError::Invalid)?;
         let now = now_ms();
-        // Asked together: a post waits for one round trip to the database, not two.
-        let (banned, (slow_secs, followers_only)) = tokio::try_join!(
+        // Asked together: a post waits for one round trip to the database, not three.
+        let (banned, settings, (moderator, colour)) = tokio::try_join!(
             store::banned(&self.db, channel, author),
-            store::rules(&self.db, channel)
+            store::settings(&self.db, channel),
+            store::poster(&self.db, channel, user.user_id),
         )?;
         match banned {
             None => {}
@@ -116,19 +121,19 @@ impl Chat {
                 )));
             }
         }
-        // The channel's moderators are exactly those with a role in it.
-        let role = if user.channel == channel {
-            Some(ChatRole::Owner)
-        } else if user.operator {
-            Some(ChatRole::Operator)
-        } else {
-            None
-        };
-        let moderates = role.is_some();
-        if let (Some(minutes), false) = (followers_only, moderates) {
+        let role = role(user, channel, moderator);
+        // The rules are for viewers: the channel's moderators are held to none of them.
+        let viewer = role.is_none();
+        if viewer && rules::blocked_term_in(&text, &settings.blocked_terms) {
+            return Err(AppError::Invalid(
+                "Your message was not sent: it holds a word or phrase this channel's chat does not allow."
+                    .into(),
+            ));
+        }
+        if let (Some(minutes), true) = (settings.followers_only_min, viewer) {
             self.ensure_follower(user, channel, minutes, now).await?;
         }
-        let slow = (!moderates && slow_secs > 0).then_some(slow_secs);
+        let slow = (viewer && settings.slow_secs > 0).then_some(settings.slow_secs);
         let reply = match reply_to {
             None => None,
             Some(id) => Some(store::quotable(&self.db, channel, id).await?.ok_or_else(|| {
@@ -138,19 +143,19 @@ impl Chat {
                 )
             })?),
         };
-        let line = Line {
+        let said = Said {
+            author,
             text: &text,
             bot,
             role,
+            colour: name_colour::shown(colour.as_deref()),
             reply,
         };
         if let Some(bus) = &self.bus {
             self.limit
                 .allow(author)
                 .map_err(AppError::TooManyAttempts)?;
-            let message = self
-                .post_shared(bus.as_ref(), channel, author, line, slow)
-                .await?;
+            let message = self.post_shared(bus.as_ref(), channel, said, slow).await?;
             self.tell(channel, &message);
             return Ok(message);
         }
@@ -162,10 +167,7 @@ impl Chat {
         self.limit
             .allow(author)
             .map_err(AppError::TooManyAttempts)?;
-        let message = store::insert(
-            &self.db, channel, author, line.text, line.bot, line.role, line.reply,
-        )
-        .await?;
+        let message = store::insert(&self.db, channel, said).await?;
         found.hub.publish_chat(&message);
         self.tell(channel, &message);
         metrics::counter!("onair_chat_messages_total").increment(1);
@@ -200,10 +202,10 @@ impl Chat {
     /// `channel`'s chat rules, as every viewer may read them.
     pub async fn rules(&self, channel: &str) -> Result<ChatRules, AppError> {
         let found = self.channels.require(channel).await?;
-        let (slow_secs, followers_only_min) = store::rules(&self.db, &found.name).await?;
+        let settings = store::settings(&self.db, &found.name).await?;
         Ok(ChatRules {
-            slow_secs,
-            followers_only_min,
+            slow_secs: settings.slow_secs,
+            followers_only_min: settings.followers_only_min,
         })
     }
 
@@ -214,7 +216,7 @@ impl Chat {
         channel: &str,
         wanted: ChatRules,
     ) -> Result<(), AppError> {
-        user.ensure_moderates(channel)?;
+        user.ensure_in_charge(channel)?;
         let wanted = rules::check_chat_rules(wanted).map_err(AppError::Invalid)?;
         store::set_rules(
             &self.db,
@@ -256,10 +258,10 @@ impl Chat {
         &self,
         bus: &dyn ChatBus,
         channel: &str,
-        author: &str,
-        line: Line<'_>,
+        said: Said<'_>,
         slow: Option<u64>,
     ) -> Result<ChatEvent, AppError> {
+        let author = said.author;
         let mut turn = self.db.begin().await?;
         store::take_turn(&mut turn, channel).await?;
         let window = now_ms().saturating_sub(limit::PER.as_millis() as u64);
@@ -269,10 +271,7 @@ impl Chat {
         if let Some(secs) = slow {
             slow_mode(&mut *turn, channel, author, secs).await?;
         }
-        let message = store::insert(
-            &mut *turn, channel, author, line.text, line.bot, line.role, line.reply,
-        )
-        .await?;
+        let message = store::insert(&mut *turn, channel, said).await?;
         send(bus, channel, &ChatNews::Message(message.clone())).await?;
         turn.commit().await?;
         // Counted where posted, as on a single instance: summed over instances, once each.
@@ -339,97 +338,15 @@ impl Chat {
     }
 }
 
-/// Moderation as a user asks for it (on the site, or with an API token): only a channel's
-/// moderators (its owner and the operators) may; nobody bans themselves or a name no account has.
-impl Chat {
-    pub async fn delete_by(&self, user: &SignedIn, channel: &str, id: u64) -> Result<(), AppError> {
-        user.ensure_moderates(channel)?;
-        self.delete(channel, id).await
+/// What `user` is in `channel`'s chat, `moderator` if appointed one there.
+fn role(user: &SignedIn, channel: &str, moderator: bool) -> Option<ChatRole> {
+    if user.channel == channel {
+        Some(ChatRole::Owner)
+    } else if user.operator {
+        Some(ChatRole::Operator)
+    } else {
+        moderator.then_some(ChatRole::Moderator)
     }
-
-    pub async fn ban_by(
-        &self,
-        accounts: &Accounts,
-        user: &SignedIn,
-        channel: &str,
-        username: &str,
-    ) -> Result<(), AppError> {
-        let username = self.check_target(accounts, user, channel, username).await?;
-        self.ban(channel, &username, None).await
-    }
-
-    /// Times `username` out of `channel`'s chat for `secs` seconds.
-    pub async fn timeout_by(
-        &self,
-        accounts: &Accounts,
-        user: &SignedIn,
-        channel: &str,
-        username: &str,
-        secs: u64,
-    ) -> Result<(), AppError> {
-        let secs = rules::check_timeout(secs).map_err(AppError::Invalid)?;
-        let username = self.check_target(accounts, user, channel, username).await?;
-        let until = now_ms().saturating_add(secs.saturating_mul(1000));
-        self.ban(channel, &username, Some(until)).await
-    }
-
-    /// Whom `user` may ban or time out from `channel`: they moderate it; the target is an
-    /// account, not themselves, not the channel's owner, not an operator.
-    async fn check_target(
-        &self,
-        accounts: &Accounts,
-        user: &SignedIn,
-        channel: &str,
-        username: &str,
-    ) -> Result<String, AppError> {
-        user.ensure_moderates(channel)?;
-        let username = username.trim();
-        if username.eq_ignore_ascii_case(&user.username) {
-            return Err(AppError::Invalid("You cannot ban yourself.".into()));
-        }
-        let operator = match crate::accounts::rules::check_username(username) {
-            Ok(_) => accounts.is_operator(username).await?,
-            Err(_) => None,
-        };
-        let Some(operator) = operator else {
-            return Err(AppError::NotFound("No account has that name.".into()));
-        };
-        let owner = self
-            .channels
-            .require(channel)
-            .await?
-            .broadcaster
-            .eq_ignore_ascii_case(username);
-        if owner {
-            return Err(AppError::Forbidden(
-                "The channel's owner cannot be banned or timed out of its chat.".into(),
-            ));
-        }
-        if operator {
-            return Err(AppError::Forbidden(
-                "An operator of this site cannot be banned or timed out of a chat.".into(),
-            ));
-        }
-        Ok(username.to_string())
-    }
-
-    pub async fn unban_by(
-        &self,
-        user: &SignedIn,
-        channel: &str,
-        username: &str,
-    ) -> Result<(), AppError> {
-        user.ensure_moderates(channel)?;
-        self.unban(channel, username.trim()).await
-    }
-}
-
-/// A message about to be stored: what it says, and what shows beside it.
-struct Line<'a> {
-    text: &'a str,
-    bot: bool,
-    role: Option<ChatRole>,
-    reply: Option<ChatQuote>,
 }
 
 /// Slow mode: `author` may post in `channel` once every `secs` seconds (asked in the

@@ -15,18 +15,19 @@ type Row = (
     i64,
     i64,
     Option<String>,
+    Option<String>,
     Option<i64>,
     Option<String>,
     Option<String>,
 );
 
 /// What `Row` reads: the message `m` and the one it replies to, `q`.
-const COLUMNS: &str = "m.id, m.author, m.text, m.sent_ms, m.bot, m.role, q.id, q.author, \
+const COLUMNS: &str = "m.id, m.author, m.text, m.sent_ms, m.bot, m.role, m.colour, q.id, q.author, \
      CASE WHEN q.deleted_ms IS NULL THEN q.text END \
      FROM chat_messages m LEFT JOIN chat_messages q ON q.id = m.reply_to";
 
 fn message(
-    (id, author, text, sent_ms, bot, role, quoted, quoted_author, quoted_text): Row,
+    (id, author, text, sent_ms, bot, role, colour, quoted, quoted_author, quoted_text): Row,
 ) -> ChatEvent {
     ChatEvent {
         id: id as u64,
@@ -35,6 +36,7 @@ fn message(
         sent_at: sent_ms as u64,
         bot: bot != 0,
         role: role.as_deref().and_then(ChatRole::from_word),
+        colour,
         reply: quoted
             .zip(quoted_author)
             .map(|(quoted, author)| ChatQuote::of(quoted as u64, author, quoted_text.as_deref())),
@@ -53,39 +55,67 @@ pub async fn quotable(db: &Db, channel: &str, id: u64) -> Result<Option<ChatQuot
     Ok(found.map(|(author, text)| ChatQuote::of(id, author, Some(&text))))
 }
 
+/// A message about to be stored: who says what, and what shows beside it.
+#[derive(Clone, Debug, Default)]
+pub struct Said<'a> {
+    pub author: &'a str,
+    pub text: &'a str,
+    /// Posted through an API token.
+    pub bot: bool,
+    pub role: Option<ChatRole>,
+    /// The author's name colour.
+    pub colour: Option<String>,
+    pub reply: Option<ChatQuote>,
+}
+
 /// Stores a message; returns it with its id (ids grow in the order messages are stored).
 pub async fn insert(
     db: impl sqlx::Executor<'_, Database = sqlx::Any>,
     channel: &str,
-    author: &str,
-    text: &str,
-    bot: bool,
-    role: Option<ChatRole>,
-    reply: Option<ChatQuote>,
+    said: Said<'_>,
 ) -> Result<ChatEvent, sqlx::Error> {
     let sent_at = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO chat_messages (channel, author, text, sent_ms, bot, role, reply_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO chat_messages (channel, author, text, sent_ms, bot, role, colour, reply_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(channel)
-    .bind(author)
-    .bind(text)
+    .bind(said.author)
+    .bind(said.text)
     .bind(sent_at as i64)
-    .bind(i64::from(bot))
-    .bind(role.map(ChatRole::word))
-    .bind(reply.as_ref().map(|quote| quote.id as i64))
+    .bind(i64::from(said.bot))
+    .bind(said.role.map(ChatRole::word))
+    .bind(said.colour.as_deref())
+    .bind(said.reply.as_ref().map(|quote| quote.id as i64))
     .fetch_one(db)
     .await?;
     Ok(ChatEvent {
         id: id as u64,
-        author: author.to_string(),
-        text: text.to_string(),
+        author: said.author.to_string(),
+        text: said.text.to_string(),
         sent_at,
-        bot,
-        role,
-        reply,
+        bot: said.bot,
+        role: said.role,
+        colour: said.colour,
+        reply: said.reply,
     })
+}
+
+/// The role message `id` of `channel`'s author had when they posted it: None if there is no
+/// such message, Some(None) for a viewer's.
+pub async fn role_of_message(
+    db: &Db,
+    channel: &str,
+    id: u64,
+) -> Result<Option<Option<ChatRole>>, sqlx::Error> {
+    let found: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT role FROM chat_messages WHERE id = $1 AND channel = $2 AND deleted_ms IS NULL",
+    )
+    .bind(id as i64)
+    .bind(channel)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.map(|role| role.as_deref().and_then(ChatRole::from_word)))
 }
 
 /// The latest `limit` messages of `channel` not deleted, oldest first.
@@ -221,16 +251,30 @@ pub async fn last_sent(
     Ok(last.map(|ms| ms.max(0) as u64))
 }
 
-/// `channel`'s chat rules: (slow mode seconds, followers-only minutes); (0, None) when unset.
-pub async fn rules(db: &Db, channel: &str) -> Result<(u64, Option<u64>), sqlx::Error> {
-    let found: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT slow_secs, followers_only_min FROM chat_rules WHERE channel = $1")
-            .bind(channel)
-            .fetch_optional(db)
-            .await?;
-    Ok(found.map_or((0, None), |(slow, followers)| {
-        (slow.max(0) as u64, followers.map(|m| m.max(0) as u64))
-    }))
+/// What a channel's owner set for its chat: the rules everyone reads, and the blocked terms.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Settings {
+    pub slow_secs: u64,
+    pub followers_only_min: Option<u64>,
+    /// Lower case, one per entry.
+    pub blocked_terms: Vec<String>,
+}
+
+/// `channel`'s chat settings; none set when the owner never set any.
+pub async fn settings(db: &Db, channel: &str) -> Result<Settings, sqlx::Error> {
+    let found: Option<(i64, Option<i64>, String)> = sqlx::query_as(
+        "SELECT slow_secs, followers_only_min, blocked_terms FROM chat_rules WHERE channel = $1",
+    )
+    .bind(channel)
+    .fetch_optional(db)
+    .await?;
+    Ok(
+        found.map_or_else(Settings::default, |(slow, followers, terms)| Settings {
+            slow_secs: slow.max(0) as u64,
+            followers_only_min: followers.map(|m| m.max(0) as u64),
+            blocked_terms: terms.lines().map(str::to_string).collect(),
+        }),
+    )
 }
 
 pub async fn set_rules(
@@ -250,6 +294,96 @@ pub async fn set_rules(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Replaces `channel`'s blocked terms (lower case, without line breaks).
+pub async fn set_blocked_terms(
+    db: &Db,
+    channel: &str,
+    terms: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO chat_rules (channel, blocked_terms) VALUES ($1, $2) \
+         ON CONFLICT (channel) DO UPDATE SET blocked_terms = excluded.blocked_terms",
+    )
+    .bind(channel)
+    .bind(terms.join("\n"))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// What a poster is in a channel besides its owner or an operator: (a moderator of it, the
+/// colour they picked for their name).
+pub async fn poster(
+    db: &Db,
+    channel: &str,
+    user_id: i64,
+) -> Result<(bool, Option<String>), sqlx::Error> {
+    let (moderators, colour): (i64, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM chat_moderators WHERE channel = $1 AND user_id = $2), \
+         (SELECT name_colour FROM users WHERE id = $2)",
+    )
+    .bind(channel)
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok((moderators > 0, colour))
+}
+
+/// Whether `username` moderates `channel`'s chat (an appointed moderator).
+pub async fn is_moderator(db: &Db, channel: &str, username: &str) -> Result<bool, sqlx::Error> {
+    let found: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM chat_moderators m JOIN users u ON u.id = m.user_id \
+         WHERE m.channel = $1 AND lower(u.username) = lower($2)",
+    )
+    .bind(channel)
+    .bind(username)
+    .fetch_one(db)
+    .await?;
+    Ok(found > 0)
+}
+
+/// Appoints `user_id` a moderator of `channel`; false if they already were one.
+pub async fn appoint(db: &Db, channel: &str, user_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO chat_moderators (channel, user_id, since_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(channel)
+    .bind(user_id)
+    .bind(now_ms() as i64)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Dismisses `username` as a moderator of `channel`; false if they were none.
+pub async fn dismiss(db: &Db, channel: &str, username: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM chat_moderators WHERE channel = $1 AND user_id IN \
+         (SELECT id FROM users WHERE lower(username) = lower($2))",
+    )
+    .bind(channel)
+    .bind(username)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// `channel`'s moderators: (username, since ms), longest-serving first.
+pub async fn moderators(db: &Db, channel: &str) -> Result<Vec<(String, u64)>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT u.username, m.since_ms FROM chat_moderators m JOIN users u ON u.id = m.user_id \
+         WHERE m.channel = $1 ORDER BY m.since_ms, u.username",
+    )
+    .bind(channel)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, since)| (name, since.max(0) as u64))
+        .collect())
 }
 
 /// Erases every message sent before `before_ms`; how many.
@@ -312,22 +446,26 @@ pub async fn banned(
 mod tests {
     use super::*;
 
+    fn said<'a>(author: &'a str, text: &'a str) -> Said<'a> {
+        Said {
+            author,
+            text,
+            ..Said::default()
+        }
+    }
+
     #[tokio::test]
     async fn messages_past_the_retention_are_erased_and_newer_ones_kept() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let old = insert(&db, "ana", "bob", "last month", false, None, None)
-                .await
-                .unwrap();
+            let old = insert(&db, "ana", said("bob", "last month")).await.unwrap();
             sqlx::query("UPDATE chat_messages SET sent_ms = sent_ms - $1 WHERE id = $2")
                 .bind(40 * 86_400_000i64)
                 .bind(old.id as i64)
                 .execute(&db)
                 .await
                 .unwrap();
-            let kept = insert(&db, "ana", "carl", "today", false, None, None)
-                .await
-                .unwrap();
+            let kept = insert(&db, "ana", said("carl", "today")).await.unwrap();
             let cutoff = now_ms() - 30 * 86_400_000;
             assert_eq!(erase_before(&db, cutoff).await.unwrap(), 1);
             assert_eq!(recent(&db, "ana", 50).await.unwrap(), [kept]);
@@ -338,13 +476,9 @@ mod tests {
     async fn messages_come_back_in_order_and_deleted_ones_are_not_shown() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let first = insert(&db, "ana", "bob", "hello", false, None, None)
-                .await
-                .unwrap();
-            let second = insert(&db, "ana", "carl", "hi bob", false, None, None)
-                .await
-                .unwrap();
-            insert(&db, "other", "bob", "elsewhere", false, None, None)
+            let first = insert(&db, "ana", said("bob", "hello")).await.unwrap();
+            let second = insert(&db, "ana", said("carl", "hi bob")).await.unwrap();
+            insert(&db, "other", said("bob", "elsewhere"))
                 .await
                 .unwrap();
             assert!(second.id > first.id);
@@ -405,7 +539,7 @@ mod tests {
     async fn a_reply_quotes_its_message_until_that_is_deleted() {
         for test_db in crate::db::testing::each().await {
             let db = test_db.db().clone();
-            let asked = insert(&db, "ana", "bob", &"why? ".repeat(40), false, None, None)
+            let asked = insert(&db, "ana", said("bob", &"why? ".repeat(40)))
                 .await
                 .unwrap();
             assert!(
@@ -418,11 +552,10 @@ mod tests {
             let answer = insert(
                 &db,
                 "ana",
-                "carl",
-                "because",
-                false,
-                None,
-                Some(quote.clone()),
+                Said {
+                    reply: Some(quote.clone()),
+                    ..said("carl", "because")
+                },
             )
             .await
             .unwrap();
@@ -451,13 +584,11 @@ mod tests {
             let db = test_db.db().clone();
             let before = now_ms() - 1;
             assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
-            insert(&db, "other", "bob", "elsewhere", false, None, None)
+            insert(&db, "other", said("bob", "elsewhere"))
                 .await
                 .unwrap();
             assert_eq!(last_sent(&db, "ana", "bob", before).await.unwrap(), None);
-            let sent = insert(&db, "ana", "Bob", "hi", false, None, None)
-                .await
-                .unwrap();
+            let sent = insert(&db, "ana", said("Bob", "hi")).await.unwrap();
             assert_eq!(
                 last_sent(&db, "ana", "BOB", before).await.unwrap(),
                 Some(sent.sent_at)
@@ -476,11 +607,63 @@ mod tests {
             crate::accounts::store::create(&db, "ana", "x")
                 .await
                 .unwrap();
-            assert_eq!(rules(&db, "ana").await.unwrap(), (0, None));
+            assert_eq!(settings(&db, "ana").await.unwrap(), Settings::default());
             set_rules(&db, "ana", 10, Some(5)).await.unwrap();
-            assert_eq!(rules(&db, "ana").await.unwrap(), (10, Some(5)));
+            let terms = vec!["spam link".to_string(), "scam".to_string()];
+            set_blocked_terms(&db, "ana", &terms).await.unwrap();
+            let set = Settings {
+                slow_secs: 10,
+                followers_only_min: Some(5),
+                blocked_terms: terms,
+            };
+            assert_eq!(
+                settings(&db, "ana").await.unwrap(),
+                set,
+                "each kept beside the other"
+            );
             set_rules(&db, "ana", 0, None).await.unwrap();
-            assert_eq!(rules(&db, "ana").await.unwrap(), (0, None));
+            set_blocked_terms(&db, "ana", &[]).await.unwrap();
+            assert_eq!(settings(&db, "ana").await.unwrap(), Settings::default());
+        }
+    }
+
+    #[tokio::test]
+    async fn moderators_are_appointed_once_per_channel_and_leave_with_their_account() {
+        for test_db in crate::db::testing::each().await {
+            let db = test_db.db().clone();
+            crate::accounts::store::create(&db, "ana", "x")
+                .await
+                .unwrap();
+            let bob = crate::accounts::store::create(&db, "bob", "x")
+                .await
+                .unwrap()
+                .id;
+            crate::accounts::store::create(&db, "carl", "x")
+                .await
+                .unwrap();
+            assert_eq!(poster(&db, "ana", bob).await.unwrap(), (false, None));
+            assert!(appoint(&db, "ana", bob).await.unwrap());
+            assert!(!appoint(&db, "ana", bob).await.unwrap(), "once");
+            assert_eq!(poster(&db, "ana", bob).await.unwrap(), (true, None));
+            assert!(!poster(&db, "carl", bob).await.unwrap().0, "one channel");
+            assert!(is_moderator(&db, "ana", "BOB").await.unwrap());
+            assert!(!is_moderator(&db, "ana", "carl").await.unwrap());
+            let listed = moderators(&db, "ana").await.unwrap();
+            assert_eq!(
+                listed.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+                ["bob"]
+            );
+            assert!(dismiss(&db, "ana", "Bob").await.unwrap());
+            assert!(!dismiss(&db, "ana", "bob").await.unwrap());
+            assert!(!is_moderator(&db, "ana", "bob").await.unwrap());
+
+            appoint(&db, "ana", bob).await.unwrap();
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(bob)
+                .execute(&db)
+                .await
+                .unwrap();
+            assert!(moderators(&db, "ana").await.unwrap().is_empty());
         }
     }
 }

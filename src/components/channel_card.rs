@@ -1,5 +1,5 @@
-//! One channel in the directory: thumbnail, title, broadcaster, how long it has been live
-//! (or when it last was), viewers.
+//! One channel in the directory: thumbnail (off air, its last broadcast's picture), title,
+//! broadcaster, how long it has been live (or when it last was), viewers.
 
 use leptos::prelude::*;
 
@@ -35,7 +35,8 @@ pub fn ChannelCard(channel: ChannelSummary) -> impl IntoView {
         <li class="channel-card" class:live=live data-channel=channel.name.clone()>
             <a href=href>
                 <div class="thumbnail" aria-hidden="true">
-                    {live.then(|| view! { <img src=picture alt="" loading="lazy"/> })}
+                    // Off air: the picture of what it last broadcast, where that was recorded.
+                    {(live || channel.last_live_ms.is_some()).then(|| view! { <img src=picture alt="" loading="lazy"/> })}
                     <span class="badge">{if live { "LIVE" } else { "Offline" }}</span>
                 </div>
                 <h2 class="channel-title">{channel.title}</h2>

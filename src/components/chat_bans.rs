@@ -1,13 +1,23 @@
-//! Who is banned from a channel's chat (or timed out, until when), each with "Unban": in the owner's studio, and beside
-//! the chat for an operator. Refetched after every unban and whenever `refresh` changes (a
-//! ban made elsewhere on the page).
+//! Who is banned from a channel's chat (or timed out, until when), each with "Unban": in the
+//! owner's studio, and beside the chat for the operators and moderators. Fetched when opened,
+//! again after every unban and whenever `refresh` changes (a ban made elsewhere on the page).
 
 use leptos::prelude::*;
 
 use crate::chat::api::{UnbanFromChat, chat_bans};
+use crate::components::unfolding::Unfolding;
 
 #[component]
 pub fn ChatBans(channel: String, #[prop(into)] refresh: Signal<usize>) -> impl IntoView {
+    view! {
+        <Unfolding class="chat-bans" testid="chat-bans" summary="Banned from chat">
+            <BanList channel=channel.clone() refresh/>
+        </Unfolding>
+    }
+}
+
+#[component]
+fn BanList(channel: String, refresh: Signal<usize>) -> impl IntoView {
     let unban = ServerAction::<UnbanFromChat>::new();
     let bans = {
         let channel = channel.clone();
@@ -17,8 +27,6 @@ pub fn ChatBans(channel: String, #[prop(into)] refresh: Signal<usize>) -> impl I
         )
     };
     view! {
-        <details class="chat-bans" data-testid="chat-bans">
-            <summary>"Banned from chat"</summary>
             <Transition fallback=|| ()>
                 {move || Suspend::new({
                     let channel = channel.clone();
@@ -68,6 +76,5 @@ pub fn ChatBans(channel: String, #[prop(into)] refresh: Signal<usize>) -> impl I
                     .and_then(Result::err)
                     .map(|err| view! { <p class="form-error" role="alert">{err.to_string()}</p> })
             }}
-        </details>
     }
 }

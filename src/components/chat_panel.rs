@@ -1,9 +1,10 @@
 //! The chat beside the player: messages (as text, never HTML) kept scrolled to the newest
 //! unless the reader scrolled up; the channel's chat rules (slow mode, followers-only); an
 //! input for signed-in users that shows why a message was refused; delete, time-out and ban
-//! for the channel's moderators (its owner and the operators), and for operators the ban list
-//! and "End broadcast". New messages and deletions arrive on
-//! the player's stream, into `messages`.
+//! for those who moderate the channel (its owner, its appointed moderators and the operators), with
+//! the ban list and blocked terms beside the chat for those who are not its owner, and for
+//! operators "End broadcast". Names show in the colour their authors picked. New messages and
+//! deletions arrive on the player's stream, into `messages`.
 
 use leptos::html::{Input, Ol};
 use leptos::prelude::*;
@@ -11,12 +12,16 @@ use leptos::prelude::*;
 use crate::accounts::api::Me;
 use crate::broadcasts::api::StopBroadcast;
 use crate::chat::api::{
-    BanFromChat, ChatRules, DeleteChat, PostChat, TimeoutInChat, chat_rules_of,
+    BanFromChat, ChatRules, DeleteChat, PostChat, TimeoutInChat, chat_rules_of, my_chat_role,
 };
 use crate::chat::rules::{MESSAGE_MAX, TIMEOUT_CHOICES, mentions};
 use crate::components::account_menu::Auth;
+use crate::components::blocked_terms_panel::BlockedTermsPanel;
 use crate::components::chat_bans::ChatBans;
-use crate::live::wire::{ChatEvent, ChatQuote};
+use crate::components::chat_byline::ChatByline;
+use crate::components::chat_text::{ChatText, EmoteNames};
+use crate::emotes::api::{emote_url, emotes_of};
+use crate::live::wire::{ChatEvent, ChatQuote, ChatRole};
 
 /// Closer to the bottom than this (px), the list follows new messages.
 const FOLLOW_WITHIN_PX: i32 = 48;
@@ -30,6 +35,27 @@ pub fn ChatPanel(channel: String, messages: RwSignal<Vec<ChatEvent>>) -> impl In
             move || channel.clone()
         },
         chat_rules_of,
+    );
+    let emotes = Resource::new(
+        {
+            let channel = channel.clone();
+            move || channel.clone()
+        },
+        emotes_of,
+    );
+    // What the reader is in this chat, asked again when they sign in or out.
+    let role = Resource::new(
+        {
+            let channel = channel.clone();
+            move || {
+                (
+                    channel.clone(),
+                    auth.sign_in.version().get(),
+                    auth.sign_out.version().get(),
+                )
+            }
+        },
+        |(channel, _, _)| my_chat_role(channel),
     );
     view! {
         <aside class="chat" aria-label="Chat">
@@ -48,7 +74,12 @@ pub fn ChatPanel(channel: String, messages: RwSignal<Vec<ChatEvent>>) -> impl In
                         let channel = channel.clone();
                         Suspend::new(async move {
                             let me = auth.me.await.ok().flatten();
-                            view! { <ChatBody channel me messages/> }
+                            let role = match me {
+                                Some(_) => role.await.ok().flatten(),
+                                None => None,
+                            };
+                            let emotes = std::sync::Arc::new(emotes.await.unwrap_or_default());
+                            view! { <ChatBody channel me role emotes messages/> }
                         })
                     }
                 }
@@ -58,9 +89,15 @@ pub fn ChatPanel(channel: String, messages: RwSignal<Vec<ChatEvent>>) -> impl In
 }
 
 #[component]
-fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>) -> impl IntoView {
-    let operator = me.as_ref().is_some_and(|me| me.operator);
-    let moderator = operator || me.as_ref().is_some_and(|me| me.channel == channel);
+fn ChatBody(
+    channel: String,
+    me: Option<Me>,
+    role: Option<ChatRole>,
+    emotes: EmoteNames,
+    messages: RwSignal<Vec<ChatEvent>>,
+) -> impl IntoView {
+    let operator = role == Some(ChatRole::Operator);
+    let moderator = role.is_some();
     let post = ServerAction::<PostChat>::new();
     let delete = ServerAction::<DeleteChat>::new();
     let ban = ServerAction::<BanFromChat>::new();
@@ -105,25 +142,30 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
             .or_else(|| failed(timeout.value().get()))
             .or_else(|| failed(end.value().get()))
     };
-    let operator_tools = operator.then(|| {
+    // The owner keeps these in the studio; others who moderate find them here.
+    let moderator_tools = (moderator && role != Some(ChatRole::Owner)).then(|| {
         let channel = channel.clone();
         let stop_channel = channel.clone();
         view! {
             <div class="operator-tools" data-testid="operator-tools">
-                <button
-                    class="link"
-                    on:click=move |_| {
-                        end.dispatch(StopBroadcast { channel: stop_channel.clone() });
-                    }
-                >
-                    "End broadcast (operator)"
-                </button>
-                <ChatBans channel refresh=Signal::derive(move || ban.version().get() + timeout.version().get())/>
+                {operator.then(|| view! {
+                    <button
+                        class="link"
+                        on:click=move |_| {
+                            end.dispatch(StopBroadcast { channel: stop_channel.clone() });
+                        }
+                    >
+                        "End broadcast (operator)"
+                    </button>
+                })}
+                <ChatBans channel=channel.clone() refresh=Signal::derive(move || ban.version().get() + timeout.version().get())/>
+                <BlockedTermsPanel channel/>
             </div>
         }
     });
 
     let row_channel = channel.clone();
+    let picker_emotes = emotes.clone();
     let me_name = me
         .as_ref()
         .map(|me| me.username.clone())
@@ -148,7 +190,9 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
             .reply
             .clone()
             .map(|quote| view! { <ChatQuoteLine quote/> });
-        let tools = moderator.then(|| {
+        // An appointed moderator acts on viewers' messages only.
+        let may_act = moderator && (role != Some(ChatRole::Moderator) || message.role.is_none());
+        let tools = may_act.then(|| {
             let (channel, id) = (row_channel.clone(), message.id);
             let (ban_channel, author) = (row_channel.clone(), message.author.clone());
             let (timeout_channel, timed_out) = (row_channel.clone(), message.author.clone());
@@ -208,11 +252,9 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
                 title=crate::components::moment::date(message.sent_at)
             >
                 {quote}
-                {message.role.map(|role| view! { <span class=format!("chat-badge role-{}", role.word()) data-testid="chat-role">{role.word()}</span> " " })}
-                {message.bot.then(|| view! { <span class="chat-badge" title="Posted by a program with this user's API token">"bot"</span> " " })}
-                <span class="chat-author">{message.author}</span>
+                <ChatByline message=message.clone()/>
                 " "
-                <span class="chat-text">{message.text}</span>
+                <ChatText channel=row_channel.clone() text=message.text emotes=emotes.clone()/>
                 {reply_button}
                 {tools}
             </li>
@@ -228,7 +270,7 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
                 children=row
             />
         </ol>
-        {operator_tools}
+        {moderator_tools}
         {move || error().map(|err| view! { <p class="form-error" role="alert" data-testid="chat-error">{err.to_string()}</p> })}
         {match me {
             Some(_) => {
@@ -253,6 +295,7 @@ fn ChatBody(channel: String, me: Option<Me>, messages: RwSignal<Vec<ChatEvent>>)
                             autocomplete="off"
                             aria-label="Chat message"
                         />
+                        <EmotePicker channel=channel.clone() emotes=picker_emotes.clone() input/>
                         <button type="submit" disabled=move || post.pending().get()>"Send"</button>
                     </ActionForm>
                 }
@@ -322,4 +365,37 @@ fn ChatQuoteLine(quote: ChatQuote) -> impl IntoView {
         None => "a deleted message".to_string(),
     };
     view! { <span class="chat-quote" data-testid="chat-quote">"↪ "{said}</span> }
+}
+
+/// The channel's emotes beside the input: a click writes `:name:` where the reader types.
+#[component]
+fn EmotePicker(channel: String, emotes: EmoteNames, input: NodeRef<Input>) -> impl IntoView {
+    (!emotes.is_empty()).then(|| {
+        let choices = emotes
+            .iter()
+            .map(|name| {
+                let written = format!(":{name}: ");
+                view! {
+                    <button type="button" class="emote-choice" title=format!(":{name}:") data-emote=name.clone()
+                        on:click=move |_| {
+                            if let Some(input) = input.get_untracked() {
+                                let typed = input.value();
+                                let gap = if typed.is_empty() || typed.ends_with(' ') { "" } else { " " };
+                                input.set_value(&format!("{typed}{gap}{written}"));
+                                let _ = input.focus();
+                            }
+                        }
+                    >
+                        <img class="emote" src=emote_url(&channel, name) alt=format!(":{name}:")/>
+                    </button>
+                }
+            })
+            .collect_view();
+        view! {
+            <details class="emote-picker" data-testid="emote-picker">
+                <summary title="Emotes" aria-label="Emotes">"☺"</summary>
+                <div class="emote-choices">{choices}</div>
+            </details>
+        }
+    })
 }

@@ -1,7 +1,9 @@
 //! "A channel you follow went live", in every open tab of a signed-in follower: a line at the
 //! top of the page, and a system notification once the user allowed them (asked only when they
 //! click the bell). Each tab asks the server every `CHECK_EVERY` which followed channels are
-//! live; the first answer is what was live already, so only later changes are told.
+//! live; the first answer is what was live already, so only later changes are told. Once
+//! notifications are allowed, the browser is also subscribed to Web Push (`push`, with the
+//! service worker `/sw.js`), so a channel going live reaches it with no tab open.
 
 use leptos::prelude::*;
 
@@ -43,6 +45,10 @@ pub fn LiveAlerts() -> impl IntoView {
         Effect::new(move |_| {
             can_ask.set(notice::unanswered());
             check();
+            // Kept fresh at every visit: a push service may have replaced the subscription.
+            if notice::granted() {
+                leptos::task::spawn_local(notice::subscribe_push());
+            }
         });
         if let Ok(timer) = set_interval_with_handle(check, CHECK_EVERY) {
             on_cleanup(move || timer.clear());
@@ -110,13 +116,63 @@ mod notice {
         leptos::task::spawn_local(async move {
             let _ = wasm_bindgen_futures::JsFuture::from(asked).await;
             can_ask.set(unanswered());
+            if granted() {
+                subscribe_push().await;
+            }
         });
+    }
+
+    /// Whether the user allowed notifications.
+    pub fn granted() -> bool {
+        available() && Notification::permission() == NotificationPermission::Granted
+    }
+
+    /// Subscribes this browser to Web Push with the server's key and hands the subscription to
+    /// the server. Where the browser has no service workers or push service, or the server has
+    /// Web Push off, the open tabs' alerts are all there is.
+    pub async fn subscribe_push() {
+        if let Err(err) = try_subscribe_push().await {
+            leptos::logging::log!("Web Push is not available here: {err:?}");
+        }
+    }
+
+    async fn try_subscribe_push() -> Result<(), wasm_bindgen::JsValue> {
+        use js_sys::{Function, Object, Promise, Reflect};
+        use wasm_bindgen_futures::JsFuture;
+
+        let Some(key) = crate::push::api::push_key().await.ok().flatten() else {
+            return Ok(());
+        };
+        let navigator = web_sys::window().ok_or("no window")?.navigator();
+        let workers = Reflect::get(&navigator, &"serviceWorker".into())?;
+        if workers.is_undefined() {
+            return Ok(());
+        }
+        let call = |on: &wasm_bindgen::JsValue, method: &str, arg: &wasm_bindgen::JsValue| {
+            let method: Function = Reflect::get(on, &method.into())?.dyn_into()?;
+            method.call1(on, arg)?.dyn_into::<Promise>()
+        };
+        JsFuture::from(call(&workers, "register", &"/sw.js".into())?).await?;
+        let ready: Promise = Reflect::get(&workers, &"ready".into())?.dyn_into()?;
+        let registration = JsFuture::from(ready).await?;
+        let manager = Reflect::get(&registration, &"pushManager".into())?;
+        let options = Object::new();
+        Reflect::set(&options, &"userVisibleOnly".into(), &true.into())?;
+        Reflect::set(&options, &"applicationServerKey".into(), &key.into())?;
+        let subscription = JsFuture::from(call(&manager, "subscribe", &options)?).await?;
+        let json: String = js_sys::JSON::stringify(&subscription)?.into();
+        let subscription: crate::push::api::Subscription =
+            serde_json::from_str(&json).map_err(|err| err.to_string())?;
+        crate::push::api::subscribe_push(subscription)
+            .await
+            .map_err(|err| err.to_string())?;
+        Ok(())
     }
 
     /// A system notification that `channel` is live; a click on it opens the channel. One per
     /// channel however many tabs tell it (the tag).
     pub fn show(channel: &ChannelSummary) {
-        if !available() || Notification::permission() != NotificationPermission::Granted {
+        if !granted() {
             return;
         }
         let options = NotificationOptions::new();

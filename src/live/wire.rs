@@ -132,6 +132,10 @@ pub struct ChatEvent {
     /// viewer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<ChatRole>,
+    /// The colour its author picked for their name ('#rrggbb', readable on the site's
+    /// backgrounds); None: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
     /// The message this one replies to, quoted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<ChatQuote>,
@@ -168,6 +172,8 @@ pub enum ChatRole {
     Owner,
     /// An operator of the site.
     Operator,
+    /// Appointed by the channel's owner to keep its chat.
+    Moderator,
 }
 
 impl ChatRole {
@@ -176,6 +182,7 @@ impl ChatRole {
         match self {
             ChatRole::Owner => "owner",
             ChatRole::Operator => "operator",
+            ChatRole::Moderator => "moderator",
         }
     }
 
@@ -183,6 +190,7 @@ impl ChatRole {
         match word {
             "owner" => Some(ChatRole::Owner),
             "operator" => Some(ChatRole::Operator),
+            "moderator" => Some(ChatRole::Moderator),
             _ => None,
         }
     }

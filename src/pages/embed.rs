@@ -11,7 +11,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::channels::api::channel_info;
 use crate::chat::api::recent_chat;
+use crate::components::chat_byline::ChatByline;
+use crate::components::chat_text::{ChatText, EmoteNames};
 use crate::components::player::Player;
+use crate::emotes::api::emotes_of;
 use crate::live::wire::ChatEvent;
 use crate::pages::not_found::NotFound;
 
@@ -56,6 +59,7 @@ pub fn EmbedChatPage() -> impl IntoView {
     let name = move || params.read().get("channel").unwrap_or_default();
     let info = Resource::new(name, channel_info);
     let recent = Resource::new(name, recent_chat);
+    let emotes = Resource::new(name, emotes_of);
     view! {
         <Body {..} class="embed overlay"/>
         <Suspense fallback=|| ()>
@@ -63,10 +67,11 @@ pub fn EmbedChatPage() -> impl IntoView {
                 // What was said before the overlay opened is not shown; what follows is, from
                 // the newest message the page was made after (nothing lost in between).
                 let after = recent.await.unwrap_or_default().iter().map(|m| m.id).max().unwrap_or(0);
+                let emotes = std::sync::Arc::new(emotes.await.unwrap_or_default());
                 match info.await {
                     Ok(Some(channel)) => view! {
                         <Title text=format!("{} · chat", channel.title)/>
-                        <ChatOverlay channel=channel.name after/>
+                        <ChatOverlay channel=channel.name after emotes/>
                     }
                         .into_any(),
                     Ok(None) => view! { <NotFound what="There is no channel by that name."/> }.into_any(),
@@ -78,8 +83,9 @@ pub fn EmbedChatPage() -> impl IntoView {
 }
 
 #[component]
-fn ChatOverlay(channel: String, after: u64) -> impl IntoView {
+fn ChatOverlay(channel: String, after: u64, emotes: EmoteNames) -> impl IntoView {
     let messages = RwSignal::new(Vec::<ChatEvent>::new());
+    let line_channel = channel.clone();
     #[cfg(feature = "hydrate")]
     {
         let feed = StoredValue::new_local(None::<crate::client::ChatFeed>);
@@ -101,14 +107,15 @@ fn ChatOverlay(channel: String, after: u64) -> impl IntoView {
             <For
                 each=shown
                 key=|message| message.id
-                children=|message| view! {
-                    <li class="overlay-line" data-id=message.id>
-                        {message.role.map(|role| view! { <span class=format!("chat-badge role-{}", role.word())>{role.word()}</span> " " })}
-                        {message.bot.then(|| view! { <span class="chat-badge">"bot"</span> " " })}
-                        <span class="chat-author">{message.author}</span>
-                        " "
-                        <span class="chat-text">{message.text}</span>
-                    </li>
+                children=move |message| {
+                    let (id, text) = (message.id, message.text.clone());
+                    view! {
+                        <li class="overlay-line" data-id=id>
+                            <ChatByline message/>
+                            " "
+                            <ChatText channel=line_channel.clone() text emotes=emotes.clone()/>
+                        </li>
+                    }
                 }
             />
         </ol>

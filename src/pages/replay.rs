@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::components::chat_byline::ChatByline;
+use crate::components::chat_text::{ChatText, EmoteNames};
 use crate::components::link_preview::LinkPreview;
 use crate::components::moment::{clock, date};
 use crate::components::replay_player::ReplayPlayer;
@@ -16,6 +18,7 @@ use crate::pages::not_found::NotFound;
 use crate::recordings::api::{
     CLIP_MAX_SECS, CLIP_MIN_SECS, ClipReplay, DeleteRecording, LIVE_CLIP_SECS, RecordingState,
     RecordingSummary, ReplayChatLine, SetRecordingVisibility, Visibility, recording, replay_chat,
+    replay_emotes,
 };
 
 /// Chat lines shown at once, the newest at the bottom.
@@ -42,12 +45,14 @@ pub fn ReplayPage() -> impl IntoView {
     };
     let summary = Resource::new(id, recording);
     let chat = Resource::new(id, replay_chat);
+    let emotes = Resource::new(id, replay_emotes);
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let lines = chat.await.unwrap_or_default();
+                let emotes = std::sync::Arc::new(emotes.await.unwrap_or_default());
                 match summary.await {
-                    Ok(found) => view! { <Replay recording=found lines start=start()/> }.into_any(),
+                    Ok(found) => view! { <Replay recording=found lines emotes start=start()/> }.into_any(),
                     Err(AppError::NotFound(what)) => view! { <NotFound what/> }.into_any(),
                     Err(err) => view! { <p class="error">{err.to_string()}</p> }.into_any(),
                 }
@@ -57,7 +62,12 @@ pub fn ReplayPage() -> impl IntoView {
 }
 
 #[component]
-fn Replay(recording: RecordingSummary, lines: Vec<ReplayChatLine>, start: f64) -> impl IntoView {
+fn Replay(
+    recording: RecordingSummary,
+    lines: Vec<ReplayChatLine>,
+    emotes: EmoteNames,
+    start: f64,
+) -> impl IntoView {
     let position = RwSignal::new(start);
     let note = match recording.state {
         RecordingState::Recording => {
@@ -114,14 +124,19 @@ fn Replay(recording: RecordingSummary, lines: Vec<ReplayChatLine>, start: f64) -
                     {recording.yours.then(|| view! { <OwnerControls recording=recording.clone()/> })}
                 </div>
             </div>
-            <ReplayChat lines position/>
+            <ReplayChat channel=recording.channel.clone() lines emotes position/>
         </section>
     }
 }
 
 /// The chat as it was: the lines sent up to the replay's position.
 #[component]
-fn ReplayChat(lines: Vec<ReplayChatLine>, position: RwSignal<f64>) -> impl IntoView {
+fn ReplayChat(
+    channel: String,
+    lines: Vec<ReplayChatLine>,
+    emotes: EmoteNames,
+    position: RwSignal<f64>,
+) -> impl IntoView {
     let lines = StoredValue::new(lines);
     let list = NodeRef::<Ol>::new();
     let shown = Memo::new(move |_| {
@@ -145,14 +160,16 @@ fn ReplayChat(lines: Vec<ReplayChatLine>, position: RwSignal<f64>) -> impl IntoV
                 <For
                     each=move || shown.get()
                     key=|line| line.message.id
-                    children=|line| view! {
-                        <li class="chat-message" data-id=line.message.id data-at-ms=line.at_ms>
-                            <span class="chat-time">{clock(line.at_ms as f64 / 1000.0)}</span>
-                            {line.message.role.map(|role| view! { <span class=format!("chat-badge role-{}", role.word())>{role.word()}</span> " " })}
-                            {line.message.bot.then(|| view! { <span class="chat-badge">"bot"</span> " " })}
-                            <span class="chat-author">{line.message.author}</span>
-                            <span class="chat-text">{line.message.text}</span>
-                        </li>
+                    children=move |line| {
+                        let (id, text) = (line.message.id, line.message.text.clone());
+                        view! {
+                            <li class="chat-message" data-id=id data-at-ms=line.at_ms>
+                                <span class="chat-time">{clock(line.at_ms as f64 / 1000.0)}</span>
+                                <ChatByline message=line.message/>
+                                " "
+                                <ChatText channel=channel.clone() text emotes=emotes.clone()/>
+                            </li>
+                        }
                     }
                 />
             </ol>

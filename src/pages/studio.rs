@@ -21,10 +21,14 @@ use crate::broadcasts::api::{
 use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
 use crate::components::api_tokens::ApiTokens;
+use crate::components::blocked_terms_panel::BlockedTermsPanel;
 use crate::components::browser_capture::BrowserCapture;
 use crate::components::chat_bans::ChatBans;
+use crate::components::chat_moderators_panel::ChatModeratorsPanel;
 use crate::components::chat_rules_panel::ChatRulesPanel;
 use crate::components::elapsed;
+use crate::components::emotes_panel::EmotesPanel;
+use crate::components::name_colour_picker::NameColourPicker;
 use crate::components::player::Player;
 use crate::components::record_switch::RecordSwitch;
 use crate::components::restream_panel::RestreamPanel;
@@ -62,7 +66,7 @@ pub fn StudioPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.me.await {
-                    Ok(Some(me)) => view! { <Studio channel=me.channel operator=me.operator/> }.into_any(),
+                    Ok(Some(me)) => view! { <Studio channel=me.channel operator=me.operator username=me.username/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/signin?next=/studio"/> }.into_any(),
                     Err(err) => view! { <p class="error">{err.to_string()}</p> }.into_any(),
                 }
@@ -72,7 +76,7 @@ pub fn StudioPage() -> impl IntoView {
 }
 
 #[component]
-fn Studio(channel: String, operator: bool) -> impl IntoView {
+fn Studio(channel: String, operator: bool, username: String) -> impl IntoView {
     let start = ServerAction::<StartBroadcast>::new();
     let stop = ServerAction::<StopBroadcast>::new();
     let save = ServerAction::<SaveTitle>::new();
@@ -253,7 +257,11 @@ fn Studio(channel: String, operator: bool) -> impl IntoView {
                     <Player channel=channel.clone() initial=ChannelState::Offline viewers=0 preview=true/>
                     <p><a href=format!("/watch/{channel}")>{format!("Your channel: /watch/{channel}")}</a></p>
                     <ChatRulesPanel channel=channel.clone()/>
+                    <ChatModeratorsPanel channel=channel.clone()/>
+                    <BlockedTermsPanel channel=channel.clone()/>
+                    <EmotesPanel channel=channel.clone()/>
                     <ChatBans channel=channel.clone() refresh=Signal::derive(|| 0)/>
+                    <NameColourPicker username=username.clone()/>
                     <SchedulePanel channel=channel.clone()/>
                     <RestreamPanel channel=channel.clone() tick=tick/>
                     <ApiTokens/>

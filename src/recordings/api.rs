@@ -330,6 +330,19 @@ pub async fn replay_chat(id: i64) -> Result<Vec<ReplayChatLine>, AppError> {
     .await
 }
 
+/// The emotes of a recording's channel, for its chat replay.
+#[server(endpoint = "replay_emotes", input = Json)]
+pub async fn replay_emotes(id: i64) -> Result<Vec<String>, AppError> {
+    crate::error::reply(async {
+        let recordings = crate::error::state::<super::Recordings>()?;
+        let emotes = crate::error::state::<crate::emotes::Emotes>()?;
+        let viewer = super::state::asking().await?;
+        let channel = recordings.summary(id, viewer.as_ref()).await?.channel;
+        emotes.names(&channel).await
+    })
+    .await
+}
+
 /// The owner makes a recording public, unlisted or private.
 #[server(endpoint = "set_recording_visibility", input = Json)]
 pub async fn set_recording_visibility(id: i64, visibility: Visibility) -> Result<(), AppError> {

@@ -637,7 +637,7 @@ impl Recordings {
         let row = store::clip(&self.inner.db, id)
             .await?
             .ok_or_else(|| AppError::NotFound("There is no such clip.".into()))?;
-        user.ensure_moderates(&row.channel)?;
+        user.ensure_in_charge(&row.channel)?;
         store::delete_clip(&self.inner.db, id).await?;
         if let Err(err) = self.inner.storage.remove_clip(id).await {
             tracing::error!(clip = id, %err, "a deleted clip's files could not be removed");

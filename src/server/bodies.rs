@@ -22,6 +22,15 @@ use crate::open_connections::{Caps, OpenConnections};
 
 /// The largest request body: forms (a chat message is 4,000 bytes at most).
 pub const MAX_BODY: usize = 64 << 10;
+/// The largest body of an emote's upload (`POST /emotes/…`): its picture.
+pub const MAX_UPLOAD_BODY: usize = crate::emotes::rules::UPLOAD_MAX_BYTES;
+
+/// The largest body `request` may have.
+fn max_body(request: &Request<Body>) -> usize {
+    let upload = request.method() == axum::http::Method::POST
+        && request.uri().path().starts_with("/emotes/");
+    if upload { MAX_UPLOAD_BODY } else { MAX_BODY }
+}
 /// Bodies being read at once, per client and in all.
 const AT_ONCE: Caps = Caps {
     total: 512,
@@ -59,8 +68,9 @@ pub async fn read_whole(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large();
+    let max = max_body(&request);
+    if declared.is_some_and(|n| n > max as u64) {
+        return too_large(max);
     }
     let Some(reading) = limits.reading.take(client.ip()) else {
         return AppError::into_response(if limits.reading.total() >= AT_ONCE.total {
@@ -75,7 +85,7 @@ pub async fn read_whole(
         });
     };
     let (parts, body) = request.into_parts();
-    let read = tokio::time::timeout(limits.deadline, Limited::new(body, MAX_BODY).collect()).await;
+    let read = tokio::time::timeout(limits.deadline, Limited::new(body, max).collect()).await;
     // Counted while being read only: what runs next is bounded by its own limits.
     drop(reading);
     match read {
@@ -83,7 +93,7 @@ pub async fn read_whole(
             let request = Request::from_parts(parts, Body::from(collected.to_bytes()));
             next.run(request).await
         }
-        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => too_large(),
+        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => too_large(max),
         Ok(Err(_)) => AppError::into_response(AppError::Invalid(
             "The request's body was cut short; send it again.".into(),
         )),
@@ -94,9 +104,9 @@ pub async fn read_whole(
     }
 }
 
-fn too_large() -> Response {
+fn too_large(max: usize) -> Response {
     AppError::into_response(AppError::TooLarge(format!(
         "The request is larger than the {} KiB this server takes.",
-        MAX_BODY >> 10
+        max >> 10
     )))
 }

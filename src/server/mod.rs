@@ -9,6 +9,7 @@ mod calendar;
 mod clips;
 pub mod commands;
 mod demo;
+mod emotes;
 mod forwarded;
 mod headers;
 mod health;

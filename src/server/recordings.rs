@@ -33,7 +33,7 @@ fn refused(err: AppError) -> Response {
 }
 
 /// Who asks: the signed-in user of the request's session, if any.
-pub struct Viewer(Option<SignedIn>);
+pub struct Viewer(pub Option<SignedIn>);
 
 impl<S> FromRequestParts<S> for Viewer
 where

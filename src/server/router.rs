@@ -8,8 +8,8 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use super::{
-    AppState, bodies, calendar, clips, headers, health, metrics, oembed, publish, recordings, site,
-    sse, thumbnail, token_api,
+    AppState, bodies, calendar, clips, emotes, headers, health, metrics, oembed, publish,
+    recordings, site, sse, thumbnail, token_api,
 };
 use crate::app::{App, shell};
 use crate::db;
@@ -49,6 +49,10 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         .route("/recordings/{id}/poster.jpg", get(recordings::poster))
         .route("/recordings/{id}/download", get(recordings::download))
         .route("/clips/{file}", get(clips::file))
+        .route(
+            "/emotes/{channel}/{name}",
+            get(emotes::picture).post(emotes::upload),
+        )
         .route("/oembed", get(oembed::oembed))
         .route("/watch/{channel}/schedule.ics", get(calendar::schedule))
         // The JSON API for bots and tools, with API tokens (docs/api.md).

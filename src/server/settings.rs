@@ -54,6 +54,16 @@ pub struct Settings {
     pub recordings: RecordingsSettings,
     pub webhooks: WebhooksSettings,
     pub restream: RestreamSettings,
+    pub push: PushSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSettings {
+    pub enabled: bool,
+    pub contact: String,
+    pub timeout_secs: u64,
+    pub allow_private: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -361,6 +371,16 @@ impl Settings {
             limits: self.child_limits(),
             max_destinations: self.restream.max_destinations,
             allow_private: self.restream.allow_private,
+        }
+    }
+
+    pub fn push(&self) -> crate::push::PushConfig {
+        let p = &self.push;
+        crate::push::PushConfig {
+            enabled: p.enabled,
+            allow_private: p.allow_private,
+            contact: p.contact.clone(),
+            timeout: Duration::from_secs(p.timeout_secs.max(1)),
         }
     }
 

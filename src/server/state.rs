@@ -19,9 +19,11 @@ use crate::chat::Chat;
 use crate::cluster::Cluster;
 use crate::cluster::chat::ClusterChat;
 use crate::db;
+use crate::emotes::Emotes;
 use crate::follows::Follows;
 use crate::ingest::Ingest;
 use crate::open_connections::{Caps, OpenConnections};
+use crate::push::Push;
 use crate::recordings::Recordings;
 use crate::restream::Restream;
 use crate::schedule::Schedule;
@@ -49,6 +51,10 @@ pub struct AppState {
     pub chat: Chat,
     /// Who follows which channel.
     pub follows: Follows,
+    /// Channels' chat emotes.
+    pub emotes: Emotes,
+    /// Web Push to followers' browsers; None when it is off.
+    pub push: Option<Push>,
     /// The broadcasts channels announce.
     pub schedule: Schedule,
     /// API tokens, for the JSON API bots and tools use.
@@ -126,6 +132,9 @@ impl AppState {
             Recordings::new(db.clone(), settings.recordings()).map_err(std::io::Error::other)?;
         recordings.tell(webhooks.clone());
         let restream = Restream::new(db.clone(), settings.restream());
+        let push = Push::open(db.clone(), settings.push())
+            .await
+            .map_err(std::io::Error::other)?;
         let broadcasts = Broadcasts::open(
             db.clone(),
             channels.clone(),
@@ -138,6 +147,7 @@ impl AppState {
                 recordings: Some(recordings.clone()),
                 restream: Some(restream.clone()),
                 webhooks: Some(webhooks.clone()),
+                push: push.clone(),
             },
         )
         .await
@@ -165,6 +175,8 @@ impl AppState {
             chat,
             follows,
             schedule: Schedule::new(db.clone(), channels.clone()),
+            emotes: Emotes::new(db.clone(), channels.clone()),
+            push,
             tokens: Tokens::new(db.clone()),
             webhooks,
             restream,
@@ -199,6 +211,10 @@ impl AppState {
         provide_context(self.recordings.clone());
         provide_context(self.chat.clone());
         provide_context(self.follows.clone());
+        provide_context(self.emotes.clone());
+        if let Some(push) = &self.push {
+            provide_context(push.clone());
+        }
         provide_context(self.schedule.clone());
         provide_context(self.ingest.clone());
         provide_context(self.site.clone());

@@ -1,16 +1,21 @@
-//! `GET /live/{channel}/thumbnail.jpg`: the channel's picture (see `channels::thumbnail`).
+//! `GET /live/{channel}/thumbnail.jpg`: the channel's picture (see `channels::thumbnail`); for
+//! a channel off air, the picture of its latest public recording, so the directory shows what
+//! it last broadcast.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::channels::thumbnail::{ThumbnailError, Thumbnails};
+use crate::recordings::Recordings;
 
 pub async fn thumbnail(
     State(thumbnails): State<Thumbnails>,
+    State(recordings): State<Recordings>,
     Path(channel): Path<String>,
 ) -> Response {
     match thumbnails.picture(&channel).await {
+        Err(ThumbnailError::NotLive) => last_picture(&recordings, &channel).await,
         Ok(jpeg) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
@@ -26,5 +31,27 @@ pub async fn thumbnail(
             };
             (status, err.to_string()).into_response()
         }
+    }
+}
+
+/// The poster of `channel`'s latest public recording; 404 when it has none.
+async fn last_picture(recordings: &Recordings, channel: &str) -> Response {
+    let latest = match recordings.list(channel, None, None).await {
+        Ok(list) => list.into_iter().next(),
+        Err(_) => None,
+    };
+    let Some(latest) = latest else {
+        return (StatusCode::NOT_FOUND, "The channel is not live.").into_response();
+    };
+    match recordings.picture(latest.id, None, None).await {
+        Ok((jpeg, _)) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "max-age=60"),
+            ],
+            jpeg,
+        )
+            .into_response(),
+        Err(err) => (err.status_code(), err.to_string()).into_response(),
     }
 }

@@ -418,6 +418,7 @@ fn message(id: u64) -> ChatEvent {
         sent_at: 1_700_000_000_000 + id,
         bot: false,
         role: None,
+        colour: None,
         reply: None,
     }
 }

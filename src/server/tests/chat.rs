@@ -426,3 +426,260 @@ async fn timeouts_slow_mode_and_followers_only_say_when_one_may_post_and_spare_m
 
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appointed_moderator_keeps_the_chat_but_never_acts_on_its_keepers() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let (host, mia, max, fan) = (browser(), browser(), browser(), browser());
+    for (client, name) in [(&host, "host"), (&mia, "mia"), (&max, "max"), (&fan, "fan")] {
+        sign_up(client, &base, name).await;
+    }
+    let act = |by: &reqwest::Client, endpoint: &'static str, form: Vec<(&'static str, String)>| {
+        let (by, base) = (by.clone(), base.clone());
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            call(&by, &base, endpoint, Some(&form), None)
+                .await
+                .map(drop)
+        }
+    };
+    let on = |who: &str| {
+        vec![
+            ("channel", "host".to_string()),
+            ("username", who.to_string()),
+        ]
+    };
+    let refusal = |result: Result<(), AppError>| result.expect_err("refused");
+    let role = |client: &reqwest::Client| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            answer::<Option<ChatRole>>(&client, &base, "chat_role", &[("channel", "host")]).await
+        }
+    };
+
+    // Only the owner (or an operator) appoints; a name no account has, the owner, twice: refused.
+    assert!(matches!(
+        refusal(act(&fan, "appoint_moderator", on("mia")).await),
+        AppError::Forbidden(_)
+    ));
+    assert!(matches!(
+        refusal(act(&host, "appoint_moderator", on("nobody")).await),
+        AppError::NotFound(_)
+    ));
+    assert!(matches!(
+        refusal(act(&host, "appoint_moderator", on("HOST")).await),
+        AppError::Invalid(_)
+    ));
+    assert_eq!(role(&mia).await, None);
+    act(&host, "appoint_moderator", on("@Mia")).await.unwrap();
+    act(&host, "appoint_moderator", on("max")).await.unwrap();
+    let twice = refusal(act(&host, "appoint_moderator", on("mia")).await);
+    assert!(
+        matches!(&twice, AppError::Invalid(t) if t.contains("already")),
+        "{twice:?}"
+    );
+    assert_eq!(role(&mia).await, Some(ChatRole::Moderator));
+    assert_eq!(role(&host).await, Some(ChatRole::Owner));
+    assert_eq!(role(&fan).await, None);
+    let listed: Vec<crate::chat::api::Moderator> =
+        answer(&host, &base, "chat_moderators", &[("channel", "host")]).await;
+    assert_eq!(
+        listed
+            .iter()
+            .map(|m| m.username.as_str())
+            .collect::<Vec<_>>(),
+        ["mia", "max"]
+    );
+    assert!(matches!(
+        refusal(act(&mia, "chat_moderators", vec![("channel", "host".into())]).await),
+        AppError::Forbidden(_)
+    ));
+
+    // Their lines carry the moderator badge, and they are held to no chat rule.
+    say(&mia, &base, "I keep this chat").await.unwrap();
+    say(&fan, &base, "first!").await.unwrap();
+    say(&host, &base, "welcome").await.unwrap();
+    say(&max, &base, "hi all").await.unwrap();
+    let recent: Vec<ChatEvent> = answer(&fan, &base, "recent_chat", &[("channel", "host")]).await;
+    let id_of = |author: &str| recent.iter().find(|m| m.author == author).unwrap().id;
+    assert_eq!(recent[0].role, Some(ChatRole::Moderator));
+    assert_eq!(recent[1].role, None);
+
+    // A moderator deletes a viewer's message, but not the owner's or another moderator's.
+    let delete = |id: u64| vec![("channel", "host".to_string()), ("id", id.to_string())];
+    let owners = refusal(act(&mia, "delete_chat", delete(id_of("host"))).await);
+    assert!(
+        matches!(&owners, AppError::Forbidden(t) if t.contains("owner")),
+        "{owners:?}"
+    );
+    assert!(matches!(
+        refusal(act(&mia, "delete_chat", delete(id_of("max"))).await),
+        AppError::Forbidden(_)
+    ));
+    act(&mia, "delete_chat", delete(id_of("fan")))
+        .await
+        .unwrap();
+
+    // Times out and bans viewers, lifts bans, reads the list; never the owner or a moderator.
+    let mut timeout = on("fan");
+    timeout.push(("secs", "600".into()));
+    act(&mia, "timeout_in_chat", timeout).await.unwrap();
+    let timed_out = refusal(say(&fan, &base, "hey").await);
+    assert!(
+        matches!(&timed_out, AppError::Forbidden(t) if t.contains("timed out")),
+        "{timed_out:?}"
+    );
+    let bans: Vec<crate::chat::api::Banned> =
+        answer(&mia, &base, "chat_bans", &[("channel", "host")]).await;
+    assert_eq!(bans.len(), 1);
+    act(&mia, "unban_from_chat", on("fan")).await.unwrap();
+    say(&fan, &base, "thanks").await.unwrap();
+    assert!(matches!(
+        refusal(act(&mia, "ban_from_chat", on("host")).await),
+        AppError::Forbidden(_)
+    ));
+    let on_peer = refusal(act(&mia, "ban_from_chat", on("max")).await);
+    assert!(
+        matches!(&on_peer, AppError::Forbidden(t) if t.contains("another moderator")),
+        "{on_peer:?}"
+    );
+    // Setting the chat's rules and appointing stay with the owner.
+    assert!(matches!(
+        refusal(act(&mia, "appoint_moderator", on("fan")).await),
+        AppError::Forbidden(_)
+    ));
+
+    // Blocked terms: kept by moderators, never shown to viewers, refusing viewers' messages
+    // (whatever the case or hidden characters) and sparing moderators'.
+    let terms = vec![
+        ("channel", "host".to_string()),
+        ("terms", "Scam*\nbuy followers".to_string()),
+    ];
+    assert!(matches!(
+        refusal(act(&fan, "set_blocked_terms", terms.clone()).await),
+        AppError::Forbidden(_)
+    ));
+    let kept: usize = call(
+        &mia,
+        &base,
+        "set_blocked_terms",
+        Some(&[("channel", "host"), ("terms", "Scam*\nbuy followers")]),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(kept, 2);
+    let typed: String = answer(&host, &base, "blocked_terms", &[("channel", "host")]).await;
+    assert_eq!(typed, "scam*\nbuy followers");
+    assert!(matches!(
+        refusal(act(&fan, "blocked_terms", vec![("channel", "host".into())]).await),
+        AppError::Forbidden(_)
+    ));
+    let blocked = refusal(say(&fan, &base, "BUY \u{200B}Followers here").await);
+    assert!(
+        matches!(&blocked, AppError::Invalid(t) if t.contains("does not allow")),
+        "{blocked:?}"
+    );
+    assert!(say(&fan, &base, "total scammers").await.is_err());
+    say(&fan, &base, "I would never buy more followers")
+        .await
+        .unwrap();
+    say(&max, &base, "do not fall for a scam").await.unwrap();
+    let too_short = refusal(
+        act(
+            &host,
+            "set_blocked_terms",
+            vec![("channel", "host".into()), ("terms", "x".into())],
+        )
+        .await,
+    );
+    assert!(
+        matches!(&too_short, AppError::Invalid(t) if t.contains("too short")),
+        "{too_short:?}"
+    );
+
+    // The owner bans a moderator: they are dismissed too. Dismissing someone not appointed: 404.
+    act(&host, "ban_from_chat", on("max")).await.unwrap();
+    assert_eq!(role(&max).await, None);
+    act(&host, "dismiss_moderator", on("MIA")).await.unwrap();
+    assert_eq!(role(&mia).await, None);
+    assert!(matches!(
+        refusal(act(&host, "dismiss_moderator", on("mia")).await),
+        AppError::NotFound(_)
+    ));
+    assert!(matches!(
+        refusal(act(&mia, "delete_chat", delete(id_of("mia"))).await),
+        AppError::Forbidden(_)
+    ));
+
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_colour_is_checked_on_both_themes_and_kept_with_each_message() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let (host, fan) = (browser(), browser());
+    sign_up(&host, &base, "host").await;
+    sign_up(&fan, &base, "fan").await;
+    let pick = |colour: &'static str| {
+        let (fan, base) = (fan.clone(), base.clone());
+        async move {
+            call(
+                &fan,
+                &base,
+                "set_name_colour",
+                Some(&[("colour", colour)]),
+                None,
+            )
+            .await
+            .map(drop)
+        }
+    };
+    assert_eq!(
+        call(
+            &browser(),
+            &base,
+            "set_name_colour",
+            Some(&[("colour", "#1e90ff")]),
+            None
+        )
+        .await
+        .map(drop),
+        Err(AppError::SignInRequired)
+    );
+    for (bad, says) in [
+        ("#0000ff", "dark theme"),
+        ("#ffff00", "light theme"),
+        ("blue", "#rrggbb"),
+        ("#1e90ff\" onclick=x", "#rrggbb"),
+    ] {
+        let refused = pick(bad).await.expect_err(bad);
+        assert!(
+            matches!(&refused, AppError::Invalid(t) if t.contains(says)),
+            "{bad}: {refused:?}"
+        );
+    }
+    say(&fan, &base, "default").await.unwrap();
+    pick("#1E90FF").await.unwrap();
+    let mine: Option<String> = answer(&fan, &base, "name_colour", &[]).await;
+    assert_eq!(mine.as_deref(), Some("#1e90ff"));
+    say(&fan, &base, "blue now").await.unwrap();
+    pick("").await.unwrap();
+    say(&fan, &base, "default again").await.unwrap();
+    let recent: Vec<ChatEvent> = answer(&host, &base, "recent_chat", &[("channel", "host")]).await;
+    let colours: Vec<_> = recent.iter().map(|m| m.colour.as_deref()).collect();
+    assert_eq!(
+        colours,
+        [None, Some("#1e90ff"), None],
+        "each message keeps the colour it was sent with"
+    );
+
+    server.shutdown().await.unwrap();
+}

@@ -318,6 +318,19 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
             .unwrap();
         assert_eq!(jpeg, again, "{path} is kept, not made again");
     }
+    // Off air, the channel's picture (its card in the directory) is its last broadcast's.
+    let card = visitor
+        .get(format!("{base}/live/ana/thumbnail.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(card.status(), 200);
+    let poster = visitor
+        .get(format!("{base}/recordings/{id}/poster.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(card.bytes().await.unwrap(), poster.bytes().await.unwrap());
 
     // The chat line sent while on air falls inside the replay, where it was sent.
     let chat: Vec<ReplayChatLine> = call(
@@ -393,6 +406,12 @@ async fn a_broadcast_replays_from_its_recording_with_its_chat_and_its_owner_cont
         past(&visitor, &base, "ana").await.is_empty(),
         "not listed either"
     );
+    let card = visitor
+        .get(format!("{base}/live/ana/thumbnail.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(card.status(), 404, "nor shown as the channel's picture");
     let mine = past(&ana, &base, "ana").await;
     assert!(mine.len() == 1 && mine[0].yours);
 
@@ -446,6 +465,16 @@ async fn with_recording_off_for_the_server_nothing_is_kept() {
     broadcast_a_picture(&ana, &base).await;
     assert!(past(&ana, &base, "ana").await.is_empty());
     assert!(!server.dir.path().join("recordings").exists());
+    let card = ana
+        .get(format!("{base}/live/ana/thumbnail.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        card.status(),
+        404,
+        "off air with nothing recorded: no picture"
+    );
     server.shutdown().await.unwrap();
 }
 

@@ -1,0 +1,53 @@
+import { expect, test } from '@playwright/test';
+import { visit } from '../support/visit';
+
+type Shown = { title: string; body: string; tag: string; url: string };
+
+test('the service worker shows a pushed "went live" notice as a notification, one per channel', async ({
+  page,
+  context,
+}) => {
+  await context.grantPermissions(['notifications']);
+  await visit(page, '/');
+  const scope = new URL('/', page.url()).href;
+  const cdp = await context.newCDPSession(page);
+  const registered = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const ours = registrations.find((r: { scopeURL: string; isDeleted: boolean }) => r.scopeURL === scope && !r.isDeleted);
+      if (ours) resolve(ours.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  // As the page does once notifications are allowed.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.register('/sw.js');
+    await navigator.serviceWorker.ready;
+  });
+  const registrationId = await registered;
+  const origin = new URL(page.url()).origin;
+  const deliver = (notice: object) =>
+    cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: JSON.stringify(notice) });
+  const shown = () =>
+    page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      const all = await registration.getNotifications();
+      return all.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data?.url }));
+    });
+
+  await deliver({ title: 'ana is live', body: 'Speedrun night', url: '/watch/ana', tag: 'onair-live-ana' });
+  await expect.poll(shown).toEqual([{ title: 'ana is live', body: 'Speedrun night', tag: 'onair-live-ana', url: '/watch/ana' }]);
+  // The same channel again replaces its notification; another adds one.
+  await deliver({ title: 'ana is live', body: 'Round two', url: '/watch/ana', tag: 'onair-live-ana' });
+  await deliver({ title: 'bo is live', body: 'Chill', url: '/watch/bo', tag: 'onair-live-bo' });
+  await expect
+    .poll(async () => (await shown()).sort((a: Shown, b: Shown) => a.tag.localeCompare(b.tag)))
+    .toEqual([
+      { title: 'ana is live', body: 'Round two', tag: 'onair-live-ana', url: '/watch/ana' },
+      { title: 'bo is live', body: 'Chill', tag: 'onair-live-bo', url: '/watch/bo' },
+    ]);
+  // A message that is not ours is shown safely: a plain notice, never an address elsewhere.
+  await deliver({ title: 7, url: 'https://evil.example/' });
+  await expect
+    .poll(async () => (await shown()).find((n: Shown) => n.title === 'A channel you follow is live')?.url)
+    .toBe('/');
+});

@@ -1,0 +1,115 @@
+//! `Emotes`: a channel's owner (or an operator) adds and deletes its emotes; anyone lists them
+//! and fetches their pictures. Pictures are decoded and re-encoded on the blocking pool, two
+//! at a time at most, so uploads never hold up the media path.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use super::{picture, rules, store};
+use crate::accounts::session::SignedIn;
+use crate::channels::Channels;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Uploads decoded at once, in all.
+const DECODING_AT_ONCE: usize = 2;
+
+#[derive(Clone)]
+pub struct Emotes {
+    db: Db,
+    channels: Channels,
+    decoding: Arc<Semaphore>,
+}
+
+impl Emotes {
+    pub fn new(db: Db, channels: Channels) -> Self {
+        Self {
+            db,
+            channels,
+            decoding: Arc::new(Semaphore::new(DECODING_AT_ONCE)),
+        }
+    }
+
+    /// `channel`'s emotes' names, oldest first.
+    pub async fn names(&self, channel: &str) -> Result<Vec<String>, AppError> {
+        let found = self.channels.require(channel).await?;
+        Ok(store::names(&self.db, &found.name).await?)
+    }
+
+    /// Emote `name` of `channel` as the PNG we made of it.
+    pub async fn png(&self, channel: &str, name: &str) -> Result<Vec<u8>, AppError> {
+        let missing = || AppError::NotFound("This channel has no emote by that name.".into());
+        rules::check_name(name).map_err(|_| missing())?;
+        store::png(&self.db, channel, name)
+            .await?
+            .ok_or_else(missing)
+    }
+
+    /// `user` (in charge of `channel`) adds emote `name` from `upload`: a PNG, GIF or WebP
+    /// that is decoded and re-encoded; at most [`rules::PER_CHANNEL_MAX`] a channel.
+    pub async fn add_by(
+        &self,
+        user: &SignedIn,
+        channel: &str,
+        name: &str,
+        upload: Vec<u8>,
+    ) -> Result<(), AppError> {
+        user.ensure_in_charge(channel)?;
+        let found = self.channels.require(channel).await?;
+        rules::check_name(name).map_err(AppError::Invalid)?;
+        if upload.len() > rules::UPLOAD_MAX_BYTES {
+            return Err(AppError::TooLarge(format!(
+                "An emote's picture is at most {} KiB.",
+                rules::UPLOAD_MAX_BYTES >> 10
+            )));
+        }
+        let names = store::names(&self.db, &found.name).await?;
+        if names.iter().any(|n| n == name) {
+            return Err(AppError::Invalid(format!(
+                "This channel has an emote called {name} already: delete it first."
+            )));
+        }
+        if names.len() >= rules::PER_CHANNEL_MAX {
+            return Err(AppError::Invalid(format!(
+                "A channel has at most {} emotes: delete one first.",
+                rules::PER_CHANNEL_MAX
+            )));
+        }
+        let png = {
+            let _turn = self
+                .decoding
+                .acquire()
+                .await
+                .map_err(|_| AppError::Busy("The server is stopping.".into()))?;
+            tokio::task::spawn_blocking(move || picture::reencode(&upload))
+                .await
+                .map_err(|_| AppError::Server("an emote could not be decoded".into()))?
+                .map_err(AppError::Invalid)?
+        };
+        if !store::insert(&self.db, &found.name, name, &png).await? {
+            return Err(AppError::Invalid(format!(
+                "This channel has an emote called {name} already: delete it first."
+            )));
+        }
+        tracing::info!(%channel, emote = %name, bytes = png.len(), by = %user.username, "emote added");
+        Ok(())
+    }
+
+    /// `user` (in charge of `channel`) deletes its emote `name`.
+    pub async fn delete_by(
+        &self,
+        user: &SignedIn,
+        channel: &str,
+        name: &str,
+    ) -> Result<(), AppError> {
+        user.ensure_in_charge(channel)?;
+        if !store::delete(&self.db, channel, name).await? {
+            return Err(AppError::NotFound(
+                "This channel has no emote by that name.".into(),
+            ));
+        }
+        tracing::info!(%channel, emote = %name, by = %user.username, "emote deleted");
+        Ok(())
+    }
+}

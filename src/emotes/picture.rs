@@ -109,4 +109,26 @@ mod tests {
         let wide = encoded(2100, 1, ImageFormat::Png);
         assert!(reencode(&wide).unwrap_err().contains("too large"));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::ingest::flv::fuzz_cases(300)))]
+
+        /// Whatever follows a PNG, GIF or WebP signature, an upload is refused or made into
+        /// a small PNG, never a panic.
+        #[test]
+        fn any_upload_is_refused_or_made_small(
+            kind in 0usize..3,
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+        ) {
+            let signature: &[u8] = match kind {
+                0 => b"\x89PNG\r\n\x1a\n",
+                1 => b"GIF89a",
+                _ => b"RIFF\x00\x01\x00\x00WEBPVP8 ",
+            };
+            if let Ok(png) = reencode(&[signature, &tail].concat()) {
+                let (width, height) = size_of(&png);
+                proptest::prop_assert!(width <= SIDE_PX && height <= SIDE_PX);
+            }
+        }
+    }
 }

@@ -141,4 +141,20 @@ mod tests {
         assert_eq!(written_count(":a1::b2: :c3: :x: 12:00"), 3);
         assert_eq!(written_count(&":kappa:".repeat(100)), 100);
     }
+
+    proptest::proptest! {
+        /// A line cut into pieces reads back as it was written, whatever it holds.
+        #[test]
+        fn pieces_put_back_together_are_the_line(text in "[a-c:_ é1]{0,60}", known in "[a-c_]{2,4}") {
+            let cut = pieces(&text, |name| name == known || name.len() == 3);
+            let joined: String = cut
+                .iter()
+                .map(|piece| match piece {
+                    Piece::Text(text) => text.to_string(),
+                    Piece::Emote(name) => format!(":{name}:"),
+                })
+                .collect();
+            proptest::prop_assert_eq!(joined, text);
+        }
+    }
 }

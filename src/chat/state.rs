@@ -86,9 +86,9 @@ impl Chat {
 
     /// Posts `text` to `channel` as `user` (`bot`: through one of their API tokens), perhaps
     /// as a reply to message `reply_to` of the channel: checked against the channel's bans,
-    /// timeouts and rules (blocked terms, followers-only, slow mode: none holds for its owner, operators or
-    /// moderators), rate
-    /// limited, stored, then sent to every viewer in the stored order. Returns it as sent.
+    /// timeouts and rules (blocked terms, followers-only, slow mode: none holds for its owner,
+    /// the operators or its moderators), rate limited, stored, then sent to every viewer in the
+    /// stored order. Returns it as sent.
     pub async fn post(
         &self,
         channel: &str,
@@ -122,7 +122,8 @@ impl Chat {
             }
         }
         let role = role(user, channel, moderator);
-        // The rules are for viewers: the channel's moderators are held to none of them.
+        // The rules are for viewers: its owner, the operators and its moderators are held to
+        // none of them.
         let viewer = role.is_none();
         if viewer && rules::blocked_term_in(&text, &settings.blocked_terms) {
             return Err(AppError::Invalid(

@@ -1,10 +1,11 @@
 //! The chat beside the player: messages (as text, never HTML) kept scrolled to the newest
 //! unless the reader scrolled up; the channel's chat rules (slow mode, followers-only); an
-//! input for signed-in users that shows why a message was refused; delete, time-out and ban
-//! for those who moderate the channel (its owner, its appointed moderators and the operators), with
-//! the ban list and blocked terms beside the chat for those who are not its owner, and for
-//! operators "End broadcast". Names show in the colour their authors picked. New messages and
-//! deletions arrive on the player's stream, into `messages`.
+//! input for signed-in users that shows why a message was refused, with the channel's emotes
+//! to pick; delete, time-out and ban for those who moderate the channel (its owner, its
+//! appointed moderators and the operators), with the ban list and blocked terms beside the
+//! chat for those who are not its owner, and for operators "End broadcast". Names show in the
+//! colour their authors picked, emotes as pictures. New messages and deletions arrive on the
+//! player's stream, into `messages`.
 
 use leptos::html::{Input, Ol};
 use leptos::prelude::*;

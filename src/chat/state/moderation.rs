@@ -100,16 +100,9 @@ impl Chat {
         if username.eq_ignore_ascii_case(&user.username) {
             return Err(AppError::Invalid("You cannot ban yourself.".into()));
         }
-        let named = match crate::accounts::rules::check_username(username) {
-            Ok(_) => accounts.named(username).await?,
-            Err(_) => None,
-        };
-        let Some(Named {
+        let Named {
             username, operator, ..
-        }) = named
-        else {
-            return Err(AppError::NotFound("No account has that name.".into()));
-        };
+        } = account_named(accounts, username).await?;
         let owner = self
             .channels
             .require(channel)
@@ -169,13 +162,7 @@ impl Chat {
         user.ensure_in_charge(channel)?;
         let found = self.channels.require(channel).await?;
         let username = username.trim().trim_start_matches('@');
-        let named = match crate::accounts::rules::check_username(username) {
-            Ok(_) => accounts.named(username).await?,
-            Err(_) => None,
-        };
-        let Some(named) = named else {
-            return Err(AppError::NotFound("No account has that name.".into()));
-        };
+        let named = account_named(accounts, username).await?;
         if found.broadcaster.eq_ignore_ascii_case(&named.username) {
             return Err(AppError::Invalid(
                 "The channel's owner keeps its chat already.".into(),
@@ -262,4 +249,13 @@ impl Chat {
         tracing::info!(%channel, terms = terms.len(), by = %user.username, "blocked terms set");
         Ok(terms.len())
     }
+}
+
+/// The account a moderator names (typed: any case, perhaps no username at all).
+async fn account_named(accounts: &Accounts, username: &str) -> Result<Named, AppError> {
+    let named = match crate::accounts::rules::check_username(username) {
+        Ok(_) => accounts.named(username).await?,
+        Err(_) => None,
+    };
+    named.ok_or_else(|| AppError::NotFound("No account has that name.".into()))
 }

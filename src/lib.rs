@@ -15,7 +15,7 @@
 //!   and from the studio page, into a broadcast's pushed feed.
 //! - [`channels`]: the channels, each with its hub; the directory; thumbnails.
 //! - [`chat`]: messages and moderation, delivered through the channel's hub; [`emotes`]: the
-//!   pictures a channel's chat shows for `:name:`.
+//!   pictures a channel's chat shows for `:name:`; [`avatars`]: a channel's own picture.
 //! - [`follows`]: who follows which channel; [`schedule`]: the broadcasts channels announce,
 //!   and their calendar feeds; [`push`]: Web Push to followers' browsers when a channel goes
 //!   live.
@@ -70,6 +70,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod avatars;
 pub mod broadcasts;
 pub mod channels;
 pub mod chat;
@@ -108,6 +109,8 @@ pub mod fuzzing;
 pub mod open_connections;
 #[cfg(feature = "ssr")]
 pub mod outbound;
+#[cfg(feature = "ssr")]
+pub mod pictures;
 #[cfg(feature = "ssr")]
 pub mod renditions;
 #[cfg(feature = "ssr")]

@@ -112,3 +112,16 @@ test('an emote the owner uploads shows in chat for another viewer, and from the 
     await fanContext.close();
   }
 });
+
+test('the owner sets a channel picture in the studio, and removes it', async ({ page }) => {
+  await signUp(page, newUsername('pic'));
+  await visit(page, '/studio');
+  await page.getByTestId('avatar-panel').locator('summary').click();
+  await page.getByTestId('avatar-file').setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: RED_SQUARE });
+  await page.getByRole('button', { name: 'Set picture' }).click();
+  const avatar = page.getByTestId('avatar');
+  await expect(avatar).toBeVisible();
+  await expect.poll(() => avatar.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16);
+  await page.getByTestId('avatar-panel').getByRole('button', { name: 'Remove' }).click();
+  await expect(avatar).toHaveCount(0);
+});

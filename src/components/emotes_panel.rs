@@ -5,6 +5,7 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
+use crate::components::file_upload::post_file;
 use crate::emotes::api::{DeleteEmote, emote_url, emotes_of};
 use crate::emotes::rules::{PER_CHANNEL_MAX, UPLOAD_MAX_BYTES, check_name};
 
@@ -34,16 +35,20 @@ pub fn EmotesPanel(channel: String) -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        upload(channel.get_value(), typed, file_input, move |done| {
-            busy.set(false);
-            match done {
-                Ok(()) => {
-                    added.update(|n| *n += 1);
-                    name_input.set_value("");
+        post_file(
+            emote_url(&channel.get_value(), &typed),
+            file_input,
+            move |done| {
+                busy.set(false);
+                match done {
+                    Ok(()) => {
+                        added.update(|n| *n += 1);
+                        name_input.set_value("");
+                    }
+                    Err(why) => error.set(Some(why)),
                 }
-                Err(why) => error.set(Some(why)),
-            }
-        });
+            },
+        );
     };
     view! {
         <details class="studio-account" data-testid="emotes-panel">
@@ -89,43 +94,4 @@ pub fn EmotesPanel(channel: String) -> impl IntoView {
             {move || delete.value().get().and_then(Result::err).map(|err| view! { <p class="form-error" role="alert">{err.to_string()}</p> })}
         </details>
     }
-}
-
-/// Posts the picture `file` holds as emote `name` of `channel`; tells `done` how it went.
-#[cfg(feature = "hydrate")]
-fn upload(
-    channel: String,
-    name: String,
-    file: leptos::web_sys::HtmlInputElement,
-    done: impl FnOnce(Result<(), String>) + 'static,
-) {
-    let Some(picked) = file.files().and_then(|files| files.get(0)) else {
-        done(Err("Pick a picture first.".into()));
-        return;
-    };
-    wasm_bindgen_futures::spawn_local(async move {
-        let sent = gloo_net::http::Request::post(&emote_url(&channel, &name))
-            .body(wasm_bindgen::JsValue::from(picked));
-        let answer = match sent {
-            Ok(request) => request.send().await,
-            Err(err) => Err(err),
-        };
-        done(match answer {
-            Ok(response) if response.ok() => Ok(()),
-            Ok(response) => Err(match response.json::<crate::error::AppError>().await {
-                Ok(err) => err.to_string(),
-                Err(_) => format!("The upload was refused ({}).", response.status()),
-            }),
-            Err(_) => Err("The upload did not reach the server; try again.".into()),
-        });
-    });
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn upload(
-    _channel: String,
-    _name: String,
-    _file: leptos::web_sys::HtmlInputElement,
-    _done: impl FnOnce(Result<(), String>) + 'static,
-) {
 }

@@ -2,6 +2,7 @@
 
 pub mod account_menu;
 pub mod api_tokens;
+pub mod avatar_panel;
 pub mod blocked_terms_panel;
 pub mod browser_capture;
 pub mod channel_card;
@@ -15,6 +16,7 @@ pub mod early_events;
 pub mod early_replay;
 pub mod elapsed;
 pub mod emotes_panel;
+pub mod file_upload;
 pub mod follow_button;
 pub mod form_error;
 pub mod link_preview;

@@ -1,33 +1,26 @@
 //! `Emotes`: a channel's owner (or an operator) adds and deletes its emotes; anyone lists them
-//! and fetches their pictures. Pictures are decoded and re-encoded on the blocking pool, two
-//! at a time at most, so uploads never hold up the media path.
+//! and fetches their pictures (made by `pictures`, never the upload).
 
-use std::sync::Arc;
-
-use tokio::sync::Semaphore;
-
-use super::{picture, rules, store};
+use super::{rules, store};
 use crate::accounts::session::SignedIn;
 use crate::channels::Channels;
 use crate::db::Db;
 use crate::error::AppError;
-
-/// Uploads decoded at once, in all.
-const DECODING_AT_ONCE: usize = 2;
+use crate::pictures::Pictures;
 
 #[derive(Clone)]
 pub struct Emotes {
     db: Db,
     channels: Channels,
-    decoding: Arc<Semaphore>,
+    pictures: Pictures,
 }
 
 impl Emotes {
-    pub fn new(db: Db, channels: Channels) -> Self {
+    pub fn new(db: Db, channels: Channels, pictures: Pictures) -> Self {
         Self {
             db,
             channels,
-            decoding: Arc::new(Semaphore::new(DECODING_AT_ONCE)),
+            pictures,
         }
     }
 
@@ -76,17 +69,7 @@ impl Emotes {
                 rules::PER_CHANNEL_MAX
             )));
         }
-        let png = {
-            let _turn = self
-                .decoding
-                .acquire()
-                .await
-                .map_err(|_| AppError::Busy("The server is stopping.".into()))?;
-            tokio::task::spawn_blocking(move || picture::reencode(&upload))
-                .await
-                .map_err(|_| AppError::Server("an emote could not be decoded".into()))?
-                .map_err(AppError::Invalid)?
-        };
+        let png = self.pictures.reencode(upload, rules::SIDE_PX).await?;
         if !store::insert(&self.db, &found.name, name, &png).await? {
             return Err(AppError::Invalid(format!(
                 "This channel has an emote called {name} already: delete it first."

@@ -21,6 +21,7 @@ use crate::broadcasts::api::{
 use crate::broadcasts::rules::TITLE_MAX;
 use crate::components::account_menu::Auth;
 use crate::components::api_tokens::ApiTokens;
+use crate::components::avatar_panel::AvatarPanel;
 use crate::components::blocked_terms_panel::BlockedTermsPanel;
 use crate::components::browser_capture::BrowserCapture;
 use crate::components::chat_bans::ChatBans;
@@ -260,6 +261,7 @@ fn Studio(channel: String, operator: bool, username: String) -> impl IntoView {
                     <ChatModeratorsPanel channel=channel.clone()/>
                     <BlockedTermsPanel channel=channel.clone()/>
                     <EmotesPanel channel=channel.clone()/>
+                    <AvatarPanel channel=channel.clone()/>
                     <ChatBans channel=channel.clone() refresh=Signal::derive(|| 0)/>
                     <NameColourPicker username=username.clone()/>
                     <SchedulePanel channel=channel.clone()/>

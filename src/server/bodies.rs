@@ -22,14 +22,20 @@ use crate::open_connections::{Caps, OpenConnections};
 
 /// The largest request body: forms (a chat message is 4,000 bytes at most).
 pub const MAX_BODY: usize = 64 << 10;
-/// The largest body of an emote's upload (`POST /emotes/…`): its picture.
-pub const MAX_UPLOAD_BODY: usize = crate::emotes::rules::UPLOAD_MAX_BYTES;
-
-/// The largest body `request` may have.
+/// The largest body `request` may have: a picture's upload (`POST /emotes/…`, `/avatars/…`)
+/// may be larger than a form.
 fn max_body(request: &Request<Body>) -> usize {
-    let upload = request.method() == axum::http::Method::POST
-        && request.uri().path().starts_with("/emotes/");
-    if upload { MAX_UPLOAD_BODY } else { MAX_BODY }
+    if request.method() != axum::http::Method::POST {
+        return MAX_BODY;
+    }
+    let path = request.uri().path();
+    if path.starts_with("/emotes/") {
+        crate::emotes::rules::UPLOAD_MAX_BYTES
+    } else if path.starts_with("/avatars/") {
+        crate::avatars::api::UPLOAD_MAX_BYTES
+    } else {
+        MAX_BODY
+    }
 }
 /// Bodies being read at once, per client and in all.
 const AT_ONCE: Caps = Caps {

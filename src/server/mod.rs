@@ -3,6 +3,7 @@
 //! and shutdown (`running`) with the demo (`demo`) and background tasks (`background`). No
 //! domain logic lives here.
 
+mod avatars;
 mod background;
 mod bodies;
 mod calendar;

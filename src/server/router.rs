@@ -8,7 +8,7 @@ use tower_sessions::cookie::time::Duration as CookieDuration;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use super::{
-    AppState, bodies, calendar, clips, emotes, headers, health, metrics, oembed, publish,
+    AppState, avatars, bodies, calendar, clips, emotes, headers, health, metrics, oembed, publish,
     recordings, site, sse, thumbnail, token_api,
 };
 use crate::app::{App, shell};
@@ -52,6 +52,10 @@ pub fn router(state: AppState, sessions: db::Sessions, secure_cookies: bool) -> 
         .route(
             "/emotes/{channel}/{name}",
             get(emotes::picture).post(emotes::upload),
+        )
+        .route(
+            "/avatars/{channel}",
+            get(avatars::picture).post(avatars::upload),
         )
         .route("/oembed", get(oembed::oembed))
         .route("/watch/{channel}/schedule.ics", get(calendar::schedule))

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::accounts::Accounts;
+use crate::avatars::Avatars;
 use crate::broadcasts::{Broadcasts, Downstream, InCluster};
 use crate::channels::Channels;
 use crate::channels::thumbnail::Thumbnails;
@@ -23,6 +24,7 @@ use crate::emotes::Emotes;
 use crate::follows::Follows;
 use crate::ingest::Ingest;
 use crate::open_connections::{Caps, OpenConnections};
+use crate::pictures::Pictures;
 use crate::push::Push;
 use crate::recordings::Recordings;
 use crate::restream::Restream;
@@ -53,6 +55,8 @@ pub struct AppState {
     pub follows: Follows,
     /// Channels' chat emotes.
     pub emotes: Emotes,
+    /// Channels' avatars.
+    pub avatars: Avatars,
     /// Web Push to followers' browsers; None when it is off.
     pub push: Option<Push>,
     /// The broadcasts channels announce.
@@ -119,6 +123,8 @@ impl AppState {
         )
         .map_err(std::io::Error::other)?;
         let follows = Follows::new(db.clone(), channels.clone());
+        // Uploaded pictures (emotes, avatars) are decoded a few at a time for the whole server.
+        let pictures = Pictures::default();
         let mut chat = Chat::new(db.clone(), channels.clone())
             .with_webhooks(webhooks.clone())
             .with_follows(follows.clone());
@@ -175,7 +181,8 @@ impl AppState {
             chat,
             follows,
             schedule: Schedule::new(db.clone(), channels.clone()),
-            emotes: Emotes::new(db.clone(), channels.clone()),
+            emotes: Emotes::new(db.clone(), channels.clone(), pictures.clone()),
+            avatars: Avatars::new(db.clone(), channels.clone(), pictures),
             push,
             tokens: Tokens::new(db.clone()),
             webhooks,
@@ -212,6 +219,7 @@ impl AppState {
         provide_context(self.chat.clone());
         provide_context(self.follows.clone());
         provide_context(self.emotes.clone());
+        provide_context(self.avatars.clone());
         if let Some(push) = &self.push {
             provide_context(push.clone());
         }

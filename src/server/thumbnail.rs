@@ -1,21 +1,23 @@
 //! `GET /live/{channel}/thumbnail.jpg`: the channel's picture (see `channels::thumbnail`); for
 //! a channel off air, the picture of its latest public recording, so the directory shows what
-//! it last broadcast.
+//! it last broadcast, or else the avatar its owner uploaded.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::avatars::Avatars;
 use crate::channels::thumbnail::{ThumbnailError, Thumbnails};
 use crate::recordings::Recordings;
 
 pub async fn thumbnail(
     State(thumbnails): State<Thumbnails>,
     State(recordings): State<Recordings>,
+    State(avatars): State<Avatars>,
     Path(channel): Path<String>,
 ) -> Response {
     match thumbnails.picture(&channel).await {
-        Err(ThumbnailError::NotLive) => last_picture(&recordings, &channel).await,
+        Err(ThumbnailError::NotLive) => last_picture(&recordings, &avatars, &channel).await,
         Ok(jpeg) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
@@ -34,14 +36,18 @@ pub async fn thumbnail(
     }
 }
 
-/// The poster of `channel`'s latest public recording; 404 when it has none.
-async fn last_picture(recordings: &Recordings, channel: &str) -> Response {
+/// The poster of `channel`'s latest public recording, or else its avatar; 404 when it has
+/// neither.
+async fn last_picture(recordings: &Recordings, avatars: &Avatars, channel: &str) -> Response {
     let latest = match recordings.list(channel, None, None).await {
         Ok(list) => list.into_iter().next(),
         Err(_) => None,
     };
     let Some(latest) = latest else {
-        return (StatusCode::NOT_FOUND, "The channel is not live.").into_response();
+        return match avatars.png(channel).await {
+            Ok(Some(png)) => super::avatars::served(png),
+            _ => (StatusCode::NOT_FOUND, "The channel is not live.").into_response(),
+        };
     };
     match recordings.picture(latest.id, None, None).await {
         Ok((jpeg, _)) => (

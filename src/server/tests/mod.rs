@@ -3,6 +3,7 @@
 //! others are filed by capability.
 
 mod accounts;
+mod avatars;
 mod broadcasts;
 mod browser;
 mod chat;

@@ -171,7 +171,10 @@ async fn the_studio_page_always_finishes_rendering() {
         .await
         .expect("every studio page finishes within 30 s");
         for page in pages {
-            assert!(page.contains("No moderators yet."), "the moderators resolved");
+            assert!(
+                page.contains("No moderators yet."),
+                "the moderators resolved"
+            );
             assert!(page.contains("Go live"), "the controls rendered");
         }
     }

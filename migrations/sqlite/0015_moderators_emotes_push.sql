@@ -40,3 +40,7 @@ CREATE TABLE push_subscriptions (
     created_ms INTEGER NOT NULL
 );
 CREATE INDEX push_subscriptions_by_user ON push_subscriptions (user_id);
+
+-- A channel's avatar: our own PNG of what its owner uploaded (at most 256 px a side), shown
+-- while it is off air with no recorded broadcast to show.
+ALTER TABLE channels ADD COLUMN avatar BLOB;

@@ -1,4 +1,4 @@
--- Chat moderators, blocked terms, name colours, emotes and Web Push (see migrations/sqlite/0015).
+-- Chat moderators, blocked terms, name colours, emotes, Web Push and avatars (see migrations/sqlite/0015).
 
 CREATE TABLE chat_moderators (
     channel  TEXT   NOT NULL REFERENCES channels (name) ON DELETE CASCADE,
@@ -33,3 +33,5 @@ CREATE TABLE push_subscriptions (
     created_ms BIGINT NOT NULL
 );
 CREATE INDEX push_subscriptions_by_user ON push_subscriptions (user_id);
+
+ALTER TABLE channels ADD COLUMN avatar BYTEA;

@@ -1,24 +1,60 @@
-//! An uploaded emote made safe to serve: only PNG, GIF or WebP (told by their first bytes, not
-//! by what the upload says), decoded with the `image` crate under a size and memory budget,
-//! shrunk to fit [`SIDE_PX`] and re-encoded as a PNG. What is served is always our own
-//! encoding; an animated upload keeps its first frame.
+//! Pictures people upload (channel emotes, channel avatars) made safe to serve: only PNG, GIF
+//! or WebP (told by their first bytes, not by what the upload says), decoded with the `image`
+//! crate under a size and memory budget, shrunk to fit a square and re-encoded as a PNG. What
+//! is served is always our own encoding; an animated upload keeps its first frame. Decoding
+//! runs on the blocking pool, a few at a time for the whole server (`Pictures`), so uploads
+//! never hold up the media path.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use image::{ImageFormat, ImageReader, Limits};
+use tokio::sync::Semaphore;
 
-use super::rules::SIDE_PX;
+use crate::error::AppError;
 
 /// The widest and tallest upload decoded, in pixels.
 const SOURCE_SIDE_MAX: u32 = 2048;
 /// What a decoder may allocate for one upload.
 const DECODE_ALLOC_MAX: u64 = 32 << 20;
 
-/// The emote as the PNG we serve, or why the upload is refused.
-pub fn reencode(upload: &[u8]) -> Result<Vec<u8>, String> {
+/// Uploads decoded at once, in all.
+const DECODING_AT_ONCE: usize = 2;
+
+/// The server's picture decoder, shared by everything that takes uploads.
+#[derive(Clone)]
+pub struct Pictures {
+    decoding: Arc<Semaphore>,
+}
+
+impl Default for Pictures {
+    fn default() -> Self {
+        Self {
+            decoding: Arc::new(Semaphore::new(DECODING_AT_ONCE)),
+        }
+    }
+}
+
+impl Pictures {
+    /// `upload` as our own PNG at most `side` pixels a side, in its turn; a refusal says why.
+    pub async fn reencode(&self, upload: Vec<u8>, side: u32) -> Result<Vec<u8>, AppError> {
+        let _turn = self
+            .decoding
+            .acquire()
+            .await
+            .map_err(|_| AppError::Busy("The server is stopping.".into()))?;
+        tokio::task::spawn_blocking(move || reencode(&upload, side))
+            .await
+            .map_err(|_| AppError::Server("a picture could not be decoded".into()))?
+            .map_err(AppError::Invalid)
+    }
+}
+
+/// The picture as the PNG we serve, at most `side` pixels a side, or why the upload is refused.
+pub fn reencode(upload: &[u8], side: u32) -> Result<Vec<u8>, String> {
     let format = match image::guess_format(upload) {
         Ok(format @ (ImageFormat::Png | ImageFormat::Gif | ImageFormat::WebP)) => format,
-        _ => return Err("An emote is a PNG, GIF or WebP picture.".into()),
+        _ => return Err("Upload a PNG, GIF or WebP picture.".into()),
     };
     let mut limits = Limits::default();
     limits.max_image_width = Some(SOURCE_SIDE_MAX);
@@ -34,8 +70,8 @@ pub fn reencode(upload: &[u8]) -> Result<Vec<u8>, String> {
         }
         _ => "That picture could not be read: upload a PNG, GIF or WebP file.".to_string(),
     })?;
-    let small = if decoded.width() > SIDE_PX || decoded.height() > SIDE_PX {
-        decoded.thumbnail(SIDE_PX, SIDE_PX)
+    let small = if decoded.width() > side || decoded.height() > side {
+        decoded.thumbnail(side, side)
     } else {
         decoded
     };
@@ -43,7 +79,7 @@ pub fn reencode(upload: &[u8]) -> Result<Vec<u8>, String> {
     small
         .to_rgba8()
         .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-        .map_err(|_| "That picture could not be made into an emote.".to_string())?;
+        .map_err(|_| "That picture could not be re-encoded.".to_string())?;
     Ok(png)
 }
 
@@ -51,6 +87,8 @@ pub fn reencode(upload: &[u8]) -> Result<Vec<u8>, String> {
 mod tests {
     use super::*;
     use image::{ImageBuffer, Rgba};
+
+    const SIDE_PX: u32 = 112;
 
     fn encoded(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
         let picture = ImageBuffer::from_fn(width, height, |x, y| {
@@ -75,9 +113,9 @@ mod tests {
 
     #[test]
     fn a_png_or_gif_becomes_a_png_no_larger_than_an_emote() {
-        let large = reencode(&encoded(560, 280, ImageFormat::Png)).unwrap();
+        let large = reencode(&encoded(560, 280, ImageFormat::Png), SIDE_PX).unwrap();
         assert_eq!(size_of(&large), (112, 56), "shrunk, its shape kept");
-        let small = reencode(&encoded(28, 28, ImageFormat::Gif)).unwrap();
+        let small = reencode(&encoded(28, 28, ImageFormat::Gif), SIDE_PX).unwrap();
         assert_eq!(size_of(&small), (28, 28), "never made larger");
         assert!(small.starts_with(b"\x89PNG"), "served as our own PNG");
     }
@@ -90,7 +128,7 @@ mod tests {
             (b"\x89PNG\r\n\x1a\nbroken".to_vec(), "could not be read"),
             (Vec::new(), "PNG, GIF or WebP"),
         ] {
-            let refused = reencode(&upload).unwrap_err();
+            let refused = reencode(&upload, SIDE_PX).unwrap_err();
             assert!(refused.contains(says), "{refused}");
         }
     }
@@ -101,13 +139,13 @@ mod tests {
         let mut bomb = encoded(1, 1, ImageFormat::Png);
         bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
-        let refused = reencode(&bomb).unwrap_err();
+        let refused = reencode(&bomb, SIDE_PX).unwrap_err();
         assert!(
             refused.contains("too large") || refused.contains("could not be read"),
             "{refused}"
         );
         let wide = encoded(2100, 1, ImageFormat::Png);
-        assert!(reencode(&wide).unwrap_err().contains("too large"));
+        assert!(reencode(&wide, SIDE_PX).unwrap_err().contains("too large"));
     }
 
     proptest::proptest! {
@@ -125,7 +163,7 @@ mod tests {
                 1 => b"GIF89a",
                 _ => b"RIFF\x00\x01\x00\x00WEBPVP8 ",
             };
-            if let Ok(png) = reencode(&[signature, &tail].concat()) {
+            if let Ok(png) = reencode(&[signature, &tail].concat(), SIDE_PX) {
                 let (width, height) = size_of(&png);
                 proptest::prop_assert!(width <= SIDE_PX && height <= SIDE_PX);
             }

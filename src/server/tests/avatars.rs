@@ -1,20 +1,8 @@
 //! A channel's avatar over real HTTP: the owner uploads, everyone gets our own PNG of it, and
 //! an off-air channel with no recorded broadcast shows it as its picture.
 
-use std::io::Cursor;
-
-use super::support::{SERIAL, answer, browser, call, sign_up, start_server_with};
+use super::support::{SERIAL, answer, browser, call, png, sign_up, start_server_with};
 use crate::error::AppError;
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let picture =
-        image::RgbaImage::from_fn(width, height, |x, _| image::Rgba([x as u8, 40, 90, 255]));
-    let mut bytes = Vec::new();
-    picture
-        .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
-        .unwrap();
-    bytes
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_owner_sets_an_avatar_shown_for_the_channel_off_air() {

@@ -1,20 +1,8 @@
 //! Emotes over real HTTP: the owner uploads, everyone fetches our own PNG of it, chat counts
 //! them, and bad uploads are refused with a reason.
 
-use std::io::Cursor;
-
-use super::support::{SERIAL, answer, browser, call, sign_up, start_server_with};
+use super::support::{SERIAL, answer, browser, call, png, sign_up, start_server_with};
 use crate::error::AppError;
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let picture =
-        image::RgbaImage::from_fn(width, height, |x, _| image::Rgba([x as u8, 90, 200, 255]));
-    let mut bytes = Vec::new();
-    picture
-        .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
-        .unwrap();
-    bytes
-}
 
 async fn upload(client: &reqwest::Client, base: &str, name: &str, body: Vec<u8>) -> (u16, String) {
     let response = client

@@ -484,3 +484,18 @@ pub(super) fn live_h264(keyframe_every: u32) -> Vec<String> {
     .map(str::to_string)
     .collect()
 }
+
+/// A `width`×`height` PNG, as a picture someone uploads.
+pub(super) fn png(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbaImage::from_fn(width, height, |x, y| {
+        image::Rgba([x as u8, y as u8, 200, 255])
+    });
+    let mut bytes = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}

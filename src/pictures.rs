@@ -50,6 +50,18 @@ impl Pictures {
     }
 }
 
+/// Refuses an upload of more than `max` bytes before it is decoded: `what` names it ("An
+/// emote's picture") in the message.
+pub fn check_size(upload: &[u8], max: usize, what: &str) -> Result<(), AppError> {
+    if upload.len() > max {
+        return Err(AppError::TooLarge(format!(
+            "{what} is at most {} KiB.",
+            max >> 10
+        )));
+    }
+    Ok(())
+}
+
 /// The picture as the PNG we serve, at most `side` pixels a side, or why the upload is refused.
 pub fn reencode(upload: &[u8], side: u32) -> Result<Vec<u8>, String> {
     let format = match image::guess_format(upload) {

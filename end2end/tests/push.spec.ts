@@ -37,7 +37,10 @@ test('the service worker shows a pushed "went live" notice as a notification, on
   await deliver({ title: 'ana is live', body: 'Speedrun night', url: '/watch/ana', tag: 'onair-live-ana' });
   await expect.poll(shown).toEqual([{ title: 'ana is live', body: 'Speedrun night', tag: 'onair-live-ana', url: '/watch/ana' }]);
   // The same channel again replaces its notification; another adds one.
+  // One push at a time, as a push service delivers them: each is awaited on screen before the next
+  // (two pushed in the same instant through DevTools sometimes lose the second in Chromium).
   await deliver({ title: 'ana is live', body: 'Round two', url: '/watch/ana', tag: 'onair-live-ana' });
+  await expect.poll(async () => (await shown()).map((n: Shown) => n.body)).toEqual(['Round two']);
   await deliver({ title: 'bo is live', body: 'Chill', url: '/watch/bo', tag: 'onair-live-bo' });
   await expect
     .poll(async () => (await shown()).sort((a: Shown, b: Shown) => a.tag.localeCompare(b.tag)))

@@ -38,12 +38,7 @@ impl Avatars {
     ) -> Result<(), AppError> {
         user.ensure_in_charge(channel)?;
         let found = self.channels.require(channel).await?;
-        if upload.len() > UPLOAD_MAX_BYTES {
-            return Err(AppError::TooLarge(format!(
-                "An avatar is at most {} KiB.",
-                UPLOAD_MAX_BYTES >> 10
-            )));
-        }
+        crate::pictures::check_size(&upload, UPLOAD_MAX_BYTES, "An avatar")?;
         let png = self.pictures.reencode(upload, SIDE_PX).await?;
         store::set(&self.db, &found.name, Some(&png)).await?;
         tracing::info!(%channel, bytes = png.len(), by = %user.username, "avatar set");

@@ -51,12 +51,7 @@ impl Emotes {
         user.ensure_in_charge(channel)?;
         let found = self.channels.require(channel).await?;
         rules::check_name(name).map_err(AppError::Invalid)?;
-        if upload.len() > rules::UPLOAD_MAX_BYTES {
-            return Err(AppError::TooLarge(format!(
-                "An emote's picture is at most {} KiB.",
-                rules::UPLOAD_MAX_BYTES >> 10
-            )));
-        }
+        crate::pictures::check_size(&upload, rules::UPLOAD_MAX_BYTES, "An emote's picture")?;
         let names = store::names(&self.db, &found.name).await?;
         if names.iter().any(|n| n == name) {
             return Err(AppError::Invalid(format!(

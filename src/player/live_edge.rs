@@ -4,7 +4,9 @@
 //! `headroom` seconds of media left to play; that is the only slack it has against late
 //! arrivals. The player aims for a headroom of `margin`: it starts small and grows each time the
 //! video starves (headroom gone when a fragment arrives), then shrinks again slowly while
-//! nothing starves. More headroom than the margin is latency for nothing: the player plays
+//! nothing starves. A stall raises it at least to the spread of the last arrivals' delays (a
+//! slow link delivers a large keyframe fragment late and the next ones in a burst): one stall
+//! teaches what the link needs, not one per tenth of a second of it. More headroom than the margin is latency for nothing: the player plays
 //! slightly faster until it is spent, and seeks only when it is far too much.
 //!
 //! Pure arithmetic, no browser types: the player loop (`client::live_player`) feeds it the
@@ -28,6 +30,9 @@ const RELAX_MS: f64 = 10_000.0;
 const STARVED_SECS: f64 = 0.04;
 /// Arrivals whose headroom is compared with the margin (about a second of 200 ms fragments).
 const WINDOW: usize = 5;
+/// Arrivals whose delays are compared for their spread (about 5 s of 200 ms fragments, so
+/// several keyframes).
+const DELAY_WINDOW: usize = 25;
 /// Excess headroom under this is left alone; above it, the player plays faster.
 const TOLERANCE_SECS: f64 = 0.04;
 /// Playback rate while catching up: proportional to the excess, within these bounds.
@@ -52,6 +57,9 @@ pub struct LiveEdge {
     margin: f64,
     fragment: f64,
     headroom: VecDeque<f64>,
+    /// Each recent arrival's wall time less the media time it starts at, seconds, while
+    /// playing: constant for fragments on time, spread by a link's bursts.
+    delays: VecDeque<f64>,
     last_end: Option<f64>,
     /// The playhead at the last arrival while playing: one that has not moved since is not
     /// starving, it has not started (or the page is hidden).
@@ -67,6 +75,7 @@ impl LiveEdge {
             margin: MIN_MARGIN,
             fragment: DEFAULT_FRAGMENT_SECS,
             headroom: VecDeque::with_capacity(WINDOW),
+            delays: VecDeque::with_capacity(DELAY_WINDOW),
             last_end: None,
             last_playhead: None,
             calm_since_ms: now_ms,
@@ -78,6 +87,7 @@ impl LiveEdge {
     /// A new encoder run (new timestamps): forget positions, keep what was learnt of the margin.
     pub fn restart(&mut self) {
         self.headroom.clear();
+        self.delays.clear();
         self.last_end = None;
         self.last_playhead = None;
     }
@@ -89,13 +99,21 @@ impl LiveEdge {
             let step = buffered_end - last;
             if step > 0.01 && step < 5.0 {
                 self.fragment = 0.8 * self.fragment + 0.2 * step;
+            } else {
+                // Not the next fragment (a gap, a jump): delays before it say nothing now.
+                self.delays.clear();
             }
         }
         self.last_end = Some(buffered_end);
         if !playing {
             self.last_playhead = None;
+            self.delays.clear();
             return;
         }
+        if self.delays.len() == DELAY_WINDOW {
+            self.delays.pop_front();
+        }
+        self.delays.push_back(now_ms / 1000.0 - buffered_end);
         let moved = self.last_playhead.is_some_and(|last| playhead > last);
         self.last_playhead = Some(playhead);
         let headroom = buffered_end - playhead;
@@ -105,7 +123,9 @@ impl LiveEdge {
                 .is_none_or(|at| now_ms - at >= RAISE_GAP_MS);
             if spell_over {
                 self.stalls += 1;
-                self.margin = (self.margin + STALL_STEP).min(MAX_MARGIN);
+                self.margin = (self.margin + STALL_STEP)
+                    .max(self.delay_spread())
+                    .min(MAX_MARGIN);
                 self.raised_at_ms = Some(now_ms);
             }
             self.calm_since_ms = now_ms;
@@ -139,6 +159,18 @@ impl LiveEdge {
         } else {
             Steer::Rate(1.0)
         }
+    }
+
+    /// How much later than the earliest the latest of the recent arrivals came, seconds: the
+    /// headroom that would have spared the player all of them.
+    fn delay_spread(&self) -> f64 {
+        let (low, high) = self
+            .delays
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(low, high), d| {
+                (low.min(*d), high.max(*d))
+            });
+        (high - low).max(0.0)
     }
 
     /// The headroom the player aims for now, seconds.
@@ -206,23 +238,66 @@ mod tests {
     #[test]
     fn starving_raises_the_margin_and_calm_lowers_it_again() {
         let mut edge = LiveEdge::new(0.0);
-        // The playhead sits on the newest frame when the next fragment arrives, in two spells
-        // more than a second apart.
-        edge.on_arrival(9.8, 9.79, true, 0.0);
-        edge.on_arrival(10.0, 9.99, true, 1_000.0);
-        edge.on_arrival(10.2, 10.19, true, 2_400.0);
+        // Fragments on time; the playhead sits on the newest frame when the next one arrives
+        // at 200 ms and at 1400 ms: two spells more than a second apart.
+        let mut end = 9.8;
+        for i in 0..8 {
+            let playhead = if i == 1 || i == 7 {
+                end - 0.01
+            } else {
+                end - 0.2
+            };
+            edge.on_arrival(end, playhead, true, i as f64 * 200.0);
+            end += 0.2;
+        }
         assert_eq!(edge.stalls(), 2);
         let raised = edge.margin();
         assert!((raised - (MIN_MARGIN + 2.0 * STALL_STEP)).abs() < 1e-9);
         // With the margin raised, the same on-time arrivals are not an excess to spend.
         assert_eq!(
-            steady(&mut edge, 2_600.0, 2.0, raised + 0.2),
+            steady(&mut edge, 1_600.0, 2.0, raised + 0.2),
             Steer::Rate(1.0)
         );
         // A minute of calm brings it back down, never under the floor.
-        steady(&mut edge, 4_600.0, 120.0, 0.3);
+        steady(&mut edge, 3_600.0, 120.0, 0.3);
         assert!(edge.margin() < raised);
         assert!(edge.margin() >= MIN_MARGIN);
+    }
+
+    #[test]
+    fn a_stall_on_a_bursty_link_raises_the_margin_to_what_its_bursts_need() {
+        let mut edge = LiveEdge::new(0.0);
+        // 200 ms fragments; each second the keyframe's arrives 450 ms late and the next ones
+        // come in a burst behind it. The player holds 0.25 s of headroom: the late one starves it.
+        let mut end = 10.0;
+        let mut stalls_after_first = None;
+        for i in 0..50 {
+            let late = if i % 5 == 0 { 0.45 } else { 0.0 };
+            let now = i as f64 * 200.0 + late * 1000.0;
+            let held = if edge.stalls() == 0 {
+                0.25
+            } else {
+                edge.margin() + 0.05
+            };
+            // The playhead, had it not waited, would be `held - late` behind the buffered end.
+            let playhead = end - (held - late).max(0.0).min(held) - 0.001;
+            edge.on_arrival(end, playhead.min(end - 0.001), true, now);
+            end += 0.2;
+            if edge.stalls() == 1 && stalls_after_first.is_none() {
+                stalls_after_first = Some(i);
+                // One stall: the margin covers the 450 ms bursts, not the 0.1 s step alone.
+                assert!(edge.margin() >= 0.44, "margin {}", edge.margin());
+            }
+        }
+        assert!(
+            stalls_after_first.is_some(),
+            "the late fragment starved the player"
+        );
+        assert_eq!(
+            edge.stalls(),
+            1,
+            "the raised margin rides out the next bursts"
+        );
     }
 
     #[test]

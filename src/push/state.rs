@@ -26,6 +26,8 @@ pub const PER_USER_MAX: usize = 10;
 const PER_BROADCAST_MAX: usize = 100_000;
 /// Messages being sent at once.
 const SENDING_AT_ONCE: usize = 16;
+/// Subscriptions read from the database at a time.
+const PAGE: usize = 1000;
 /// The longest endpoint taken.
 const ENDPOINT_MAX: usize = 2048;
 /// How long a push service keeps a message for a browser that is offline: a live broadcast
@@ -157,31 +159,34 @@ impl Push {
         };
         let (push, channel) = (self.clone(), channel.to_string());
         tokio::spawn(async move {
-            let subscriptions = match store::of_followers(
-                &push.inner.db,
-                &channel,
-                PER_BROADCAST_MAX,
-            )
-            .await
-            {
-                Ok(found) => found,
-                Err(err) => {
-                    tracing::warn!(%channel, %err, "push: the followers' browsers could not be read");
-                    return;
-                }
-            };
             let Ok(payload) = serde_json::to_vec(&notice) else {
                 return;
             };
-            let sent = futures::stream::iter(subscriptions)
-                .map(|sub| {
-                    let (push, payload) = (push.clone(), payload.clone());
-                    async move { push.send(&sub, payload).await }
-                })
-                .buffer_unordered(SENDING_AT_ONCE)
-                .filter(|delivered| std::future::ready(*delivered))
-                .count()
-                .await;
+            let (mut sent, mut after) = (0, String::new());
+            for _ in 0..PER_BROADCAST_MAX / PAGE {
+                let page = match store::of_followers(&push.inner.db, &channel, &after, PAGE).await {
+                    Ok(page) => page,
+                    Err(err) => {
+                        tracing::warn!(%channel, %err, "push: the followers' browsers could not be read");
+                        break;
+                    }
+                };
+                let Some(last) = page.last() else { break };
+                after = last.endpoint.clone();
+                let full = page.len() == PAGE;
+                sent += futures::stream::iter(page)
+                    .map(|sub| {
+                        let (push, payload) = (push.clone(), payload.clone());
+                        async move { push.send(&sub, payload).await }
+                    })
+                    .buffer_unordered(SENDING_AT_ONCE)
+                    .filter(|delivered| std::future::ready(*delivered))
+                    .count()
+                    .await;
+                if !full {
+                    break;
+                }
+            }
             tracing::info!(%channel, sent, "push: went live, told the followers' browsers");
             metrics::counter!("onair_push_sent_total").increment(sent as u64);
         });

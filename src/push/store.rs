@@ -58,18 +58,21 @@ pub async fn forget(db: &Db, endpoint: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// The subscriptions of `channel`'s followers, at most `limit`.
+/// The subscriptions of `channel`'s followers whose endpoints come after `after` (in byte
+/// order), at most `limit`: one page, the next starting after its last endpoint.
 pub async fn of_followers(
     db: &Db,
     channel: &str,
+    after: &str,
     limit: usize,
 ) -> Result<Vec<Stored>, sqlx::Error> {
     sqlx::query_as(
         "SELECT s.endpoint, s.p256dh, s.auth FROM push_subscriptions s \
-         JOIN follows f ON f.user_id = s.user_id WHERE f.channel = $1 \
-         ORDER BY s.created_ms LIMIT $2",
+         JOIN follows f ON f.user_id = s.user_id WHERE f.channel = $1 AND s.endpoint > $2 \
+         ORDER BY s.endpoint LIMIT $3",
     )
     .bind(channel)
+    .bind(after)
     .bind(limit as i64)
     .fetch_all(db)
     .await

@@ -1,31 +1,19 @@
 //! A channel's avatar over plain HTTP (see `avatars`): `GET /avatars/{channel}` serves the PNG
-//! we made (kept by browsers for five minutes); `POST /avatars/{channel}` with the picture as
+//! we made (see `png`); `POST /avatars/{channel}` with the picture as
 //! its body sets it, for the channel's owner or an operator (204, or the error a form shows).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::recordings::Viewer;
 use crate::avatars::Avatars;
 use crate::error::AppError;
 
-/// The avatar as served: our PNG, kept a little while.
-pub fn served(png: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        png,
-    )
-        .into_response()
-}
-
 pub async fn picture(State(avatars): State<Avatars>, Path(channel): Path<String>) -> Response {
     match avatars.png(&channel).await {
-        Ok(Some(png)) => served(png),
+        Ok(Some(png)) => super::png::served(png),
         Ok(None) => {
             AppError::into_response(AppError::NotFound("This channel has no avatar.".into()))
         }

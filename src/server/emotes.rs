@@ -1,11 +1,10 @@
 //! Emotes over plain HTTP (see `emotes`): `GET /emotes/{channel}/{name}` serves the PNG we
-//! made of an emote, kept by browsers for five minutes (a deleted or replaced emote is gone
-//! from every chat within that); `POST /emotes/{channel}/{name}` with the picture as its body
+//! made of an emote (see `png`); `POST /emotes/{channel}/{name}` with the picture as its body
 //! adds one, for the channel's owner or an operator (201, or the error a form shows).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::recordings::Viewer;
@@ -17,14 +16,7 @@ pub async fn picture(
     Path((channel, name)): Path<(String, String)>,
 ) -> Response {
     match emotes.png(&channel, &name).await {
-        Ok(png) => (
-            [
-                (header::CONTENT_TYPE, "image/png"),
-                (header::CACHE_CONTROL, "public, max-age=300"),
-            ],
-            png,
-        )
-            .into_response(),
+        Ok(png) => super::png::served(png),
         Err(err) => AppError::into_response(err),
     }
 }

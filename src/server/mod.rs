@@ -18,6 +18,7 @@ pub mod limits;
 pub mod link;
 mod metrics;
 mod oembed;
+mod png;
 mod publish;
 mod recordings;
 mod router;

@@ -45,7 +45,7 @@ async fn last_picture(recordings: &Recordings, avatars: &Avatars, channel: &str)
     };
     let Some(latest) = latest else {
         return match avatars.png(channel).await {
-            Ok(Some(png)) => super::avatars::served(png),
+            Ok(Some(png)) => super::png::served(png),
             _ => (StatusCode::NOT_FOUND, "The channel is not live.").into_response(),
         };
     };

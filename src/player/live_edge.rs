@@ -4,7 +4,7 @@
 //! `headroom` seconds of media left to play; that is the only slack it has against late
 //! arrivals. The player aims for a headroom of `margin`: it starts small and grows each time the
 //! video starves (headroom gone when a fragment arrives), then shrinks again slowly while
-//! nothing starves. A stall raises it at least to the spread of the last arrivals' delays (a
+//! nothing starves (down towards what the link's recent arrivals need). A stall raises it at least to the spread of the last arrivals' delays (a
 //! slow link delivers a large keyframe fragment late and the next ones in a burst): one stall
 //! teaches what the link needs, not one per tenth of a second of it. More headroom than the margin is latency for nothing: the player plays
 //! slightly faster until it is spent, and seeks only when it is far too much.
@@ -22,7 +22,8 @@ const MAX_MARGIN: f64 = 1.0;
 /// fragment, or a few seconds of start-up would hold the player a second behind for minutes.
 const STALL_STEP: f64 = 0.1;
 const RAISE_GAP_MS: f64 = 1_000.0;
-/// While nothing starves, the margin shrinks by `RELAX_STEP` every `RELAX_MS`.
+/// While nothing starves, every `RELAX_MS` the margin shrinks half way to what the last
+/// arrivals' spread needs, and by `RELAX_STEP` at least.
 const RELAX_STEP: f64 = 0.02;
 const RELAX_MS: f64 = 10_000.0;
 /// Headroom below this when a fragment arrives: the playhead was at the end, starving (one
@@ -30,9 +31,11 @@ const RELAX_MS: f64 = 10_000.0;
 const STARVED_SECS: f64 = 0.04;
 /// Arrivals whose headroom is compared with the margin (about a second of 200 ms fragments).
 const WINDOW: usize = 5;
-/// Arrivals whose delays are compared for their spread (about 5 s of 200 ms fragments, so
-/// several keyframes).
-const DELAY_WINDOW: usize = 25;
+/// Arrivals whose delays are compared for their spread (about 10 s of 200 ms fragments, so
+/// several keyframes and a link's rarer hiccups).
+const DELAY_WINDOW: usize = 50;
+/// Headroom a stall adds above the spread of the arrivals' delays (a frame or so).
+const SPREAD_SLACK: f64 = 0.05;
 /// Excess headroom under this is left alone; above it, the player plays faster.
 const TOLERANCE_SECS: f64 = 0.04;
 /// Playback rate while catching up: proportional to the excess, within these bounds.
@@ -124,7 +127,7 @@ impl LiveEdge {
             if spell_over {
                 self.stalls += 1;
                 self.margin = (self.margin + STALL_STEP)
-                    .max(self.delay_spread())
+                    .max(self.delay_spread() + SPREAD_SLACK)
                     .min(MAX_MARGIN);
                 self.raised_at_ms = Some(now_ms);
             }
@@ -132,7 +135,9 @@ impl LiveEdge {
             // The playhead waited: everything before this arrival is old news.
             self.headroom.clear();
         } else if now_ms - self.calm_since_ms >= RELAX_MS {
-            self.margin = (self.margin - RELAX_STEP).max(MIN_MARGIN);
+            let needs = self.delay_spread() + SPREAD_SLACK;
+            let half_way = (self.margin + needs) / 2.0;
+            self.margin = (self.margin - RELAX_STEP).min(half_way).max(MIN_MARGIN);
             self.calm_since_ms = now_ms;
         }
         if self.headroom.len() == WINDOW {
@@ -298,6 +303,23 @@ mod tests {
             1,
             "the raised margin rides out the next bursts"
         );
+    }
+
+    #[test]
+    fn once_the_link_is_steady_again_the_margin_comes_down_within_a_minute() {
+        let mut edge = LiveEdge::new(0.0);
+        // A link that slowed: one fragment 2 s late, the playhead waiting for it.
+        edge.on_arrival(10.0, 9.8, true, 0.0);
+        edge.on_arrival(10.2, 10.19, true, 2_200.0);
+        assert_eq!(edge.margin(), MAX_MARGIN);
+        // Then fragments on time for 40 s: half way down every 10 s, to what they need.
+        steady(&mut edge, 2_400.0, 40.0, 0.3);
+        assert!(
+            edge.margin() < 0.2,
+            "margin {} after 40 s on time",
+            edge.margin()
+        );
+        assert!(edge.margin() >= MIN_MARGIN);
     }
 
     #[test]

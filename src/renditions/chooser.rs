@@ -7,7 +7,10 @@
 //!   measured, else the rate it drained; several rungs at once if need be), and at least one
 //!   down; below the lowest video rung is sound alone, reached only from the lowest video rung
 //!   (the first figures of a link that just got slow can be far below what it carries, and
-//!   sound alone costs the viewer its picture and a new decoder).
+//!   sound alone costs the viewer its picture and a new decoder). For a few intervals after a
+//!   step down, a viewer still behind whose link carries its new rung stays on it: what it is
+//!   behind with is the backlog of the rung above, still draining (going on down would leave a
+//!   link that just slowed on sound alone for nothing).
 //! - **Up** only after a run of clean intervals (nothing blocked, little unsent): to the
 //!   highest rung the link carries with the margin where the kernel measured the link's
 //!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast is
@@ -28,6 +31,8 @@ const UP_AFTER_MAX: u32 = 48;
 /// for the new rung shows only once the buffers between server and player are full, seconds
 /// later.
 const FAILED_WITHIN: u32 = 10;
+/// Intervals after a step down in which the rung above's backlog is still draining.
+const DRAIN_GRACE: u32 = 3;
 /// A rung is chosen only if the drain rate carries its bitrate with this margin.
 const MARGIN: f64 = 1.15;
 
@@ -74,6 +79,8 @@ pub struct Chooser {
     up_after: u32,
     /// Intervals since the last step up, while it may still fail.
     since_up: Option<u32>,
+    /// Intervals since the last step down, while its backlog may still be draining.
+    since_down: Option<u32>,
 }
 
 impl Chooser {
@@ -84,6 +91,7 @@ impl Chooser {
             clean: 0,
             up_after: UP_AFTER,
             since_up: None,
+            since_down: None,
         }
     }
 
@@ -120,11 +128,20 @@ impl Chooser {
         let highest = say.highest.min(lowest);
         let fragment_bytes = fragment_bytes(rates, self.rung);
         let behind = seen.skipped || (seen.blocked && seen.unsent_bytes > fragment_bytes);
+        let draining = self.since_down.take();
         if behind {
             let carried = seen
                 .link_kbps
                 .or(seen.drain_kbps())
                 .map_or(lowest, |kbps| carried_by(rates, kbps));
+            if let Some(n) = draining
+                && carried <= self.rung
+            {
+                // Just stepped down to a rung the link carries: the backlog is draining.
+                self.since_down = Some(n + 1).filter(|n| *n < DRAIN_GRACE);
+                self.clean = 0;
+                return self.rung;
+            }
             let floor = if self.rung < lowest_picture {
                 lowest_picture
             } else {
@@ -134,11 +151,19 @@ impl Chooser {
             if self.since_up.is_some_and(|n| n < FAILED_WITHIN) {
                 self.up_after = (self.up_after * 2).min(UP_AFTER_MAX);
             }
+            if down > self.rung {
+                self.since_down = Some(0);
+            }
             self.rung = down;
             self.clean = 0;
             self.since_up = None;
         } else {
             let clean = !seen.blocked && seen.unsent_bytes <= fragment_bytes;
+            // A clean interval: the backlog drained, so being behind later is news.
+            self.since_down = draining
+                .filter(|_| !clean)
+                .map(|n| n + 1)
+                .filter(|n| *n < DRAIN_GRACE);
             self.clean = if clean { self.clean + 1 } else { 0 };
             let held = self.since_up.is_some_and(|n| n + 1 >= FAILED_WITHIN);
             self.since_up = self.since_up.map(|n| n + 1).filter(|n| *n < FAILED_WITHIN);
@@ -172,6 +197,7 @@ impl Chooser {
             self.rung = rung;
             self.clean = 0;
             self.since_up = None;
+            self.since_down = None;
         }
     }
 }
@@ -265,6 +291,34 @@ mod tests {
             1,
             "a skip is being behind"
         );
+    }
+
+    #[test]
+    fn after_a_step_down_the_backlog_drains_before_another() {
+        // The link slowed to 1500 kbit/s under the source: down to 480p (1100), which it
+        // carries. The next keyframes still find it behind (the source's backlog, even a skip):
+        // it stays on 480p, where it can catch up, rather than falling through to sound alone.
+        let mut chooser = Chooser::new(0);
+        assert_eq!(chooser.at_keyframe(&behind(1500), AUTO, &RATES, true), 2);
+        let skipped = Seen {
+            skipped: true,
+            ..behind(1500)
+        };
+        assert_eq!(chooser.at_keyframe(&skipped, AUTO, &RATES, true), 2);
+        for _ in 1..DRAIN_GRACE {
+            assert_eq!(chooser.at_keyframe(&behind(1500), AUTO, &RATES, true), 2);
+        }
+        // Still behind once the grace is over: 480p is too much after all, one more down.
+        assert_eq!(chooser.at_keyframe(&behind(1500), AUTO, &RATES, true), 3);
+        // A link that does not carry the new rung goes on down at once.
+        let mut chooser = Chooser::new(0);
+        assert_eq!(chooser.at_keyframe(&behind(1500), AUTO, &RATES, true), 2);
+        assert_eq!(chooser.at_keyframe(&behind(600), AUTO, &RATES, true), 3);
+        // A clean interval ends the grace: being behind later is news.
+        let mut chooser = Chooser::new(0);
+        chooser.at_keyframe(&behind(1500), AUTO, &RATES, true);
+        assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES, true), 2);
+        assert_eq!(chooser.at_keyframe(&behind(1500), AUTO, &RATES, true), 3);
     }
 
     #[test]

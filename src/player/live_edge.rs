@@ -3,11 +3,12 @@
 //! Fragments arrive every `fragment` seconds of media. Just before one arrives, the player has
 //! `headroom` seconds of media left to play; that is the only slack it has against late
 //! arrivals. The player aims for a headroom of `margin`: it starts small and grows each time the
-//! video starves (headroom gone when a fragment arrives), then shrinks again slowly while
-//! nothing starves (down towards what the link's recent arrivals need). A stall raises it at least to the spread of the last arrivals' delays (a
-//! slow link delivers a large keyframe fragment late and the next ones in a burst): one stall
-//! teaches what the link needs, not one per tenth of a second of it. More headroom than the margin is latency for nothing: the player plays
-//! slightly faster until it is spent, and seeks only when it is far too much.
+//! video starves (headroom gone when a fragment arrives), at least to the spread of the last
+//! arrivals' delays (a slow link delivers a large keyframe fragment late and the next ones in a
+//! burst: one stall teaches what the link needs, not one per tenth of a second of it). While
+//! nothing starves it shrinks again, towards what the link's recent arrivals need. More
+//! headroom than the margin is latency for nothing: the player plays slightly faster until it
+//! is spent, and seeks only when it is far too much.
 //!
 //! Pure arithmetic, no browser types: the player loop (`client::live_player`) feeds it the
 //! buffered end and the playhead, and applies what [`LiveEdge::steer`] answers.

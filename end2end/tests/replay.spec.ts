@@ -117,7 +117,7 @@ test('a broadcast replays afterwards from its middle, with the chat of that mome
 });
 
 test('a private recording is the owner\'s alone, and they clip a range of it', async ({ browser }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   const host = await (await browser.newContext()).newPage();
   const channel = await signUp(host, newUsername('p'));
   const studio = new StudioPage(host);

@@ -408,7 +408,7 @@ impl FragmentReport {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
+    use crate::live::outbox::Outbox;
 
     use bytes::Bytes;
     use tokio::sync::mpsc;
@@ -456,9 +456,9 @@ mod tests {
     async fn watch_until(viewer: &mut Viewer, seen: &mut Seen, state: ChannelState) {
         let wait = async {
             loop {
-                let mut out = VecDeque::new();
+                let mut out = Outbox::plain();
                 viewer.catch_up(&mut out, usize::MAX);
-                for frame in &out {
+                for frame in out.iter() {
                     let text = std::str::from_utf8(frame).unwrap();
                     let Some(name) = text.lines().find_map(|l| l.strip_prefix("event: ")) else {
                         continue;

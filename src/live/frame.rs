@@ -8,6 +8,8 @@ use serde::Serialize;
 pub const RETRY: &[u8] = b"retry: 1000\n\n";
 /// A comment that keeps an idle connection open through proxies.
 pub const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
+/// What ends an event.
+pub const END: &[u8] = b"\n\n";
 
 /// Frames `event: {name}` with an optional id and a single-line data payload.
 pub fn event(name: &str, id: Option<u64>, data: &str) -> Bytes {
@@ -21,7 +23,7 @@ pub fn event(name: &str, id: Option<u64>, data: &str) -> Bytes {
     }
     out.put_slice(b"\ndata: ");
     out.put_slice(data.as_bytes());
-    out.put_slice(b"\n\n");
+    out.put_slice(END);
     out.freeze()
 }
 

@@ -13,9 +13,13 @@ pub mod wire;
 #[cfg(feature = "ssr")]
 pub mod audience;
 #[cfg(feature = "ssr")]
+pub mod deflate;
+#[cfg(feature = "ssr")]
 pub mod frame;
 #[cfg(feature = "ssr")]
 pub mod hub;
+#[cfg(feature = "ssr")]
+pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod outlet;
 #[cfg(feature = "ssr")]

@@ -13,8 +13,12 @@
 //!   link that just slowed on sound alone for nothing).
 //! - **Up** only after a run of clean intervals (nothing blocked, little unsent): to the
 //!   highest rung the link carries with the margin where the kernel measured the link's
-//!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast is
-//!   followed in one step), else one rung. A step up that fails soon after (the viewer is
+//!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast
+//!   is followed in one step), else one rung, to find out. The kernel measures a link only
+//!   while it is full, so a viewer on a rung its link carries with room to spare hears nothing
+//!   new for a while: what was measured last holds, until lower bounds above it come in
+//!   [`AT_LEAST_AGREE`] intervals in a row (one alone can be a few packets let through at
+//!   once). A step up that fails soon after (the viewer is
 //!   behind again within a few intervals) doubles the run the next step up needs, so a link
 //!   that carries one rung but not the next settles instead of oscillating; a step up that
 //!   holds halves it again.
@@ -35,6 +39,18 @@ const FAILED_WITHIN: u32 = 10;
 const DRAIN_GRACE: u32 = 3;
 /// A rung is chosen only if the drain rate carries its bitrate with this margin.
 const MARGIN: f64 = 1.15;
+/// Intervals in a row with a lower bound above the last measurement before it is taken.
+const AT_LEAST_AGREE: u32 = 2;
+
+/// A new figure of what a viewer's link carries, kbit/s, from its TCP connection's kernel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LinkReading {
+    /// Measured while the link was full: what it carries.
+    Full(f64),
+    /// Measured while the sender had less to send than the link took: at least this much,
+    /// roughly (a few packets let through at once can measure far more than the link).
+    AtLeast(f64),
+}
 
 /// What the server saw of one viewer's connection since its last keyframe.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -48,9 +64,12 @@ pub struct Seen {
     pub interval_ms: u64,
     /// Whether it was skipped forward to the newest keyframe (it fell too far behind).
     pub skipped: bool,
-    /// The highest delivery rate its TCP connection's kernel measured, kbit/s: what the link
-    /// carries, at least. None where it cannot be read (a proxy in between, another OS).
+    /// The highest delivery rate its TCP connection's kernel measured while the link was
+    /// full, kbit/s: what the link carries. None where it cannot be read (a proxy in between,
+    /// another OS) or was not measured full.
     pub link_kbps: Option<f64>,
+    /// The highest lower bound the kernel measured otherwise (see [`LinkReading::AtLeast`]).
+    pub link_at_least: Option<f64>,
 }
 
 impl Seen {
@@ -81,6 +100,10 @@ pub struct Chooser {
     since_up: Option<u32>,
     /// Intervals since the last step down, while its backlog may still be draining.
     since_down: Option<u32>,
+    /// What the link carries as last measured, kbit/s.
+    measured: Option<f64>,
+    /// Lower bounds above that in the last intervals in a row: how many, and the lowest.
+    above: Option<(u32, f64)>,
 }
 
 impl Chooser {
@@ -92,6 +115,8 @@ impl Chooser {
             up_after: UP_AFTER,
             since_up: None,
             since_down: None,
+            measured: None,
+            above: None,
         }
     }
 
@@ -126,6 +151,7 @@ impl Chooser {
             return self.rung;
         }
         let highest = say.highest.min(lowest);
+        self.learn(seen);
         let fragment_bytes = fragment_bytes(rates, self.rung);
         let behind = seen.skipped || (seen.blocked && seen.unsent_bytes > fragment_bytes);
         let draining = self.since_down.take();
@@ -177,8 +203,8 @@ impl Chooser {
             } else if self.rung > highest && self.clean >= self.up_after {
                 // Where the kernel measured the link, straight to the highest rung it carries
                 // (none above it is tried); elsewhere one rung, to find out.
-                let up = seen
-                    .link_kbps
+                let up = self
+                    .measured
                     .map_or(self.rung - 1, |kbps| carried_by(rates, kbps))
                     .max(highest);
                 if up < self.rung {
@@ -189,6 +215,28 @@ impl Chooser {
             }
         }
         self.rung
+    }
+
+    /// What the link carries, from the kernel's figures of the last interval.
+    fn learn(&mut self, seen: &Seen) {
+        if let Some(kbps) = seen.link_kbps {
+            self.measured = Some(kbps);
+            self.above = None;
+            return;
+        }
+        let above = seen
+            .link_at_least
+            .filter(|kbps| self.measured.is_none_or(|m| *kbps > m));
+        self.above = above.map(|kbps| match self.above {
+            Some((n, lowest)) => (n + 1, lowest.min(kbps)),
+            None => (1, kbps),
+        });
+        if let Some((n, lowest)) = self.above
+            && n >= AT_LEAST_AGREE
+        {
+            self.measured = Some(lowest);
+            self.above = None;
+        }
     }
 
     /// Moves to `rung` by the player's say, starting the counts afresh.
@@ -234,6 +282,7 @@ mod tests {
             interval_ms: 2000,
             skipped: false,
             link_kbps: None,
+            link_at_least: None,
         }
     }
 
@@ -246,6 +295,7 @@ mod tests {
             interval_ms: 2000,
             skipped: false,
             link_kbps: None,
+            link_at_least: None,
         }
     }
 
@@ -407,6 +457,39 @@ mod tests {
             rungs[2..].iter().all(|&r| r == 2),
             "settled on 480p: {rungs:?}"
         );
+    }
+
+    #[test]
+    fn a_link_measured_once_is_not_tried_above_what_it_carries() {
+        // Measured at 1500 kbit/s as it fell behind on the source: down to 480p. The kernel
+        // then measures nothing new (480p leaves the link room) but, now and then, a lower
+        // bound far above the link (a few packets through at once): 720p is never tried.
+        let mut chooser = Chooser::new(0);
+        let behind = Seen {
+            link_kbps: Some(1500.0),
+            ..behind(1500)
+        };
+        assert_eq!(chooser.at_keyframe(&behind, AUTO, &RATES, true), 2);
+        let rungs: Vec<usize> = (0..100)
+            .map(|n| {
+                let seen = Seen {
+                    link_at_least: (n % 7 == 3).then_some(266_000.0),
+                    ..clean()
+                };
+                chooser.at_keyframe(&seen, AUTO, &RATES, true)
+            })
+            .collect();
+        assert!(rungs.iter().all(|&r| r == 2), "{rungs:?}");
+
+        // The link got fast: lower bounds above what was measured, interval after interval.
+        let at_least = Seen {
+            link_at_least: Some(50_000.0),
+            ..clean()
+        };
+        let rungs: Vec<usize> = (0..3)
+            .map(|_| chooser.at_keyframe(&at_least, AUTO, &RATES, true))
+            .collect();
+        assert_eq!(rungs, [2, 0, 0], "to the top at the second");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! What the kernel knows of a viewer's link: the delivery rate its TCP measured (bytes the
 //! other end acknowledged per unit of time; Linux's `tcpi_delivery_rate`, the figure BBR is
 //! built on). A link slower than the stream shows in it within a round trip or two; a faster
-//! one shows in the burst of a keyframe as a higher figure measured while the sender had
-//! nothing more to send (a lower bound), without sending a byte more than the stream itself.
+//! one in the burst of a keyframe, which fills it for a moment, without sending a byte more
+//! than the stream itself. A figure measured while the sender had nothing more to send is
+//! only a lower bound, and a rough one (a few packets let through at once by a token bucket
+//! measured 266 Mbit/s on a 1.5 Mbit/s link): it is told apart ([`LinkReading::AtLeast`]).
 //!
 //! A reader slower than its link (a busy or background tab, a slow client program) holds the
 //! sender back with its receive window instead: the figure then measures the reader, not the
@@ -15,10 +17,10 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::renditions::chooser::LinkReading;
+
 /// How often a stream reads its link's delivery rate (a system call) while it sends.
 const READ_EVERY: Duration = Duration::from_millis(100);
-/// How long a measurement of the link full outweighs figures from smaller bursts.
-const FULL_HOLDS: Duration = Duration::from_secs(8);
 /// A reading after the receiver's window held the sender back for more than this share of the
 /// time since the last one measures the reader, not the link.
 const READER_BOUND: f64 = 0.1;
@@ -99,15 +101,13 @@ impl Link {
     }
 }
 
-/// One stream's reading of its link: at most every [`READ_EVERY`], and only the figures that
-/// say something new.
+/// One stream's reading of its link: at most every [`READ_EVERY`], only the figures that say
+/// something new, none while the reader held the sender back.
 pub struct LinkReader {
     link: Link,
     read_at: Instant,
-    /// The figure last read, to tell a new measurement from the one the kernel kept.
+    /// The figure last read, to tell a new lower bound from the one the kernel kept.
     seen: Option<f64>,
-    /// When the link was last measured full (the sender had more to send than it took).
-    full_at: Option<Instant>,
     /// The receiver's window's hold on the sender at the last reading, microseconds.
     reader_bound_us: u64,
 }
@@ -118,19 +118,14 @@ impl LinkReader {
             link,
             read_at: Instant::now(),
             seen: None,
-            full_at: None,
             reader_bound_us: 0,
         }
     }
 
-    /// What the link carries (kbit/s) when there is a new measurement of it.
-    ///
-    /// The kernel replaces its figure with one measured while the sender had less to send than
-    /// the link takes only when that one is higher: a changed figure is a new measurement, an
-    /// unchanged one may be old (the first one read may date from the handshake). Such a figure
-    /// is a lower bound, and a rough one (a few packets can pass at once): it counts only once
-    /// the last measurement of the link full is [`FULL_HOLDS`] old.
-    pub fn read(&mut self) -> Option<f64> {
+    /// What the link carries when there is a new measurement of it. The kernel replaces its
+    /// figure with a lower bound only when that is higher: a changed one is new, an unchanged
+    /// one may be old (the first one read may date from the handshake).
+    pub fn read(&mut self) -> Option<LinkReading> {
         let now = Instant::now();
         let since = now.duration_since(self.read_at);
         if since < READ_EVERY {
@@ -146,17 +141,14 @@ impl LinkReader {
             self.seen = Some(delivery.kbps);
             return None;
         }
-        let new = if delivery.app_limited {
-            self.seen.is_some_and(|seen| seen != delivery.kbps)
-                && self
-                    .full_at
-                    .is_none_or(|at| now.duration_since(at) >= FULL_HOLDS)
+        let seen = self.seen.replace(delivery.kbps);
+        if !delivery.app_limited {
+            Some(LinkReading::Full(delivery.kbps))
+        } else if seen.is_some_and(|seen| seen != delivery.kbps) {
+            Some(LinkReading::AtLeast(delivery.kbps))
         } else {
-            self.full_at = Some(now);
-            true
-        };
-        self.seen = Some(delivery.kbps);
-        new.then_some(delivery.kbps)
+            None
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! `GET /live/{channel}/events`: one viewer's Server-Sent Events stream. It writes the hub's
-//! pre-framed bytes as they are (keep-alive comments included) and ends when the hub closes
-//! (server shutdown). One client holds at most `[live] max_streams_per_address` open.
+//! pre-framed bytes as they are (keep-alive comments included), in gzip for a client that
+//! accepts it (each media frame deflated once for all, see `live::deflate`), and ends when the
+//! hub closes (server shutdown). One client holds at most `[live] max_streams_per_address`
+//! open.
 //!
 //! A healthy stream is asked for its next bytes at least at every keep-alive beat. One that is
 //! not asked for [`EventStreams::stalled_after`] has a reader that stopped reading (over
@@ -9,7 +11,6 @@
 //! is next asked, so the connection or stream is reset. Its place among its client's streams is
 //! held until that happens.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -20,7 +21,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::Stream;
 use serde::Deserialize;
 
@@ -29,6 +30,7 @@ use crate::channels::Channels;
 use crate::live::audience::Seat;
 use crate::live::frame;
 use crate::live::hub::Viewer;
+use crate::live::outbox::Outbox;
 use crate::live::wire::Ask;
 use crate::open_connections::{OpenConnections, Slot};
 
@@ -137,23 +139,39 @@ pub async fn live_events(
         }
     };
     let link = link.map(|Extension(link)| link);
-    let stream = viewer_stream(viewer, link, slot, streams.stalled_after);
-    (
+    let gzip = accepts_gzip(&headers);
+    let outbox = if gzip {
+        Outbox::gzip()
+    } else {
+        Outbox::plain()
+    };
+    let stream = viewer_stream(viewer, outbox, link, slot, streams.stalled_after);
+    let mut response = (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
             (header::CACHE_CONTROL, "no-cache"),
             (header::HeaderName::from_static("x-accel-buffering"), "no"),
+            (header::VARY, "accept-encoding"),
         ],
         Body::from_stream(stream),
     )
-        .into_response()
+        .into_response();
+    if gzip {
+        response.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
+    }
+    response
 }
 
 struct Connection {
     viewer: Viewer,
     /// Its TCP connection's measurements, which the viewer's rung is chosen by.
     link: Option<LinkReader>,
-    pending: VecDeque<Bytes>,
+    pending: Outbox,
+    /// Its last bytes were sent: nothing more comes.
+    ended: bool,
     sent: Sent,
     /// How often it was asked for bytes, and whether it was found stalled.
     reading: Arc<Reading>,
@@ -180,11 +198,12 @@ struct Stalled;
 /// thing only, the hub's wake-up; a separate watch notices when it is not asked for bytes.
 fn viewer_stream(
     mut viewer: Viewer,
+    mut pending: Outbox,
     link: Option<Link>,
     slot: Slot,
     stalled_after: Duration,
 ) -> impl Stream<Item = Result<Bytes, Stalled>> + Send {
-    let pending = VecDeque::from([Bytes::from_static(frame::RETRY)]);
+    pending.push(Bytes::from_static(frame::RETRY));
     let reading = Arc::new(Reading {
         asked: AtomicU64::new(0),
         stalled: AtomicBool::new(false),
@@ -195,6 +214,7 @@ fn viewer_stream(
         viewer,
         link: link.map(LinkReader::new),
         pending,
+        ended: false,
         sent: Sent::new(),
         reading,
         _slot: slot,
@@ -205,27 +225,68 @@ fn viewer_stream(
             if c.reading.stalled.load(Ordering::Relaxed) {
                 return Some((Err(Stalled), c));
             }
-            if c.viewer.hub().is_closed() {
+            if c.ended {
                 return None;
             }
-            if let Some(bytes) = c.pending.pop_front() {
+            if c.viewer.hub().is_closed() {
+                return c.end();
+            }
+            if let Some(bytes) = c.pending.pop() {
                 c.sent.bytes.increment(bytes.len() as u64);
                 c.sent.events.increment(1);
                 return Some((Ok(bytes), c));
             }
-            if let Some(kbps) = c.link.as_mut().and_then(LinkReader::read) {
-                c.viewer.link_carries(kbps);
+            if let Some(reading) = c.link.as_mut().and_then(LinkReader::read) {
+                c.viewer.link_carries(reading);
             }
             let skipped = c.viewer.catch_up(&mut c.pending, 1);
             if skipped > 0 {
                 c.sent.skips.increment(1);
             }
             if c.pending.is_empty() && !c.viewer.changed().await {
-                return None;
+                return c.end();
             }
             c.reading.asked.fetch_add(1, Ordering::Relaxed);
         }
     })
+}
+
+impl Connection {
+    /// The stream's last bytes (in gzip, what is queued and gzip's end, which checks it);
+    /// nothing after them.
+    fn end(mut self) -> Option<(Result<Bytes, Stalled>, Self)> {
+        self.ended = true;
+        let mut last = BytesMut::new();
+        if self.pending.is_gzip() {
+            while let Some(bytes) = self.pending.pop() {
+                last.extend_from_slice(&bytes);
+            }
+        }
+        last.extend_from_slice(&self.pending.finish()?);
+        Some((Ok(last.freeze()), self))
+    }
+}
+
+/// Whether an `Accept-Encoding` header takes gzip (RFC 9110: a coding or `*` with a weight
+/// above 0). Only the first 1 KiB of the header is read.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v[..v.len().min(1024)].split(','))
+        .take(64)
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok());
+            (name.eq_ignore_ascii_case("gzip")
+                || name.eq_ignore_ascii_case("x-gzip")
+                || name == "*")
+                && weight.is_some_and(|w| w > 0.0)
+        })
 }
 
 /// Checks a stream four times per `stalled_after`; once it has not been asked for bytes since
@@ -274,5 +335,28 @@ impl Sent {
             events: metrics::counter!("onair_viewer_events_sent_total"),
             skips: metrics::counter!("onair_viewer_skips_total"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(value: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, value.parse().unwrap());
+        accepts_gzip(&headers)
+    }
+
+    #[test]
+    fn gzip_is_sent_to_clients_that_accept_it() {
+        assert!(accepts("gzip, deflate, br, zstd"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts("*"));
+        assert!(!accepts("identity"));
+        assert!(!accepts("br, gzip;q=0"));
+        assert!(!accepts("gzip;q=nonsense"));
+        assert!(!accepts(&(",".repeat(2000) + "gzip")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }

@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
+use crate::live::outbox::Outbox;
+
 /// Chat events a hub keeps for resuming connections.
 pub(super) const CHAT_HELD: usize = 200;
 
@@ -58,7 +60,7 @@ impl ChatCursor {
     }
 
     /// Appends the chat events this viewer is owed.
-    pub fn owed(&mut self, ring: &ChatRing, out: &mut VecDeque<Bytes>) {
+    pub fn owed(&mut self, ring: &ChatRing, out: &mut Outbox) {
         if self.seen == ring.seq {
             return;
         }
@@ -68,7 +70,7 @@ impl ChatCursor {
                 (Some(id), Some(after)) if id <= after
             );
             if !already_had {
-                out.push_back(held.frame.clone());
+                out.push(held.frame.clone());
             }
         }
         self.seen = ring.seq;

@@ -12,10 +12,12 @@ use base64::Engine as _;
 use bytes::Bytes;
 
 use super::HubConfig;
+use crate::live::deflate::Deflated;
 use crate::live::frame;
+use crate::live::outbox::Outbox;
 use crate::live::splitter::{Fragment, InitSegment};
 use crate::live::wire::{AUDIO_RUNG, Ask, InitEvent, SOURCE_RUNG};
-use crate::renditions::chooser::{Chooser, Say, Seen};
+use crate::renditions::chooser::{Chooser, LinkReading, Say, Seen};
 
 /// One rung of a run's ladder, as viewers are told of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +42,7 @@ pub(super) struct MediaTimeline {
     ladder: Arc<[RungInfo]>,
     rungs: Vec<RungLog>,
     /// Each rung's bitrate as sent (framed), kbit/s, from the top.
-    rates: Vec<f64>,
+    rates: PerWire<Vec<f64>>,
     /// The current run's epoch (see [`MediaTimeline::begin_run`]).
     epochs: u64,
     next_id: u64,
@@ -54,8 +56,22 @@ struct RungLog {
     newest_keyframe: Option<Bytes>,
     fragments: VecDeque<Held>,
     /// Framed bytes pushed to this rung so far: where each fragment ends in its byte stream.
-    pushed: u64,
-    rate: Rate,
+    pushed: PerWire<u64>,
+    rate: PerWire<Rate>,
+}
+
+/// A figure of the bytes on the wire, in each of its two forms: the event stream as it is,
+/// and gzip of it (see [`Outbox`]).
+#[derive(Clone, Debug, Default)]
+struct PerWire<T> {
+    plain: T,
+    gzip: T,
+}
+
+impl<T> PerWire<T> {
+    fn of(&self, gzip: bool) -> &T {
+        if gzip { &self.gzip } else { &self.plain }
+    }
 }
 
 struct HeldInit {
@@ -72,10 +88,34 @@ struct Held {
     received: Instant,
     init: Arc<HeldInit>,
     frame: Bytes,
+    /// The frame deflated, for gzip streams.
+    deflated: Deflated,
     /// Where it starts on the run's timeline, seconds: the same instant on every rung.
     start: Option<f64>,
     /// Where it ends in its rung's byte stream (see [`RungLog::pushed`]).
-    end: u64,
+    end: PerWire<u64>,
+}
+
+impl Held {
+    /// The memory it holds.
+    fn size(&self) -> usize {
+        self.frame.len() + self.deflated.piece.len()
+    }
+}
+
+/// A fragment's bytes as its event carries them, made once and outside the hub's lock (the
+/// expensive part): base64, and that with the event's end deflated (for gzip streams).
+pub(super) struct Encoded {
+    data: String,
+    deflated: Deflated,
+}
+
+impl Encoded {
+    pub fn of(fragment: &Fragment) -> Self {
+        let data = base64::engine::general_purpose::STANDARD.encode(&fragment.data);
+        let deflated = Deflated::of(&[data.as_bytes(), frame::END]);
+        Self { data, deflated }
+    }
 }
 
 /// A rung's bitrate, decaying so the last few seconds count most.
@@ -108,7 +148,10 @@ impl MediaTimeline {
         Self {
             ladder: RungInfo::source_only(),
             rungs: vec![RungLog::default()],
-            rates: vec![0.0],
+            rates: PerWire {
+                plain: vec![0.0],
+                gzip: vec![0.0],
+            },
             epochs: 0,
             next_id: first_id,
             held_bytes: 0,
@@ -131,15 +174,18 @@ impl MediaTimeline {
         for log in &mut self.rungs {
             log.init = None;
             log.newest_keyframe = None;
-            log.rate = Rate::default();
+            log.rate = PerWire::default();
         }
         self.held_bytes = self
             .rungs
             .iter()
             .flat_map(|log| &log.fragments)
-            .map(|h| h.frame.len())
+            .map(Held::size)
             .sum();
-        self.rates = vec![0.0; ladder.len()];
+        self.rates = PerWire {
+            plain: vec![0.0; ladder.len()],
+            gzip: vec![0.0; ladder.len()],
+        };
         self.ladder = ladder;
         self.epochs
     }
@@ -176,7 +222,7 @@ impl MediaTimeline {
         true
     }
 
-    /// Adds `fragment` of `rung`, already base64-encoded as `data`, received at `received`,
+    /// Adds `fragment` of `rung`, already `encoded`, received at `received`,
     /// under the next id or, relayed from another instance, under `given` (kept only if it is
     /// newer than every fragment the rung holds, so a repeat or a late arrival is dropped);
     /// returns its id (None before the rung's init, or dropped).
@@ -184,7 +230,7 @@ impl MediaTimeline {
         &mut self,
         rung: usize,
         fragment: &Fragment,
-        data: &str,
+        encoded: &Encoded,
         given: Option<u64>,
         received: Instant,
         settings: &HubConfig,
@@ -196,13 +242,18 @@ impl MediaTimeline {
             Some(id) => id,
             None => self.next_id,
         };
-        let framed = frame::event("media", Some(id), data);
+        let framed = frame::event("media", Some(id), &encoded.data);
+        let head = framed.len() - encoded.data.len() - frame::END.len();
+        let deflated = Deflated::stored(&framed[..head]).then(encoded.deflated.clone());
         self.next_id = self.next_id.max(id + 1);
-        self.held_bytes += framed.len();
-        log.pushed += framed.len() as u64;
+        self.held_bytes += framed.len() + deflated.piece.len();
+        log.pushed.plain += framed.len() as u64;
+        log.pushed.gzip += deflated.piece.len() as u64;
         if let Some(secs) = fragment.duration_secs {
-            log.rate.add(framed.len(), secs);
-            self.rates[rung] = log.rate.kbps();
+            log.rate.plain.add(framed.len(), secs);
+            log.rate.gzip.add(deflated.piece.len(), secs);
+            self.rates.plain[rung] = log.rate.plain.kbps();
+            self.rates.gzip[rung] = log.rate.gzip.kbps();
         }
         if fragment.keyframe {
             log.newest_keyframe = Some(fragment.data.clone());
@@ -213,8 +264,9 @@ impl MediaTimeline {
             received,
             init,
             frame: framed,
+            deflated,
             start: fragment.start_secs,
-            end: log.pushed,
+            end: log.pushed.clone(),
         });
         self.evict(settings, received);
         Some(id)
@@ -232,7 +284,7 @@ impl MediaTimeline {
     /// `cluster::relay`), so what is held would only grow old.
     pub fn forget_rung(&mut self, rung: usize) {
         if let Some(log) = self.rungs.get_mut(rung) {
-            let bytes: usize = log.fragments.iter().map(|h| h.frame.len()).sum();
+            let bytes: usize = log.fragments.iter().map(Held::size).sum();
             log.fragments.clear();
             self.held_bytes -= bytes;
         }
@@ -261,7 +313,7 @@ impl MediaTimeline {
                 if !too_old || newest_key == Some(0) {
                     break;
                 }
-                self.held_bytes -= front.frame.len();
+                self.held_bytes -= front.size();
                 log.fragments.pop_front();
                 newest_key = newest_key.and_then(|k| k.checked_sub(1));
             }
@@ -275,7 +327,7 @@ impl MediaTimeline {
             let Some(front) = oldest.and_then(|log| log.fragments.pop_front()) else {
                 break;
             };
-            self.held_bytes -= front.frame.len();
+            self.held_bytes -= front.size();
         }
     }
 
@@ -379,8 +431,10 @@ struct Interval {
     /// It had everything the hub held at least once (it waited for the next fragment).
     caught_up: bool,
     skipped: bool,
-    /// The highest delivery rate the kernel measured on its connection, kbit/s.
+    /// The highest delivery rate the kernel measured on its connection while it was full,
+    /// and the highest lower bound it measured otherwise, kbit/s.
     link_kbps: Option<f64>,
+    link_at_least: Option<f64>,
 }
 
 /// Where one viewer is in the media timeline.
@@ -447,9 +501,13 @@ impl MediaCursor {
     }
 
     /// See [`super::Viewer::link_carries`]: the interval keeps the highest.
-    pub fn link_carries(&mut self, kbps: f64) {
+    pub fn link_carries(&mut self, reading: LinkReading) {
         if let Some(interval) = &mut self.interval {
-            interval.link_kbps = Some(interval.link_kbps.map_or(kbps, |k| k.max(kbps)));
+            let (kept, kbps) = match reading {
+                LinkReading::Full(kbps) => (&mut interval.link_kbps, kbps),
+                LinkReading::AtLeast(kbps) => (&mut interval.link_at_least, kbps),
+            };
+            *kept = Some(kept.map_or(kbps, |k| k.max(kbps)));
         }
     }
 
@@ -458,7 +516,7 @@ impl MediaCursor {
     pub fn owed(
         &mut self,
         tl: &MediaTimeline,
-        out: &mut VecDeque<Bytes>,
+        out: &mut Outbox,
         max_fragments: usize,
         max_lag: Duration,
     ) -> u64 {
@@ -532,7 +590,7 @@ impl MediaCursor {
             },
         };
         if skipped > 0 {
-            out.push_back(frame::comment(&format!(
+            out.push(frame::comment(&format!(
                 "skipped {skipped} fragments to keep up with the live edge"
             )));
             if let Some(interval) = &mut self.interval {
@@ -556,7 +614,7 @@ impl MediaCursor {
                     .is_some_and(|i| i.since.elapsed() >= SOUND_DECIDED_EVERY);
             if held.keyframe && due && self.decided_at != Some(held.id) {
                 self.decided_at = Some(held.id);
-                match self.choose(tl, index) {
+                match self.choose(tl, index, out.is_gzip()) {
                     Some(Landing::At(at)) => {
                         // The keyframe it lands on is where it was decided.
                         self.decided_at = Some(tl.rungs[self.rung].fragments[at].id);
@@ -572,10 +630,10 @@ impl MediaCursor {
                 }
             }
             if self.init_sent != Some((held.init.epoch, self.rung)) {
-                out.push_back(held.init.frame.clone());
+                out.push(held.init.frame.clone());
                 self.init_sent = Some((held.init.epoch, self.rung));
             }
-            out.push_back(held.frame.clone());
+            let wire = out.push_shared(&held.frame, &held.deflated);
             self.next = Some(held.id + 1);
             let interval = self.interval.get_or_insert_with(|| Interval {
                 since: Instant::now(),
@@ -583,8 +641,9 @@ impl MediaCursor {
                 caught_up: false,
                 skipped: false,
                 link_kbps: None,
+                link_at_least: None,
             });
-            interval.sent += held.frame.len() as u64;
+            interval.sent += wire as u64;
             index += 1;
             sent += 1;
         }
@@ -609,7 +668,7 @@ impl MediaCursor {
 
     /// At the keyframe at `index` of the viewer's rung: asks the chooser which rung it
     /// continues on and where that lands. None when it stays.
-    fn choose(&mut self, tl: &MediaTimeline, index: usize) -> Option<Landing> {
+    fn choose(&mut self, tl: &MediaTimeline, index: usize, gzip: bool) -> Option<Landing> {
         let log = &tl.rungs[self.rung];
         let held = &log.fragments[index];
         // The first keyframe a connection is sent is where it starts: nothing seen yet.
@@ -621,12 +680,13 @@ impl MediaCursor {
             newest.received.duration_since(held.received)
         });
         let seen = Seen {
-            unsent_bytes: log.pushed - held.end,
+            unsent_bytes: log.pushed.of(gzip) - held.end.of(gzip),
             blocked: !interval.caught_up || lag >= BEHIND,
             drained_bytes: interval.sent,
             interval_ms: now.duration_since(interval.since).as_millis() as u64,
             skipped: interval.skipped,
             link_kbps: interval.link_kbps,
+            link_at_least: interval.link_at_least,
         };
         self.interval = Some(Interval {
             since: now,
@@ -634,11 +694,12 @@ impl MediaCursor {
             caught_up: false,
             skipped: false,
             link_kbps: None,
+            link_at_least: None,
         });
         let chooser = self.chooser.as_mut()?;
         let say = tl.say(&self.ask);
         let sound_alone = tl.ladder.last().is_some_and(|r| r.name == AUDIO_RUNG);
-        let target = chooser.at_keyframe(&seen, say, &tl.rates, sound_alone);
+        let target = chooser.at_keyframe(&seen, say, tl.rates.of(gzip), sound_alone);
         tracing::debug!(
             ?seen,
             ?say,

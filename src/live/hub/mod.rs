@@ -22,23 +22,23 @@ mod rung_tests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use bytes::Bytes;
 use tokio::sync::watch;
 
 use self::chat::{ChatCursor, ChatRing};
 use self::latest::{Latest, LatestCursor};
-use self::media::{MediaCursor, MediaTimeline};
+use self::media::{Encoded, MediaCursor, MediaTimeline};
 use super::audience::{Audience, Seat};
 use super::frame;
+use super::outbox::Outbox;
 use super::splitter::{Fragment, InitSegment};
 use super::wire::{Ask, ChannelState, ChatDeletedEvent, ChatEvent, StatusEvent, ViewersEvent};
 use crate::clock::now_ms;
+use crate::renditions::chooser::LinkReading;
 use crate::renditions::ladder::MAX_RUNGS;
 
 /// How much the hub holds and how far behind a viewer may fall.
@@ -229,12 +229,11 @@ impl Hub {
         id: Option<u64>,
         received: Instant,
     ) -> Option<u64> {
-        // The expensive part, base64, happens once and outside the lock.
-        let data = base64::engine::general_purpose::STANDARD.encode(&fragment.data);
+        let encoded = Encoded::of(fragment);
         let id = self
             .write()
             .media
-            .push(rung, fragment, &data, id, received, &self.settings)?;
+            .push(rung, fragment, &encoded, id, received, &self.settings)?;
         if let Some(counter) = self.rung_received.get(rung) {
             counter.fetch_add(fragment.data.len() as u64, Ordering::Relaxed);
         }
@@ -514,13 +513,13 @@ impl Viewer {
     /// fragments (with any status, init or notice before them); returns how many fragments it
     /// skipped to catch up with the live edge. A connection takes one fragment at a time, so the
     /// lag check runs before every fragment it sends and it holds no backlog of its own.
-    pub fn catch_up(&mut self, out: &mut VecDeque<Bytes>, max_fragments: usize) -> u64 {
+    pub fn catch_up(&mut self, out: &mut Outbox, max_fragments: usize) -> u64 {
         let before = out.len();
         let (skipped, heartbeat) = self.owed(out, max_fragments);
         let sent_now = out.len() > before;
         if heartbeat != self.heartbeat_seen {
             if !self.sent_since_heartbeat && !sent_now {
-                out.push_back(Bytes::from_static(frame::KEEP_ALIVE));
+                out.push(Bytes::from_static(frame::KEEP_ALIVE));
             }
             self.heartbeat_seen = heartbeat;
             self.sent_since_heartbeat = false;
@@ -532,10 +531,10 @@ impl Viewer {
 
     /// What [`catch_up`](Self::catch_up) sends apart from keep-alives, log by log, and the
     /// hub's current keep-alive beat (read under the same lock).
-    fn owed(&mut self, out: &mut VecDeque<Bytes>, max_fragments: usize) -> (u64, u64) {
+    fn owed(&mut self, out: &mut Outbox, max_fragments: usize) -> (u64, u64) {
         let logs = self.hub.read();
         if let Some(status) = self.status.owed(&logs.status) {
-            out.push_back(status.frame().clone());
+            out.push(status.frame().clone());
         }
         if self.chat_only {
             self.chat.owed(&logs.chat, out);
@@ -548,11 +547,11 @@ impl Viewer {
             let now = ViewersEvent {
                 count: self.viewers_sent,
             };
-            out.push_back(logs.viewers.frame_of(&now));
+            out.push(logs.viewers.frame_of(&now));
         } else if let Some(viewers) = self.viewers.owed(&logs.viewers)
             && viewers.value().count != self.viewers_sent
         {
-            out.push_back(viewers.frame().clone());
+            out.push(viewers.frame().clone());
             self.viewers_sent = viewers.value().count;
         }
         self.chat.owed(&logs.chat, out);
@@ -567,7 +566,7 @@ impl Viewer {
         }
         if out.len() > before {
             self.count_on(self.media.rung());
-            let bytes: usize = out.range(before..).map(Bytes::len).sum();
+            let bytes = out.bytes_from(before);
             if let Some(counter) = self.hub.rung_bytes.get(self.media.rung()) {
                 counter.fetch_add(bytes as u64, Ordering::Relaxed);
             }
@@ -597,8 +596,8 @@ impl Viewer {
 
     /// Its connection delivered at `kbps` lately, as the kernel measured it (see
     /// `server::link`): what its link carries, at least.
-    pub fn link_carries(&mut self, kbps: f64) {
-        self.media.link_carries(kbps);
+    pub fn link_carries(&mut self, reading: LinkReading) {
+        self.media.link_carries(reading);
     }
 
     /// The rung it is on.

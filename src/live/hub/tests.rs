@@ -52,12 +52,12 @@ fn settings() -> HubConfig {
 
 /// What a viewer received, parsed back: ("status" | "init" | "media" | "comment", id).
 fn drain(viewer: &mut Viewer) -> Vec<(String, Option<u64>)> {
-    let mut out = VecDeque::new();
+    let mut out = Outbox::plain();
     viewer.catch_up(&mut out, usize::MAX);
     parse(&out)
 }
 
-fn parse(out: &VecDeque<Bytes>) -> Vec<(String, Option<u64>)> {
+fn parse(out: &Outbox) -> Vec<(String, Option<u64>)> {
     out.iter()
         .map(|frame| {
             let text = std::str::from_utf8(frame).unwrap();
@@ -309,7 +309,7 @@ fn one_fragment_at_a_time_a_resumed_backlog_is_owed_but_falling_behind_is_skippe
     let mut viewer = hub.subscribe(Some(ids[5]), None, None);
     let mut got = Vec::new();
     loop {
-        let mut out = VecDeque::new();
+        let mut out = Outbox::plain();
         assert_eq!(viewer.catch_up(&mut out, 1), 0);
         if out.is_empty() {
             break;
@@ -319,7 +319,7 @@ fn one_fragment_at_a_time_a_resumed_backlog_is_owed_but_falling_behind_is_skippe
     assert_eq!(media_ids(&got), ids[6..]);
     // Then the viewer stops reading while 5 s more arrive: its next fragment skips ahead.
     let later = publish(&hub, 50..100, t0);
-    let mut out = VecDeque::new();
+    let mut out = Outbox::plain();
     assert!(viewer.catch_up(&mut out, 1) > 0);
     let got = parse(&out);
     assert_eq!(got[0].0, "comment");
@@ -397,7 +397,7 @@ fn offline_drops_media_and_tells_viewers() {
 
 /// The chat events a viewer is owed now, as (event name, data).
 fn chat_of(viewer: &mut Viewer) -> Vec<(String, String)> {
-    let mut out = VecDeque::new();
+    let mut out = Outbox::plain();
     viewer.catch_up(&mut out, 0);
     out.iter()
         .filter_map(|frame| {

@@ -1,11 +1,14 @@
-//! Watching over real HTTP: the demo's event stream decodes, resumes without gap or repeat,
+//! Watching over real HTTP: the demo's event stream decodes (in gzip too, for a browser that
+//! takes it), resumes without gap or repeat,
 //! counts its viewers (never the owner's studio preview), drops a viewer who stops reading,
 //! and holds a bounded number of streams per address; a live stream outlives the header
 //! timeout.
 
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use eventsource_stream::Eventsource;
+use futures::StreamExt;
 
 use super::support::*;
 
@@ -39,6 +42,72 @@ async fn the_demo_stream_decodes_with_ffprobe() {
     let frames = decoded_frames(&events);
     assert!(frames > 30, "decoded {frames} video frames");
     server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_that_takes_gzip_gets_the_same_stream_in_a_quarter_fewer_bytes() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let url = format!("http://{}/live/demo/events", server.addr);
+    let response = reqwest::Client::new()
+        .get(&url)
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(response.headers()["vary"], "accept-encoding");
+    let mut body = response.bytes_stream();
+    let mut wire = Vec::new();
+    let mut decoder = flate2::write::GzDecoder::new(Vec::new());
+    let plain = |decoder: &flate2::write::GzDecoder<Vec<u8>>| {
+        events_in(&String::from_utf8_lossy(decoder.get_ref()))
+    };
+    let read = async {
+        while media_count(&plain(&decoder)) < 25 {
+            let chunk = body.next().await.expect("stays open").expect("reads");
+            wire.extend_from_slice(&chunk);
+            decoder.write_all(&chunk).unwrap();
+            decoder.flush().unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("25 fragments within 30 s");
+    // What arrived decodes as it arrived: whole events, playable video.
+    let events = plain(&decoder);
+    assert_eq!(events[0].name, "status");
+    let frames = decoded_frames(&events);
+    assert!(frames > 30, "decoded {frames} video frames");
+    // Base64's third is taken back on the wire.
+    let (on_wire, decoded) = (wire.len(), decoder.get_ref().len());
+    println!("gzip: {on_wire} bytes on the wire for {decoded} bytes of events");
+    assert!(
+        on_wire * 100 < decoded * 85,
+        "{on_wire} bytes on the wire for {decoded} of events"
+    );
+
+    // The server shutting down ends the stream with gzip's own end, whose check of everything
+    // the stream carried holds.
+    let rest = async {
+        let mut rest = Vec::new();
+        while let Some(chunk) = body.next().await {
+            rest.extend_from_slice(&chunk.expect("ends cleanly"));
+        }
+        rest
+    };
+    let (shut, rest) = tokio::join!(server.shutdown(), async {
+        tokio::time::timeout(Duration::from_secs(10), rest)
+            .await
+            .expect("the stream ends")
+    });
+    shut.unwrap();
+    wire.extend_from_slice(&rest);
+    let mut whole = Vec::new();
+    flate2::read::GzDecoder::new(wire.as_slice())
+        .read_to_end(&mut whole)
+        .expect("a whole gzip stream whose check holds");
+    assert!(whole.starts_with(decoder.get_ref()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,9 @@
 //!   while it is full, so a viewer on a rung its link carries with room to spare hears nothing
 //!   new for a while: what was measured last holds, until lower bounds above it come in
 //!   [`AT_LEAST_AGREE`] intervals in a row (one alone can be a few packets let through at
-//!   once). A step up that fails soon after (the viewer is
+//!   once), or for [`MEASURED_HOLDS`] intervals with no new figure at all (six times that
+//!   above the lowest picture, where a try costs more and staying costs less; doubled with
+//!   each failed step up); then one rung up is tried. A step up that fails soon after (the viewer is
 //!   behind again within a few intervals) doubles the run the next step up needs, so a link
 //!   that carries one rung but not the next settles instead of oscillating; a step up that
 //!   holds halves it again.
@@ -41,6 +43,11 @@ const DRAIN_GRACE: u32 = 3;
 const MARGIN: f64 = 1.15;
 /// Intervals in a row with a lower bound above the last measurement before it is taken.
 const AT_LEAST_AGREE: u32 = 2;
+/// Intervals with no new figure of the link a measurement holds for on the lowest picture,
+/// before failed steps up lengthen it (as they lengthen the wait for the next).
+const MEASURED_HOLDS: u32 = 10;
+/// How much longer it holds on a rung above the lowest picture.
+const MEASURED_HOLDS_ABOVE: u32 = 6;
 
 /// A new figure of what a viewer's link carries, kbit/s, from its TCP connection's kernel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,8 +107,8 @@ pub struct Chooser {
     since_up: Option<u32>,
     /// Intervals since the last step down, while its backlog may still be draining.
     since_down: Option<u32>,
-    /// What the link carries as last measured, kbit/s.
-    measured: Option<f64>,
+    /// What the link carries as last measured, kbit/s, and intervals since a figure came.
+    measured: Option<(f64, u32)>,
     /// Lower bounds above that in the last intervals in a row: how many, and the lowest.
     above: Option<(u32, f64)>,
 }
@@ -151,7 +158,7 @@ impl Chooser {
             return self.rung;
         }
         let highest = say.highest.min(lowest);
-        self.learn(seen);
+        self.learn(seen, self.rung >= lowest_picture);
         let fragment_bytes = fragment_bytes(rates, self.rung);
         let behind = seen.skipped || (seen.blocked && seen.unsent_bytes > fragment_bytes);
         let draining = self.since_down.take();
@@ -205,7 +212,7 @@ impl Chooser {
                 // (none above it is tried); elsewhere one rung, to find out.
                 let up = self
                     .measured
-                    .map_or(self.rung - 1, |kbps| carried_by(rates, kbps))
+                    .map_or(self.rung - 1, |(kbps, _)| carried_by(rates, kbps))
                     .max(highest);
                 if up < self.rung {
                     self.rung = up;
@@ -217,16 +224,32 @@ impl Chooser {
         self.rung
     }
 
-    /// What the link carries, from the kernel's figures of the last interval.
-    fn learn(&mut self, seen: &Seen) {
+    /// What the link carries, from the kernel's figures of the last interval; the viewer is
+    /// on `lowest_picture` or below when `lowest`.
+    fn learn(&mut self, seen: &Seen, lowest: bool) {
         if let Some(kbps) = seen.link_kbps {
-            self.measured = Some(kbps);
+            self.measured = Some((kbps, 0));
             self.above = None;
             return;
         }
+        let above = if lowest { 1 } else { MEASURED_HOLDS_ABOVE };
+        let holds = MEASURED_HOLDS * above * (self.up_after / UP_AFTER);
+        self.measured = self
+            .measured
+            .map(|(kbps, age)| {
+                (
+                    kbps,
+                    if seen.link_at_least.is_some() {
+                        0
+                    } else {
+                        age + 1
+                    },
+                )
+            })
+            .filter(|(_, age)| *age < holds);
         let above = seen
             .link_at_least
-            .filter(|kbps| self.measured.is_none_or(|m| *kbps > m));
+            .filter(|kbps| self.measured.is_none_or(|(m, _)| *kbps > m));
         self.above = above.map(|kbps| match self.above {
             Some((n, lowest)) => (n + 1, lowest.min(kbps)),
             None => (1, kbps),
@@ -234,7 +257,7 @@ impl Chooser {
         if let Some((n, lowest)) = self.above
             && n >= AT_LEAST_AGREE
         {
-            self.measured = Some(lowest);
+            self.measured = Some((lowest, 0));
             self.above = None;
         }
     }
@@ -470,7 +493,7 @@ mod tests {
             ..behind(1500)
         };
         assert_eq!(chooser.at_keyframe(&behind, AUTO, &RATES, true), 2);
-        let rungs: Vec<usize> = (0..100)
+        let rungs: Vec<usize> = (0..MEASURED_HOLDS * 3)
             .map(|n| {
                 let seen = Seen {
                     link_at_least: (n % 7 == 3).then_some(266_000.0),
@@ -490,6 +513,27 @@ mod tests {
             .map(|_| chooser.at_keyframe(&at_least, AUTO, &RATES, true))
             .collect();
         assert_eq!(rungs, [2, 0, 0], "to the top at the second");
+    }
+
+    #[test]
+    fn a_measurement_nothing_renews_gives_way_to_a_try_one_rung_up() {
+        // No figure of the link at all after it was measured at 500 kbit/s (240p): in time one
+        // rung up is tried; if that fails, the measurement holds twice as long before the next.
+        let mut chooser = Chooser::new(3);
+        chooser.at_keyframe(&measured(500.0), AUTO, &RATES, true);
+        let first = (1..=MEASURED_HOLDS * 4)
+            .find(|_| chooser.at_keyframe(&clean(), AUTO, &RATES, true) == 2)
+            .expect("a try of 480p");
+        assert_eq!(first, MEASURED_HOLDS);
+        let failed = Seen {
+            link_kbps: Some(500.0),
+            ..behind(500)
+        };
+        assert_eq!(chooser.at_keyframe(&failed, AUTO, &RATES, true), 3);
+        let second = (1..=MEASURED_HOLDS * 8)
+            .find(|_| chooser.at_keyframe(&clean(), AUTO, &RATES, true) == 2)
+            .expect("another try of 480p");
+        assert_eq!(second, 2 * MEASURED_HOLDS);
     }
 
     #[test]

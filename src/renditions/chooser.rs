@@ -20,10 +20,10 @@
 //!   [`AT_LEAST_AGREE`] intervals in a row (one alone can be a few packets let through at
 //!   once), or for [`MEASURED_HOLDS`] intervals with no new figure at all (six times that
 //!   above the lowest picture, where a try costs more and staying costs less; doubled with
-//!   each failed step up); then one rung up is tried. A step up that fails soon after (the viewer is
-//!   behind again within a few intervals) doubles the run the next step up needs, so a link
-//!   that carries one rung but not the next settles instead of oscillating; a step up that
-//!   holds halves it again.
+//!   each failed step up); then one rung up is tried. A step up that fails soon after (the
+//!   viewer is behind again within a few intervals) doubles the run the next step up needs,
+//!   so a link that carries one rung but not the next settles instead of oscillating; a step
+//!   up that holds halves it again.
 //! - **Within the player's say**: the highest rung it may have (its screen, data saver), or a
 //!   rung the viewer picked by hand, which holds whatever the connection shows.
 //!
@@ -232,20 +232,13 @@ impl Chooser {
             self.above = None;
             return;
         }
-        let above = if lowest { 1 } else { MEASURED_HOLDS_ABOVE };
-        let holds = MEASURED_HOLDS * above * (self.up_after / UP_AFTER);
+        let longer = if lowest { 1 } else { MEASURED_HOLDS_ABOVE };
+        let holds = MEASURED_HOLDS * longer * (self.up_after / UP_AFTER);
+        // Any figure at all, even a lower bound below it, renews the measurement.
+        let renewed = seen.link_at_least.is_some();
         self.measured = self
             .measured
-            .map(|(kbps, age)| {
-                (
-                    kbps,
-                    if seen.link_at_least.is_some() {
-                        0
-                    } else {
-                        age + 1
-                    },
-                )
-            })
+            .map(|(kbps, age)| (kbps, if renewed { 0 } else { age + 1 }))
             .filter(|(_, age)| *age < holds);
         let above = seen
             .link_at_least

@@ -594,8 +594,8 @@ impl Viewer {
         self.media.set_ask(ask);
     }
 
-    /// Its connection delivered at `kbps` lately, as the kernel measured it (see
-    /// `server::link`): what its link carries, at least.
+    /// A new figure of what its link carries, as the kernel measured it on its connection
+    /// (see `server::link`).
     pub fn link_carries(&mut self, reading: LinkReading) {
         self.media.link_carries(reading);
     }

@@ -12,6 +12,8 @@
 //!          --sources N (spread viewers over N loopback addresses 127.0.1.x, as N households)
 //!          --rungs a,b (viewer n picks rung n mod 2 of the quality ladder, e.g. source,240p,audio;
 //!          unset: the server chooses each viewer's rung; the report is per rung either way)
+//!          --gzip (ask for the stream in gzip, as browsers do; every 10th viewer inflates it and
+//!          is measured, the others count its bytes: inflating them all takes this tool's thread)
 //!
 //! It runs on one thread and parses only what it measures, so on a shared machine the limit it
 //! reports is the server's.
@@ -37,6 +39,8 @@ const MAX_VIEWERS: usize = 20_000;
 const MAX_SECONDS: u64 = 600;
 /// Viewers settle (their first GOP burst arrives) before measuring starts.
 const SETTLE: Duration = Duration::from_secs(2);
+/// With --gzip, one viewer in this many inflates its stream and is measured.
+const INFLATE_EVERY: usize = 10;
 
 struct Options {
     addr: SocketAddr,
@@ -53,6 +57,8 @@ struct Options {
     sources: u32,
     /// Rungs the viewers pick in turn (empty: the server chooses).
     rungs: Vec<String>,
+    /// Ask for the stream in gzip, as a browser does.
+    gzip: bool,
 }
 
 impl Options {
@@ -74,6 +80,7 @@ fn parse_args() -> Result<Options, String> {
     let mut chat = false;
     let mut sources = 0;
     let mut rungs = Vec::new();
+    let mut gzip = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -90,6 +97,7 @@ fn parse_args() -> Result<Options, String> {
             "--ramp" => ramp = number(value()?)?.max(1) as usize,
             "--pid" => pid = Some(number(value()?)? as u32),
             "--chat" => chat = true,
+            "--gzip" => gzip = true,
             "--sources" => sources = number(value()?)?.min(250) as u32,
             "--rungs" => {
                 rungs = value()?
@@ -108,7 +116,7 @@ fn parse_args() -> Result<Options, String> {
             "--help" | "-h" => {
                 return Err(include_str!("main.rs")
                     .lines()
-                    .take(16)
+                    .take(18)
                     .collect::<Vec<_>>()
                     .join("\n"));
             }
@@ -152,6 +160,7 @@ fn parse_args() -> Result<Options, String> {
         chat,
         sources,
         rungs,
+        gzip,
     })
 }
 
@@ -175,6 +184,8 @@ struct ViewerReport {
     /// Times the server skipped this viewer forward (it says so in a comment).
     skips: u32,
     slow: bool,
+    /// Its stream, in gzip, was read and counted, not inflated: nothing else is known of it.
+    read_only: bool,
     /// The rung it was last sent (from its last init event), and how often that changed.
     rung: String,
     switches: u32,
@@ -264,9 +275,14 @@ async fn watch(
         .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| format!("connect: {e}"))?;
     let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n{}\r\n",
         opts.path_of(index),
-        opts.host
+        opts.host,
+        if opts.gzip {
+            "Accept-Encoding: gzip\r\n"
+        } else {
+            ""
+        }
     );
     stream
         .write_all(request.as_bytes())
@@ -294,8 +310,17 @@ async fn watch(
     if !headers.contains("transfer-encoding: chunked") {
         return Err("expected a chunked event stream".into());
     }
+    let gzip = headers.contains("content-encoding: gzip");
+    if opts.gzip && !gzip {
+        return Err("asked for gzip, got the plain stream".into());
+    }
     report.connected = true;
-    let mut reader = StreamReader::default();
+    report.read_only = gzip && !index.is_multiple_of(INFLATE_EVERY);
+    let mut reader = StreamReader {
+        gunzip: gzip.then(|| flate2::write::GzDecoder::new(Vec::new())),
+        read_only: report.read_only,
+        ..StreamReader::default()
+    };
     reader.feed(&head[body_start..], report, measure_from)?;
     // The deadline is checked before each read: a read that is always ready (a slow reader
     // with a full socket buffer) would otherwise never let a timeout fire.
@@ -322,6 +347,10 @@ async fn watch(
 /// Turns the bytes of one connection into events.
 struct StreamReader {
     dechunk: Dechunker,
+    /// The stream's gzip, inflated as it comes, when it is in gzip.
+    gunzip: Option<flate2::write::GzDecoder<Vec<u8>>>,
+    /// Its chunks are taken apart, and their contents left.
+    read_only: bool,
     parser: SseParser,
     last_id: Option<u64>,
 }
@@ -330,6 +359,8 @@ impl Default for StreamReader {
     fn default() -> Self {
         Self {
             dechunk: Dechunker::new(),
+            gunzip: None,
+            read_only: false,
             parser: SseParser::default(),
             last_id: None,
         }
@@ -349,14 +380,34 @@ impl StreamReader {
         }
         let Self {
             dechunk,
+            gunzip,
+            read_only,
             parser,
             last_id,
         } = self;
+        let mut bad_gzip = false;
         let fed = dechunk
-            .feed(data, |body| {
-                parser.feed(body, |event| report.on_event(event, last_id, measuring))
+            .feed(data, |body| match gunzip {
+                _ if *read_only => {}
+                None => parser.feed(body, |event| report.on_event(event, last_id, measuring)),
+                Some(gunzip) => {
+                    // Flushed at once: the decoder holds back what it inflated otherwise.
+                    bad_gzip |= std::io::Write::write_all(gunzip, body)
+                        .and_then(|()| std::io::Write::flush(gunzip))
+                        .is_err();
+                    let inflated = std::mem::take(gunzip.get_mut());
+                    parser.feed(&inflated, |event| {
+                        report.on_event(event, last_id, measuring)
+                    });
+                    // The buffer is kept for the next piece.
+                    *gunzip.get_mut() = inflated;
+                    gunzip.get_mut().clear();
+                }
             })
             .map_err(|_| "malformed chunked encoding".to_string());
+        if bad_gzip {
+            return Err("malformed gzip".into());
+        }
         if measuring {
             report.skips = parser.skips;
         }
@@ -512,6 +563,15 @@ async fn main() {
     if let Some(first) = failed.first() {
         println!("  first failure: {first}");
     }
+    let (read_only, reports): (Vec<_>, Vec<_>) = reports.into_iter().partition(|r| r.read_only);
+    if !read_only.is_empty() {
+        let bytes: u64 = read_only.iter().map(|r| r.bytes).sum();
+        println!(
+            "read only (gzip, not inflated): {} viewers, {:.0} kbit/s per viewer; the rest are measured",
+            read_only.len(),
+            bytes as f64 * 8.0 / 1000.0 / read_only.len() as f64 / seconds
+        );
+    }
     let all: Vec<&ViewerReport> = reports.iter().collect();
     summarise("all viewers", &all, seconds);
     if let Some(task) = chatter {
@@ -593,6 +653,63 @@ async fn main() {
 mod tests {
     use super::*;
 
+    /// `body` as HTTP/1.1 chunks of at most `size` bytes, ended.
+    fn chunked(body: &[u8], size: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for piece in body.chunks(size) {
+            out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            out.extend_from_slice(piece);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"0\r\n\r\n");
+        out
+    }
+
+    #[test]
+    fn a_gzip_stream_is_inflated_as_it_comes_or_only_counted() {
+        use std::io::Write as _;
+        let events = "event: media\nid: 7\ndata: AAAA\n\nevent: media\nid: 8\ndata: AAAA\n\n";
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(events.as_bytes()).unwrap();
+        let wire = chunked(&gzip.finish().unwrap(), 7);
+        let now = Instant::now();
+
+        let mut inflated = StreamReader {
+            gunzip: Some(flate2::write::GzDecoder::new(Vec::new())),
+            ..StreamReader::default()
+        };
+        let mut report = ViewerReport::default();
+        for piece in wire.chunks(5) {
+            inflated.feed(piece, &mut report, now).unwrap();
+        }
+        assert_eq!(report.media, 2);
+        assert_eq!(inflated.last_id, Some(8));
+        assert_eq!(report.bytes, wire.len() as u64);
+
+        let mut counted = StreamReader {
+            gunzip: Some(flate2::write::GzDecoder::new(Vec::new())),
+            read_only: true,
+            ..StreamReader::default()
+        };
+        let mut report = ViewerReport::default();
+        counted.feed(&wire, &mut report, now).unwrap();
+        assert_eq!((report.media, report.bytes), (0, wire.len() as u64));
+        assert!(
+            counted.dechunk.done(),
+            "the end of the stream is still seen"
+        );
+
+        let mut broken = StreamReader {
+            gunzip: Some(flate2::write::GzDecoder::new(Vec::new())),
+            ..StreamReader::default()
+        };
+        let not_gzip = chunked(events.as_bytes(), 64);
+        assert_eq!(
+            broken.feed(&not_gzip, &mut ViewerReport::default(), now),
+            Err("malformed gzip".to_string())
+        );
+    }
+
     #[test]
     fn viewers_pick_the_rungs_in_turn_and_an_init_event_names_its_rung() {
         let mut opts = Options {
@@ -608,6 +725,7 @@ mod tests {
             chat: false,
             sources: 0,
             rungs: Vec::new(),
+            gzip: false,
         };
         assert_eq!(opts.path_of(1), "/live/demo/events");
         opts.rungs = vec!["source".into(), "240p".into()];

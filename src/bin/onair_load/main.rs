@@ -317,7 +317,8 @@ async fn watch(
     report.connected = true;
     report.read_only = gzip && !index.is_multiple_of(INFLATE_EVERY);
     let mut reader = StreamReader {
-        gunzip: gzip.then(|| flate2::write::GzDecoder::new(Vec::new())),
+        // A decoder's state is tens of KiB: none for a stream only counted.
+        gunzip: (gzip && !report.read_only).then(|| flate2::write::GzDecoder::new(Vec::new())),
         read_only: report.read_only,
         ..StreamReader::default()
     };

@@ -228,6 +228,7 @@ impl Core {
                     // between sound alone and a picture do the tracks differ: a new pipe then.
                     if self.mime.as_deref().map(has_picture) == Some(has_picture(&event.mime)) {
                         pipe.switch(&event.mime, data);
+                        self.edge.switched();
                         self.mime = Some(event.mime);
                         self.signals.rung.set(Some(event.rung.clone()));
                         self.rung = Some(event.rung);

@@ -6,7 +6,10 @@
 //! video starves (headroom gone when a fragment arrives), at least to the spread of the last
 //! arrivals' delays (a slow link delivers a large keyframe fragment late and the next ones in a
 //! burst: one stall teaches what the link needs, not one per tenth of a second of it). While
-//! nothing starves it shrinks again, towards what the link's recent arrivals need. More
+//! nothing starves it shrinks again, towards the most the arrivals of the last half minute
+//! needed, never below (a late keyframe every twenty seconds stalls the player once, not each
+//! time); a switch of rung starts that afresh (what the rung above's backlog needed says
+//! nothing of the rung below). More
 //! headroom than the margin is latency for nothing: the player plays slightly faster until it
 //! is spent, and seeks only when it is far too much.
 //!
@@ -37,6 +40,11 @@ const WINDOW: usize = 5;
 const DELAY_WINDOW: usize = 50;
 /// Headroom a stall adds above the spread of the arrivals' delays (a frame or so).
 const SPREAD_SLACK: f64 = 0.05;
+/// How long what the arrivals needed is remembered, ms: the margin does not relax below it.
+const NEEDS_KEPT_MS: f64 = 30_000.0;
+/// The most needs remembered (a stall adds one at most every `RAISE_GAP_MS`, a calm spell one
+/// every `RELAX_MS`).
+const NEEDS_MAX: usize = 40;
 /// Excess headroom under this is left alone; above it, the player plays faster.
 const TOLERANCE_SECS: f64 = 0.04;
 /// Playback rate while catching up: proportional to the excess, within these bounds.
@@ -64,6 +72,9 @@ pub struct LiveEdge {
     /// Each recent arrival's wall time less the media time it starts at, seconds, while
     /// playing: constant for fragments on time, spread by a link's bursts.
     delays: VecDeque<f64>,
+    /// What the arrivals needed (their spread plus the slack) at recent stalls and calm
+    /// spells, with when, ms: the last `NEEDS_KEPT_MS`.
+    needs: VecDeque<(f64, f64)>,
     last_end: Option<f64>,
     /// The playhead at the last arrival while playing: one that has not moved since is not
     /// starving, it has not started (or the page is hidden).
@@ -80,6 +91,7 @@ impl LiveEdge {
             fragment: DEFAULT_FRAGMENT_SECS,
             headroom: VecDeque::with_capacity(WINDOW),
             delays: VecDeque::with_capacity(DELAY_WINDOW),
+            needs: VecDeque::with_capacity(NEEDS_MAX),
             last_end: None,
             last_playhead: None,
             calm_since_ms: now_ms,
@@ -88,12 +100,20 @@ impl LiveEdge {
         }
     }
 
-    /// A new encoder run (new timestamps): forget positions, keep what was learnt of the margin.
+    /// A new encoder run (new timestamps), or a new pipe: forget positions and what the
+    /// arrivals needed, keep the margin learnt.
     pub fn restart(&mut self) {
+        self.switched();
         self.headroom.clear();
-        self.delays.clear();
         self.last_end = None;
         self.last_playhead = None;
+    }
+
+    /// The stream moved to another rung of the same timeline: what the arrivals of the last
+    /// one needed (on a switch down, mostly its backlog) says nothing of this one.
+    pub fn switched(&mut self) {
+        self.delays.clear();
+        self.needs.clear();
     }
 
     /// A fragment arrives. `buffered_end` is the end of the media buffered before it, `playhead`
@@ -127,18 +147,25 @@ impl LiveEdge {
                 .is_none_or(|at| now_ms - at >= RAISE_GAP_MS);
             if spell_over {
                 self.stalls += 1;
-                self.margin = (self.margin + STALL_STEP)
-                    .max(self.delay_spread() + SPREAD_SLACK)
-                    .min(MAX_MARGIN);
+                let needs = self.delay_spread() + SPREAD_SLACK;
+                self.remember(needs, now_ms);
+                self.margin = (self.margin + STALL_STEP).max(needs).min(MAX_MARGIN);
                 self.raised_at_ms = Some(now_ms);
             }
             self.calm_since_ms = now_ms;
             // The playhead waited: everything before this arrival is old news.
             self.headroom.clear();
         } else if now_ms - self.calm_since_ms >= RELAX_MS {
-            let needs = self.delay_spread() + SPREAD_SLACK;
-            let half_way = (self.margin + needs) / 2.0;
-            self.margin = (self.margin - RELAX_STEP).min(half_way).max(MIN_MARGIN);
+            self.remember(self.delay_spread() + SPREAD_SLACK, now_ms);
+            let needs = self
+                .needs
+                .iter()
+                .map(|(_, needs)| *needs)
+                .fold(MIN_MARGIN, f64::max);
+            if self.margin > needs {
+                let half_way = (self.margin + needs) / 2.0;
+                self.margin = (self.margin - RELAX_STEP).min(half_way).max(needs);
+            }
             self.calm_since_ms = now_ms;
         }
         if self.headroom.len() == WINDOW {
@@ -165,6 +192,20 @@ impl LiveEdge {
         } else {
             Steer::Rate(1.0)
         }
+    }
+
+    /// Remembers what the arrivals needed at `now_ms`, forgetting what is older than
+    /// `NEEDS_KEPT_MS`.
+    fn remember(&mut self, needs: f64, now_ms: f64) {
+        while self
+            .needs
+            .front()
+            .is_some_and(|(at, _)| now_ms - at > NEEDS_KEPT_MS)
+            || self.needs.len() >= NEEDS_MAX
+        {
+            self.needs.pop_front();
+        }
+        self.needs.push_back((now_ms, needs));
     }
 
     /// How much later than the earliest the latest of the recent arrivals came, seconds: the
@@ -313,14 +354,56 @@ mod tests {
         edge.on_arrival(10.0, 9.8, true, 0.0);
         edge.on_arrival(10.2, 10.19, true, 2_200.0);
         assert_eq!(edge.margin(), MAX_MARGIN);
-        // Then fragments on time for 40 s: half way down every 10 s, to what they need.
-        steady(&mut edge, 2_400.0, 40.0, 0.3);
+        // Then fragments on time: the late one is remembered for 30 s, then the margin comes
+        // half way down every 10 s, to what they need.
+        steady(&mut edge, 2_400.0, 25.0, 0.3);
+        assert!(edge.margin() > 0.9, "margin {} after 25 s", edge.margin());
+        steady(&mut edge, 27_400.0, 35.0, 0.3);
         assert!(
             edge.margin() < 0.2,
-            "margin {} after 40 s on time",
+            "margin {} after 60 s on time",
             edge.margin()
         );
         assert!(edge.margin() >= MIN_MARGIN);
+    }
+
+    /// Plays `secs` of 200 ms fragments from `start_ms`, each `late_every`-th arriving `late`
+    /// seconds late and the next ones in a burst behind it; between late ones the player holds
+    /// the margin. Returns the stalls.
+    fn late_now_and_then(edge: &mut LiveEdge, start_ms: f64, secs: f64, late_every: usize) -> u32 {
+        let late = 0.4;
+        let mut end = 10.0;
+        for i in 0..(secs / 0.2) as usize {
+            let late = if i % late_every == late_every - 1 {
+                late
+            } else {
+                0.0
+            };
+            let now = start_ms + i as f64 * 200.0 + late * 1000.0;
+            // Had it not waited, the playhead would be `margin - late` behind the buffered end.
+            let headroom = (edge.margin() + 0.01 - late).max(0.001);
+            edge.on_arrival(end, end - headroom, true, now);
+            end += 0.2;
+        }
+        edge.stalls()
+    }
+
+    #[test]
+    fn a_late_keyframe_now_and_then_stalls_the_player_once() {
+        // A keyframe 0.4 s late every 20 s, for two minutes: the first stall teaches the
+        // margin it needs, and the next late ones come before it is forgotten.
+        let mut edge = LiveEdge::new(0.0);
+        assert_eq!(late_now_and_then(&mut edge, 0.0, 120.0, 100), 1);
+        assert!(edge.margin() >= 0.44, "margin {}", edge.margin());
+        // One a minute, rarer than it is remembered: the margin comes down in between.
+        let mut edge = LiveEdge::new(0.0);
+        assert_eq!(late_now_and_then(&mut edge, 0.0, 120.0, 300), 2);
+        // A switch of rung forgets what the last rung's arrivals needed.
+        let mut edge = LiveEdge::new(0.0);
+        late_now_and_then(&mut edge, 0.0, 30.0, 100);
+        edge.switched();
+        steady(&mut edge, 31_000.0, 20.0, 0.3);
+        assert!(edge.margin() < 0.3, "margin {}", edge.margin());
     }
 
     #[test]

@@ -8,9 +8,10 @@
 //!   down; below the lowest video rung is sound alone, reached only from the lowest video rung
 //!   (the first figures of a link that just got slow can be far below what it carries, and
 //!   sound alone costs the viewer its picture and a new decoder). For a few intervals after a
-//!   step down, a viewer still behind whose link carries its new rung stays on it: what it is
-//!   behind with is the backlog of the rung above, still draining (going on down would leave a
-//!   link that just slowed on sound alone for nothing).
+//!   step down, a viewer still behind whose link carries its new rung stays on it, and so does
+//!   one catching up on it for as long as it does (a fragment's worth less unsent at each
+//!   keyframe, not by a skip): what it is behind with is the backlog of the rung above, still
+//!   draining (going on down would leave a link that just slowed on sound alone for nothing).
 //! - **Up** only after a run of clean intervals (nothing blocked, little unsent): to the
 //!   highest rung the link carries with the margin where the kernel measured the link's
 //!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast
@@ -110,6 +111,8 @@ pub struct Chooser {
     since_up: Option<u32>,
     /// Intervals since the last step down, while its backlog may still be draining.
     since_down: Option<u32>,
+    /// Bytes unsent at the last keyframe since then, while the viewer was behind.
+    backlog: Option<u64>,
     /// What the link carries as last measured, kbit/s, and intervals since a figure came.
     measured: Option<(f64, u32)>,
     /// Lower bounds above that in the last intervals in a row: how many, and the lowest.
@@ -125,6 +128,7 @@ impl Chooser {
             up_after: UP_AFTER,
             since_up: None,
             since_down: None,
+            backlog: None,
             measured: None,
             above: None,
         }
@@ -170,13 +174,20 @@ impl Chooser {
                 .link_kbps
                 .or(seen.drain_kbps())
                 .map_or(lowest, |kbps| carried_by(rates, kbps));
-            if let Some(n) = draining
-                && carried <= self.rung
-            {
-                // Just stepped down to a rung the link carries: the backlog is draining.
-                self.since_down = Some(n + 1).filter(|n| *n < DRAIN_GRACE);
-                self.clean = 0;
-                return self.rung;
+            if let Some(n) = draining {
+                // Just stepped down to a rung the link carries, or catching up on it (its
+                // backlog shrank by a fragment or more since the last keyframe, with no skip):
+                // the backlog of the rung above is draining.
+                let catching_up = !seen.skipped
+                    && self
+                        .backlog
+                        .is_some_and(|last| seen.unsent_bytes + fragment_bytes <= last);
+                if catching_up || (n < DRAIN_GRACE && carried <= self.rung) {
+                    self.since_down = Some(n.saturating_add(1));
+                    self.backlog = Some(seen.unsent_bytes);
+                    self.clean = 0;
+                    return self.rung;
+                }
             }
             let floor = if self.rung < lowest_picture {
                 lowest_picture
@@ -189,6 +200,7 @@ impl Chooser {
             }
             if down > self.rung {
                 self.since_down = Some(0);
+                self.backlog = None;
             }
             self.rung = down;
             self.clean = 0;
@@ -196,10 +208,8 @@ impl Chooser {
         } else {
             let clean = !seen.blocked && seen.unsent_bytes <= fragment_bytes;
             // A clean interval: the backlog drained, so being behind later is news.
-            self.since_down = draining
-                .filter(|_| !clean)
-                .map(|n| n + 1)
-                .filter(|n| *n < DRAIN_GRACE);
+            self.since_down = draining.filter(|_| !clean).map(|n| n.saturating_add(1));
+            self.backlog = self.backlog.filter(|_| !clean).map(|_| seen.unsent_bytes);
             self.clean = if clean { self.clean + 1 } else { 0 };
             let held = self.since_up.is_some_and(|n| n + 1 >= FAILED_WITHIN);
             self.since_up = self.since_up.map(|n| n + 1).filter(|n| *n < FAILED_WITHIN);
@@ -266,6 +276,7 @@ impl Chooser {
             self.clean = 0;
             self.since_up = None;
             self.since_down = None;
+            self.backlog = None;
         }
     }
 }
@@ -389,6 +400,42 @@ mod tests {
         chooser.at_keyframe(&behind(1500), AUTO, &RATES, true);
         assert_eq!(chooser.at_keyframe(&clean(), AUTO, &RATES, true), 2);
         assert_eq!(chooser.at_keyframe(&behind(1500), AUTO, &RATES, true), 3);
+    }
+
+    #[test]
+    fn a_viewer_catching_up_on_its_new_rung_stays_on_it_past_the_grace() {
+        // Down to 480p; the source's backlog keeps it behind past the grace, but each keyframe
+        // finds less of 480p unsent: the link carries it and it is catching up.
+        let mut chooser = Chooser::new(0);
+        assert_eq!(chooser.at_keyframe(&behind(1500), AUTO, &RATES, true), 2);
+        let step = fragment_bytes(&RATES, 2);
+        let mut unsent = 1_000_000;
+        for _ in 0..DRAIN_GRACE + 5 {
+            let seen = Seen {
+                unsent_bytes: unsent,
+                ..behind(1500)
+            };
+            assert_eq!(chooser.at_keyframe(&seen, AUTO, &RATES, true), 2);
+            unsent -= step;
+        }
+        // Less than a fragment caught up in an interval is not catching up: one more down.
+        let stuck = Seen {
+            unsent_bytes: unsent + step + 1,
+            ..behind(1500)
+        };
+        assert_eq!(chooser.at_keyframe(&stuck, AUTO, &RATES, true), 3);
+        // Nor is a backlog that shrank because the viewer was skipped forward.
+        let mut chooser = Chooser::new(0);
+        chooser.at_keyframe(&behind(1500), AUTO, &RATES, true);
+        for _ in 0..DRAIN_GRACE {
+            chooser.at_keyframe(&behind(1500), AUTO, &RATES, true);
+        }
+        let skipped = Seen {
+            skipped: true,
+            unsent_bytes: 0,
+            ..behind(1500)
+        };
+        assert_eq!(chooser.at_keyframe(&skipped, AUTO, &RATES, true), 3);
     }
 
     #[test]

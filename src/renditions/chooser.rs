@@ -17,11 +17,12 @@
 //!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast
 //!   is followed in one step), else one rung, to find out. The kernel measures a link only
 //!   while it is full, so a viewer on a rung its link carries with room to spare hears nothing
-//!   new for a while: what was measured last holds, until lower bounds above it come in
-//!   [`AT_LEAST_AGREE`] intervals in a row (one or two can be a few packets let through at
-//!   once), or for [`MEASURED_HOLDS`] intervals with no new figure at all (six times that
-//!   above the lowest picture, where a try costs more and staying costs less); then one rung
-//!   up is tried. Each failed step up doubles both. A step up that fails soon after (the
+//!   new for a while: what was measured last holds, until a lower bound above it stands for
+//!   [`AT_LEAST_AGREE`] intervals in a row with no full measurement between (the kernel keeps
+//!   a bound until one replaces it; a few packets let through at once can make one that a
+//!   full measurement soon contradicts), or for [`MEASURED_HOLDS`] intervals with no new
+//!   figure at all (six times that above the lowest picture, where a try costs more and
+//!   staying costs less); then one rung up is tried. Each failed step up doubles both. A step up that fails soon after (the
 //!   viewer is behind again within a few intervals) doubles the run the next step up needs,
 //!   so a link that carries one rung but not the next settles instead of oscillating; a step
 //!   up that holds halves it again.
@@ -42,25 +43,41 @@ const FAILED_WITHIN: u32 = 10;
 const DRAIN_GRACE: u32 = 3;
 /// A rung is chosen only if the drain rate carries its bitrate with this margin.
 const MARGIN: f64 = 1.15;
-/// Intervals in a row with a lower bound above the last measurement before it is taken, before
-/// failed steps up lengthen it. On a slow link with no round trip to speak of, a bound far
-/// above the link (a few packets let through at once) comes in about one interval in ten, and
-/// now and then two in a row (docs/benchmarks.md).
+/// Intervals in a row a lower bound above the last measurement stands for (no full measurement
+/// between) before it is taken, before failed steps up lengthen it. On a slow link with no
+/// round trip to speak of, a bound far above the link (a few packets let through at once)
+/// comes in about one interval in ten, and now and then stands two (docs/benchmarks.md).
 const AT_LEAST_AGREE: u32 = 3;
 /// Intervals with no new figure of the link a measurement holds for on the lowest picture,
 /// before failed steps up lengthen it (as they lengthen the wait for the next).
 const MEASURED_HOLDS: u32 = 10;
 /// How much longer it holds on a rung above the lowest picture.
 const MEASURED_HOLDS_ABOVE: u32 = 6;
+/// The least share of time busy taken from a link (it drained at most this many times faster
+/// than the stream, for all the reading shows).
+const MIN_BUSY: f64 = 0.01;
 
-/// A new figure of what a viewer's link carries, kbit/s, from its TCP connection's kernel.
+/// The kernel's figure of what a viewer's link carries, kbit/s (its TCP's delivery rate).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum LinkReading {
+pub enum LinkRate {
     /// Measured while the link was full: what it carries.
     Full(f64),
     /// Measured while the sender had less to send than the link took: at least this much,
     /// roughly (a few packets let through at once can measure far more than the link).
     AtLeast(f64),
+}
+
+/// One reading of a viewer's link from its TCP connection's kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LinkReading {
+    /// The delivery-rate figure as it stands; None before the kernel has one.
+    pub rate: Option<LinkRate>,
+    /// Microseconds since the last reading, and how many of them the connection had bytes
+    /// sent and not yet acknowledged, or waiting to be sent (None where the kernel does not
+    /// tell). A link the stream leaves idle most of the time carries several times the stream;
+    /// one busy all the time carries no more than it.
+    pub span_us: u64,
+    pub busy_us: Option<u64>,
 }
 
 /// What the server saw of one viewer's connection since its last keyframe.
@@ -79,14 +96,29 @@ pub struct Seen {
     /// full, kbit/s: what the link carries. None where it cannot be read (a proxy in between,
     /// another OS) or was not measured full.
     pub link_kbps: Option<f64>,
-    /// The highest lower bound the kernel measured otherwise (see [`LinkReading::AtLeast`]).
+    /// The highest lower bound of the kernel's that stood in the interval, measured otherwise
+    /// (see [`LinkRate::AtLeast`]): the same one, interval after interval, until something
+    /// replaces it.
     pub link_at_least: Option<f64>,
+    /// The share of the interval the connection had bytes on their way (see
+    /// [`LinkReading::busy_us`]); None where it cannot be read.
+    pub link_busy: Option<f64>,
 }
 
 impl Seen {
     /// How fast it drained, kbit/s; None when the interval says nothing.
     fn drain_kbps(&self) -> Option<f64> {
         (self.interval_ms > 0).then(|| self.drained_bytes as f64 * 8.0 / self.interval_ms as f64)
+    }
+
+    /// What the link carried at least, kbit/s, by how fast it drained and how little of the
+    /// time it was busy with it (one busy a quarter of the time carries four times as much).
+    /// Delayed acknowledgements and the kernel's clock ticks make it busier than it was, so
+    /// this errs low; a few packets let through at once, which fool the kernel's lower bounds,
+    /// do not move it.
+    fn idle_kbps(&self) -> Option<f64> {
+        let busy = self.link_busy?.max(MIN_BUSY);
+        Some(self.drain_kbps()? / busy.min(1.0))
     }
 }
 
@@ -117,6 +149,8 @@ pub struct Chooser {
     measured: Option<(f64, u32)>,
     /// Lower bounds above that in the last intervals in a row: how many, and the lowest.
     above: Option<(u32, f64)>,
+    /// The lower bound that stood in the last interval, to tell a new one from it.
+    bound: Option<f64>,
 }
 
 impl Chooser {
@@ -131,6 +165,7 @@ impl Chooser {
             backlog: None,
             measured: None,
             above: None,
+            bound: None,
         }
     }
 
@@ -240,6 +275,9 @@ impl Chooser {
     /// What the link carries, from the kernel's figures of the last interval; the viewer is
     /// on `lowest_picture` or below when `lowest`.
     fn learn(&mut self, seen: &Seen, lowest: bool) {
+        let bound = seen.link_at_least;
+        let new_bound = bound.is_some() && bound != self.bound;
+        self.bound = bound;
         if let Some(kbps) = seen.link_kbps {
             self.measured = Some((kbps, 0));
             self.above = None;
@@ -248,14 +286,16 @@ impl Chooser {
         let longer = if lowest { 1 } else { MEASURED_HOLDS_ABOVE };
         let failed = self.up_after / UP_AFTER;
         let holds = MEASURED_HOLDS * longer * failed;
-        // Any figure at all, even a lower bound below it, renews the measurement.
-        let renewed = seen.link_at_least.is_some();
+        // Any new figure at all, even a lower bound below it, renews the measurement; a bound
+        // that still stands is not new.
+        let renewed = new_bound;
         self.measured = self
             .measured
             .map(|(kbps, age)| (kbps, if renewed { 0 } else { age + 1 }))
             .filter(|(_, age)| *age < holds);
-        let above = seen
-            .link_at_least
+        // A bound goes only as far as the share of time the link was idle bears it out.
+        let above = bound
+            .map(|kbps| seen.idle_kbps().map_or(kbps, |idle| kbps.min(idle)))
             .filter(|kbps| self.measured.is_none_or(|(m, _)| *kbps > m));
         self.above = above.map(|kbps| match self.above {
             Some((n, lowest)) => (n + 1, lowest.min(kbps)),
@@ -314,6 +354,7 @@ mod tests {
             skipped: false,
             link_kbps: None,
             link_at_least: None,
+            link_busy: None,
         }
     }
 
@@ -327,6 +368,7 @@ mod tests {
             skipped: false,
             link_kbps: None,
             link_at_least: None,
+            link_busy: None,
         }
     }
 
@@ -564,6 +606,86 @@ mod tests {
             .map(|_| chooser.at_keyframe(&at_least, AUTO, &RATES, true))
             .collect();
         assert_eq!(rungs, [2, 2, 2, 2, 2, 0], "to the top at the sixth");
+    }
+
+    #[test]
+    fn a_bound_a_full_measurement_contradicts_is_not_taken() {
+        // On 480p after a measurement of 1500 kbit/s, a bound far above the link (a few packets
+        // through at once) stands two intervals at a time, then a full measurement of the link
+        // replaces it: the run starts over each time, and 720p is never tried.
+        let mut chooser = Chooser::new(0);
+        let behind = Seen {
+            link_kbps: Some(1500.0),
+            ..behind(1500)
+        };
+        assert_eq!(chooser.at_keyframe(&behind, AUTO, &RATES, true), 2);
+        let standing = |n: u32| {
+            if n % 3 == 2 {
+                measured(1500.0)
+            } else {
+                Seen {
+                    link_at_least: Some(266_000.0),
+                    ..clean()
+                }
+            }
+        };
+        let rungs: Vec<usize> = (0..30)
+            .map(|n| chooser.at_keyframe(&standing(n), AUTO, &RATES, true))
+            .collect();
+        assert!(rungs.iter().all(|&r| r == 2), "{rungs:?}");
+    }
+
+    #[test]
+    fn a_bound_goes_only_as_far_as_the_links_idle_time_bears_it_out() {
+        // On 480p after a measurement of 1500 kbit/s. The kernel keeps a bound far above the
+        // link (a few packets through at once), standing interval after interval; but 480p
+        // keeps the link busy three quarters of the time: it carries about 1470 kbit/s, and
+        // 720p is never tried.
+        let mut chooser = Chooser::new(0);
+        let behind = Seen {
+            link_kbps: Some(1500.0),
+            ..behind(1500)
+        };
+        assert_eq!(chooser.at_keyframe(&behind, AUTO, &RATES, true), 2);
+        let on_480p = |bound: f64, busy: f64| Seen {
+            drained_bytes: 1100 * 2000 / 8,
+            link_at_least: Some(bound),
+            link_busy: Some(busy),
+            ..clean()
+        };
+        let rungs: Vec<usize> = (0..30)
+            .map(|_| chooser.at_keyframe(&on_480p(266_000.0, 0.75), AUTO, &RATES, true))
+            .collect();
+        assert!(rungs.iter().all(|&r| r == 2), "{rungs:?}");
+        // The link got fast: busy a twentieth of the time (22 Mbit/s), under the same bound.
+        let rungs: Vec<usize> = (0..AT_LEAST_AGREE)
+            .map(|_| chooser.at_keyframe(&on_480p(266_000.0, 0.05), AUTO, &RATES, true))
+            .collect();
+        assert_eq!(rungs, [2, 2, 0], "to the top at the third");
+        // Idle nearly all the time, one interval, under a bound of 2000 kbit/s: the bound
+        // caps it (the lesser of the two).
+        let mut chooser = Chooser::new(3);
+        chooser.at_keyframe(&measured(500.0), AUTO, &RATES, true);
+        let rungs: Vec<usize> = (0..AT_LEAST_AGREE)
+            .map(|_| chooser.at_keyframe(&on_480p(2000.0, 0.0), AUTO, &RATES, true))
+            .collect();
+        assert_eq!(rungs, [3, 3, 2], "480p, which 2000 kbit/s carries");
+    }
+
+    #[test]
+    fn a_bound_that_stands_below_the_measurement_does_not_renew_it() {
+        // Measured at 500 kbit/s (240p); then the kernel keeps a bound below that and nothing
+        // else comes: nothing new, so in time one rung up is tried, as with no figure at all.
+        let mut chooser = Chooser::new(3);
+        chooser.at_keyframe(&measured(500.0), AUTO, &RATES, true);
+        let below = Seen {
+            link_at_least: Some(450.0),
+            ..clean()
+        };
+        let first = (1..=MEASURED_HOLDS * 4)
+            .find(|_| chooser.at_keyframe(&below, AUTO, &RATES, true) == 2)
+            .expect("a try of 480p");
+        assert_eq!(first, MEASURED_HOLDS + 1, "renewed once, when it was new");
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! one in the burst of a keyframe, which fills it for a moment, without sending a byte more
 //! than the stream itself. A figure measured while the sender had nothing more to send is
 //! only a lower bound, and a rough one (a few packets let through at once by a token bucket
-//! measured 266 Mbit/s on a 1.5 Mbit/s link): it is told apart ([`LinkReading::AtLeast`]).
+//! measured 266 Mbit/s on a 1.5 Mbit/s link with no round trip to speak of): it is told apart
+//! ([`LinkRate::AtLeast`]). What does not mislead is how much of the time the connection had
+//! bytes on their way ([`LinkReading::busy_us`]): a stream that leaves its link idle most of
+//! the time is on a link several times faster.
 //!
 //! A reader slower than its link (a busy or background tab, a slow client program) holds the
 //! sender back with its receive window instead: the figure then measures the reader, not the
@@ -17,7 +20,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::renditions::chooser::LinkReading;
+use crate::renditions::chooser::{LinkRate, LinkReading};
 
 /// How often a stream reads its link's delivery rate (a system call) while it sends.
 const READ_EVERY: Duration = Duration::from_millis(100);
@@ -60,6 +63,9 @@ pub struct Delivery {
     pub app_limited: bool,
     /// Microseconds the sender waited for the receiver's window so far; None before Linux 4.10.
     pub reader_bound_us: Option<u64>,
+    /// Microseconds the connection had bytes sent and not acknowledged, or waiting to be sent,
+    /// so far (counted in the kernel's clock ticks); None before Linux 4.10.
+    pub busy_us: Option<u64>,
 }
 
 impl Link {
@@ -97,19 +103,20 @@ impl Link {
             // The first bit of the byte after the window scales.
             app_limited: info.bytes[7] & 1 == 1,
             reader_bound_us: ((len as usize) >= with_rwnd).then_some(info.rwnd_limited),
+            busy_us: ((len as usize) >= with_rwnd).then_some(info.busy_time),
         })
     }
 }
 
-/// One stream's reading of its link: at most every [`READ_EVERY`], only the figures that say
-/// something new, none while the reader held the sender back.
+/// One stream's reading of its link: at most every [`READ_EVERY`], none while the reader held
+/// the sender back.
 pub struct LinkReader {
     link: Link,
     read_at: Instant,
-    /// The figure last read, to tell a new lower bound from the one the kernel kept.
-    seen: Option<f64>,
     /// The receiver's window's hold on the sender at the last reading, microseconds.
     reader_bound_us: u64,
+    /// The connection's busy time at the last reading, microseconds.
+    busy_us: Option<u64>,
 }
 
 impl LinkReader {
@@ -117,14 +124,15 @@ impl LinkReader {
         Self {
             link,
             read_at: Instant::now(),
-            seen: None,
             reader_bound_us: 0,
+            busy_us: None,
         }
     }
 
-    /// What the link carries when there is a new measurement of it. The kernel replaces its
-    /// figure with a lower bound only when that is higher: a changed one is new, an unchanged
-    /// one may be old (the first one read may date from the handshake).
+    /// What the link carries, as the kernel's figure stands now. A lower bound stands until a
+    /// full measurement or a higher bound replaces it (Linux keeps a bound only when it is the
+    /// higher), so it is read again at every reading while nothing contradicts it: a link with
+    /// room to spare shows one bound, read over and over, not a new one each time.
     pub fn read(&mut self) -> Option<LinkReading> {
         let now = Instant::now();
         let since = now.duration_since(self.read_at);
@@ -136,19 +144,24 @@ impl LinkReader {
         let bound_us = delivery.reader_bound_us.unwrap_or(0);
         let held_back = bound_us.saturating_sub(self.reader_bound_us);
         self.reader_bound_us = bound_us;
+        let last_busy = std::mem::replace(&mut self.busy_us, delivery.busy_us);
         if held_back as f64 > since.as_micros() as f64 * READER_BOUND {
             // The reader was the bottleneck: nothing learnt of the link.
-            self.seen = Some(delivery.kbps);
             return None;
         }
-        let seen = self.seen.replace(delivery.kbps);
-        if !delivery.app_limited {
-            Some(LinkReading::Full(delivery.kbps))
-        } else if seen.is_some_and(|seen| seen != delivery.kbps) {
-            Some(LinkReading::AtLeast(delivery.kbps))
+        let rate = if delivery.app_limited {
+            LinkRate::AtLeast(delivery.kbps)
         } else {
-            None
-        }
+            LinkRate::Full(delivery.kbps)
+        };
+        Some(LinkReading {
+            rate: Some(rate),
+            span_us: since.as_micros() as u64,
+            // The first reading's busy time goes back to the connection's start.
+            busy_us: last_busy
+                .zip(delivery.busy_us)
+                .map(|(last, now)| now.saturating_sub(last)),
+        })
     }
 }
 
@@ -203,6 +216,50 @@ mod tests {
         // The link's own descriptor keeps the socket open: it ends when shut.
         socket.shutdown().await.unwrap();
         assert!(reader.await.unwrap() > 0);
+    }
+
+    /// A sender with little to send measures only lower bounds; the kernel keeps one until
+    /// something replaces it, and each reading reads it again (a fast link at a low rung hears
+    /// nothing new, yet its bound still stands).
+    #[tokio::test]
+    async fn a_lower_bound_the_kernel_keeps_is_read_at_every_reading() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut sink = Vec::new();
+            socket.read_to_end(&mut sink).await.unwrap();
+            sink.len()
+        });
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut link = LinkReader::new(Link::of(&socket).expect("a duplicate descriptor"));
+        // A little at a time, far less than loopback carries.
+        for _ in 0..20 {
+            socket.write_all(&[7u8; 1000]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut readings = Vec::new();
+        for _ in 0..3 {
+            tokio::time::sleep(READ_EVERY).await;
+            readings.push(link.read());
+        }
+        let rates: Vec<_> = readings.iter().map(|r| r.and_then(|r| r.rate)).collect();
+        let Some(LinkRate::AtLeast(kbps)) = rates[0] else {
+            panic!("a lower bound, not {readings:?}");
+        };
+        assert!(
+            rates.iter().all(|r| *r == Some(LinkRate::AtLeast(kbps))),
+            "the same bound at every reading: {readings:?}"
+        );
+        // Nothing was sent after the first reading: the link was idle since.
+        assert!(
+            readings[1..]
+                .iter()
+                .all(|r| r.is_some_and(|r| r.busy_us == Some(0) && r.span_us > 0)),
+            "{readings:?}"
+        );
+        socket.shutdown().await.unwrap();
+        assert_eq!(reader.await.unwrap(), 20_000);
     }
 
     #[tokio::test]

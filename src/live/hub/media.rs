@@ -17,7 +17,7 @@ use crate::live::frame;
 use crate::live::outbox::Outbox;
 use crate::live::splitter::{Fragment, InitSegment};
 use crate::live::wire::{AUDIO_RUNG, Ask, InitEvent, SOURCE_RUNG};
-use crate::renditions::chooser::{Chooser, LinkReading, Say, Seen};
+use crate::renditions::chooser::{Chooser, LinkRate, LinkReading, Say, Seen};
 
 /// One rung of a run's ladder, as viewers are told of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -435,6 +435,9 @@ struct Interval {
     /// and the highest lower bound it measured otherwise, kbit/s.
     link_kbps: Option<f64>,
     link_at_least: Option<f64>,
+    /// Of the time its link was read over, microseconds: how long, and how much of it busy.
+    link_span_us: u64,
+    link_busy_us: u64,
 }
 
 /// Where one viewer is in the media timeline.
@@ -500,12 +503,18 @@ impl MediaCursor {
         self.rung
     }
 
-    /// See [`super::Viewer::link_carries`]: the interval keeps the highest.
+    /// See [`super::Viewer::link_carries`]: the interval keeps the highest figures, and adds
+    /// up the time busy.
     pub fn link_carries(&mut self, reading: LinkReading) {
         if let Some(interval) = &mut self.interval {
-            let (kept, kbps) = match reading {
-                LinkReading::Full(kbps) => (&mut interval.link_kbps, kbps),
-                LinkReading::AtLeast(kbps) => (&mut interval.link_at_least, kbps),
+            if let Some(busy_us) = reading.busy_us {
+                interval.link_span_us += reading.span_us;
+                interval.link_busy_us += busy_us.min(reading.span_us);
+            }
+            let (kept, kbps) = match reading.rate {
+                Some(LinkRate::Full(kbps)) => (&mut interval.link_kbps, kbps),
+                Some(LinkRate::AtLeast(kbps)) => (&mut interval.link_at_least, kbps),
+                None => return,
             };
             *kept = Some(kept.map_or(kbps, |k| k.max(kbps)));
         }
@@ -642,6 +651,8 @@ impl MediaCursor {
                 skipped: false,
                 link_kbps: None,
                 link_at_least: None,
+                link_span_us: 0,
+                link_busy_us: 0,
             });
             interval.sent += wire as u64;
             index += 1;
@@ -687,6 +698,8 @@ impl MediaCursor {
             skipped: interval.skipped,
             link_kbps: interval.link_kbps,
             link_at_least: interval.link_at_least,
+            link_busy: (interval.link_span_us > 0)
+                .then(|| interval.link_busy_us as f64 / interval.link_span_us as f64),
         };
         self.interval = Some(Interval {
             since: now,
@@ -695,6 +708,8 @@ impl MediaCursor {
             skipped: false,
             link_kbps: None,
             link_at_least: None,
+            link_span_us: 0,
+            link_busy_us: 0,
         });
         let chooser = self.chooser.as_mut()?;
         let say = tl.say(&self.ask);

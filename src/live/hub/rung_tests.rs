@@ -8,7 +8,7 @@ use super::*;
 use crate::live::splitter::{Piece, Splitter};
 use crate::live::testing::encode_test_pattern_ladder;
 use crate::live::wire::Ask;
-use crate::renditions::chooser::LinkReading;
+use crate::renditions::chooser::{LinkRate, LinkReading};
 
 /// The small test pattern (180p) as source, 90p and sound alone: each rung's init and fragments.
 fn rungs() -> &'static Vec<(InitSegment, Vec<Fragment>)> {
@@ -203,7 +203,10 @@ fn keep_up_then_fall_behind(
     // Its link measured fast all the same (the kernel's figure, which the server reads while it
     // sends): the step down is the one rung that being behind forces, however slowly this test
     // runs on a busy machine (the rate it drained is wall-clock time).
-    viewer.link_carries(LinkReading::Full(100_000.0));
+    viewer.link_carries(LinkReading {
+        rate: Some(LinkRate::Full(100_000.0)),
+        ..LinkReading::default()
+    });
     for _ in 0..30 {
         sent.extend(take(viewer, 1));
     }

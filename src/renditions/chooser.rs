@@ -18,11 +18,12 @@
 //!   is followed in one step), else one rung, to find out. The kernel measures a link only
 //!   while it is full, so a viewer on a rung its link carries with room to spare hears nothing
 //!   new for a while: what was measured last holds, until a lower bound above it stands for
-//!   [`AT_LEAST_AGREE`] intervals in a row with no full measurement between (the kernel keeps
-//!   a bound until one replaces it; a few packets let through at once can make one that a
-//!   full measurement soon contradicts), or for [`MEASURED_HOLDS`] intervals with no new
-//!   figure at all (six times that above the lowest picture, where a try costs more and
-//!   staying costs less); then one rung up is tried. Each failed step up doubles both. A step up that fails soon after (the
+//!   [`AT_LEAST_AGREE`] intervals in a row with no full measurement between, taken only as
+//!   far as the share of time the link was idle bears it out (a few packets let through at
+//!   once can make a bound far above the link, which the kernel keeps until something
+//!   replaces it), or for [`MEASURED_HOLDS`] intervals with no new figure at all (six times
+//!   that above the lowest picture, where a try costs more and staying costs less); then one
+//!   rung up is tried. Each failed step up doubles both. A step up that fails soon after (the
 //!   viewer is behind again within a few intervals) doubles the run the next step up needs,
 //!   so a link that carries one rung but not the next settles instead of oscillating; a step
 //!   up that holds halves it again.
@@ -46,7 +47,7 @@ const MARGIN: f64 = 1.15;
 /// Intervals in a row a lower bound above the last measurement stands for (no full measurement
 /// between) before it is taken, before failed steps up lengthen it. On a slow link with no
 /// round trip to speak of, a bound far above the link (a few packets let through at once)
-/// comes in about one interval in ten, and now and then stands two (docs/benchmarks.md).
+/// stands for many intervals; the link's idle time is what holds it down (docs/benchmarks.md).
 const AT_LEAST_AGREE: u32 = 3;
 /// Intervals with no new figure of the link a measurement holds for on the lowest picture,
 /// before failed steps up lengthen it (as they lengthen the wait for the next).

@@ -69,10 +69,10 @@ pub enum LinkRate {
 }
 
 /// One reading of a viewer's link from its TCP connection's kernel.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LinkReading {
-    /// The delivery-rate figure as it stands; None before the kernel has one.
-    pub rate: Option<LinkRate>,
+    /// The delivery-rate figure as it stands.
+    pub rate: LinkRate,
     /// Microseconds since the last reading, and how many of them the connection had bytes
     /// sent and not yet acknowledged, or waiting to be sent (None where the kernel does not
     /// tell). A link the stream leaves idle most of the time carries several times the stream;
@@ -569,18 +569,25 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_link_measured_once_is_not_tried_above_what_it_carries() {
-        // Measured at 1500 kbit/s as it fell behind on the source: down to 480p. The kernel
-        // then measures nothing new (480p leaves the link room) but, now and then, a lower
-        // bound far above the link (a few packets through at once), even two in a row: 720p
-        // is never tried.
+    /// A viewer on the source whose link was measured at 1500 kbit/s as it fell behind, stepped
+    /// down to 480p; and what it saw then.
+    fn on_480p_measured_at_1500() -> (Chooser, Seen) {
         let mut chooser = Chooser::new(0);
         let behind = Seen {
             link_kbps: Some(1500.0),
             ..behind(1500)
         };
         assert_eq!(chooser.at_keyframe(&behind, AUTO, &RATES, true), 2);
+        (chooser, behind)
+    }
+
+    #[test]
+    fn a_link_measured_once_is_not_tried_above_what_it_carries() {
+        // Measured at 1500 kbit/s as it fell behind on the source: down to 480p. The kernel
+        // then measures nothing new (480p leaves the link room) but, now and then, a lower
+        // bound far above the link (a few packets through at once), even two in a row: 720p
+        // is never tried.
+        let (mut chooser, behind) = on_480p_measured_at_1500();
         let bogus = |n: u32| Seen {
             link_at_least: (n % 7 >= 5).then_some(266_000.0),
             ..clean()
@@ -614,12 +621,7 @@ mod tests {
         // On 480p after a measurement of 1500 kbit/s, a bound far above the link (a few packets
         // through at once) stands two intervals at a time, then a full measurement of the link
         // replaces it: the run starts over each time, and 720p is never tried.
-        let mut chooser = Chooser::new(0);
-        let behind = Seen {
-            link_kbps: Some(1500.0),
-            ..behind(1500)
-        };
-        assert_eq!(chooser.at_keyframe(&behind, AUTO, &RATES, true), 2);
+        let (mut chooser, _) = on_480p_measured_at_1500();
         let standing = |n: u32| {
             if n % 3 == 2 {
                 measured(1500.0)
@@ -642,12 +644,7 @@ mod tests {
         // link (a few packets through at once), standing interval after interval; but 480p
         // keeps the link busy three quarters of the time: it carries about 1470 kbit/s, and
         // 720p is never tried.
-        let mut chooser = Chooser::new(0);
-        let behind = Seen {
-            link_kbps: Some(1500.0),
-            ..behind(1500)
-        };
-        assert_eq!(chooser.at_keyframe(&behind, AUTO, &RATES, true), 2);
+        let (mut chooser, _) = on_480p_measured_at_1500();
         let on_480p = |bound: f64, busy: f64| Seen {
             drained_bytes: 1100 * 2000 / 8,
             link_at_least: Some(bound),

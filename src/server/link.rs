@@ -155,7 +155,7 @@ impl LinkReader {
             LinkRate::Full(delivery.kbps)
         };
         Some(LinkReading {
-            rate: Some(rate),
+            rate,
             span_us: since.as_micros() as u64,
             // The first reading's busy time goes back to the connection's start.
             busy_us: last_busy
@@ -169,6 +169,21 @@ impl LinkReader {
 mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::task::JoinHandle;
+
+    /// A connection over loopback to a reader that takes everything until it ends, and the
+    /// count of bytes it took.
+    async fn loopback() -> (tokio::net::TcpStream, JoinHandle<usize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut sink = Vec::new();
+            socket.read_to_end(&mut sink).await.unwrap();
+            sink.len()
+        });
+        (tokio::net::TcpStream::connect(addr).await.unwrap(), reader)
+    }
 
     #[test]
     fn the_struct_has_its_fields_where_the_kernel_puts_them() {
@@ -223,15 +238,7 @@ mod tests {
     /// nothing new, yet its bound still stands).
     #[tokio::test]
     async fn a_lower_bound_the_kernel_keeps_is_read_at_every_reading() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let reader = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut sink = Vec::new();
-            socket.read_to_end(&mut sink).await.unwrap();
-            sink.len()
-        });
-        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut socket, reader) = loopback().await;
         let mut link = LinkReader::new(Link::of(&socket).expect("a duplicate descriptor"));
         // A little at a time, far less than loopback carries.
         for _ in 0..20 {
@@ -243,7 +250,7 @@ mod tests {
             tokio::time::sleep(READ_EVERY).await;
             readings.push(link.read());
         }
-        let rates: Vec<_> = readings.iter().map(|r| r.and_then(|r| r.rate)).collect();
+        let rates: Vec<_> = readings.iter().map(|r| r.map(|r| r.rate)).collect();
         let Some(LinkRate::AtLeast(kbps)) = rates[0] else {
             panic!("a lower bound, not {readings:?}");
         };
@@ -264,15 +271,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_connection_that_moved_data_has_a_delivery_rate() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let reader = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut sink = Vec::new();
-            socket.read_to_end(&mut sink).await.unwrap();
-            sink.len()
-        });
-        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut socket, reader) = loopback().await;
         let link = Link::of(&socket).expect("a duplicate descriptor");
         let block = vec![7u8; 1 << 20];
         for _ in 0..4 {

@@ -512,9 +512,8 @@ impl MediaCursor {
                 interval.link_busy_us += busy_us.min(reading.span_us);
             }
             let (kept, kbps) = match reading.rate {
-                Some(LinkRate::Full(kbps)) => (&mut interval.link_kbps, kbps),
-                Some(LinkRate::AtLeast(kbps)) => (&mut interval.link_at_least, kbps),
-                None => return,
+                LinkRate::Full(kbps) => (&mut interval.link_kbps, kbps),
+                LinkRate::AtLeast(kbps) => (&mut interval.link_at_least, kbps),
             };
             *kept = Some(kept.map_or(kbps, |k| k.max(kbps)));
         }

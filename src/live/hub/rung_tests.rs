@@ -204,8 +204,9 @@ fn keep_up_then_fall_behind(
     // sends): the step down is the one rung that being behind forces, however slowly this test
     // runs on a busy machine (the rate it drained is wall-clock time).
     viewer.link_carries(LinkReading {
-        rate: Some(LinkRate::Full(100_000.0)),
-        ..LinkReading::default()
+        rate: LinkRate::Full(100_000.0),
+        span_us: 100_000,
+        busy_us: None,
     });
     for _ in 0..30 {
         sent.extend(take(viewer, 1));

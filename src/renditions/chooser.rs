@@ -17,11 +17,13 @@
 //!   delivery rate (so a rung the link cannot carry is never tried, and a link that got fast
 //!   is followed in one step), else one rung, to find out. The kernel measures a link only
 //!   while it is full, so a viewer on a rung its link carries with room to spare hears nothing
-//!   new for a while: what was measured last holds, until a lower bound above it stands for
-//!   [`AT_LEAST_AGREE`] intervals in a row with no full measurement between, taken only as
-//!   far as the share of time the link was idle bears it out (a few packets let through at
-//!   once can make a bound far above the link, which the kernel keeps until something
-//!   replaces it), or for [`MEASURED_HOLDS`] intervals with no new figure at all (six times
+//!   new for a while: what was measured last holds (a lower measurement replaces it at once),
+//!   until figures above it stand for [`AT_LEAST_AGREE`] intervals in a row with no lower
+//!   measurement between: a full measurement above it (a token bucket that filled while the
+//!   link was idle lets the next keyframe's first packets through at once), or a lower bound
+//!   taken only as far as the share of time the link was idle bears it out (a few packets
+//!   let through at once can make a bound far above the link, which the kernel keeps until
+//!   something replaces it); or for [`MEASURED_HOLDS`] intervals with no new figure at all (six times
 //!   that above the lowest picture, where a try costs more and staying costs less); then one
 //!   rung up is tried. Each failed step up doubles both. A step up that fails soon after (the
 //!   viewer is behind again within a few intervals) doubles the run the next step up needs,
@@ -279,7 +281,15 @@ impl Chooser {
         let bound = seen.link_at_least;
         let new_bound = bound.is_some() && bound != self.bound;
         self.bound = bound;
-        if let Some(kbps) = seen.link_kbps {
+        // A full measurement at or below the last one (or the first) is taken at once: a link
+        // that slowed is believed as soon as it shows. One above it is a figure above, as a
+        // bound is: a token bucket that filled while the stream left the link idle lets a
+        // keyframe's first packets through at once, and the kernel measured 5.5 Mbit/s of a
+        // 1.5 Mbit/s link so, with the sender's queue full.
+        let full = seen.link_kbps;
+        if let Some(kbps) = full
+            && self.measured.is_none_or(|(m, _)| kbps <= m)
+        {
             self.measured = Some((kbps, 0));
             self.above = None;
             return;
@@ -289,14 +299,17 @@ impl Chooser {
         let holds = MEASURED_HOLDS * longer * failed;
         // Any new figure at all, even a lower bound below it, renews the measurement; a bound
         // that still stands is not new.
-        let renewed = new_bound;
+        let renewed = new_bound || full.is_some();
         self.measured = self
             .measured
             .map(|(kbps, age)| (kbps, if renewed { 0 } else { age + 1 }))
             .filter(|(_, age)| *age < holds);
         // A bound goes only as far as the share of time the link was idle bears it out.
-        let above = bound
-            .map(|kbps| seen.idle_kbps().map_or(kbps, |idle| kbps.min(idle)))
+        let bound = bound.map(|kbps| seen.idle_kbps().map_or(kbps, |idle| kbps.min(idle)));
+        let above = full
+            .into_iter()
+            .chain(bound)
+            .reduce(f64::max)
             .filter(|kbps| self.measured.is_none_or(|(m, _)| *kbps > m));
         self.above = above.map(|kbps| match self.above {
             Some((n, lowest)) => (n + 1, lowest.min(kbps)),
@@ -714,10 +727,13 @@ mod tests {
             chooser.at_keyframe(&measured(500.0), AUTO, &RATES, true);
         }
         assert_eq!(chooser.rung(), 3, "500 kbit/s carries 240p only");
+        let rungs: Vec<usize> = (0..AT_LEAST_AGREE)
+            .map(|_| chooser.at_keyframe(&measured(50_000.0), AUTO, &RATES, true))
+            .collect();
         assert_eq!(
-            chooser.at_keyframe(&measured(50_000.0), AUTO, &RATES, true),
-            0,
-            "clean all along: at the first keyframe that shows it"
+            rungs,
+            [3, 3, 0],
+            "clean all along: at the third keyframe that shows it"
         );
         // Capped by the player's say all the same.
         let mut small = Chooser::new(3);
@@ -729,6 +745,32 @@ mod tests {
             small.at_keyframe(&measured(50_000.0), say, &RATES, true);
         }
         assert_eq!(small.rung(), 2);
+    }
+
+    #[test]
+    fn a_full_measurement_far_above_the_last_is_not_taken_alone() {
+        // On 240p after the link was measured at 1437 kbit/s while it drained the backlog of
+        // the source. 240p leaves the link idle most of the time, its token bucket fills, and
+        // the next keyframe's first packets go through at once: the kernel measures 5.5 Mbit/s
+        // with the sender's queue full, once. The source is not tried on it; 480p, which the
+        // link carries, is.
+        let mut chooser = Chooser::new(3);
+        let seen = [measured(1437.0), measured(5493.0)]
+            .into_iter()
+            .chain(std::iter::repeat_with(clean).take(20));
+        let rungs: Vec<usize> = seen
+            .map(|seen| chooser.at_keyframe(&seen, AUTO, &RATES, true))
+            .collect();
+        assert_eq!(rungs[..3], [3, 3, 2], "up after three clean intervals");
+        assert!(rungs[2..].iter().all(|&r| r == 2), "{rungs:?}");
+        // A full measurement below the last is taken at once.
+        chooser.at_keyframe(&measured(500.0), AUTO, &RATES, true);
+        chooser.at_keyframe(&behind(500), AUTO, &RATES, true);
+        assert_eq!(chooser.rung(), 3);
+        let rungs: Vec<usize> = (0..UP_AFTER * 2)
+            .map(|_| chooser.at_keyframe(&clean(), AUTO, &RATES, true))
+            .collect();
+        assert!(rungs.iter().all(|&r| r == 3), "{rungs:?}");
     }
 
     #[test]

@@ -23,12 +23,12 @@
 //!   link was idle lets the next keyframe's first packets through at once), or a lower bound
 //!   taken only as far as the share of time the link was idle bears it out (a few packets
 //!   let through at once can make a bound far above the link, which the kernel keeps until
-//!   something replaces it); or for [`MEASURED_HOLDS`] intervals with no new figure at all (six times
-//!   that above the lowest picture, where a try costs more and staying costs less); then one
-//!   rung up is tried. Each failed step up doubles both. A step up that fails soon after (the
-//!   viewer is behind again within a few intervals) doubles the run the next step up needs,
-//!   so a link that carries one rung but not the next settles instead of oscillating; a step
-//!   up that holds halves it again.
+//!   something replaces it); or for [`MEASURED_HOLDS`] intervals with no new figure at all
+//!   (six times that above the lowest picture, where a try costs more and staying costs
+//!   less); then one rung up is tried. Each failed step up doubles both. A step up that fails
+//!   soon after (the viewer is behind again within a few intervals) doubles the run the next
+//!   step up needs, so a link that carries one rung but not the next settles instead of
+//!   oscillating; a step up that holds halves it again.
 //! - **Within the player's say**: the highest rung it may have (its screen, data saver), or a
 //!   rung the viewer picked by hand, which holds whatever the connection shows.
 //!

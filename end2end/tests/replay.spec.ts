@@ -3,7 +3,7 @@ import { newUsername, signUp } from '../support/accounts';
 import { ChatPanel } from '../pages/chat-panel';
 import { ReplayClip, ReplayPage } from '../pages/replay-page';
 import { StudioPage } from '../pages/studio-page';
-import { visit } from '../support/visit';
+import { hydrated, visit } from '../support/visit';
 
 type Line = { at_ms: number; message: { text: string } };
 type Summary = { id: number; title: string; duration_ms: number; state: string };
@@ -139,8 +139,10 @@ test('a private recording is the owner\'s alone, and they clip a range of it', a
   const response = await viewer.goto(`/replay/${summary.id}`);
   expect(response!.status()).toBe(404);
   await expect(viewer.getByText('There is no such recording.')).toBeVisible();
-  // The owner still plays it.
+  // The owner still plays it. The clip editor below opens only once the page has hydrated (a
+  // click before that is lost: CI once waited three minutes for its controls).
   await host.reload();
+  await hydrated(host);
   await expect.poll(() => replay.playing(), { timeout: 15_000 }).toBe(true);
 
   // The clip editor: the range's ends set where the replay is; too short a range is refused

@@ -598,9 +598,7 @@ impl MediaCursor {
             },
         };
         if skipped > 0 {
-            out.push(frame::comment(&format!(
-                "skipped {skipped} fragments to keep up with the live edge"
-            )));
+            out.push(skip_notice(skipped));
             if let Some(interval) = &mut self.interval {
                 interval.skipped = true;
             }
@@ -622,7 +620,7 @@ impl MediaCursor {
                     .is_some_and(|i| i.since.elapsed() >= SOUND_DECIDED_EVERY);
             if held.keyframe && due && self.decided_at != Some(held.id) {
                 self.decided_at = Some(held.id);
-                match self.choose(tl, index, out.is_gzip()) {
+                match self.choose(tl, index, out, &mut skipped) {
                     Some(Landing::At(at)) => {
                         // The keyframe it lands on is where it was decided.
                         self.decided_at = Some(tl.rungs[self.rung].fragments[at].id);
@@ -677,8 +675,17 @@ impl MediaCursor {
     }
 
     /// At the keyframe at `index` of the viewer's rung: asks the chooser which rung it
-    /// continues on and where that lands. None when it stays.
-    fn choose(&mut self, tl: &MediaTimeline, index: usize, gzip: bool) -> Option<Landing> {
+    /// continues on and where that lands. None when it stays. A viewer behind that goes down
+    /// lands on the lower rung's newest keyframe (a comment in `out` says so, and `skipped`
+    /// counts what it skipped).
+    fn choose(
+        &mut self,
+        tl: &MediaTimeline,
+        index: usize,
+        out: &mut Outbox,
+        skipped: &mut u64,
+    ) -> Option<Landing> {
+        let gzip = out.is_gzip();
         let log = &tl.rungs[self.rung];
         let held = &log.fragments[index];
         // The first keyframe a connection is sent is where it starts: nothing seen yet.
@@ -743,6 +750,23 @@ impl MediaCursor {
                 chooser.stay_on(lower);
             }
         }
+        let lower = &tl.rungs[to];
+        if let Landing::At(at) = landing
+            && to > self.rung
+            && lag >= BEHIND
+            && lower.init.as_ref().is_some_and(|init| init.has_video)
+            && let Some(newest) =
+                newest_keyframe(lower, held.init.epoch).filter(|newest| *newest > at)
+        {
+            // What lies between is what its link could not carry: going on from the same
+            // instant, the lower picture would start as far behind, and be skipped forward
+            // soon after (which the chooser would read as that rung failing too). Sound alone
+            // is so little that it catches up at once.
+            let jumped = (newest - at) as u64;
+            out.push(skip_notice(jumped));
+            *skipped += jumped;
+            landing = Landing::At(newest);
+        }
         match landing {
             Landing::At(_) => {
                 let direction = if to > self.rung { "down" } else { "up" };
@@ -806,6 +830,13 @@ fn landing_on(tl: &MediaTimeline, held: &Held, from: usize, to: usize) -> Landin
     } else {
         Landing::No
     }
+}
+
+/// The comment that tells a viewer it skipped `fragments` to keep up.
+fn skip_notice(fragments: u64) -> Bytes {
+    frame::comment(&format!(
+        "skipped {fragments} fragments to keep up with the live edge"
+    ))
 }
 
 /// Index of the newest keyframe of `epoch` in `log`.

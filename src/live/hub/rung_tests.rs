@@ -1,6 +1,7 @@
 //! The hub with a quality ladder: real rungs from one ffmpeg, one id sequence, a viewer moved
-//! down at its next keyframe when it falls behind (before it is ever skipped), a player's say,
-//! and a resume across a switch.
+//! down at its next keyframe when it falls behind (before it is ever skipped; from the lower
+//! rung's newest keyframe when it is further behind than that), a player's say, and a resume
+//! across a switch.
 
 use std::sync::OnceLock;
 
@@ -178,14 +179,15 @@ fn every_rung_is_numbered_in_one_sequence_and_a_viewer_starts_on_the_highest_it_
 }
 
 /// `viewer` on the source takes everything held (the first 1.5 s), fragment by fragment; then
-/// it takes only a little while 1.5 s more of the rungs `taken` are made: behind, though well
-/// within the 2.5 s after which it would be skipped. Reading on, it reaches the keyframe at 2 s
-/// and is moved there. What it was sent.
+/// it takes only a little while the rungs `taken` are made up to `until` seconds: behind,
+/// though within the 2.5 s after which it would be skipped. Reading on, it reaches the
+/// keyframe at 2 s and is moved there. What it was sent.
 fn keep_up_then_fall_behind(
     hub: &Hub,
     t0: Instant,
     viewer: &mut Viewer,
     taken: &[usize],
+    until: f64,
 ) -> Vec<Sent> {
     let mut sent = Vec::new();
     loop {
@@ -196,7 +198,7 @@ fn keep_up_then_fall_behind(
         sent.extend(more);
     }
     assert_eq!(inits(&sent), ["source"]);
-    publish_rungs_until(hub, t0, 1.5, 3.0, taken);
+    publish_rungs_until(hub, t0, 1.5, until, taken);
     for _ in 0..3 {
         sent.extend(take(viewer, 1));
     }
@@ -220,7 +222,7 @@ fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_
     let t0 = Instant::now();
     publish_until(&hub, t0, 0.0, 1.5);
     let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2]);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.0);
     assert!(
         !sent.iter().any(|s| s.name == "comment"),
         "never skipped: {sent:?}"
@@ -250,6 +252,51 @@ fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_
     assert!((place(next).1 - place(last).2).abs() < 0.002);
 }
 
+/// Further behind (the lower rung has made its next keyframe, though the viewer is still within
+/// the 2.5 s after which it would be skipped), the step down lands on the lower rung's newest
+/// keyframe: what lies between is what its link could not carry, and going on from the same
+/// instant would leave it as far behind on the lower rung, to be skipped soon after.
+#[test]
+fn a_viewer_far_behind_steps_down_to_the_lower_rungs_newest_keyframe() {
+    let hub = live_hub();
+    let t0 = Instant::now();
+    publish_until(&hub, t0, 0.0, 1.5);
+    let mut viewer = hub.subscribe(None, None, None);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.5);
+    assert_eq!(inits(&sent), ["source", "90p"], "{sent:?}");
+    let switch = sent
+        .iter()
+        .position(|s| s.rung.as_deref() == Some("90p"))
+        .unwrap();
+    assert_eq!(
+        sent[switch - 1].name,
+        "comment",
+        "it is told it skipped: {sent:?}"
+    );
+    let last_source = sent[..switch].iter().rev().find_map(|s| s.id).unwrap();
+    let first_lower = sent[switch..].iter().find_map(|s| s.id).unwrap();
+    let source_ends = place(last_source).2;
+    assert!((source_ends - 2.0).abs() < 0.05, "{source_ends}");
+    let (rung, start, _) = place(first_lower);
+    assert_eq!(rung, 1);
+    assert!(
+        (start - 3.0).abs() < 0.05,
+        "from the newest keyframe at 3 s, not from where the source ended: {start}"
+    );
+    // From there it has everything made: the rest of that second, with no gap.
+    let lower: Vec<(usize, f64, f64)> = sent[switch..]
+        .iter()
+        .filter_map(|s| s.id)
+        .map(place)
+        .collect();
+    assert!(
+        lower.windows(2).all(|p| (p[1].1 - p[0].2).abs() < 0.002),
+        "{lower:?}"
+    );
+    assert!((lower.last().unwrap().2 - 3.5).abs() < 0.05, "{lower:?}");
+    assert_eq!(viewer.rung(), 1);
+}
+
 /// On a relay that does not take the 90p rung: a viewer who picks it waits for it and says it
 /// wants it (so the relay takes it); one falling behind on the source lands on the nearest lower
 /// rung the relay has, never on nothing; a rung let go is dropped from the hub.
@@ -271,7 +318,7 @@ fn a_rung_the_hub_holds_nothing_of_is_wanted_and_a_viewer_going_down_lands_below
     );
 
     let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 2]);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 2], 3.0);
     assert_eq!(inits(&sent), ["source", "audio"], "{sent:?}");
     assert!(!sent.iter().any(|s| s.name == "comment"), "never skipped");
     assert_eq!(viewer.rung(), 2);

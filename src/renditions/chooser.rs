@@ -336,7 +336,7 @@ impl Chooser {
 }
 
 /// The highest of `rates` that `kbps` carries with the margin; the lowest if none does.
-fn carried_by(rates: &[f64], kbps: f64) -> usize {
+pub fn carried_by(rates: &[f64], kbps: f64) -> usize {
     rates
         .iter()
         .position(|rate| rate * MARGIN <= kbps)

@@ -17,7 +17,7 @@ use crate::live::frame;
 use crate::live::outbox::Outbox;
 use crate::live::splitter::{Fragment, InitSegment};
 use crate::live::wire::{AUDIO_RUNG, Ask, InitEvent, SOURCE_RUNG};
-use crate::renditions::chooser::{Chooser, LinkRate, LinkReading, Say, Seen};
+use crate::renditions::chooser::{Chooser, LinkRate, LinkReading, Say, Seen, carried_by};
 
 /// One rung of a run's ladder, as viewers are told of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -421,6 +421,9 @@ const NEAR_INSTANT: f64 = 0.25;
 const SOUND_DECIDED_EVERY: Duration = Duration::from_secs(1);
 /// A viewer whose next keyframe came this long before the newest fragment is behind.
 const BEHIND: Duration = Duration::from_millis(400);
+/// A viewer this far behind on a rung its link was measured too slow for is skipped to the
+/// newest keyframe (see [`MediaCursor::outgrown`]).
+const OUTGROWN_LAG: Duration = Duration::from_secs(1);
 /// A switch waits for the other rung's keyframe while that rung is at most this far behind.
 const SWITCH_WAIT_SECS: f64 = 1.0;
 
@@ -435,9 +438,28 @@ struct Interval {
     /// and the highest lower bound it measured otherwise, kbit/s.
     link_kbps: Option<f64>,
     link_at_least: Option<f64>,
+    /// The newest delivery rate measured while the link was full, kbit/s: what it carries now
+    /// (the highest may be from before it slowed).
+    link_newest_kbps: Option<f64>,
     /// Of the time its link was read over, microseconds: how long, and how much of it busy.
     link_span_us: u64,
     link_busy_us: u64,
+}
+
+impl Interval {
+    fn starting(since: Instant) -> Self {
+        Self {
+            since,
+            sent: 0,
+            caught_up: false,
+            skipped: false,
+            link_kbps: None,
+            link_at_least: None,
+            link_newest_kbps: None,
+            link_span_us: 0,
+            link_busy_us: 0,
+        }
+    }
 }
 
 /// Where one viewer is in the media timeline.
@@ -511,6 +533,9 @@ impl MediaCursor {
                 interval.link_span_us += reading.span_us;
                 interval.link_busy_us += busy_us.min(reading.span_us);
             }
+            if let LinkRate::Full(kbps) = reading.rate {
+                interval.link_newest_kbps = Some(kbps);
+            }
             let (kept, kbps) = match reading.rate {
                 LinkRate::Full(kbps) => (&mut interval.link_kbps, kbps),
                 LinkRate::AtLeast(kbps) => (&mut interval.link_at_least, kbps),
@@ -576,7 +601,10 @@ impl MediaCursor {
                 let index = log.fragments.partition_point(|h| h.id < next);
                 match newest_keyframe(log, tl.epochs) {
                     Some(key)
-                        if next >= self.owed_until && key > index && lags(log, index, max_lag) =>
+                        if next >= self.owed_until
+                            && key > index
+                            && (lags(log, index, max_lag)
+                                || self.outgrown(tl, index, out.is_gzip())) =>
                     {
                         skipped = (key - index) as u64;
                         key
@@ -641,16 +669,9 @@ impl MediaCursor {
             }
             let wire = out.push_shared(&held.frame, &held.deflated);
             self.next = Some(held.id + 1);
-            let interval = self.interval.get_or_insert_with(|| Interval {
-                since: Instant::now(),
-                sent: 0,
-                caught_up: false,
-                skipped: false,
-                link_kbps: None,
-                link_at_least: None,
-                link_span_us: 0,
-                link_busy_us: 0,
-            });
+            let interval = self
+                .interval
+                .get_or_insert_with(|| Interval::starting(Instant::now()));
             interval.sent += wire as u64;
             index += 1;
             sent += 1;
@@ -666,6 +687,20 @@ impl MediaCursor {
             self.wants = Some(wanted);
         }
         start
+    }
+
+    /// Whether it is [`OUTGROWN_LAG`] behind at `index` of a rung its link was last measured
+    /// too slow for (in this interval): it goes down at its next keyframe anyway, and the rest of
+    /// this GOP would reach it ever later, so it is skipped to the newest keyframe at once
+    /// (where the chooser takes it down) rather than once it is the most behind it may be.
+    /// Not on a rung picked by hand.
+    fn outgrown(&self, tl: &MediaTimeline, index: usize, gzip: bool) -> bool {
+        let Some(kbps) = self.interval.as_ref().and_then(|i| i.link_newest_kbps) else {
+            return false;
+        };
+        tl.say(&self.ask).picked.is_none()
+            && carried_by(tl.rates.of(gzip), kbps) > self.rung
+            && lags(&tl.rungs[self.rung], index, OUTGROWN_LAG)
     }
 
     fn caught_up(&mut self) {
@@ -707,16 +742,7 @@ impl MediaCursor {
             link_busy: (interval.link_span_us > 0)
                 .then(|| interval.link_busy_us as f64 / interval.link_span_us as f64),
         };
-        self.interval = Some(Interval {
-            since: now,
-            sent: 0,
-            caught_up: false,
-            skipped: false,
-            link_kbps: None,
-            link_at_least: None,
-            link_span_us: 0,
-            link_busy_us: 0,
-        });
+        self.interval = Some(Interval::starting(now));
         let chooser = self.chooser.as_mut()?;
         let say = tl.say(&self.ask);
         let sound_alone = tl.ladder.last().is_some_and(|r| r.name == AUDIO_RUNG);

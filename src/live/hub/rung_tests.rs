@@ -51,6 +51,9 @@ fn ladder() -> Arc<[RungInfo]> {
     ])
 }
 
+/// A link the kernel measured far faster than any rung, kbit/s.
+const FAST_LINK: f64 = 100_000.0;
+
 fn settings() -> HubConfig {
     HubConfig {
         hold: Duration::from_secs(30),
@@ -180,14 +183,16 @@ fn every_rung_is_numbered_in_one_sequence_and_a_viewer_starts_on_the_highest_it_
 
 /// `viewer` on the source takes everything held (the first 1.5 s), fragment by fragment; then
 /// it takes only a little while the rungs `taken` are made up to `until` seconds: behind,
-/// though within the 2.5 s after which it would be skipped. Reading on, it reaches the
-/// keyframe at 2 s and is moved there. What it was sent.
+/// though within the 2.5 s after which it would be skipped. Reading on, with its link measured
+/// at `link_kbps` by then (fast before), it reaches the keyframe at 2 s and is moved there.
+/// What it was sent.
 fn keep_up_then_fall_behind(
     hub: &Hub,
     t0: Instant,
     viewer: &mut Viewer,
     taken: &[usize],
     until: f64,
+    link_kbps: f64,
 ) -> Vec<Sent> {
     let mut sent = Vec::new();
     loop {
@@ -198,15 +203,21 @@ fn keep_up_then_fall_behind(
         sent.extend(more);
     }
     assert_eq!(inits(&sent), ["source"]);
+    // Its link measured fast while it kept up (the highest figure of the interval).
+    viewer.link_carries(LinkReading {
+        rate: LinkRate::Full(FAST_LINK),
+        span_us: 100_000,
+        busy_us: None,
+    });
     publish_rungs_until(hub, t0, 1.5, until, taken);
     for _ in 0..3 {
         sent.extend(take(viewer, 1));
     }
-    // Its link measured fast all the same (the kernel's figure, which the server reads while it
-    // sends): the step down is the one rung that being behind forces, however slowly this test
-    // runs on a busy machine (the rate it drained is wall-clock time).
+    // The kernel's newest figure of its link, which the server reads while it sends (a fast
+    // one: the step down is the one rung that being behind forces, however slowly this test
+    // runs on a busy machine, since the rate it drained is wall-clock time).
     viewer.link_carries(LinkReading {
-        rate: LinkRate::Full(100_000.0),
+        rate: LinkRate::Full(link_kbps),
         span_us: 100_000,
         busy_us: None,
     });
@@ -222,7 +233,7 @@ fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_
     let t0 = Instant::now();
     publish_until(&hub, t0, 0.0, 1.5);
     let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.0);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.0, FAST_LINK);
     assert!(
         !sent.iter().any(|s| s.name == "comment"),
         "never skipped: {sent:?}"
@@ -262,7 +273,7 @@ fn a_viewer_far_behind_steps_down_to_the_lower_rungs_newest_keyframe() {
     let t0 = Instant::now();
     publish_until(&hub, t0, 0.0, 1.5);
     let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.5);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.5, FAST_LINK);
     assert_eq!(inits(&sent), ["source", "90p"], "{sent:?}");
     let switch = sent
         .iter()
@@ -297,6 +308,32 @@ fn a_viewer_far_behind_steps_down_to_the_lower_rungs_newest_keyframe() {
     assert_eq!(viewer.rung(), 1);
 }
 
+/// A link measured too slow for the source, and the viewer a second behind on it: the rest of the
+/// source's GOP would only come later and later, so it is skipped to the newest keyframe at
+/// once (not 2.5 s behind), and goes down there, to what the link carries. (On a link measured
+/// fast, the same viewer goes on to the source's keyframe at 2 s: see the test above.)
+#[test]
+fn a_viewer_behind_on_a_link_measured_too_slow_skips_to_the_newest_keyframe_and_goes_down() {
+    let hub = live_hub();
+    let t0 = Instant::now();
+    publish_until(&hub, t0, 0.0, 1.5);
+    let mut viewer = hub.subscribe(None, None, None);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.5, 400.0);
+    assert_eq!(inits(&sent), ["source", "90p"], "{sent:?}");
+    let skip = sent.iter().position(|s| s.name == "comment").unwrap();
+    let last_source = sent[..skip].iter().rev().find_map(|s| s.id).unwrap();
+    let source_ends = place(last_source).2;
+    assert!(
+        source_ends < 1.95,
+        "skipped before the source's next keyframe: {source_ends}"
+    );
+    let first_lower = sent[skip..].iter().find_map(|s| s.id).unwrap();
+    let (rung, start, _) = place(first_lower);
+    assert_eq!(rung, 1, "{sent:?}");
+    assert!((start - 3.0).abs() < 0.05, "{start}");
+    assert_eq!(viewer.rung(), 1);
+}
+
 /// On a relay that does not take the 90p rung: a viewer who picks it waits for it and says it
 /// wants it (so the relay takes it); one falling behind on the source lands on the nearest lower
 /// rung the relay has, never on nothing; a rung let go is dropped from the hub.
@@ -318,7 +355,7 @@ fn a_rung_the_hub_holds_nothing_of_is_wanted_and_a_viewer_going_down_lands_below
     );
 
     let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 2], 3.0);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 2], 3.0, FAST_LINK);
     assert_eq!(inits(&sent), ["source", "audio"], "{sent:?}");
     assert!(!sent.iter().any(|s| s.name == "comment"), "never skipped");
     assert_eq!(viewer.rung(), 2);

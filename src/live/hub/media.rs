@@ -698,9 +698,9 @@ impl MediaCursor {
         let Some(kbps) = self.interval.as_ref().and_then(|i| i.link_newest_kbps) else {
             return false;
         };
-        tl.say(&self.ask).picked.is_none()
+        lags(&tl.rungs[self.rung], index, OUTGROWN_LAG)
             && carried_by(tl.rates.of(gzip), kbps) > self.rung
-            && lags(&tl.rungs[self.rung], index, OUTGROWN_LAG)
+            && tl.say(&self.ask).picked.is_none()
     }
 
     fn caught_up(&mut self) {

@@ -227,13 +227,23 @@ fn keep_up_then_fall_behind(
     sent
 }
 
-#[test]
-fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_skipped() {
+/// [`keep_up_then_fall_behind`] on a hub that has every rung: the hub, its start, the viewer
+/// and what it was sent.
+fn a_source_viewer_falls_behind(
+    until: f64,
+    link_kbps: f64,
+) -> (Arc<Hub>, Instant, Viewer, Vec<Sent>) {
     let hub = live_hub();
     let t0 = Instant::now();
     publish_until(&hub, t0, 0.0, 1.5);
     let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.0, FAST_LINK);
+    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], until, link_kbps);
+    (hub, t0, viewer, sent)
+}
+
+#[test]
+fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_skipped() {
+    let (hub, t0, viewer, sent) = a_source_viewer_falls_behind(3.0, FAST_LINK);
     assert!(
         !sent.iter().any(|s| s.name == "comment"),
         "never skipped: {sent:?}"
@@ -269,11 +279,7 @@ fn a_viewer_that_falls_behind_moves_down_at_its_next_keyframe_before_it_is_ever_
 /// instant would leave it as far behind on the lower rung, to be skipped soon after.
 #[test]
 fn a_viewer_far_behind_steps_down_to_the_lower_rungs_newest_keyframe() {
-    let hub = live_hub();
-    let t0 = Instant::now();
-    publish_until(&hub, t0, 0.0, 1.5);
-    let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.5, FAST_LINK);
+    let (_hub, _, viewer, sent) = a_source_viewer_falls_behind(3.5, FAST_LINK);
     assert_eq!(inits(&sent), ["source", "90p"], "{sent:?}");
     let switch = sent
         .iter()
@@ -314,11 +320,7 @@ fn a_viewer_far_behind_steps_down_to_the_lower_rungs_newest_keyframe() {
 /// fast, the same viewer goes on to the source's keyframe at 2 s: see the test above.)
 #[test]
 fn a_viewer_behind_on_a_link_measured_too_slow_skips_to_the_newest_keyframe_and_goes_down() {
-    let hub = live_hub();
-    let t0 = Instant::now();
-    publish_until(&hub, t0, 0.0, 1.5);
-    let mut viewer = hub.subscribe(None, None, None);
-    let sent = keep_up_then_fall_behind(&hub, t0, &mut viewer, &[0, 1, 2], 3.5, 400.0);
+    let (_hub, _, viewer, sent) = a_source_viewer_falls_behind(3.5, 400.0);
     assert_eq!(inits(&sent), ["source", "90p"], "{sent:?}");
     let skip = sent.iter().position(|s| s.name == "comment").unwrap();
     let last_source = sent[..skip].iter().rev().find_map(|s| s.id).unwrap();

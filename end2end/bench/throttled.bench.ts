@@ -10,7 +10,9 @@ import base from '../playwright.config';
 // THROTTLE_KBPS (1500) for SLOW_SECS (180), then fast again for 30 s. Per 10 s window: stalls
 // (video `waiting`), seconds shown, produced→shown latency as the player measures it, rungs;
 // then a summary line. Compare the single-rendition build (ONAIR_RENDITIONS_LADDER=source) with
-// the ladder in one sitting: scripts/slow-viewers runs both. Needs root (a network namespace).
+// the ladder in one sitting: scripts/slow-viewers runs both, with the demo channel off
+// (ONAIR_DEMO_ENABLED=false: its encoder would take CPU from what is measured). Needs root (a
+// network namespace).
 //   cd end2end && npx playwright test --config bench.config.ts bench/throttled.bench.ts
 test('a viewer on a slow link, then a fast one again', async ({ page, baseURL }) => {
   const why = SlowLink.unavailable();

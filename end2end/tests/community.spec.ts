@@ -193,8 +193,11 @@ test('chat rules: slow mode and followers-only say when one may post; a timeout 
     await expect(chat.error).toContainText(/Slow mode: one message every 10 s\. You may post again in \d+ s/);
     await expect(chat.message('second')).toHaveCount(0);
 
-    // Followers only: the viewer follows, then may post.
+    // Followers only: the viewer follows, then may post. Each change is saved before the next
+    // is made ("Saved" shows only once nothing is on its way; CI once saw the viewer's page
+    // before the second change was saved).
     await rules.getByTestId('slow-mode').selectOption('0');
+    await expect(rules.getByTestId('chat-rules-saved')).toBeVisible();
     await rules.getByTestId('followers-only').selectOption('0');
     await expect(rules.getByTestId('chat-rules-saved')).toBeVisible();
     await visit(viewerPage, `/watch/${host}`);

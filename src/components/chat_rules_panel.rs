@@ -59,10 +59,16 @@ pub fn ChatRulesPanel(channel: String) -> impl IntoView {
                         </label>
                         <p class="studio-hint">
                             "You and the site's operators are held to neither."
-                            {move || set.value().get().map(|done| match done {
-                                Ok(()) => view! { " " <span data-testid="chat-rules-saved">"Saved"</span> }.into_any(),
-                                Err(err) => view! { " " <span class="form-error" role="alert">{err.to_string()}</span> }.into_any(),
-                            })}
+                            // "Saved" only once every change so far is: not while a newer one is
+                            // on its way.
+                            {move || if set.pending().get() {
+                                Some(view! { " " <span data-testid="chat-rules-saving">"Saving…"</span> }.into_any())
+                            } else {
+                                set.value().get().map(|done| match done {
+                                    Ok(()) => view! { " " <span data-testid="chat-rules-saved">"Saved"</span> }.into_any(),
+                                    Err(err) => view! { " " <span class="form-error" role="alert">{err.to_string()}</span> }.into_any(),
+                                })
+                            }}
                         </p>
                     }
                     .into_any()

@@ -533,11 +533,11 @@ impl MediaCursor {
                 interval.link_span_us += reading.span_us;
                 interval.link_busy_us += busy_us.min(reading.span_us);
             }
-            if let LinkRate::Full(kbps) = reading.rate {
-                interval.link_newest_kbps = Some(kbps);
-            }
             let (kept, kbps) = match reading.rate {
-                LinkRate::Full(kbps) => (&mut interval.link_kbps, kbps),
+                LinkRate::Full(kbps) => {
+                    interval.link_newest_kbps = Some(kbps);
+                    (&mut interval.link_kbps, kbps)
+                }
                 LinkRate::AtLeast(kbps) => (&mut interval.link_at_least, kbps),
             };
             *kept = Some(kept.map_or(kbps, |k| k.max(kbps)));

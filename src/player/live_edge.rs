@@ -6,10 +6,12 @@
 //! video starves (headroom gone when a fragment arrives), at least to the spread of the last
 //! arrivals' delays (a slow link delivers a large keyframe fragment late and the next ones in a
 //! burst: one stall teaches what the link needs, not one per tenth of a second of it). While
-//! nothing starves it shrinks again, towards the most the arrivals of the last half minute
-//! needed, never below (a late keyframe every twenty seconds stalls the player once, not each
-//! time); a switch of rung starts that afresh (what the rung above's backlog needed says
-//! nothing of the rung below). More
+//! nothing starves it shrinks again, towards the most the arrivals of the last two minutes
+//! needed, never below (a late keyframe every minute stalls the player once, not each time: a
+//! stall costs a viewer far more than the headroom). A switch of rung starts that afresh (what
+//! the rung above's backlog needed says nothing of the rung below), and what the arrivals need
+//! before the new rung's first calm spell (the switch's own backlog) is kept only half a
+//! minute. More
 //! headroom than the margin is latency for nothing: the player plays slightly faster until it
 //! is spent, and seeks only when it is far too much.
 //!
@@ -40,8 +42,13 @@ const WINDOW: usize = 5;
 const DELAY_WINDOW: usize = 50;
 /// Headroom a stall adds above the spread of the arrivals' delays (a frame or so).
 const SPREAD_SLACK: f64 = 0.05;
-/// How long what the arrivals needed is remembered, ms: the margin does not relax below it.
-const NEEDS_KEPT_MS: f64 = 30_000.0;
+/// How long what the arrivals needed is remembered, ms: the margin does not relax below it. A
+/// token bucket's late keyframes differ from one to the next: remembered for half a minute, the
+/// margin came down between the later ones, two or three stalls a minute on the slow-link bench.
+const NEEDS_KEPT_MS: f64 = 120_000.0;
+/// How long it is remembered before the rung's first calm spell, ms: what a switch's backlog
+/// needed (a second or more on a switch down) would hold the viewer that far behind for minutes.
+const UNSETTLED_KEPT_MS: f64 = 30_000.0;
 /// The most needs remembered (a stall adds one at most every `RAISE_GAP_MS`, a calm spell one
 /// every `RELAX_MS`).
 const NEEDS_MAX: usize = 40;
@@ -64,6 +71,15 @@ pub enum Steer {
     Rate(f64),
 }
 
+/// What the arrivals needed (their delays' spread plus the slack), seconds, when, and for how
+/// long it is kept, ms.
+#[derive(Debug, Clone, Copy)]
+struct Need {
+    at_ms: f64,
+    secs: f64,
+    kept_ms: f64,
+}
+
 #[derive(Debug)]
 pub struct LiveEdge {
     margin: f64,
@@ -72,9 +88,10 @@ pub struct LiveEdge {
     /// Each recent arrival's wall time less the media time it starts at, seconds, while
     /// playing: constant for fragments on time, spread by a link's bursts.
     delays: VecDeque<f64>,
-    /// What the arrivals needed (their spread plus the slack) at recent stalls and calm
-    /// spells, with when, ms: the last `NEEDS_KEPT_MS`.
-    needs: VecDeque<(f64, f64)>,
+    /// What the arrivals needed at recent stalls and calm spells.
+    needs: VecDeque<Need>,
+    /// Whether the rung has had a calm spell since the last switch.
+    settled: bool,
     last_end: Option<f64>,
     /// The playhead at the last arrival while playing: one that has not moved since is not
     /// starving, it has not started (or the page is hidden).
@@ -92,6 +109,7 @@ impl LiveEdge {
             headroom: VecDeque::with_capacity(WINDOW),
             delays: VecDeque::with_capacity(DELAY_WINDOW),
             needs: VecDeque::with_capacity(NEEDS_MAX),
+            settled: false,
             last_end: None,
             last_playhead: None,
             calm_since_ms: now_ms,
@@ -114,6 +132,7 @@ impl LiveEdge {
     pub fn switched(&mut self) {
         self.delays.clear();
         self.needs.clear();
+        self.settled = false;
     }
 
     /// A fragment arrives. `buffered_end` is the end of the media buffered before it, `playhead`
@@ -160,13 +179,16 @@ impl LiveEdge {
             let needs = self
                 .needs
                 .iter()
-                .map(|(_, needs)| *needs)
+                .map(|need| need.secs)
                 .fold(MIN_MARGIN, f64::max);
             if self.margin > needs {
                 let half_way = (self.margin + needs) / 2.0;
                 self.margin = (self.margin - RELAX_STEP).min(half_way).max(needs);
             }
             self.calm_since_ms = now_ms;
+            // What this spell needed may still hold the switch's backlog; from the next on,
+            // the rung's own.
+            self.settled = true;
         }
         if self.headroom.len() == WINDOW {
             self.headroom.pop_front();
@@ -194,18 +216,23 @@ impl LiveEdge {
         }
     }
 
-    /// Remembers what the arrivals needed at `now_ms`, forgetting what is older than
-    /// `NEEDS_KEPT_MS`.
-    fn remember(&mut self, needs: f64, now_ms: f64) {
-        while self
-            .needs
-            .front()
-            .is_some_and(|(at, _)| now_ms - at > NEEDS_KEPT_MS)
-            || self.needs.len() >= NEEDS_MAX
-        {
+    /// Remembers what the arrivals needed at `now_ms`, forgetting what is past its keeping.
+    fn remember(&mut self, secs: f64, now_ms: f64) {
+        self.needs
+            .retain(|need| now_ms - need.at_ms <= need.kept_ms);
+        if self.needs.len() >= NEEDS_MAX {
             self.needs.pop_front();
         }
-        self.needs.push_back((now_ms, needs));
+        let kept_ms = if self.settled {
+            NEEDS_KEPT_MS
+        } else {
+            UNSETTLED_KEPT_MS
+        };
+        self.needs.push_back(Need {
+            at_ms: now_ms,
+            secs,
+            kept_ms,
+        });
     }
 
     /// How much later than the earliest the latest of the recent arrivals came, seconds: the
@@ -347,24 +374,46 @@ mod tests {
         );
     }
 
-    #[test]
-    fn once_the_link_is_steady_again_the_margin_comes_down_within_a_minute() {
-        let mut edge = LiveEdge::new(0.0);
-        // A link that slowed: one fragment 2 s late, the playhead waiting for it.
-        edge.on_arrival(10.0, 9.8, true, 0.0);
-        edge.on_arrival(10.2, 10.19, true, 2_200.0);
+    /// A link that slowed: one fragment 2 s late at `at_ms`, the playhead waiting for it.
+    fn two_seconds_late(edge: &mut LiveEdge, at_ms: f64) {
+        edge.on_arrival(100.0, 99.8, true, at_ms);
+        edge.on_arrival(100.2, 100.19, true, at_ms + 2_200.0);
         assert_eq!(edge.margin(), MAX_MARGIN);
-        // Then fragments on time: the late one is remembered for 30 s, then the margin comes
-        // half way down every 10 s, to what they need.
-        steady(&mut edge, 2_400.0, 25.0, 0.3);
-        assert!(edge.margin() > 0.9, "margin {} after 25 s", edge.margin());
-        steady(&mut edge, 27_400.0, 35.0, 0.3);
+    }
+
+    #[test]
+    fn once_the_link_is_steady_again_the_margin_comes_down_within_three_minutes() {
+        let mut edge = LiveEdge::new(0.0);
+        // Settled on its rung (a calm spell), then one fragment 2 s late.
+        steady(&mut edge, 0.0, 12.0, 0.3);
+        two_seconds_late(&mut edge, 12_000.0);
+        // Then fragments on time: the late one is remembered for two minutes, then the margin
+        // comes half way down every 10 s, to what they need.
+        steady(&mut edge, 14_400.0, 110.0, 0.3);
+        assert!(edge.margin() > 0.9, "margin {} after 110 s", edge.margin());
+        steady(&mut edge, 124_400.0, 60.0, 0.3);
         assert!(
             edge.margin() < 0.2,
-            "margin {} after 60 s on time",
+            "margin {} after 170 s on time",
             edge.margin()
         );
         assert!(edge.margin() >= MIN_MARGIN);
+    }
+
+    #[test]
+    fn what_a_switchs_backlog_needed_is_forgotten_within_half_a_minute() {
+        let mut edge = LiveEdge::new(0.0);
+        steady(&mut edge, 0.0, 12.0, 0.3);
+        // Down a rung: the first arrival on it comes 2 s late, behind the rung above's backlog.
+        edge.switched();
+        two_seconds_late(&mut edge, 12_000.0);
+        // Remembered for half a minute, not two: the margin is down 70 s later.
+        steady(&mut edge, 14_400.0, 70.0, 0.3);
+        assert!(
+            edge.margin() < 0.2,
+            "margin {} 70 s after the switch",
+            edge.margin()
+        );
     }
 
     /// Plays `secs` of 200 ms fragments from `start_ms`, each `late_every`-th arriving `late`
@@ -395,9 +444,13 @@ mod tests {
         let mut edge = LiveEdge::new(0.0);
         assert_eq!(late_now_and_then(&mut edge, 0.0, 120.0, 100), 1);
         assert!(edge.margin() >= 0.44, "margin {}", edge.margin());
-        // One a minute, rarer than it is remembered: the margin comes down in between.
+        // One a minute, for four minutes: still one stall.
         let mut edge = LiveEdge::new(0.0);
-        assert_eq!(late_now_and_then(&mut edge, 0.0, 120.0, 300), 2);
+        assert_eq!(late_now_and_then(&mut edge, 0.0, 240.0, 300), 1);
+        // One every three minutes, rarer than it is remembered: the margin comes down in
+        // between.
+        let mut edge = LiveEdge::new(0.0);
+        assert_eq!(late_now_and_then(&mut edge, 0.0, 360.0, 900), 2);
         // A switch of rung forgets what the last rung's arrivals needed.
         let mut edge = LiveEdge::new(0.0);
         late_now_and_then(&mut edge, 0.0, 30.0, 100);

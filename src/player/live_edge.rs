@@ -71,13 +71,12 @@ pub enum Steer {
     Rate(f64),
 }
 
-/// What the arrivals needed (their delays' spread plus the slack), seconds, when, and for how
-/// long it is kept, ms.
+/// What the arrivals needed (their delays' spread plus the slack), seconds, and until when it is
+/// kept, ms.
 #[derive(Debug, Clone, Copy)]
 struct Need {
-    at_ms: f64,
     secs: f64,
-    kept_ms: f64,
+    until_ms: f64,
 }
 
 #[derive(Debug)]
@@ -218,8 +217,7 @@ impl LiveEdge {
 
     /// Remembers what the arrivals needed at `now_ms`, forgetting what is past its keeping.
     fn remember(&mut self, secs: f64, now_ms: f64) {
-        self.needs
-            .retain(|need| now_ms - need.at_ms <= need.kept_ms);
+        self.needs.retain(|need| now_ms <= need.until_ms);
         if self.needs.len() >= NEEDS_MAX {
             self.needs.pop_front();
         }
@@ -229,9 +227,8 @@ impl LiveEdge {
             UNSETTLED_KEPT_MS
         };
         self.needs.push_back(Need {
-            at_ms: now_ms,
             secs,
-            kept_ms,
+            until_ms: now_ms + kept_ms,
         });
     }
 
@@ -401,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn what_a_switchs_backlog_needed_is_forgotten_within_half_a_minute() {
+    fn what_a_switchs_backlog_needed_is_kept_only_half_a_minute() {
         let mut edge = LiveEdge::new(0.0);
         steady(&mut edge, 0.0, 12.0, 0.3);
         // Down a rung: the first arrival on it comes 2 s late, behind the rung above's backlog.

@@ -13,9 +13,12 @@ test('glass-to-glass latency over a minute', async ({ page }) => {
   });
   // The player's latency: now minus the encoder's wall clock (prft) for the frame at currentTime.
   const samples: number[] = [];
+  // The rungs it played (a viewer on a fast link stays on the top one).
+  const rungs = new Set<string>();
   const until = Date.now() + 60_000;
   while (Date.now() < until) {
     samples.push(Number(await latency.getAttribute('data-latency-ms')));
+    rungs.add(`${await page.locator('.player').getAttribute('data-rung')}`);
     await page.waitForTimeout(250);
   }
   const quality = await page.locator('video').evaluate((v: HTMLVideoElement) => {
@@ -28,7 +31,7 @@ test('glass-to-glass latency over a minute', async ({ page }) => {
   console.log(
     `glass-to-glass (ms), ${samples.length} samples over 60 s: p50 ${percentile(samples, 0.5)}, ` +
       `p95 ${percentile(samples, 0.95)}, max ${samples.at(-1)}; frames shown ${quality.totalVideoFrames}, dropped ${quality.droppedVideoFrames}; stalls ${stalls}; ` +
-      `first samples ${first.join(' ')}`,
+      `rungs ${[...rungs].join(' / ')}; first samples ${first.join(' ')}`,
   );
   expect(samples.length).toBeGreaterThan(100);
 });

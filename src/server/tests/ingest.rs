@@ -222,6 +222,62 @@ async fn obs_with_four_second_keyframes_plays_and_the_studio_warns() {
     assert!(warning.contains("Keyframe Interval"), "{warning}");
 }
 
+/// ffmpeg publishing a 640x360 test pattern with no sound, as OBS does with no audio source
+/// (a screen and nothing else): H.264 only, a keyframe every second, for `seconds`.
+fn publish_without_sound(rtmp: SocketAddr, key: &str, seconds: u32) -> Child {
+    Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
+        .args([
+            "-i",
+            "testsrc2=size=640x360:rate=30",
+            "-t",
+            &seconds.to_string(),
+        ])
+        .args(live_h264(30))
+        .args(["-pix_fmt", "yuv420p", "-b:v", "600k", "-f", "flv"])
+        .arg(format!("rtmp://{rtmp}/live/{key}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ffmpeg is installed")
+}
+
+/// A stream without sound goes live in pictures alone: its ladder has no rung of sound alone
+/// (ffmpeg would have none to make it from), and the source and the rung below both play.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_without_sound_goes_live_in_pictures_alone_and_every_rung_plays() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    let (bea, key) = broadcaster(&base, "bea").await;
+    let _publisher = publish_without_sound(server.rtmp_addr, &key, 60);
+    for rung in ["source", "240p"] {
+        // Two keyframe intervals of 200 ms fragments, on the rung picked in the quality menu.
+        let url = format!("{base}/live/bea/events?rung={rung}");
+        let (_, events) = read_events(&url, None, |e| media_count(e) >= 10).await;
+        let init = events.iter().find(|e| e.name == "init").unwrap();
+        let parsed: InitEvent = serde_json::from_str(&init.data).unwrap();
+        assert_eq!(parsed.rungs, ["source", "240p"], "no rung of sound alone");
+        assert_eq!(parsed.rung, rung);
+        assert!(
+            parsed.mime.contains("avc1") && !parsed.mime.contains("mp4a"),
+            "pictures alone: {}",
+            parsed.mime
+        );
+        let frames = decoded_frames(&events);
+        assert!(frames >= 30, "{rung}: decoded {frames} frames");
+    }
+    let status = studio(&bea, &base, "bea").await;
+    assert_eq!(
+        status.on_air.map(|on_air| on_air.state),
+        Some(ChannelState::Live)
+    );
+    stop(&bea, &base, "bea").await.unwrap();
+    server.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_publisher_reconnects_within_grace_and_a_second_one_is_refused() {
     let _serial = SERIAL.lock().await;

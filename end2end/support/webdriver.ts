@@ -110,13 +110,17 @@ export class WebDriverSession {
     return this.command('POST', '/execute/sync', { script, args });
   }
 
-  /** Asks `script` until it returns a truthy value, for at most `timeout` ms; that value. */
-  async poll<T>(what: string, script: string, timeout = 30_000): Promise<T> {
+  /** Asks `script` until it returns a truthy value, for at most `timeout` ms; that value. On
+   * timeout the error holds what `explain` (a script) answers then: what the page showed. */
+  async poll<T>(what: string, script: string, timeout = 30_000, explain?: string): Promise<T> {
     const until = Date.now() + timeout;
     for (;;) {
       const value = await this.run<T>(script);
       if (value) return value;
-      if (Date.now() > until) throw new Error(`${what}: not within ${timeout} ms`);
+      if (Date.now() > until) {
+        const seen = explain === undefined ? '' : `; the page: ${JSON.stringify(await this.run(explain).catch(String))}`;
+        throw new Error(`${what}: not within ${timeout} ms${seen}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -14,6 +14,20 @@ const PLAYBACK = `
     hydrated: document.documentElement.hasAttribute('data-hydrated'),
   };`;
 
+/** What a player that does not play shows: enough to tell where it stopped. */
+const STUCK = `
+  const v = document.querySelector('video');
+  const ranges = [];
+  for (let i = 0; v && i < v.buffered.length; i++) ranges.push([v.buffered.start(i), v.buffered.end(i)]);
+  const text = (selector) => document.querySelector(selector)?.textContent ?? null;
+  return v && {
+    paused: v.paused, readyState: v.readyState, networkState: v.networkState, time: v.currentTime,
+    buffered: ranges, error: v.error ? v.error.code : null, src: v.src.slice(0, 40),
+    state: text('[data-testid=player-state]'), playerError: text('.player-error'),
+    rung: document.querySelector('.player')?.getAttribute('data-rung') ?? null,
+    hydrated: document.documentElement.hasAttribute('data-hydrated'),
+  };`;
+
 type Playback = { playing: boolean; time: number; error: number | null; state: string | null; hydrated: boolean };
 
 /** Opens the demo's watch page in `engine` and checks that it plays live and keeps playing. */
@@ -22,7 +36,7 @@ export async function watchTheDemo(engine: Engine, baseURL: string) {
   try {
     const started = Date.now();
     await browser.goto(`${baseURL}/watch/demo`);
-    await browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`);
+    await browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`, 30_000, STUCK);
     console.log(`${engine}: playing ${Date.now() - started} ms after navigation`);
     await browser.poll('the page hydrates', `return document.documentElement.hasAttribute('data-hydrated');`);
     const before = await browser.run<Playback>(PLAYBACK);
@@ -64,7 +78,7 @@ export async function followsASlowLink(engine: Engine, baseURL: string) {
   const browser = await WebDriverSession.start(engine, link);
   try {
     await browser.goto(`${link.url(Number(new URL(baseURL).port))}/watch/demo`);
-    await browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`);
+    await browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`, 30_000, STUCK);
     await browser.poll('the source plays, 540 lines', `return (() => {${HEIGHT}})() === 540;`);
 
     // The demo's source is about 1.35 Mbit/s on the wire, 240p about 0.45.

@@ -91,10 +91,18 @@ fn publish_with(
     seconds: u32,
     video: &[impl AsRef<std::ffi::OsStr>],
 ) -> Child {
-    Command::new("ffmpeg")
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg
         .args(crate::live::testing::live_test_pattern_input(seconds))
         .args(video)
-        .args(["-c:a", "aac", "-b:a", "64k", "-f", "flv"])
+        .args(["-c:a", "aac", "-b:a", "64k"]);
+    publish_flv(ffmpeg, rtmp, key)
+}
+
+/// `ffmpeg` (its input and codecs given) sending FLV to `key` over RTMP.
+fn publish_flv(mut ffmpeg: Command, rtmp: SocketAddr, key: &str) -> Child {
+    ffmpeg
+        .args(["-f", "flv"])
         .arg(format!("rtmp://{rtmp}/live/{key}"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -225,23 +233,14 @@ async fn obs_with_four_second_keyframes_plays_and_the_studio_warns() {
 /// ffmpeg publishing a 640x360 test pattern with no sound, as OBS does with no audio source
 /// (a screen and nothing else): H.264 only, a keyframe every second, for `seconds`.
 fn publish_without_sound(rtmp: SocketAddr, key: &str, seconds: u32) -> Child {
-    Command::new("ffmpeg")
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg
         .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
-        .args([
-            "-i",
-            "testsrc2=size=640x360:rate=30",
-            "-t",
-            &seconds.to_string(),
-        ])
+        .args(["-i", "testsrc2=size=640x360:rate=30"])
+        .args(["-t", &seconds.to_string()])
         .args(live_h264(30))
-        .args(["-pix_fmt", "yuv420p", "-b:v", "600k", "-f", "flv"])
-        .arg(format!("rtmp://{rtmp}/live/{key}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("ffmpeg is installed")
+        .args(["-pix_fmt", "yuv420p", "-b:v", "600k"]);
+    publish_flv(ffmpeg, rtmp, key)
 }
 
 /// A stream without sound goes live in pictures alone: its ladder has no rung of sound alone

@@ -2,31 +2,27 @@ import { expect } from '@playwright/test';
 import { SlowLink } from '../support/slow-link';
 import { WebDriverSession, type Engine } from '../support/webdriver';
 
-/** The video's state as a viewer would judge it. */
+/** The video's state as a viewer would judge it, and (for a player that does not play) enough
+ * to tell where it stopped: the element's states, what is buffered, the player's error, the rung. */
 const PLAYBACK = `
   const v = document.querySelector('video');
-  const state = document.querySelector('[data-testid=player-state]');
+  const text = (selector) => document.querySelector(selector)?.textContent ?? null;
+  const ranges = [];
+  for (let i = 0; v && i < v.buffered.length; i++) ranges.push([v.buffered.start(i), v.buffered.end(i)]);
   return v && {
     playing: !v.paused && v.readyState >= 2 && v.currentTime > 0,
     time: v.currentTime,
     error: v.error ? v.error.code : null,
-    state: state ? state.textContent : null,
+    state: text('[data-testid=player-state]'),
     hydrated: document.documentElement.hasAttribute('data-hydrated'),
+    paused: v.paused, readyState: v.readyState, networkState: v.networkState, buffered: ranges,
+    playerError: text('.player-error'),
+    rung: document.querySelector('.player')?.getAttribute('data-rung') ?? null,
   };`;
 
-/** What a player that does not play shows: enough to tell where it stopped. */
-const STUCK = `
-  const v = document.querySelector('video');
-  const ranges = [];
-  for (let i = 0; v && i < v.buffered.length; i++) ranges.push([v.buffered.start(i), v.buffered.end(i)]);
-  const text = (selector) => document.querySelector(selector)?.textContent ?? null;
-  return v && {
-    paused: v.paused, readyState: v.readyState, networkState: v.networkState, time: v.currentTime,
-    buffered: ranges, error: v.error ? v.error.code : null, src: v.src.slice(0, 40),
-    state: text('[data-testid=player-state]'), playerError: text('.player-error'),
-    rung: document.querySelector('.player')?.getAttribute('data-rung') ?? null,
-    hydrated: document.documentElement.hasAttribute('data-hydrated'),
-  };`;
+/** Waits (30 s at most) for the video to play; on timeout the error says what the page showed. */
+const playing = (browser: WebDriverSession) =>
+  browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`, 30_000, PLAYBACK);
 
 type Playback = { playing: boolean; time: number; error: number | null; state: string | null; hydrated: boolean };
 
@@ -36,7 +32,7 @@ export async function watchTheDemo(engine: Engine, baseURL: string) {
   try {
     const started = Date.now();
     await browser.goto(`${baseURL}/watch/demo`);
-    await browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`, 30_000, STUCK);
+    await playing(browser);
     console.log(`${engine}: playing ${Date.now() - started} ms after navigation`);
     await browser.poll('the page hydrates', `return document.documentElement.hasAttribute('data-hydrated');`);
     const before = await browser.run<Playback>(PLAYBACK);
@@ -78,7 +74,7 @@ export async function followsASlowLink(engine: Engine, baseURL: string) {
   const browser = await WebDriverSession.start(engine, link);
   try {
     await browser.goto(`${link.url(Number(new URL(baseURL).port))}/watch/demo`);
-    await browser.poll('the video plays', `const p = (() => {${PLAYBACK}})(); return p && p.playing && p;`, 30_000, STUCK);
+    await playing(browser);
     await browser.poll('the source plays, 540 lines', `return (() => {${HEIGHT}})() === 540;`);
 
     // The demo's source is about 1.35 Mbit/s on the wire, 240p about 0.45.

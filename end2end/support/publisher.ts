@@ -31,6 +31,21 @@ export function publishAt(
   );
 }
 
+/** ffmpeg publishing a tone and no picture over RTMP, in real time, as a radio show's software
+ * does: AAC in FLV, its metadata naming no video. */
+export function publishSoundAlone(url: string, seconds = 120): ChildProcess {
+  return spawn(
+    'ffmpeg',
+    [
+      '-hide_banner', '-loglevel', 'error',
+      '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:beep_factor=4:sample_rate=48000',
+      '-t', String(seconds), '-vn',
+      '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', url,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
 /** Resolves with the exit code once `child` has exited (at once if it already has). */
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);

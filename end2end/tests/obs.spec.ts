@@ -3,7 +3,7 @@ import { newUsername, signUp } from '../support/accounts';
 import { ChatPanel } from '../pages/chat-panel';
 import { StudioPage } from '../pages/studio-page';
 import { WatchPage } from '../pages/watch-page';
-import { exited, publish } from '../support/publisher';
+import { exited, publish, publishSoundAlone } from '../support/publisher';
 import { visit } from '../support/visit';
 
 test('OBS: paste the server and key, a viewer watches with chat; a reset key cuts the stream', async ({ page, browser }) => {
@@ -56,6 +56,34 @@ test('OBS: paste the server and key, a viewer watches with chat; a reset key cut
     await expect(watch.state).toHaveText('Offline', { timeout: 30_000 });
   } finally {
     obs.kill('SIGKILL');
+    await viewerContext.close();
+  }
+});
+
+test('a stream of sound alone: the viewer hears it with a poster saying there is no picture', async ({ page, browser }) => {
+  const channel = await signUp(page, newUsername('r'));
+  const studio = new StudioPage(page);
+  const { server, key } = await studio.streamingSoftware();
+
+  const viewerContext = await browser.newContext();
+  const watch = new WatchPage(await viewerContext.newPage());
+  await watch.open(channel);
+  await expect(watch.state).toHaveText('Offline');
+  const startedAt = Date.now();
+  const radio = publishSoundAlone(`${server}/${key}`);
+  try {
+    await watch.waitForPlayback(30_000);
+    console.log(`publish of sound alone to playing in a viewer: ${Date.now() - startedAt} ms`);
+    await expect(watch.audioOnly).toHaveText('Audio only: this broadcast has no picture.');
+    expect(await watch.rung()).toBe('audio');
+    // Nothing to choose between: no quality menu.
+    await expect(watch.quality).toHaveCount(0);
+    const at = await watch.currentTime();
+    await expect.poll(() => watch.currentTime(), { timeout: 15_000 }).toBeGreaterThan(at + 2);
+    expect(await watch.errorCode()).toBeNull();
+    await expect(studio.incomingCodecs).toHaveText('AAC, no video', { timeout: 10_000 });
+  } finally {
+    radio.kill('SIGKILL');
     await viewerContext.close();
   }
 });

@@ -34,7 +34,7 @@ test.describe('the quality ladder', () => {
 
     // Sound alone shows the poster; Auto goes back to the picture the link carries.
     await watch.quality.selectOption('audio');
-    await expect(watch.audioOnly).toBeVisible({ timeout: 15_000 });
+    await expect(watch.audioOnly).toHaveText('Audio only, as chosen in the quality menu.', { timeout: 15_000 });
     const listening = await watch.currentTime();
     await expect.poll(() => watch.currentTime(), { timeout: 10_000 }).toBeGreaterThan(listening + 2);
     await watch.quality.selectOption('auto');

@@ -1,6 +1,6 @@
 import { test } from '@playwright/test';
 import { SlowLink } from '../support/slow-link';
-import { followsASlowLink, watchTheDemo } from './watch';
+import { followsASlowLink, hearsSoundAlone, watchTheDemo } from './watch';
 
 test.describe('Firefox ESR (WebDriver)', () => {
   test('plays the demo live and keeps playing', async ({ baseURL }) => {
@@ -11,5 +11,9 @@ test.describe('Firefox ESR (WebDriver)', () => {
     const why = SlowLink.unavailable();
     test.skip(why !== null, `a slow link cannot be made here: ${why}`);
     await followsASlowLink('firefox', baseURL!);
+  });
+
+  test('a stream of sound alone plays under its poster', async ({ baseURL, page }) => {
+    await hearsSoundAlone('firefox', baseURL!, page);
   });
 });

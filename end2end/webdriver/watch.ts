@@ -1,4 +1,7 @@
-import { expect } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
+import { newUsername, signUp } from '../support/accounts';
+import { StudioPage } from '../pages/studio-page';
+import { publishSoundAlone } from '../support/publisher';
 import { SlowLink } from '../support/slow-link';
 import { WebDriverSession, type Engine } from '../support/webdriver';
 
@@ -94,5 +97,31 @@ export async function followsASlowLink(engine: Engine, baseURL: string) {
   } finally {
     await browser.close();
     link.down();
+  }
+}
+
+/** A broadcaster (signed up in `page`) streams sound alone over RTMP; a viewer in `engine` hears
+ * it, under the poster that says the broadcast has no picture. */
+export async function hearsSoundAlone(engine: Engine, baseURL: string, page: Page) {
+  const channel = await signUp(page, newUsername('r'));
+  const { server, key } = await new StudioPage(page).streamingSoftware();
+  const radio = publishSoundAlone(`${server}/${key}`);
+  const browser = await WebDriverSession.start(engine);
+  try {
+    await browser.goto(`${baseURL}/watch/${channel}`);
+    await playing(browser);
+    const poster = await browser.poll<string>(
+      'the poster shows',
+      `return document.querySelector('[data-testid=audio-only]')?.textContent || false;`,
+    );
+    expect(poster).toBe('Audio only: this broadcast has no picture.');
+    const at = await browser.run<Playback>(PLAYBACK);
+    await browser.poll('it plays on', `const p = (() => {${PLAYBACK}})(); return p.time > ${at.time + 2} && p;`);
+    const last = await browser.run<Playback>(PLAYBACK);
+    expect(last.error).toBeNull();
+    console.log(`${engine}: sound alone played ${(last.time - at.time).toFixed(2)} s`);
+  } finally {
+    await browser.close();
+    radio.kill('SIGKILL');
   }
 }

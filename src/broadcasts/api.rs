@@ -36,7 +36,7 @@ pub struct EncoderFigures {
 /// What a publisher's software sends, measured as it arrives (OBS over RTMP, the browser).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IncomingFigures {
-    /// "H.264", with "AAC" audio when there is audio.
+    /// "H.264", with "AAC" audio when there is audio; empty for sound alone.
     pub video: String,
     pub audio: Option<String>,
     /// As the publisher announces them.

@@ -47,9 +47,12 @@ pub struct Announced {
     pub size: Option<(u32, u32)>,
     /// It has sound (so a rung of sound alone can be made).
     pub sound: bool,
+    /// It is sound alone, with no picture: its broadcast is made in one rung of sound alone.
+    pub sound_alone: bool,
 }
 
 impl Announced {
+    /// Of a picture (`width` x `height` if said) with or without `sound`.
     pub fn new(width: Option<u32>, height: Option<u32>, sound: bool) -> Self {
         let size = match (width, height) {
             (Some(w), Some(h))
@@ -61,7 +64,11 @@ impl Announced {
             }
             _ => None,
         };
-        Self { size, sound }
+        Self {
+            size,
+            sound,
+            sound_alone: false,
+        }
     }
 }
 
@@ -155,6 +162,11 @@ impl Source {
                 ..
             }
         )
+    }
+
+    /// Whether it is sound alone: its publisher announced no picture.
+    pub fn sound_alone(&self) -> bool {
+        matches!(self, Source::Pushed { announced, .. } if announced.sound_alone)
     }
 
     /// ffmpeg's stream specifier for its sound (which may be missing, except in the test
@@ -261,7 +273,11 @@ impl Source {
                     "-i",
                     "pipe:0",
                 ];
-                let maps = strings(&["-map", "0:v:0", "-map", "0:a:0?"]);
+                let maps = if self.sound_alone() {
+                    strings(&["-map", "0:a:0", "-vn"])
+                } else {
+                    strings(&["-map", "0:v:0", "-map", "0:a:0?"])
+                };
                 // Encoded at most at the broadcast's size, even-sized (H.264 needs it).
                 let fit = self.encodes().then(|| {
                     format!(
@@ -324,7 +340,8 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding, ladder: &[Rung]) -> Vec<Stri
         "-stats_period",
         "1",
     ]);
-    if source.encodes() || !lower.is_empty() {
+    let picture = !source.sound_alone();
+    if picture && (source.encodes() || !lower.is_empty()) {
         args.extend(enc.encoder.global_args());
     }
     let (inputs, maps, filter) = source.input_args(enc);
@@ -339,7 +356,9 @@ pub fn ffmpeg_args(source: &Source, enc: &Encoding, ladder: &[Rung]) -> Vec<Stri
             secs: enc.keyframe_secs,
         }
     };
-    if source.encodes() {
+    if !picture {
+        // Sound alone: no picture to make.
+    } else if source.encodes() {
         if let Some(chain) = enc.encoder.chain(filter.as_deref()) {
             args.extend(["-vf".to_string(), chain]);
         }
@@ -617,6 +636,47 @@ mod tests {
                 Announced::new(width, height, true).size,
                 None,
                 "{width:?}x{height:?}"
+            );
+        }
+    }
+
+    /// A stream of sound alone is read and written as sound: its one output maps the audio and
+    /// no video, with no video codec, filter or GPU, its AAC copied (or encoded again when
+    /// pushed streams are transcoded).
+    #[test]
+    fn a_stream_of_sound_alone_makes_sound_and_no_picture() {
+        let (_, mut enc) = crate::live::testing::small_test_pattern();
+        enc.encoder = Encoder::Vaapi {
+            device: "/dev/dri/renderD128".into(),
+        };
+        let radio = |transcode| Source::Pushed {
+            format: PushFormat::Flv,
+            transcode,
+            announced: Announced {
+                sound_alone: true,
+                ..Announced::new(None, None, true)
+            },
+        };
+        assert!(radio(false).sound_alone());
+        let ladder = [Rung::sound_alone()];
+        for (transcode, audio_codec) in [(false, "copy"), (true, "aac")] {
+            let args = ffmpeg_args(&radio(transcode), &enc, &ladder);
+            let maps: Vec<&str> = args
+                .windows(2)
+                .filter(|w| w[0] == "-map")
+                .map(|w| w[1].as_str())
+                .collect();
+            assert_eq!(maps, ["0:a:0"], "{args:?}");
+            assert!(args.iter().any(|a| a == "-vn"), "{args:?}");
+            for video in ["-c:v", "-vf", "-filter_complex", "-g", "-vaapi_device"] {
+                assert!(!args.iter().any(|a| a == video), "{video} in {args:?}");
+            }
+            let codec = args.windows(2).find(|w| w[0] == "-c:a").map(|w| &w[1]);
+            assert_eq!(codec.map(String::as_str), Some(audio_codec));
+            assert_eq!(
+                args.last().map(String::as_str),
+                Some("pipe:1"),
+                "one output"
             );
         }
     }

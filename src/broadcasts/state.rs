@@ -201,8 +201,17 @@ impl Broadcasts {
 
     /// The rungs `source` is made in: the setting's rungs shorter than its picture and, when
     /// it is encoded here, cheaper than it (a rung near the source's bitrate saves nobody
-    /// anything); sound alone only from a source that surely has sound.
+    /// anything); sound alone only from a source that surely has sound. A source of sound
+    /// alone is made in one rung of sound alone, whatever the setting.
     fn ladder_for(&self, source: &Source) -> (Vec<Rung>, Arc<[RungInfo]>) {
+        if source.sound_alone() {
+            let rung = Rung::sound_alone();
+            let info = RungInfo {
+                name: rung.name.clone(),
+                height: None,
+            };
+            return (vec![rung], Arc::from([info]));
+        }
         let enc = &self.config.encoding;
         let shape = source.shape(enc);
         let mut rungs = ladder::for_source(&self.config.ladder, shape.width, shape.height);

@@ -16,6 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::Channels;
 use crate::broadcasts::source::MAX_PIXELS;
 use crate::child_process::ChildLimits;
+use crate::live::wire::ChannelState;
 
 /// Processor seconds one thumbnail's ffmpeg may use.
 const THUMBNAIL_CPU_SECS: u64 = 10;
@@ -38,6 +39,8 @@ pub enum ThumbnailError {
     NotLive,
     #[error("no picture right now")]
     Failed,
+    #[error("the channel broadcasts sound alone: it has no picture")]
+    SoundAlone,
 }
 
 /// The pictures by channel.
@@ -79,7 +82,14 @@ impl Thumbnails {
             by_channel.entry(found.name.clone()).or_default().clone()
         };
         // Off air, no picture from the cache either: the channel is not showing it.
-        let (init, keyframe) = found.hub.snapshot().ok_or(ThumbnailError::NotLive)?;
+        let Some((init, keyframe)) = found.hub.snapshot() else {
+            let live = found.hub.status().state == ChannelState::Live;
+            return Err(if live && found.hub.sound_alone() {
+                ThumbnailError::SoundAlone
+            } else {
+                ThumbnailError::NotLive
+            });
+        };
         let mut cached = slot.lock().await;
         match cached.as_ref() {
             Some((made, Some(jpeg))) if made.elapsed() < FRESH_FOR => return Ok(jpeg.clone()),

@@ -22,7 +22,7 @@ use super::Cluster;
 use super::mirror::{ID, INIT, InitMessage, KIND, MEDIA, STATUS};
 use crate::live::hub::{Hub, RungInfo};
 use crate::live::splitter::{Piece, Splitter};
-use crate::live::wire::{AUDIO_RUNG, StatusEvent};
+use crate::live::wire::StatusEvent;
 use crate::renditions::ladder::MAX_RUNGS;
 
 /// How often the rungs taken are reconsidered.
@@ -136,10 +136,16 @@ impl TakenRungs {
             self.epoch = run.epoch;
             self.needed = [now; MAX_RUNGS];
         }
-        let lowest_picture = run.ladder.iter().rposition(|r| r.name != AUDIO_RUNG);
+        // Kept at all times, to start viewers on: the lowest rung with a picture, or the one
+        // rung of a broadcast of sound alone.
+        let lowest_picture = run
+            .ladder
+            .iter()
+            .rposition(|r| !r.is_sound_alone())
+            .unwrap_or(0);
         for rung in 0..MAX_RUNGS {
             let exists = rung < run.ladder.len();
-            if exists && (Some(rung) == lowest_picture || hub.rung_in_use(rung, WANT_FRESH)) {
+            if exists && (rung == lowest_picture || hub.rung_in_use(rung, WANT_FRESH)) {
                 self.needed[rung] = now;
             }
             let keep = exists && now.duration_since(self.needed[rung]) < RUNG_IDLE;

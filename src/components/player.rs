@@ -110,7 +110,7 @@ pub fn Player(
             <video node_ref=video muted=true autoplay=true playsinline=true></video>
             <Show when=move || rung.get().as_deref() == Some(AUDIO_RUNG)>
                 <p class="player-poster" data-testid="audio-only">
-                    "Audio only: the connection is too slow for the picture right now."
+                    {move || sound_alone_poster(&rungs.get(), picked.get().as_deref())}
                 </p>
             </Show>
             <div class="player-bar">
@@ -169,6 +169,17 @@ fn rung_label(rung: &str) -> String {
         SOURCE_RUNG => "Source".into(),
         AUDIO_RUNG => "Audio only".into(),
         other => other.into(),
+    }
+}
+
+/// What the player shows in place of the picture while it plays sound alone: why.
+fn sound_alone_poster(rungs: &[String], picked: Option<&str>) -> &'static str {
+    if !rungs.is_empty() && rungs.iter().all(|name| name == AUDIO_RUNG) {
+        "Audio only: this broadcast has no picture."
+    } else if picked == Some(AUDIO_RUNG) {
+        "Audio only, as chosen in the quality menu."
+    } else {
+        "Audio only: the connection is too slow for the picture right now."
     }
 }
 

@@ -18,9 +18,9 @@ pub enum TagKind {
     Script = 18,
 }
 
-/// The file header (announcing audio and video) and the zero "previous tag size" after it.
-pub fn header(has_audio: bool) -> Bytes {
-    let flags = if has_audio { 0x05 } else { 0x01 };
+/// The file header (announcing audio, video or both) and the zero "previous tag size" after it.
+pub fn header(audio: bool, video: bool) -> Bytes {
+    let flags = if audio { 0x04 } else { 0 } | if video { 0x01 } else { 0 };
     Bytes::copy_from_slice(&[b'F', b'L', b'V', 1, flags, 0, 0, 0, 9, 0, 0, 0, 0])
 }
 

@@ -1,6 +1,7 @@
 //! One publisher's media on its way to ffmpeg: checks the codecs (H.264 video, AAC audio),
-//! holds audio until the first video (which puts the channel on air), then writes each
-//! message as an FLV tag into the broadcast's byte stream, measuring as it goes.
+//! holds audio until the first video (which puts the channel on air; for a stream announced as
+//! sound alone, its first audio does), then writes each message as an FLV tag into the
+//! broadcast's byte stream, measuring as it goes.
 
 use bytes::Bytes;
 
@@ -24,6 +25,9 @@ pub struct Forwarder {
     held_bytes: usize,
     /// Whether the publisher announced (or sent) audio.
     has_audio: Option<bool>,
+    /// The publisher announced sound and no picture: on air at its first audio, and any
+    /// video it sends after all is left out (its broadcast is made without a picture).
+    sound_alone: bool,
     meter: Meter,
 }
 
@@ -35,6 +39,7 @@ impl Forwarder {
             held: Vec::new(),
             held_bytes: 0,
             has_audio: None,
+            sound_alone: false,
             meter: Meter::default(),
         }
     }
@@ -43,16 +48,22 @@ impl Forwarder {
         self.meter.announced(metadata.width, metadata.height);
         if self.stream.is_none() {
             self.has_audio = Some(metadata.has_audio);
+            self.sound_alone = metadata.sound_alone();
+            if self.sound_alone {
+                self.meter.sound_alone();
+            }
             // Before the broadcast starts: its ladder is fitted to it.
-            self.publisher.announce(Announced::new(
-                metadata.width,
-                metadata.height,
-                metadata.has_audio,
-            ));
+            self.publisher.announce(Announced {
+                sound_alone: self.sound_alone,
+                ..Announced::new(metadata.width, metadata.height, metadata.has_audio)
+            });
         }
     }
 
     pub async fn video(&mut self, body: Bytes, timestamp_ms: u32) -> Result<(), Hangup> {
+        if self.sound_alone {
+            return Ok(());
+        }
         let keyframe = match flv::video_codec(&body) {
             None => return Ok(()),
             Some(VideoCodec::Avc { keyframe, config }) => keyframe && !config,
@@ -78,6 +89,9 @@ impl Forwarder {
             }
         }
         self.meter.audio(body.len());
+        if self.stream.is_none() && self.sound_alone {
+            self.go_live().await?;
+        }
         if self.stream.is_some() {
             return self.send(TagKind::Audio, timestamp_ms, &body).await;
         }
@@ -88,7 +102,8 @@ impl Forwarder {
         self.held_bytes += tag.len();
         if self.held_bytes > MAX_HELD_BEFORE_VIDEO {
             let reason = "The stream has audio but no video arrived. OnAir takes H.264 video \
-                          with AAC audio."
+                          with AAC audio, or AAC audio alone when the stream's metadata says it \
+                          has no video."
                 .to_string();
             return Err(self.publisher.unsuitable(reason).into());
         }
@@ -104,11 +119,12 @@ impl Forwarder {
         }
     }
 
-    /// The first video: on air, with the FLV header and the audio held so far.
+    /// The first video (or audio, of sound alone): on air, with the FLV header and the audio
+    /// held so far.
     async fn go_live(&mut self) -> Result<(), Hangup> {
         let (stream, slot) = self.publisher.go_live().await?;
         self.meter.show_in(slot);
-        let header = flv::header(self.has_audio.unwrap_or(true));
+        let header = flv::header(self.has_audio.unwrap_or(true), !self.sound_alone);
         let mut first = vec![header];
         first.append(&mut self.held);
         self.held_bytes = 0;

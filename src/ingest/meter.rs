@@ -16,6 +16,8 @@ pub struct Meter {
     bytes: u64,
     /// RTMP timestamp (ms) of the latest keyframe.
     last_keyframe_ms: Option<u32>,
+    /// The stream is sound alone: its figures are shown as its audio arrives.
+    sound_alone: bool,
 }
 
 impl Default for Meter {
@@ -30,6 +32,7 @@ impl Default for Meter {
             frames: 0,
             bytes: 0,
             last_keyframe_ms: None,
+            sound_alone: false,
         }
     }
 }
@@ -44,6 +47,12 @@ impl Meter {
     pub fn announced(&mut self, width: Option<u32>, height: Option<u32>) {
         self.figures.width = width.or(self.figures.width);
         self.figures.height = height.or(self.figures.height);
+    }
+
+    /// The publisher announced sound and no picture.
+    pub fn sound_alone(&mut self) {
+        self.sound_alone = true;
+        self.figures.video = String::new();
     }
 
     pub fn video(&mut self, bytes: usize, timestamp_ms: u32, keyframe: bool) {
@@ -65,6 +74,9 @@ impl Meter {
     pub fn audio(&mut self, bytes: usize) {
         self.bytes += bytes as u64;
         self.figures.audio = Some("AAC".into());
+        if self.sound_alone {
+            self.show_if_due();
+        }
     }
 
     fn show_if_due(&mut self) {
@@ -73,7 +85,7 @@ impl Meter {
             return;
         }
         let secs = elapsed.as_secs_f64();
-        self.figures.fps = Some(f64::from(self.frames) / secs);
+        self.figures.fps = (!self.sound_alone).then(|| f64::from(self.frames) / secs);
         self.figures.kbps = Some(self.bytes as f64 * 8.0 / 1000.0 / secs);
         self.frames = 0;
         self.bytes = 0;

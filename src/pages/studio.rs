@@ -368,6 +368,7 @@ fn IncomingPanel(incoming: IncomingFigures) -> impl IntoView {
         v.map_or("–".to_string(), |v| format!("{v:.digits$}{unit}"))
     };
     let codecs = match &incoming.audio {
+        Some(audio) if incoming.video.is_empty() => format!("{audio}, no video"),
         Some(audio) => format!("{} + {audio}", incoming.video),
         None => incoming.video.clone(),
     };

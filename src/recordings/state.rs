@@ -391,6 +391,11 @@ impl Recordings {
             return Ok((jpeg, row.visibility));
         }
         let init = storage.init(id, segment.run()).await.map_err(failed)?;
+        if !has_picture(&init) {
+            return Err(AppError::NotFound(
+                "This recording is sound alone: it has no picture.".into(),
+            ));
+        }
         let media = storage
             .segment(id, seq)
             .await
@@ -730,5 +735,14 @@ impl Drop for OneCut<'_> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&self.user);
+    }
+}
+/// Whether a recorded init segment has a picture to make one of (a broadcast of sound alone
+/// has none). One that cannot be read is tried anyway: ffmpeg says why it fails.
+fn has_picture(init: &[u8]) -> bool {
+    let mut splitter = crate::live::splitter::Splitter::new();
+    match splitter.push(init).map(|pieces| pieces.into_iter().next()) {
+        Ok(Some(crate::live::splitter::Piece::Init(init))) => init.has_video(),
+        _ => true,
     }
 }

@@ -183,16 +183,16 @@ impl Chooser {
     }
 
     /// At a keyframe: the rung the viewer continues on, after `seen` since the last one, of
-    /// rungs sent at `rates` kbit/s, the last of them sound alone when `sound_alone`.
+    /// rungs sent at `rates` kbit/s, the last of them sound alone when `ends_in_sound`.
     pub fn at_keyframe(
         &mut self,
         seen: &Seen,
         say: Say,
         rates: &[f64],
-        sound_alone: bool,
+        ends_in_sound: bool,
     ) -> usize {
         let lowest = rates.len().saturating_sub(1);
-        let lowest_picture = if sound_alone {
+        let lowest_picture = if ends_in_sound {
             lowest.saturating_sub(1)
         } else {
             lowest

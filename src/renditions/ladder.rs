@@ -104,6 +104,15 @@ pub struct Rung {
 }
 
 impl Rung {
+    /// The rung of sound alone.
+    pub fn sound_alone() -> Self {
+        Rung {
+            name: AUDIO_RUNG.into(),
+            size: None,
+            kbps: None,
+        }
+    }
+
     pub fn is_audio_only(&self) -> bool {
         self.size.is_none()
     }
@@ -129,11 +138,7 @@ pub fn for_source(setting: &[RungSetting], width: u32, height: u32) -> Vec<Rung>
                 });
             }
             RungSetting::Scaled { .. } => {}
-            RungSetting::AudioOnly => rungs.push(Rung {
-                name: AUDIO_RUNG.into(),
-                size: None,
-                kbps: None,
-            }),
+            RungSetting::AudioOnly => rungs.push(Rung::sound_alone()),
         }
     }
     rungs

@@ -1,6 +1,7 @@
 //! `GET /live/{channel}/thumbnail.jpg`: the channel's picture (see `channels::thumbnail`); for
 //! a channel off air, the picture of its latest public recording, so the directory shows what
-//! it last broadcast, or else the avatar its owner uploaded.
+//! it last broadcast, or else the avatar its owner uploaded; for a channel live in sound alone,
+//! that avatar.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -18,6 +19,10 @@ pub async fn thumbnail(
 ) -> Response {
     match thumbnails.picture(&channel).await {
         Err(ThumbnailError::NotLive) => last_picture(&recordings, &avatars, &channel).await,
+        Err(err @ ThumbnailError::SoundAlone) => match avatars.png(&channel).await {
+            Ok(Some(png)) => super::png::served(png),
+            _ => (StatusCode::NOT_FOUND, err.to_string()).into_response(),
+        },
         Ok(jpeg) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
@@ -28,7 +33,9 @@ pub async fn thumbnail(
             .into_response(),
         Err(err) => {
             let status = match err {
-                ThumbnailError::NoChannel | ThumbnailError::NotLive => StatusCode::NOT_FOUND,
+                ThumbnailError::NoChannel
+                | ThumbnailError::NotLive
+                | ThumbnailError::SoundAlone => StatusCode::NOT_FOUND,
                 ThumbnailError::Failed => StatusCode::SERVICE_UNAVAILABLE,
             };
             (status, err.to_string()).into_response()

@@ -71,6 +71,15 @@ pub struct Metadata {
     pub height: Option<u32>,
     /// Whether it announces audio (an audio codec id).
     pub has_audio: bool,
+    /// Whether it announces video (a video codec id or a picture size).
+    pub has_video: bool,
+}
+
+impl Metadata {
+    /// It says it sends sound and no picture (as `ffmpeg -vn … -f flv` does).
+    pub fn sound_alone(&self) -> bool {
+        self.has_audio && !self.has_video
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -434,9 +443,12 @@ fn metadata(values: &[Value]) -> Option<Metadata> {
             .filter(|n| n.is_finite() && *n >= 1.0 && *n <= 65_535.0)
             .map(|n| n as u32)
     };
+    let width = dimension("width");
+    let height = dimension("height");
     Some(Metadata {
-        width: dimension("width"),
-        height: dimension("height"),
+        width,
+        height,
         has_audio: object.get("audiocodecid").is_some(),
+        has_video: object.get("videocodecid").is_some() || width.is_some() || height.is_some(),
     })
 }

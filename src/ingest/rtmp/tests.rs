@@ -131,7 +131,13 @@ fn an_independent_client_connects_publishes_streams_and_unpublishes() {
         let summary: Vec<String> = events
             .iter()
             .map(|e| match e {
-                Event::Metadata(m) => format!("meta {:?}x{:?} {}", m.width, m.height, m.has_audio),
+                Event::Metadata(m) => format!(
+                    "meta {:?}x{:?} {} {}",
+                    m.width,
+                    m.height,
+                    m.has_audio,
+                    m.sound_alone()
+                ),
                 Event::Video { timestamp, data } => format!("video {timestamp} {}", data.len()),
                 Event::Audio { timestamp, data } => format!("audio {timestamp} {}", data.len()),
                 other => format!("{other:?}"),
@@ -140,7 +146,7 @@ fn an_independent_client_connects_publishes_streams_and_unpublishes() {
         assert_eq!(
             summary,
             [
-                "meta Some(1280)xSome(720) true",
+                "meta Some(1280)xSome(720) true false",
                 "video 0 300000",
                 "audio 21 3",
                 "video 33 300000",
@@ -148,6 +154,39 @@ fn an_independent_client_connects_publishes_streams_and_unpublishes() {
                 "Unpublished",
             ],
             "step {step}"
+        );
+    }
+}
+
+/// What a publisher of sound alone announces (`ffmpeg -vn … -f flv` writes an audio codec id and
+/// no video fields) is read as sound alone; an announcement with a video codec id or a picture
+/// size, or with no audio, is not.
+#[test]
+fn metadata_with_an_audio_codec_and_no_video_announces_sound_alone() {
+    let cases = [
+        (Some(10), None, None, true),
+        (Some(10), Some(7), None, false),
+        (Some(10), None, Some(720), false),
+        (None, None, None, false),
+    ];
+    for (audio, video, height, sound_alone) in cases {
+        let Published {
+            mut client,
+            mut server,
+        } = publish_as_obs("k", 4096);
+        let mut metadata = StreamMetadata::new();
+        metadata.audio_codec_id = audio;
+        metadata.video_codec_id = video;
+        metadata.video_height = height;
+        let wire = client_bytes(vec![client.publish_metadata(&metadata).unwrap()]);
+        let events = to_server(&mut server, &wire, 4096).unwrap();
+        let [Event::Metadata(read)] = &events[..] else {
+            panic!("one announcement: {events:?}");
+        };
+        assert_eq!(
+            read.sound_alone(),
+            sound_alone,
+            "audio {audio:?}, video {video:?}, height {height:?}: {read:?}"
         );
     }
 }

@@ -29,6 +29,11 @@ pub struct RungInfo {
 }
 
 impl RungInfo {
+    /// Whether it is the rung of sound alone.
+    pub fn is_sound_alone(&self) -> bool {
+        self.name == AUDIO_RUNG
+    }
+
     /// The one rung of a broadcast made without a ladder.
     pub fn source_only() -> Arc<[RungInfo]> {
         Arc::from([RungInfo {
@@ -372,7 +377,7 @@ impl MediaTimeline {
         let lowest_picture = self
             .ladder
             .iter()
-            .rposition(|r| r.name != AUDIO_RUNG)
+            .rposition(|r| !r.is_sound_alone())
             .unwrap_or(0);
         let wanted = say.picked.unwrap_or(if ask.start_low {
             lowest_picture.max(say.highest)
@@ -745,8 +750,8 @@ impl MediaCursor {
         self.interval = Some(Interval::starting(now));
         let chooser = self.chooser.as_mut()?;
         let say = tl.say(&self.ask);
-        let sound_alone = tl.ladder.last().is_some_and(|r| r.name == AUDIO_RUNG);
-        let target = chooser.at_keyframe(&seen, say, tl.rates.of(gzip), sound_alone);
+        let ends_in_sound = tl.ladder.last().is_some_and(RungInfo::is_sound_alone);
+        let target = chooser.at_keyframe(&seen, say, tl.rates.of(gzip), ends_in_sound);
         tracing::debug!(
             ?seen,
             ?say,

@@ -301,6 +301,15 @@ impl Hub {
         self.read().media.ladder().clone()
     }
 
+    /// Whether the current run is made without a picture (its source is sound alone).
+    pub fn sound_alone(&self) -> bool {
+        self.read()
+            .media
+            .ladder()
+            .iter()
+            .all(RungInfo::is_sound_alone)
+    }
+
     /// Each rung of the current ladder: viewers on it here and bytes of it sent.
     pub fn rung_figures(&self) -> Vec<RungFigures> {
         self.ladder()

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+use super::support::decoded_stream;
 use super::support::{SERIAL, TestServer, decoded_frames, next_event, start_server_with};
 use super::support::{browser, call, sign_up, stop};
 use super::support::{eventually, live_h264, media_count, read_events, starts_with_keyframe};
@@ -274,6 +275,78 @@ async fn a_stream_without_sound_goes_live_in_pictures_alone_and_every_rung_plays
         Some(ChannelState::Live)
     );
     stop(&bea, &base, "bea").await.unwrap();
+    server.shutdown().await.unwrap();
+}
+
+/// ffmpeg publishing a tone and no picture (`-vn`), as a radio show or a podcast's software
+/// does: its metadata names an audio codec and no video.
+fn publish_sound_alone(rtmp: SocketAddr, key: &str, seconds: u32) -> Child {
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg
+        .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
+        .args(["-i", "sine=frequency=440:beep_factor=4:sample_rate=48000"])
+        .args(["-t", &seconds.to_string(), "-vn"])
+        .args(["-c:a", "aac", "-b:a", "96k"]);
+    publish_flv(ffmpeg, rtmp, key)
+}
+
+/// A stream of sound alone goes live at its first audio, in one rung of sound alone whatever
+/// the ladder setting; its sound plays, the studio shows AAC with no video, and the directory's
+/// thumbnail says there is no picture rather than that the channel is off air.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_sound_alone_goes_live_in_one_rung_of_sound_and_plays() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server().await;
+    let base = format!("http://{}", server.addr);
+    let (cyd, key) = broadcaster(&base, "cyd").await;
+    let _publisher = publish_sound_alone(server.rtmp_addr, &key, 60);
+    let url = format!("{base}/live/cyd/events");
+    let (_, events) = read_events(&url, None, |e| media_count(e) >= 10).await;
+    let init = events.iter().find(|e| e.name == "init").unwrap();
+    let parsed: InitEvent = serde_json::from_str(&init.data).unwrap();
+    assert_eq!(parsed.rungs, ["audio"], "one rung, of sound alone");
+    assert_eq!(parsed.rung, "audio");
+    assert!(
+        parsed.mime.contains("mp4a") && !parsed.mime.contains("avc1"),
+        "sound alone: {}",
+        parsed.mime
+    );
+    // Ten fragments of at least 100 ms: AAC frames of 1024 samples at 48 kHz last 21 ms.
+    let (codec, frames) = decoded_stream(&events, "a:0");
+    assert_eq!(codec, "aac");
+    assert!(frames >= 40, "decoded {frames} frames of sound");
+
+    let status = studio_until(&cyd, &base, "cyd", |s| {
+        incoming(s).is_some_and(|f| f.kbps.is_some())
+    })
+    .await;
+    assert_eq!(
+        status.on_air.as_ref().map(|on_air| on_air.state),
+        Some(ChannelState::Live)
+    );
+    let figures = incoming(&status).unwrap();
+    assert_eq!(figures.audio.as_deref(), Some("AAC"));
+    assert_eq!(figures.video, "", "no video arrives: {figures:?}");
+    assert_eq!(figures.fps, None, "no frame rate of pictures: {figures:?}");
+
+    let thumbnail = reqwest::get(format!("{base}/live/cyd/thumbnail.jpg"))
+        .await
+        .unwrap();
+    assert_eq!(thumbnail.status(), reqwest::StatusCode::NOT_FOUND);
+    let said = thumbnail.text().await.unwrap();
+    assert!(said.contains("sound alone"), "{said}");
+    stop(&cyd, &base, "cyd").await.unwrap();
+
+    // Its recording has sound and no poster: asked for one, it says why there is none.
+    let recorded = super::recordings::past(&cyd, &base, "cyd").await;
+    let recording = recorded.first().expect("the broadcast was recorded");
+    assert!(recording.duration_ms > 0, "{recording:?}");
+    let poster = reqwest::get(format!("{base}/recordings/{}/poster.jpg", recording.id))
+        .await
+        .unwrap();
+    assert_eq!(poster.status(), reqwest::StatusCode::NOT_FOUND);
+    let said = poster.text().await.unwrap();
+    assert!(said.contains("sound alone"), "{said}");
     server.shutdown().await.unwrap();
 }
 

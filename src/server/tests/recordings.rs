@@ -9,7 +9,11 @@ use crate::error::AppError;
 use crate::live::splitter::{Piece, Splitter};
 use crate::recordings::api::{RecordingState, RecordingSummary, ReplayChatLine, ReplayIndex};
 
-async fn past(client: &reqwest::Client, base: &str, channel: &str) -> Vec<RecordingSummary> {
+pub(super) async fn past(
+    client: &reqwest::Client,
+    base: &str,
+    channel: &str,
+) -> Vec<RecordingSummary> {
     call(
         client,
         base,

@@ -235,6 +235,14 @@ pub(super) fn events_in(text: &str) -> Vec<Received> {
 /// Writes the first init event and every media event to a file; how many H.264 frames ffprobe
 /// decodes from it.
 pub(super) fn decoded_frames(events: &[Received]) -> u32 {
+    let (codec, frames) = decoded_stream(events, "v:0");
+    assert_eq!(codec, "h264");
+    frames
+}
+
+/// The codec of `stream` (ffprobe's specifier: "v:0", "a:0") in the init and media `events`,
+/// and how many of its frames ffprobe decodes.
+pub(super) fn decoded_stream(events: &[Received], stream: &str) -> (String, u32) {
     let init = events.iter().find(|e| e.name == "init").expect("an init");
     let mut file = init_bytes(init);
     for event in events.iter().filter(|e| e.name == "media") {
@@ -244,16 +252,17 @@ pub(super) fn decoded_frames(events: &[Received]) -> u32 {
     let path = dir.path().join("received.mp4");
     std::fs::write(&path, &file).unwrap();
     let probe = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-v", "error", "-count_frames", "-select_streams", stream])
         .args(["-show_entries", "stream=codec_name,nb_read_frames"])
         .args(["-of", "csv=p=0"])
         .arg(&path)
         .output()
         .expect("ffprobe is installed");
     let out = String::from_utf8_lossy(&probe.stdout).trim().to_string();
-    let (codec, frames) = out.split_once(',').expect("codec,frames");
-    assert_eq!(codec, "h264");
-    frames.parse().expect("a frame count")
+    let (codec, frames) = out
+        .split_once(',')
+        .unwrap_or_else(|| panic!("no {stream} stream: {out:?}"));
+    (codec.to_string(), frames.parse().expect("a frame count"))
 }
 
 /// What an SSE client stream yields.

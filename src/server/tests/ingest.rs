@@ -234,13 +234,24 @@ async fn obs_with_four_second_keyframes_plays_and_the_studio_warns() {
 /// ffmpeg publishing a 640x360 test pattern with no sound, as OBS does with no audio source
 /// (a screen and nothing else): H.264 only, a keyframe every second, for `seconds`.
 fn publish_without_sound(rtmp: SocketAddr, key: &str, seconds: u32) -> Child {
+    let mut codecs = live_h264(30);
+    codecs.extend(["-pix_fmt", "yuv420p", "-b:v", "600k"].map(str::to_string));
+    publish_one_input(rtmp, key, seconds, "testsrc2=size=640x360:rate=30", &codecs)
+}
+
+/// ffmpeg publishing one lavfi `input` in real time for `seconds`, encoded with `codecs`.
+fn publish_one_input(
+    rtmp: SocketAddr,
+    key: &str,
+    seconds: u32,
+    input: &str,
+    codecs: &[impl AsRef<std::ffi::OsStr>],
+) -> Child {
     let mut ffmpeg = Command::new("ffmpeg");
     ffmpeg
         .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
-        .args(["-i", "testsrc2=size=640x360:rate=30"])
-        .args(["-t", &seconds.to_string()])
-        .args(live_h264(30))
-        .args(["-pix_fmt", "yuv420p", "-b:v", "600k"]);
+        .args(["-i", input, "-t", &seconds.to_string()])
+        .args(codecs);
     publish_flv(ffmpeg, rtmp, key)
 }
 
@@ -281,13 +292,14 @@ async fn a_stream_without_sound_goes_live_in_pictures_alone_and_every_rung_plays
 /// ffmpeg publishing a tone and no picture (`-vn`), as a radio show or a podcast's software
 /// does: its metadata names an audio codec and no video.
 fn publish_sound_alone(rtmp: SocketAddr, key: &str, seconds: u32) -> Child {
-    let mut ffmpeg = Command::new("ffmpeg");
-    ffmpeg
-        .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
-        .args(["-i", "sine=frequency=440:beep_factor=4:sample_rate=48000"])
-        .args(["-t", &seconds.to_string(), "-vn"])
-        .args(["-c:a", "aac", "-b:a", "96k"]);
-    publish_flv(ffmpeg, rtmp, key)
+    let tone = "sine=frequency=440:beep_factor=4:sample_rate=48000";
+    publish_one_input(
+        rtmp,
+        key,
+        seconds,
+        tone,
+        &["-vn", "-c:a", "aac", "-b:a", "96k"],
+    )
 }
 
 /// A stream of sound alone goes live at its first audio, in one rung of sound alone whatever

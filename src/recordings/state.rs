@@ -737,6 +737,7 @@ impl Drop for OneCut<'_> {
             .remove(&self.user);
     }
 }
+
 /// Whether a recorded init segment has a picture to make one of (a broadcast of sound alone
 /// has none). One that cannot be read is tried anyway: ffmpeg says why it fails.
 fn has_picture(init: &[u8]) -> bool {

@@ -1,19 +1,26 @@
 //! The media folder: the only place a broadcaster's files come from. A request names a file
-//! by its plain name; it is accepted only if it is a video file lying directly in the folder
-//! once every symlink is resolved. Paths, `..`, URLs and ffmpeg protocol strings never pass.
+//! by its plain name; it is accepted only if it is a video or sound file lying directly in the
+//! folder once every symlink is resolved. Paths, `..`, URLs and ffmpeg protocol strings never
+//! pass.
 
 use std::path::{Path, PathBuf};
 
-/// File extensions the studio offers.
+/// File extensions the studio offers: video files, and files of sound alone (broadcast in one
+/// rung of sound alone, as a radio show or a podcast).
 const EXTENSIONS: &[&str] = &["mp4", "m4v", "mov", "mkv", "webm", "ts", "flv", "avi"];
+const SOUND_EXTENSIONS: &[&str] = &["m4a", "mp3", "aac", "ogg", "opus", "flac", "wav"];
 const NAME_MAX: usize = 255;
 
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum MediaError {
     #[error("Pick a file from the media folder (a plain file name, not a path or address).")]
     NotAPlainName,
-    #[error("Only video files can be broadcast ({}).", EXTENSIONS.join(", "))]
-    NotVideo,
+    #[error(
+        "Only video files ({}) and sound files ({}) can be broadcast.",
+        EXTENSIONS.join(", "),
+        SOUND_EXTENSIONS.join(", ")
+    )]
+    NotMedia,
     #[error("There is no file named {0} in the media folder.")]
     Missing(String),
     #[error("{0} is not inside the media folder.")]
@@ -69,8 +76,20 @@ impl MediaFolder {
     }
 }
 
-/// A plain file name with a video extension: no separators, no `..`, no `scheme:`, no hidden
-/// or option-like names, no control characters.
+/// Whether the file called `name` is of sound alone (by its extension).
+pub fn is_sound_alone(name: &str) -> bool {
+    extension(name).is_some_and(|ext| SOUND_EXTENSIONS.contains(&ext.as_str()))
+}
+
+fn extension(name: &str) -> Option<String> {
+    Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+/// A plain file name with a video or sound extension: no separators, no `..`, no `scheme:`, no
+/// hidden or option-like names, no control characters.
 fn check_name(name: &str) -> Result<(), MediaError> {
     let plain = !name.is_empty()
         && name.len() <= NAME_MAX
@@ -82,13 +101,9 @@ fn check_name(name: &str) -> Result<(), MediaError> {
     if !plain {
         return Err(MediaError::NotAPlainName);
     }
-    let extension = Path::new(name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match extension {
-        Some(ext) if EXTENSIONS.contains(&ext.as_str()) => Ok(()),
-        _ => Err(MediaError::NotVideo),
+    match extension(name) {
+        Some(ext) if EXTENSIONS.contains(&ext.as_str()) || is_sound_alone(name) => Ok(()),
+        _ => Err(MediaError::NotMedia),
     }
 }
 
@@ -102,6 +117,7 @@ mod tests {
         std::fs::create_dir(&media).unwrap();
         std::fs::write(media.join("talk.mp4"), b"video").unwrap();
         std::fs::write(media.join("Song.MKV"), b"video").unwrap();
+        std::fs::write(media.join("show.mp3"), b"sound").unwrap();
         std::fs::write(media.join("notes.txt"), b"text").unwrap();
         std::fs::write(root.path().join("secret.mp4"), b"outside").unwrap();
         std::fs::create_dir(media.join("sub.mp4")).unwrap();
@@ -113,9 +129,15 @@ mod tests {
     }
 
     #[test]
-    fn the_studio_lists_only_video_files_inside_the_folder() {
+    fn the_studio_lists_only_video_and_sound_files_inside_the_folder() {
         let (_root, folder) = folder_with_files();
-        assert_eq!(folder.list(), ["Song.MKV", "alias.mp4", "talk.mp4"]);
+        assert_eq!(
+            folder.list(),
+            ["Song.MKV", "alias.mp4", "show.mp3", "talk.mp4"]
+        );
+        assert!(is_sound_alone("show.mp3") && is_sound_alone("Radio.M4A"));
+        assert!(!is_sound_alone("talk.mp4") && !is_sound_alone("notes.txt"));
+        assert_eq!(folder.resolve("notes.txt"), Err(MediaError::NotMedia));
     }
 
     #[test]

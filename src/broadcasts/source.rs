@@ -17,7 +17,8 @@ pub const MAX_PIXELS: u64 = 1 << 24;
 
 /// Demuxers a media file may be read with. Anything else (playlists such as HLS or ffconcat,
 /// which name further files or URLs) is refused by ffmpeg itself.
-const FILE_FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,flv,avi";
+const FILE_FORMATS: &str =
+    "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,flv,avi,mp3,aac,ogg,flac,wav";
 
 /// What to broadcast. A source ffmpeg reads itself names it here; a pushed source names only
 /// its container, and its bytes reach ffmpeg's stdin through the broadcast's `Feed`.
@@ -26,8 +27,13 @@ pub enum Source {
     /// ffmpeg's test pattern with a running clock, and a beeping tone.
     TestPattern { width: u32, height: u32, fps: u32 },
     /// A file from the media folder, looped. The path is canonical and checked to lie in the
-    /// folder (see `media`); it reaches ffmpeg only through the `file:` protocol.
-    MediaFile { path: PathBuf, max_height: u32 },
+    /// folder (see `media`); it reaches ffmpeg only through the `file:` protocol. A file of
+    /// `sound_alone` (an MP3, say) is broadcast without a picture.
+    MediaFile {
+        path: PathBuf,
+        max_height: u32,
+        sound_alone: bool,
+    },
     /// Bytes a publisher pushes to us, read from stdin at the pace they arrive: remuxed as they
     /// are (H.264 and AAC), or with `transcode` encoded again like every other source. What the
     /// publisher `announced` of them fits the ladder to them.
@@ -164,9 +170,14 @@ impl Source {
         )
     }
 
-    /// Whether it is sound alone: its publisher announced no picture.
+    /// Whether it is sound alone: its publisher announced no picture, or it is a file of
+    /// sound.
     pub fn sound_alone(&self) -> bool {
-        matches!(self, Source::Pushed { announced, .. } if announced.sound_alone)
+        match self {
+            Source::TestPattern { .. } => false,
+            Source::MediaFile { sound_alone, .. } => *sound_alone,
+            Source::Pushed { announced, .. } => announced.sound_alone,
+        }
     }
 
     /// ffmpeg's stream specifier for its sound (which may be missing, except in the test
@@ -240,7 +251,9 @@ impl Source {
                 let maps = ["-map", "0:v:0", "-map", "1:a:0"];
                 (strings(&inputs), strings(&maps), None)
             }
-            Source::MediaFile { path, max_height } => {
+            Source::MediaFile {
+                path, max_height, ..
+            } => {
                 let input = format!("file:{}", path.display());
                 let inputs = [
                     "-protocol_whitelist",
@@ -253,6 +266,10 @@ impl Source {
                     "-i",
                     &input,
                 ];
+                if self.sound_alone() {
+                    // Its sound, not a cover picture it may carry.
+                    return (strings(&inputs), strings(&["-map", "0:a:0", "-vn"]), None);
+                }
                 // Even dimensions (H.264 needs them), no taller than the configured height.
                 let scale = format!("scale=-2:'trunc(min({max_height},ih)/2)*2'");
                 let maps = ["-map", "0:v:0", "-map", "0:a:0?"];
@@ -456,6 +473,7 @@ mod tests {
         let source = Source::MediaFile {
             path: PathBuf::from("/srv/media/talk.mp4"),
             max_height: 720,
+            sound_alone: false,
         };
         let args = ffmpeg_args(&source, &enc, &[]);
         let after = |flag: &str| {
@@ -571,6 +589,7 @@ mod tests {
         let file = Source::MediaFile {
             path: PathBuf::from("/srv/media/talk.mp4"),
             max_height: 720,
+            sound_alone: false,
         };
         let args = ffmpeg_args(&file, &enc, &[]);
         assert_eq!(
@@ -642,7 +661,7 @@ mod tests {
 
     /// A stream of sound alone is read and written as sound: its one output maps the audio and
     /// no video, with no video codec, filter or GPU, its AAC copied (or encoded again when
-    /// pushed streams are transcoded).
+    /// pushed streams are transcoded, and from a file of sound).
     #[test]
     fn a_stream_of_sound_alone_makes_sound_and_no_picture() {
         let (_, mut enc) = crate::live::testing::small_test_pattern();
@@ -658,9 +677,18 @@ mod tests {
             },
         };
         assert!(radio(false).sound_alone());
+        let podcast = Source::MediaFile {
+            path: PathBuf::from("/srv/media/show.mp3"),
+            max_height: 720,
+            sound_alone: true,
+        };
         let ladder = [Rung::sound_alone()];
-        for (transcode, audio_codec) in [(false, "copy"), (true, "aac")] {
-            let args = ffmpeg_args(&radio(transcode), &enc, &ladder);
+        for (source, audio_codec) in [
+            (radio(false), "copy"),
+            (radio(true), "aac"),
+            (podcast, "aac"),
+        ] {
+            let args = ffmpeg_args(&source, &enc, &ladder);
             let maps: Vec<&str> = args
                 .windows(2)
                 .filter(|w| w[0] == "-map")

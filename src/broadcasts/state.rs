@@ -11,7 +11,7 @@ use tokio_util::task::TaskTracker;
 use super::BroadcastError;
 use super::api::{OnAir, PastBroadcast, SourceChoice, StudioStatus};
 use super::feed::Feed;
-use super::media::MediaFolder;
+use super::media::{self, MediaFolder};
 use super::origins::Origins;
 use super::registry::{Downstream, MaxLive, Registry};
 use super::source::{Encoding, Source};
@@ -149,6 +149,7 @@ impl Broadcasts {
                     .resolve(name)
                     .map_err(|err| AppError::Invalid(err.to_string()))?,
                 max_height: c.height,
+                sound_alone: media::is_sound_alone(name),
             },
         })
     }

@@ -204,6 +204,52 @@ async fn a_media_file_from_the_folder_is_broadcast_and_nothing_else_can_be_named
     server.shutdown().await.unwrap();
 }
 
+/// A podcast's MP3 in the media folder is offered and broadcast as sound alone: one rung of
+/// sound alone whatever the ladder setting, AAC that decodes, looped past its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sound_file_from_the_folder_is_broadcast_as_sound_alone() {
+    let _serial = SERIAL.lock().await;
+    let server = start_server_with(&[("ONAIR_DEMO_ENABLED", "false")]).await;
+    let base = format!("http://{}", server.addr);
+    let show = server.dir.path().join("media").join("show.mp3");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi"])
+        .args(["-i", "sine=frequency=440:beep_factor=4:sample_rate=44100"])
+        .args(["-t", "2", "-c:a", "libmp3lame", "-b:a", "64k"])
+        .arg(&show)
+        .status()
+        .expect("ffmpeg is installed");
+    assert!(made.success());
+
+    let fay = browser();
+    sign_up(&fay, &base, "fay").await;
+    let files: Vec<String> = answer(&fay, &base, "media_files", &[]).await;
+    assert_eq!(files, ["show.mp3"]);
+    let body = serde_json::json!({
+        "channel": "fay", "title": "The show", "source": {"MediaFile": "show.mp3"}
+    });
+    call(&fay, &base, "start_broadcast", None, Some(body))
+        .await
+        .expect("the show goes live");
+    // 3.6 s of 200 ms fragments: past the 2 s file's end, so it loops.
+    let url = format!("{base}/live/fay/events");
+    let (_, events) = read_events(&url, None, |e| media_count(e) >= 18).await;
+    let init = events.iter().find(|e| e.name == "init").unwrap();
+    let parsed: InitEvent = serde_json::from_str(&init.data).unwrap();
+    assert_eq!(parsed.rungs, ["audio"], "one rung, of sound alone");
+    assert!(
+        parsed.mime.contains("mp4a") && !parsed.mime.contains("avc1"),
+        "sound alone: {}",
+        parsed.mime
+    );
+    let (codec, frames) = decoded_stream(&events, "a:0");
+    assert_eq!(codec, "aac");
+    // 3.6 s at 48 kHz is 168 frames of 1024 samples; the first fragments may be shorter.
+    assert!(frames >= 120, "decoded {frames} frames of sound");
+    stop(&fay, &base, "fay").await.unwrap();
+    server.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_restarts_run_out_the_channel_goes_offline_with_the_reason() {
     let _serial = SERIAL.lock().await;

@@ -265,6 +265,23 @@ pub(super) fn decoded_stream(events: &[Received], stream: &str) -> (String, u32)
     (codec.to_string(), frames.parse().expect("a frame count"))
 }
 
+/// Asserts that `events` are of a broadcast of sound alone: one rung, `audio`, with AAC and no
+/// picture, of which ffprobe decodes at least `frames` frames.
+pub(super) fn assert_sound_alone(events: &[Received], frames: u32) {
+    let init = events.iter().find(|e| e.name == "init").expect("an init");
+    let parsed: crate::live::wire::InitEvent = serde_json::from_str(&init.data).unwrap();
+    assert_eq!(parsed.rungs, ["audio"], "one rung, of sound alone");
+    assert_eq!(parsed.rung, "audio");
+    assert!(
+        parsed.mime.contains("mp4a") && !parsed.mime.contains("avc1"),
+        "sound alone: {}",
+        parsed.mime
+    );
+    let (codec, decoded) = decoded_stream(events, "a:0");
+    assert_eq!(codec, "aac");
+    assert!(decoded >= frames, "decoded {decoded} frames of sound");
+}
+
 /// What an SSE client stream yields.
 pub(super) type SseItem =
     Result<eventsource_stream::Event, eventsource_stream::EventStreamError<reqwest::Error>>;

@@ -205,22 +205,19 @@ impl Broadcasts {
     /// anything); sound alone only from a source that surely has sound. A source of sound
     /// alone is made in one rung of sound alone, whatever the setting.
     fn ladder_for(&self, source: &Source) -> (Vec<Rung>, Arc<[RungInfo]>) {
-        if source.sound_alone() {
-            let rung = Rung::sound_alone();
-            let info = RungInfo {
-                name: rung.name.clone(),
-                height: None,
-            };
-            return (vec![rung], Arc::from([info]));
-        }
         let enc = &self.config.encoding;
         let shape = source.shape(enc);
-        let mut rungs = ladder::for_source(&self.config.ladder, shape.width, shape.height);
-        rungs.retain(|rung| match (rung.size, rung.kbps) {
-            (None, _) => shape.sound,
-            (Some(_), Some(kbps)) if source.encodes() => kbps * 5 < enc.video_kbps * 4,
-            _ => true,
-        });
+        let rungs = if source.sound_alone() {
+            vec![Rung::sound_alone()]
+        } else {
+            let mut rungs = ladder::for_source(&self.config.ladder, shape.width, shape.height);
+            rungs.retain(|rung| match (rung.size, rung.kbps) {
+                (None, _) => shape.sound,
+                (Some(_), Some(kbps)) if source.encodes() => kbps * 5 < enc.video_kbps * 4,
+                _ => true,
+            });
+            rungs
+        };
         let info = rungs
             .iter()
             .enumerate()

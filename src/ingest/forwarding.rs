@@ -25,9 +25,6 @@ pub struct Forwarder {
     held_bytes: usize,
     /// Whether the publisher announced (or sent) audio.
     has_audio: Option<bool>,
-    /// The publisher announced sound and no picture: on air at its first audio, and any
-    /// video it sends after all is left out (its broadcast is made without a picture).
-    sound_alone: bool,
     meter: Meter,
 }
 
@@ -39,7 +36,6 @@ impl Forwarder {
             held: Vec::new(),
             held_bytes: 0,
             has_audio: None,
-            sound_alone: false,
             meter: Meter::default(),
         }
     }
@@ -48,20 +44,20 @@ impl Forwarder {
         self.meter.announced(metadata.width, metadata.height);
         if self.stream.is_none() {
             self.has_audio = Some(metadata.has_audio);
-            self.sound_alone = metadata.sound_alone();
-            if self.sound_alone {
+            if metadata.sound_alone() {
                 self.meter.sound_alone();
             }
             // Before the broadcast starts: its ladder is fitted to it.
             self.publisher.announce(Announced {
-                sound_alone: self.sound_alone,
+                sound_alone: metadata.sound_alone(),
                 ..Announced::new(metadata.width, metadata.height, metadata.has_audio)
             });
         }
     }
 
     pub async fn video(&mut self, body: Bytes, timestamp_ms: u32) -> Result<(), Hangup> {
-        if self.sound_alone {
+        if self.sound_alone() {
+            // Its broadcast is made without a picture: video sent after all is left out.
             return Ok(());
         }
         let keyframe = match flv::video_codec(&body) {
@@ -89,7 +85,7 @@ impl Forwarder {
             }
         }
         self.meter.audio(body.len());
-        if self.stream.is_none() && self.sound_alone {
+        if self.stream.is_none() && self.sound_alone() {
             self.go_live().await?;
         }
         if self.stream.is_some() {
@@ -124,7 +120,7 @@ impl Forwarder {
     async fn go_live(&mut self) -> Result<(), Hangup> {
         let (stream, slot) = self.publisher.go_live().await?;
         self.meter.show_in(slot);
-        let header = flv::header(self.has_audio.unwrap_or(true), !self.sound_alone);
+        let header = flv::header(self.has_audio.unwrap_or(true), !self.sound_alone());
         let mut first = vec![header];
         first.append(&mut self.held);
         self.held_bytes = 0;
@@ -136,6 +132,11 @@ impl Forwarder {
         }
         self.stream = Some(stream);
         Ok(())
+    }
+
+    /// The publisher announced sound and no picture: on air at its first audio.
+    fn sound_alone(&self) -> bool {
+        self.publisher.announced.sound_alone
     }
 
     async fn send(&mut self, kind: TagKind, timestamp_ms: u32, body: &[u8]) -> Result<(), Hangup> {
